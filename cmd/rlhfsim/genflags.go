@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// genFlags are the flags that generate a preference dataset, shared by every
+// command that can make its own data.
+type genFlags struct {
+	seed         uint64
+	prompts, k   int
+	tau          float64
+	lengthBias   float64
+	positionBias float64
+	flattery     float64
+	annotators   int
+	tauSpread    float64
+	gold         string
+	val, test    float64
+}
+
+func defaultGenFlags() genFlags {
+	return genFlags{seed: 1, prompts: 1000, k: 4, tau: 1, annotators: 1, gold: "default", val: 0.1, test: 0.1}
+}
+
+func (g *genFlags) register(fs *pflag.FlagSet) {
+	fs.Uint64Var(&g.seed, "seed", g.seed, "random seed: the same seed gives byte-identical output")
+	fs.IntVar(&g.prompts, "prompts", g.prompts, "number of prompts (1 to 1000000)")
+	fs.IntVar(&g.k, "k", g.k, "responses ranked per prompt (2 to 20)")
+	fs.Float64Var(&g.tau, "tau", g.tau, "annotator temperature (0 = perfect, large = coin flips; 0 to 100)")
+	fs.Float64Var(&g.lengthBias, "length-bias", g.lengthBias, "annotator utility added per log token of length (-10 to 10)")
+	fs.Float64Var(&g.positionBias, "position-bias", g.positionBias, "annotator utility added to the response shown first (-10 to 10)")
+	fs.Float64Var(&g.flattery, "flattery-bias", g.flattery, "annotator utility added per unit of flattery (-10 to 10)")
+	fs.IntVar(&g.annotators, "annotators", g.annotators, "number of annotators; each has its own rating offset and scale (1 to 100)")
+	fs.Float64Var(&g.tauSpread, "tau-spread", g.tauSpread, "log-sd of the annotators' temperatures around --tau (0 to 2)")
+	fs.StringVar(&g.gold, "gold", g.gold, "hidden gold reward: default (concave in length) or linear")
+	fs.Float64Var(&g.val, "val", g.val, "fraction of prompts held out for validation (0 to 0.5)")
+	fs.Float64Var(&g.test, "test", g.test, "fraction of prompts held out for test (0 to 0.5)")
+}
+
+// checkRange reports a flag value outside [lo, hi] or not finite.
+func checkRange(flag string, v, lo, hi float64) error {
+	if math.IsNaN(v) || v < lo || v > hi {
+		return usagef("invalid --%s %v: must be from %v to %v", flag, v, lo, hi)
+	}
+	return nil
+}
+
+func checkIntRange(flag string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return usagef("invalid --%s %d: must be an integer from %d to %d", flag, v, lo, hi)
+	}
+	return nil
+}
+
+func (g *genFlags) validate() error {
+	for _, err := range []error{
+		checkIntRange("prompts", g.prompts, 1, 1_000_000),
+		checkIntRange("k", g.k, 2, 20),
+		checkRange("tau", g.tau, 0, 100),
+		checkRange("length-bias", g.lengthBias, -10, 10),
+		checkRange("position-bias", g.positionBias, -10, 10),
+		checkRange("flattery-bias", g.flattery, -10, 10),
+		checkIntRange("annotators", g.annotators, 1, 100),
+		checkRange("tau-spread", g.tauSpread, 0, 2),
+		checkRange("val", g.val, 0, 0.5),
+		checkRange("test", g.test, 0, 0.5),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if _, ok := world.GoldByName(g.gold); !ok {
+		return usagef("invalid --gold %q: must be default or linear", g.gold)
+	}
+	return nil
+}
+
+// annotator returns the panel's shared settings.
+func (g *genFlags) annotator() annotate.Annotator {
+	a := annotate.Annotator{Tau: g.tau}
+	if g.lengthBias != 0 {
+		a.Biases = append(a.Biases, annotate.LengthBias(g.lengthBias))
+	}
+	if g.positionBias != 0 {
+		a.Biases = append(a.Biases, annotate.PositionBias(g.positionBias))
+	}
+	if g.flattery != 0 {
+		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: g.flattery})
+	}
+	return a
+}
+
+// fraction turns a flag's 0 ("none") into the library's negative "none".
+func fraction(f float64) float64 {
+	if f == 0 {
+		return -1
+	}
+	return f
+}
+
+// generate validates the flags and builds the world and the dataset.
+func (g *genFlags) generate() (*world.World, world.Gold, *prefs.Dataset, error) {
+	if err := g.validate(); err != nil {
+		return nil, world.Gold{}, nil, err
+	}
+	gold, _ := world.GoldByName(g.gold)
+	w, err := world.New(&world.Settings{Gold: gold.Func()})
+	if err != nil {
+		return nil, gold, nil, err
+	}
+	panel := annotate.Panel(g.annotators, g.annotator(), g.tauSpread, rng.New(g.seed, rng.Panel))
+	d, err := prefs.Generate(w, panel, &prefs.Settings{
+		Prompts: g.prompts, K: g.k, Val: fraction(g.val), Test: fraction(g.test),
+	}, rng.Source(g.seed, rng.Data))
+	if err != nil {
+		return nil, gold, nil, fmt.Errorf("generating data: %w", err)
+	}
+	return w, gold, d, nil
+}

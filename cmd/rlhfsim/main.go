@@ -1,0 +1,71 @@
+// Command rlhfsim runs the rlhfsim course and the stages of its simulated
+// RLHF pipeline. Run "rlhfsim help" for the commands.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// usageError marks an error in the user's input: a bad flag value, a missing
+// or malformed file. It exits with code 2; every other failure exits 1.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args and returns the exit code. It is the
+// whole program, so tests call it directly.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "rlhfsim:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rlhfsim",
+		Short: "A simulator that teaches how the reward model of RLHF works",
+		Long: `rlhfsim simulates the RLHF pipeline on synthetic responses with a hidden
+gold reward: ranking data, pairwise reward-model training, scalar scoring and
+policy optimisation. Because the gold reward is known, every stage can be
+compared with the truth.
+
+Without a command, rlhfsim generates a default preference dataset and prints
+its summary.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runData(cmd, &dataOptions{gen: defaultGenFlags()})
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
+	})
+	root.AddCommand(newDataCmd())
+	return root
+}

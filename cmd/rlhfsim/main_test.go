@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// rlhfsim runs the command line in-process and returns its exit code and
+// outputs.
+func rlhfsim(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadFlagsExit2WithOneLine(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "d.jsonl")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"data", "--k", "1"}, "--k 1: must be an integer from 2 to 20"},
+		{[]string{"data", "--tau", "-0.5"}, "--tau -0.5: must be from 0 to 100"},
+		{[]string{"data", "--prompts", "0"}, "--prompts 0: must be an integer from 1 to 1000000"},
+		{[]string{"data", "--gold", "quadratic"}, `--gold "quadratic": must be default or linear`},
+		{[]string{"data", "--annotators", "0"}, "--annotators 0"},
+		{[]string{"data", "--tau", "NaN"}, "--tau NaN"},
+		{[]string{"data", "--nope"}, "unknown flag: --nope"},
+		{[]string{"data", "--k", "two"}, `invalid argument "two" for "--k"`},
+		{[]string{"data", "--out", filepath.Join(dir, "d.csv")}, "must end in .jsonl"},
+	} {
+		full := append(c.args, "--out", out)
+		if strings.HasSuffix(c.args[len(c.args)-1], ".csv") {
+			full = c.args
+		}
+		code, _, stderr := rlhfsim(full...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", c.args, code)
+		}
+		if !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: stderr %q, want one line containing %q", c.args, stderr, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%v: wrote %s despite the error", c.args, out)
+		}
+	}
+}
+
+func TestDataWritesAndSummarises(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")
+	for _, p := range []string{a, b} {
+		if code, _, stderr := rlhfsim("data", "--prompts", "30", "--k", "3", "--seed", "4", "--out", p); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+	}
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) || len(ab) == 0 {
+		t.Error("the same seed wrote different files")
+	}
+	if n := bytes.Count(ab, []byte("\n")); n != 90 {
+		t.Errorf("%d lines, want 30 prompts * C(3,2) = 90", n)
+	}
+	code, stdout, _ := rlhfsim("data", "--prompts", "30", "--k", "3", "--json")
+	var s map[string]any
+	if code != 0 || json.Unmarshal([]byte(stdout), &s) != nil {
+		t.Fatalf("--json: exit %d, output %q", code, stdout)
+	}
+	for _, key := range []string{"prompts", "pairs", "label_noise", "gold_ceiling", "expected_ceiling", "train"} {
+		if _, ok := s[key]; !ok {
+			t.Errorf("--json summary lacks %q", key)
+		}
+	}
+	if s["pairs"].(float64) != 90 {
+		t.Errorf("pairs = %v, want 90", s["pairs"])
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"data", "--help"}} {
+		code, stdout, _ := rlhfsim(args...)
+		if code != 0 || !strings.Contains(stdout, "Usage:") {
+			t.Errorf("%v: exit %d, output %q", args, code, stdout)
+		}
+	}
+	code, stdout, _ := rlhfsim("data", "--help")
+	for _, f := range []string{"--seed", "--prompts", "--k", "--tau", "--length-bias", "--position-bias", "--annotators", "--gold", "--out", "--json"} {
+		if code != 0 || !strings.Contains(stdout, f) {
+			t.Errorf("data --help lacks %s", f)
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package annotate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Bias is a named, systematic departure of an annotator's judgement from the
+// gold reward. Shift returns the utility it adds to response phi shown at
+// position pos (0-based) of k.
+type Bias interface {
+	Name() string
+	Shift(phi []float64, pos, k int) float64
+}
+
+// LengthBias adds B per log token: the annotator favours longer answers.
+type LengthBias float64
+
+// Name returns "length".
+func (LengthBias) Name() string { return "length" }
+
+// Shift returns B * phi[Length].
+func (b LengthBias) Shift(phi []float64, pos, k int) float64 { return float64(b) * phi[world.Length] }
+
+// PositionBias adds B to the response shown first, falling linearly to 0 for
+// the one shown last.
+type PositionBias float64
+
+// Name returns "position".
+func (PositionBias) Name() string { return "position" }
+
+// Shift returns B * (1 - pos/(k-1)).
+func (b PositionBias) Shift(phi []float64, pos, k int) float64 {
+	if k < 2 {
+		return 0
+	}
+	return float64(b) * (1 - float64(pos)/float64(k-1))
+}
+
+// FeatureBias adds B times one feature; with world.Flattery it models an
+// annotator swayed by praise.
+type FeatureBias struct {
+	Feature int
+	B       float64
+}
+
+// Name returns the feature's name.
+func (b FeatureBias) Name() string { return world.FeatureNames()[b.Feature] }
+
+// Shift returns B * phi[Feature].
+func (b FeatureBias) Shift(phi []float64, pos, k int) float64 { return b.B * phi[b.Feature] }
+
+var (
+	_ Bias = LengthBias(0)
+	_ Bias = PositionBias(0)
+	_ Bias = FeatureBias{}
+)
+
+// Annotator is one simulated labeller.
+type Annotator struct {
+	Name string
+	// Tau is the temperature of the annotator's noise; 0 is noiseless.
+	Tau float64
+	// Biases are added to the gold reward to form the annotator's utility.
+	Biases []Bias
+	// Offset and Scale map utility to a Likert rating:
+	// rating = round(4 + Offset + Scale*(u + noise)), clamped to 1..7.
+	// A zero Scale means 1.
+	Offset, Scale float64
+}
+
+// Without returns a copy of a with the named bias removed.
+func (a Annotator) Without(name string) Annotator {
+	var bs []Bias
+	for _, b := range a.Biases {
+		if b.Name() != name {
+			bs = append(bs, b)
+		}
+	}
+	a.Biases = bs
+	return a
+}
+
+// Utility returns the annotator's utility for response phi to p, shown at
+// position pos of k.
+func (a *Annotator) Utility(gold world.GoldFunc, p world.Prompt, phi []float64, pos, k int) float64 {
+	u := gold(p, phi)
+	for _, b := range a.Biases {
+		u += b.Shift(phi, pos, k)
+	}
+	return u
+}
+
+// Utilities writes the utilities of the k responses in phis (flat, k*D,
+// in presentation order) into dst and returns it.
+func (a *Annotator) Utilities(gold world.GoldFunc, p world.Prompt, phis []float64, dst []float64) []float64 {
+	k := len(phis) / world.NumFeatures
+	if len(phis) != k*world.NumFeatures {
+		panic("annotate: length mismatch")
+	}
+	if dst == nil {
+		dst = make([]float64, k)
+	}
+	for i := 0; i < k; i++ {
+		dst[i] = a.Utility(gold, p, phis[i*world.NumFeatures:(i+1)*world.NumFeatures], i, k)
+	}
+	return dst
+}
+
+// RankUtilities samples a Plackett-Luce ranking of items with utilities u at
+// temperature tau and writes it to order, best first, as indices into u.
+// With tau = 0 the order is by decreasing utility, ties broken by index.
+func RankUtilities(u []float64, tau float64, order []int, rng *rand.Rand) {
+	if len(order) != len(u) {
+		panic("annotate: length mismatch")
+	}
+	if tau < 0 {
+		panic("annotate: negative temperature")
+	}
+	key := make([]float64, len(u))
+	for i := range u {
+		order[i] = i
+		key[i] = u[i]
+		if tau > 0 {
+			// Gumbel(0,1) noise: -log(-log U), U in (0,1).
+			key[i] = u[i]/tau - math.Log(-math.Log(1-rng.Float64()))
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return key[order[i]] > key[order[j]] })
+}
+
+// Rank has the annotator rank the k responses in phis (flat, presentation
+// order) and writes the ranking, best first, into order.
+func (a *Annotator) Rank(gold world.GoldFunc, p world.Prompt, phis []float64, order []int, rng *rand.Rand) {
+	u := a.Utilities(gold, p, phis, nil)
+	RankUtilities(u, a.Tau, order, rng)
+}
+
+// Sigmoid is the logistic function, computed without overflow.
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// PreferProb returns the Bradley-Terry probability that an annotator at
+// temperature tau prefers the item of utility u1 to that of utility u2. At
+// tau = 0 it is 1, 0 or 1/2.
+func PreferProb(u1, u2, tau float64) float64 {
+	d := u1 - u2
+	if tau == 0 {
+		switch {
+		case d > 0:
+			return 1
+		case d < 0:
+			return 0
+		}
+		return 0.5
+	}
+	return Sigmoid(d / tau)
+}
+
+// Choose has the annotator compare two responses, a shown first and b
+// second, and reports whether a is preferred.
+func (a *Annotator) Choose(gold world.GoldFunc, p world.Prompt, phiA, phiB []float64, rng *rand.Rand) bool {
+	ua := a.Utility(gold, p, phiA, 0, 2)
+	ub := a.Utility(gold, p, phiB, 1, 2)
+	return rng.Float64() < PreferProb(ua, ub, a.Tau)
+}
+
+// Rate returns the annotator's Likert rating, 1 to 7, of response phi.
+// Rating noise is Gaussian with standard deviation Tau, in utility units.
+func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, rng *rand.Rand) int {
+	scale := a.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	u := a.Utility(gold, p, phi, 0, 1) + a.Tau*rng.NormFloat64()
+	r := int(math.Round(4 + a.Offset + scale*u))
+	if r < 1 {
+		return 1
+	}
+	if r > 7 {
+		return 7
+	}
+	return r
+}
+
+// Panel returns n annotators who share base's temperature and biases but
+// have their own rating offset (sd 0.8) and scale (log-sd 0.3), and, if
+// tauSpread > 0, their own temperature base.Tau * exp(tauSpread * N(0,1)).
+// Names are "ann-1", "ann-2", and so on.
+func Panel(n int, base Annotator, tauSpread float64, rng *rand.Rand) []Annotator {
+	if n < 1 {
+		panic("annotate: empty panel")
+	}
+	ps := make([]Annotator, n)
+	for i := range ps {
+		a := base
+		a.Name = fmt.Sprintf("ann-%d", i+1)
+		a.Biases = append([]Bias(nil), base.Biases...)
+		a.Offset = base.Offset + 0.8*rng.NormFloat64()
+		s := base.Scale
+		if s == 0 {
+			s = 1
+		}
+		a.Scale = s * math.Exp(0.3*rng.NormFloat64())
+		if tauSpread > 0 {
+			a.Tau = base.Tau * math.Exp(tauSpread*rng.NormFloat64())
+		}
+		ps[i] = a
+	}
+	return ps
+}
+
+// PairAgreement returns the fraction of the k(k-1)/2 pairs of items that two
+// rankings (best first) put in the same order.
+func PairAgreement(a, b []int) float64 {
+	if len(a) != len(b) {
+		panic("annotate: length mismatch")
+	}
+	k := len(a)
+	if k < 2 {
+		return 1
+	}
+	ra, rb := ranks(a), ranks(b)
+	agree, n := 0, 0
+	for i := 0; i < k; i++ {
+		for j := i + 1; j < k; j++ {
+			if (ra[i] < ra[j]) == (rb[i] < rb[j]) {
+				agree++
+			}
+			n++
+		}
+	}
+	return float64(agree) / float64(n)
+}
+
+// RatingAgreement returns the fraction of item pairs that two annotators'
+// ratings order the same way, counting a pair that either rating ties as
+// one half: with 7 levels ties are common, and a tie tells a ranker nothing.
+func RatingAgreement(a, b []int) float64 {
+	if len(a) != len(b) {
+		panic("annotate: length mismatch")
+	}
+	k := len(a)
+	if k < 2 {
+		return 1
+	}
+	agree, n := 0.0, 0
+	for i := 0; i < k; i++ {
+		for j := i + 1; j < k; j++ {
+			da, db := a[i]-a[j], b[i]-b[j]
+			switch {
+			case da == 0 || db == 0:
+				agree += 0.5
+			case (da > 0) == (db > 0):
+				agree++
+			}
+			n++
+		}
+	}
+	return agree / float64(n)
+}
+
+// ranks inverts a best-first order: ranks(order)[item] is its 0-based rank.
+func ranks(order []int) []int {
+	r := make([]int, len(order))
+	for rank, item := range order {
+		r[item] = rank
+	}
+	return r
+}

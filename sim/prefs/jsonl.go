@@ -1,0 +1,314 @@
+package prefs
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+
+	"github.com/google/renameio/v2"
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Line is one JSONL record: one preference pair. The first three fields are
+// the conventional shape that preference-tuning libraries read; the rest are
+// rlhfsim's extensions, enough to rebuild the whole dataset.
+type Line struct {
+	Prompt   string `json:"prompt"`
+	Chosen   string `json:"chosen"`
+	Rejected string `json:"rejected"`
+
+	PromptID         int       `json:"prompt_id"`
+	Category         string    `json:"category"`
+	Topic            int       `json:"topic"`
+	Difficulty       float64   `json:"difficulty"`
+	FeatureNames     []string  `json:"feature_names"`
+	ChosenFeatures   []float64 `json:"chosen_features"`
+	RejectedFeatures []float64 `json:"rejected_features"`
+	ChosenGold       float64   `json:"chosen_gold"`
+	RejectedGold     float64   `json:"rejected_gold"`
+	Annotator        string    `json:"annotator"`
+	ChosenRank       int       `json:"chosen_rank"`
+	RejectedRank     int       `json:"rejected_rank"`
+	ChosenPosition   int       `json:"chosen_position"`
+	RejectedPosition int       `json:"rejected_position"`
+	K                int       `json:"k"`
+	Split            string    `json:"split"`
+}
+
+// requiredFields are the keys every line must have.
+var requiredFields = []string{
+	"prompt", "chosen", "rejected", "prompt_id", "category", "topic", "difficulty",
+	"feature_names", "chosen_features", "rejected_features", "chosen_gold", "rejected_gold",
+	"annotator", "chosen_rank", "rejected_rank", "chosen_position", "rejected_position", "k", "split",
+}
+
+// Write writes d as JSONL, one pair a line, in pair order. The response
+// texts are rendered by world.Text when d uses the world's features.
+func Write(w io.Writer, d *Dataset) error {
+	bw := bufio.NewWriter(w)
+	textual := slices.Equal(d.Features, world.FeatureNames())
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, p := range d.Pairs {
+		r := &d.Rankings[p.Ranking]
+		l := Line{
+			Prompt:           r.Prompt.Text,
+			PromptID:         r.Prompt.ID,
+			Category:         r.Prompt.Category.String(),
+			Topic:            r.Prompt.Topic,
+			Difficulty:       r.Prompt.Difficulty,
+			FeatureNames:     d.Features,
+			ChosenFeatures:   d.Response(p.W),
+			RejectedFeatures: d.Response(p.L),
+			ChosenGold:       d.Gold[p.W],
+			RejectedGold:     d.Gold[p.L],
+			Annotator:        d.Annotators[r.Annotator].Name,
+			ChosenRank:       p.RankW,
+			RejectedRank:     p.RankL,
+			ChosenPosition:   p.W - r.First,
+			RejectedPosition: p.L - r.First,
+			K:                r.K,
+			Split:            r.Split.String(),
+		}
+		if textual {
+			l.Chosen = world.Text(r.Prompt, l.ChosenFeatures)
+			l.Rejected = world.Text(r.Prompt, l.RejectedFeatures)
+		} else {
+			l.Chosen = fmt.Sprintf("response %d", p.W)
+			l.Rejected = fmt.Sprintf("response %d", p.L)
+		}
+		if err := enc.Encode(&l); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// WriteFile writes d as JSONL to path atomically: it writes a temporary file
+// beside path and renames it, so path is never left half-written.
+func WriteFile(path string, d *Dataset) error {
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// ErrFormat is wrapped by every error Read returns for malformed input.
+var ErrFormat = errors.New("prefs: malformed JSONL")
+
+// LineError reports a problem with one line of a JSONL file.
+type LineError struct {
+	Line int // 1-based
+	Msg  string
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// Unwrap makes errors.Is(err, ErrFormat) true.
+func (e *LineError) Unwrap() error { return ErrFormat }
+
+func lineErr(n int, format string, args ...any) error {
+	return &LineError{Line: n, Msg: fmt.Sprintf(format, args...)}
+}
+
+// group collects the lines of one prompt while reading.
+type group struct {
+	line      int // first line
+	prompt    world.Prompt
+	k         int
+	annotator string
+	split     Split
+	phi       [][]float64 // by position
+	gold      []float64
+	rank      []int
+	seenAt    []int // line that first gave each position
+	pairs     []Pair
+}
+
+// Read reads a JSONL dataset written by Write. Pairs of one prompt are
+// grouped together in order of first appearance. Annotators read from a file
+// have unknown temperatures (NaN). Errors name the line.
+func Read(r io.Reader) (*Dataset, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<26)
+	var (
+		d      = &Dataset{}
+		groups []*group
+		byID   = map[int]*group{}
+		annIdx = map[string]int{}
+		n      int
+	)
+	for sc.Scan() {
+		n++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &keys); err != nil {
+			return nil, lineErr(n, "invalid JSON: %v", err)
+		}
+		for _, f := range requiredFields {
+			if _, ok := keys[f]; !ok {
+				return nil, lineErr(n, "missing field %q", f)
+			}
+		}
+		var l Line
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return nil, lineErr(n, "%v", err)
+		}
+		if d.Features == nil {
+			if len(l.FeatureNames) == 0 {
+				return nil, lineErr(n, "feature_names is empty")
+			}
+			d.Features = append([]string(nil), l.FeatureNames...)
+		} else if !slices.Equal(d.Features, l.FeatureNames) {
+			return nil, lineErr(n, "feature_names %v differ from line 1's %v", l.FeatureNames, d.Features)
+		}
+		D := len(d.Features)
+		if len(l.ChosenFeatures) != D {
+			return nil, lineErr(n, "chosen_features has %d values, want %d (one per feature name)", len(l.ChosenFeatures), D)
+		}
+		if len(l.RejectedFeatures) != D {
+			return nil, lineErr(n, "rejected_features has %d values, want %d (one per feature name)", len(l.RejectedFeatures), D)
+		}
+		cat, err := world.ParseCategory(l.Category)
+		if err != nil {
+			return nil, lineErr(n, "category: %v", err)
+		}
+		sp, err := ParseSplit(l.Split)
+		if err != nil {
+			return nil, lineErr(n, "split: %v", err)
+		}
+		if l.K < 2 {
+			return nil, lineErr(n, "k = %d, want at least 2", l.K)
+		}
+		for _, v := range []struct {
+			name  string
+			x, hi int
+		}{
+			{"chosen_rank", l.ChosenRank, l.K}, {"rejected_rank", l.RejectedRank, l.K},
+			{"chosen_position", l.ChosenPosition, l.K}, {"rejected_position", l.RejectedPosition, l.K},
+		} {
+			if v.x < 0 || v.x >= v.hi {
+				return nil, lineErr(n, "%s = %d, want 0 to %d (k-1)", v.name, v.x, v.hi-1)
+			}
+		}
+		if l.ChosenRank >= l.RejectedRank {
+			return nil, lineErr(n, "chosen_rank %d is not better (smaller) than rejected_rank %d", l.ChosenRank, l.RejectedRank)
+		}
+		if l.ChosenPosition == l.RejectedPosition {
+			return nil, lineErr(n, "chosen and rejected share position %d", l.ChosenPosition)
+		}
+		g := byID[l.PromptID]
+		if g == nil {
+			g = &group{
+				line: n,
+				prompt: world.Prompt{ID: l.PromptID, Category: cat, Topic: l.Topic,
+					Difficulty: l.Difficulty, Text: l.Prompt},
+				k: l.K, annotator: l.Annotator, split: sp,
+				phi: make([][]float64, l.K), gold: make([]float64, l.K),
+				rank: make([]int, l.K), seenAt: make([]int, l.K),
+			}
+			byID[l.PromptID] = g
+			groups = append(groups, g)
+		} else if g.k != l.K || g.split != sp || g.annotator != l.Annotator || g.prompt.Category != cat {
+			return nil, lineErr(n, "prompt %d: k, split, annotator or category differ from line %d", l.PromptID, g.line)
+		}
+		if err := g.add(n, l.ChosenPosition, l.ChosenFeatures, l.ChosenGold, l.ChosenRank); err != nil {
+			return nil, err
+		}
+		if err := g.add(n, l.RejectedPosition, l.RejectedFeatures, l.RejectedGold, l.RejectedRank); err != nil {
+			return nil, err
+		}
+		g.pairs = append(g.pairs, Pair{W: l.ChosenPosition, L: l.RejectedPosition, RankW: l.ChosenRank, RankL: l.RejectedRank})
+		if _, ok := annIdx[l.Annotator]; !ok {
+			annIdx[l.Annotator] = len(d.Annotators)
+			d.Annotators = append(d.Annotators, annotate.Annotator{Name: l.Annotator, Tau: math.NaN()})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: no pairs in the file", ErrFormat)
+	}
+	for _, g := range groups {
+		for pos, at := range g.seenAt {
+			if at == 0 {
+				return nil, lineErr(g.line, "prompt %d: no line gives the response at position %d of %d", g.prompt.ID, pos, g.k)
+			}
+		}
+		used := make([]bool, g.k)
+		for pos, rk := range g.rank {
+			if used[rk] {
+				return nil, lineErr(g.seenAt[pos], "prompt %d: two responses share rank %d", g.prompt.ID, rk)
+			}
+			used[rk] = true
+		}
+		first := d.NumResponses()
+		for pos := 0; pos < g.k; pos++ {
+			d.Phi = append(d.Phi, g.phi[pos]...)
+			d.Gold = append(d.Gold, g.gold[pos])
+		}
+		order := make([]int, g.k)
+		for pos := range order {
+			order[pos] = pos
+		}
+		sort.SliceStable(order, func(i, j int) bool { return g.rank[order[i]] < g.rank[order[j]] })
+		ri := len(d.Rankings)
+		d.Rankings = append(d.Rankings, Ranking{
+			Prompt: g.prompt, First: first, K: g.k, Order: order,
+			Annotator: annIdx[g.annotator], Split: g.split,
+			FirstPair: len(d.Pairs), NumPairs: len(g.pairs),
+		})
+		for _, p := range g.pairs {
+			p.Ranking, p.W, p.L = ri, first+p.W, first+p.L
+			d.Pairs = append(d.Pairs, p)
+		}
+	}
+	return d, nil
+}
+
+// add records the response at pos, checking it against earlier lines.
+func (g *group) add(n, pos int, phi []float64, gold float64, rank int) error {
+	for _, x := range phi {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return lineErr(n, "non-finite feature value %g", x)
+		}
+	}
+	if g.seenAt[pos] == 0 {
+		g.seenAt[pos] = n
+		g.phi[pos] = phi
+		g.gold[pos] = gold
+		g.rank[pos] = rank
+		return nil
+	}
+	if !slices.Equal(g.phi[pos], phi) || g.gold[pos] != gold || g.rank[pos] != rank {
+		return lineErr(n, "prompt %d: the response at position %d differs from the one on line %d", g.prompt.ID, pos, g.seenAt[pos])
+	}
+	return nil
+}
+
+// ReadFile reads a JSONL dataset from path; errors name the file and line.
+func ReadFile(path string) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,271 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Feature indices into a response's feature vector phi.
+const (
+	Helpfulness  = iota // how well the answer serves the request (z-score)
+	Correctness         // factual and technical accuracy (z-score)
+	Clarity             // structure and readability (z-score)
+	Harmlessness        // absence of unsafe content (z-score)
+	Length              // log of the number of tokens
+	Filler              // padding and verbosity that adds no content (z-score)
+	Flattery            // praise of the user and the question (z-score)
+
+	// NumFeatures is the length of every feature vector.
+	NumFeatures
+)
+
+var featureNames = [NumFeatures]string{
+	"helpfulness", "correctness", "clarity", "harmlessness", "length", "filler", "flattery",
+}
+
+// FeatureNames returns the names of the features, in index order. The
+// returned slice is a fresh copy.
+func FeatureNames() []string {
+	return append([]string(nil), featureNames[:]...)
+}
+
+// FeatureIndex returns the index of the named feature, or -1.
+func FeatureIndex(name string) int {
+	for i, n := range featureNames {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Category is the kind of request a prompt makes. It sets what a good answer
+// looks like, above all its ideal length.
+type Category int
+
+// The prompt categories.
+const (
+	Factual Category = iota
+	Advice
+	Creative
+	Coding
+
+	// NumCategories is the number of categories.
+	NumCategories
+)
+
+var categoryNames = [NumCategories]string{"factual", "advice", "creative", "coding"}
+
+// idealTokens is the answer length, in tokens, that the gold reward prefers
+// for each category: short facts, longer stories.
+var idealTokens = [NumCategories]float64{60, 150, 250, 120}
+
+func (c Category) String() string {
+	if c < 0 || c >= NumCategories {
+		return fmt.Sprintf("Category(%d)", int(c))
+	}
+	return categoryNames[c]
+}
+
+// IdealLength returns the ideal answer length of the category in log tokens.
+func (c Category) IdealLength() float64 {
+	if c < 0 || c >= NumCategories {
+		panic("world: category out of range")
+	}
+	return math.Log(idealTokens[c])
+}
+
+// ErrCategory is returned for an unknown category name.
+var ErrCategory = errors.New("world: unknown category")
+
+// ParseCategory returns the category with the given name.
+func ParseCategory(s string) (Category, error) {
+	for i, n := range categoryNames {
+		if n == s {
+			return Category(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w %q (want one of %s)", ErrCategory, s, strings.Join(categoryNames[:], ", "))
+}
+
+// Prompt is one request to the policy.
+type Prompt struct {
+	ID       int
+	Category Category
+	// Topic picks the prompt's wording among the category's templates.
+	Topic int
+	// Difficulty lowers the base policy's expected helpfulness and
+	// correctness on this prompt. It is a per-prompt effect, so it cancels
+	// in every comparison between two answers to the same prompt.
+	Difficulty float64
+	Text       string
+}
+
+// Settings configures a World. The zero value gives the documented defaults.
+type Settings struct {
+	// Gold is the hidden reward. Nil means DefaultGold().
+	Gold GoldFunc
+	// Cov is the covariance of the base policy's features. Nil means
+	// DefaultCovariance(0.4).
+	Cov *mat.SymDense
+	// LengthOffset shifts the base policy's mean length, in log tokens,
+	// relative to the category's ideal. Zero means -0.15: the base policy
+	// answers a little too briefly, so lengthening helps at first.
+	LengthOffset float64
+}
+
+// World holds the base policy and the gold reward.
+type World struct {
+	Gold      GoldFunc
+	cov       *mat.SymDense
+	chol      mat.TriDense // lower Cholesky factor of cov
+	lenOffset float64
+}
+
+// ErrCovariance is returned when a covariance matrix has the wrong size or
+// is not positive definite.
+var ErrCovariance = errors.New("world: covariance must be 7x7 and positive definite")
+
+// New returns a World. It returns ErrCovariance if s.Cov is unusable.
+func New(s *Settings) (*World, error) {
+	if s == nil {
+		s = &Settings{}
+	}
+	w := &World{Gold: s.Gold, cov: s.Cov, lenOffset: s.LengthOffset}
+	if w.Gold == nil {
+		w.Gold = DefaultGold()
+	}
+	if w.cov == nil {
+		w.cov = DefaultCovariance(0.4)
+	}
+	if w.lenOffset == 0 {
+		w.lenOffset = -0.15
+	}
+	if n, _ := w.cov.Dims(); n != NumFeatures {
+		return nil, ErrCovariance
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(w.cov) {
+		return nil, ErrCovariance
+	}
+	ch.LTo(&w.chol)
+	return w, nil
+}
+
+// Default returns the world with default settings.
+func Default() *World {
+	w, err := New(nil)
+	if err != nil {
+		panic(err)
+	}
+	return w
+}
+
+// Cov returns a copy of the base policy's feature covariance.
+func (w *World) Cov() *mat.SymDense {
+	return mat.NewSymDense(NumFeatures, append([]float64(nil), w.cov.RawSymmetric().Data...))
+}
+
+// standard deviations of the features under the base policy.
+var featureSD = [NumFeatures]float64{1, 1, 1, 1, 0.5, 1, 1}
+
+// DefaultCovariance returns the base policy's covariance with the given
+// correlation between length and helpfulness (the confounder). The other
+// correlations are fixed: helpful answers tend to be correct and clear,
+// padded answers are longer and less clear, and flattery comes with filler.
+// It panics if confound is outside (-0.6, 0.6), where the matrix would stop
+// being positive definite.
+func DefaultCovariance(confound float64) *mat.SymDense {
+	if !(confound > -0.6 && confound < 0.6) {
+		panic("world: confound out of range")
+	}
+	corr := [NumFeatures][NumFeatures]float64{}
+	set := func(i, j int, r float64) { corr[i][j], corr[j][i] = r, r }
+	for i := range corr {
+		corr[i][i] = 1
+	}
+	set(Helpfulness, Correctness, 0.3)
+	set(Helpfulness, Clarity, 0.3)
+	set(Helpfulness, Length, confound)
+	set(Correctness, Clarity, 0.2)
+	set(Clarity, Filler, -0.3)
+	set(Length, Filler, 0.5)
+	set(Filler, Flattery, 0.3)
+	cov := mat.NewSymDense(NumFeatures, nil)
+	for i := 0; i < NumFeatures; i++ {
+		for j := i; j < NumFeatures; j++ {
+			cov.SetSym(i, j, corr[i][j]*featureSD[i]*featureSD[j])
+		}
+	}
+	return cov
+}
+
+// Mean writes the base policy's mean feature vector for p into dst, which
+// must have length NumFeatures, and returns it. A nil dst is allocated.
+func (w *World) Mean(p Prompt, dst []float64) []float64 {
+	if dst == nil {
+		dst = make([]float64, NumFeatures)
+	}
+	if len(dst) != NumFeatures {
+		panic("world: length mismatch")
+	}
+	for i := range dst {
+		dst[i] = 0
+	}
+	dst[Helpfulness] = -p.Difficulty
+	dst[Correctness] = -p.Difficulty
+	dst[Length] = p.Category.IdealLength() + w.lenOffset
+	return dst
+}
+
+// SampleShifted draws one response from the base policy for p with its mean
+// moved by shift (nil for none) and writes it to dst. Moving the mean while
+// keeping the covariance is what the generative policy does.
+func (w *World) SampleShifted(p Prompt, shift, dst []float64, rng *rand.Rand) {
+	if len(dst) != NumFeatures || (shift != nil && len(shift) != NumFeatures) {
+		panic("world: length mismatch")
+	}
+	var z [NumFeatures]float64
+	for i := range z {
+		z[i] = rng.NormFloat64()
+	}
+	w.Mean(p, dst)
+	for i := 0; i < NumFeatures; i++ {
+		s := 0.0
+		for j := 0; j <= i; j++ {
+			s += w.chol.At(i, j) * z[j]
+		}
+		dst[i] += s
+		if shift != nil {
+			dst[i] += shift[i]
+		}
+	}
+}
+
+// Sample draws one response from the base policy for p into dst.
+func (w *World) Sample(p Prompt, dst []float64, rng *rand.Rand) {
+	w.SampleShifted(p, nil, dst, rng)
+}
+
+// Prompts draws n prompts with uniformly chosen categories and topics and
+// normally distributed difficulty (sd 0.5). IDs run from first.
+func (w *World) Prompts(n, first int, rng *rand.Rand) []Prompt {
+	ps := make([]Prompt, n)
+	for i := range ps {
+		c := Category(rng.IntN(int(NumCategories)))
+		t := rng.IntN(len(promptTemplates[c]))
+		ps[i] = Prompt{
+			ID:         first + i,
+			Category:   c,
+			Topic:      t,
+			Difficulty: 0.5 * rng.NormFloat64(),
+			Text:       promptTemplates[c][t],
+		}
+	}
+	return ps
+}

@@ -1,0 +1,125 @@
+package world
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+func TestSampleMomentsMatchCovariance(t *testing.T) {
+	w := Default()
+	rng := rand.New(rand.NewPCG(1, 2))
+	p := Prompt{Category: Advice}
+	const n = 40000
+	cols := make([][]float64, NumFeatures)
+	phi := make([]float64, NumFeatures)
+	for i := 0; i < n; i++ {
+		w.Sample(p, phi, rng)
+		for j, x := range phi {
+			cols[j] = append(cols[j], x)
+		}
+	}
+	mean := w.Mean(p, nil)
+	cov := w.Cov()
+	for i := 0; i < NumFeatures; i++ {
+		// Standard error of a sample mean is sd/sqrt(n); allow 4 of them.
+		sd := math.Sqrt(cov.At(i, i))
+		if got := stat.Mean(cols[i], nil); math.Abs(got-mean[i]) > 4*sd/math.Sqrt(n) {
+			t.Errorf("mean of %s = %.4f, want %.4f", featureNames[i], got, mean[i])
+		}
+		for j := 0; j <= i; j++ {
+			// The sample covariance of n Gaussian draws has standard error
+			// below sqrt((s_ii s_jj + s_ij^2)/n); allow 5 of them.
+			se := math.Sqrt((cov.At(i, i)*cov.At(j, j) + cov.At(i, j)*cov.At(i, j)) / n)
+			if got := stat.Covariance(cols[i], cols[j], nil); math.Abs(got-cov.At(i, j)) > 5*se {
+				t.Errorf("cov(%s, %s) = %.4f, want %.4f", featureNames[i], featureNames[j], got, cov.At(i, j))
+			}
+		}
+	}
+	// The confounder: longer answers are more helpful on average.
+	if r := stat.Correlation(cols[Length], cols[Helpfulness], nil); r < 0.3 {
+		t.Errorf("corr(length, helpfulness) = %.3f, want about 0.4", r)
+	}
+}
+
+func TestGoldClosedForm(t *testing.T) {
+	p := Prompt{Category: Factual}
+	ideal := math.Log(60)
+	phi := []float64{1, 2, 0, -1, ideal + 0.5, 1, 2}
+	// By hand: 1*1 + 1*2 + 0.5*0 + 0.7*(-1) + 0 - 0.4*1 - 0.2*2 = 1.5.
+	lin := LinearGold()(p, phi)
+	if math.Abs(lin-1.5) > 1e-12 {
+		t.Errorf("linear gold = %v, want 1.5", lin)
+	}
+	// The default adds -1.5 * 0.5^2 = -0.375.
+	if got := DefaultGold()(p, phi); math.Abs(got-1.125) > 1e-12 {
+		t.Errorf("default gold = %v, want 1.125", got)
+	}
+	// The default gold is concave in length with its peak at the ideal.
+	g := DefaultGoldSpec()
+	at := func(l float64) float64 { phi[Length] = l; return g.Reward(p, phi) }
+	if !(at(ideal) > at(ideal+0.3) && at(ideal) > at(ideal-0.3)) {
+		t.Error("default gold does not peak at the ideal length")
+	}
+}
+
+func TestNewRejectsBadCovariance(t *testing.T) {
+	bad := DefaultCovariance(0)
+	bad.SetSym(0, 1, 5) // |corr| > 1: not positive definite
+	if _, err := New(&Settings{Cov: bad}); err != ErrCovariance {
+		t.Errorf("New with indefinite covariance: err = %v, want ErrCovariance", err)
+	}
+}
+
+func TestParseCategory(t *testing.T) {
+	for c := Category(0); c < NumCategories; c++ {
+		got, err := ParseCategory(c.String())
+		if err != nil || got != c {
+			t.Errorf("ParseCategory(%q) = %v, %v", c.String(), got, err)
+		}
+	}
+	if _, err := ParseCategory("poetry"); err == nil {
+		t.Error("ParseCategory(poetry) succeeded")
+	}
+}
+
+func TestTextFollowsFeatures(t *testing.T) {
+	p := Prompt{ID: 3, Category: Coding, Topic: 1}
+	base := []float64{0, 0, 0, 0, math.Log(50), 0, 0}
+	short := Text(p, base)
+	if short != Text(p, base) {
+		t.Fatal("Text is not deterministic")
+	}
+	long := append([]float64(nil), base...)
+	long[Length] = math.Log(400)
+	if len(Text(p, long)) <= len(short) {
+		t.Error("a longer response does not render longer")
+	}
+	if !strings.Contains(Text(p, long), "400 tokens in all") {
+		t.Errorf("long text lacks its token count: %q", Text(p, long))
+	}
+	flat := append([]float64(nil), base...)
+	flat[Flattery] = 2
+	if got := Text(p, flat); !strings.HasPrefix(got, strings.SplitN(got, "!", 2)[0]) || !strings.Contains(got, "!") {
+		t.Errorf("flattery does not open the text: %q", got)
+	}
+	wrongPhi := append([]float64(nil), base...)
+	wrongPhi[Correctness] = -2
+	if !strings.Contains(Text(p, wrongPhi), "1850") {
+		t.Error("low correctness does not add a false claim")
+	}
+}
+
+func TestTokens(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want int
+	}{{math.Log(120), 120}, {-5, 1}, {math.NaN(), 1}, {100, 1e6}} {
+		if got := Tokens(c.in); got != c.want {
+			t.Errorf("Tokens(%v) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
