@@ -277,3 +277,35 @@ func ranks(order []int) []int {
 	}
 	return r
 }
+
+// Agreement has every annotator in panel rank and rate the same responses
+// and returns the mean agreement over all pairs of annotators: for
+// rankings by PairAgreement, for ratings by RatingAgreement. phis holds, per
+// prompt, the flat feature vectors of its responses.
+func Agreement(panel []Annotator, gold world.GoldFunc, prompts []world.Prompt, phis [][]float64, rng *rand.Rand) (ranking, rating float64) {
+	if len(panel) < 2 || len(prompts) != len(phis) {
+		panic("annotate: Agreement needs two annotators and one response set per prompt")
+	}
+	n := 0
+	for i, p := range prompts {
+		k := len(phis[i]) / world.NumFeatures
+		orders := make([][]int, len(panel))
+		rates := make([][]int, len(panel))
+		for a := range panel {
+			orders[a] = make([]int, k)
+			panel[a].Rank(gold, p, phis[i], orders[a], rng)
+			rates[a] = make([]int, k)
+			for j := 0; j < k; j++ {
+				rates[a][j] = panel[a].Rate(gold, p, phis[i][j*world.NumFeatures:(j+1)*world.NumFeatures], rng)
+			}
+		}
+		for a := range panel {
+			for b := a + 1; b < len(panel); b++ {
+				ranking += PairAgreement(orders[a], orders[b])
+				rating += RatingAgreement(rates[a], rates[b])
+				n++
+			}
+		}
+	}
+	return ranking / float64(n), rating / float64(n)
+}

@@ -185,3 +185,27 @@ func TestPanel(t *testing.T) {
 		t.Error("annotators share rating offsets")
 	}
 }
+
+func TestPanelAgreement(t *testing.T) {
+	w := world.Default()
+	rng := rand.New(rand.NewPCG(2, 2))
+	prompts := w.Prompts(300, 0, rng)
+	phis := make([][]float64, len(prompts))
+	for i, p := range prompts {
+		phis[i] = make([]float64, 4*world.NumFeatures)
+		for j := 0; j < 4; j++ {
+			w.Sample(p, phis[i][j*world.NumFeatures:(j+1)*world.NumFeatures], rng)
+		}
+	}
+	// Noiseless annotators all rank by gold, so rankings agree exactly;
+	// their ratings still tie after rounding to 7 levels, which counts 1/2.
+	perfect := Panel(3, Annotator{Tau: 0}, 0, rng)
+	rk, rt := Agreement(perfect, w.Gold, prompts, phis, rng)
+	if rk != 1 || rt >= 1 {
+		t.Errorf("noiseless panel: ranking agreement %v (want 1), rating %v (want < 1)", rk, rt)
+	}
+	noisy := Panel(3, Annotator{Tau: 2}, 0, rng)
+	if rk2, _ := Agreement(noisy, w.Gold, prompts, phis, rng); rk2 >= rk-0.1 || rk2 < 0.5 {
+		t.Errorf("tau 2 panel: ranking agreement %v, want well below 1 and above chance", rk2)
+	}
+}
