@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -140,14 +141,8 @@ func (a *Annotator) Rank(gold world.GoldFunc, p world.Prompt, phis []float64, or
 	RankUtilities(u, a.Tau, order, rng)
 }
 
-// Sigmoid is the logistic function, computed without overflow.
-func Sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}
+// Sigmoid is stats.Sigmoid, kept here for the annotator's own formulas.
+func Sigmoid(x float64) float64 { return stats.Sigmoid(x) }
 
 // PreferProb returns the Bradley-Terry probability that an annotator at
 // temperature tau prefers the item of utility u1 to that of utility u2. At

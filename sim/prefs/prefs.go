@@ -296,3 +296,32 @@ func assignSplits(d *Dataset, val, test float64, rng *rand.Rand) {
 		d.Rankings[i].Split = split[d.Rankings[i].Prompt.ID]
 	}
 }
+
+// WithDistractors returns a copy of d whose responses carry n extra
+// features, "distractor-1" to "distractor-n", drawn independently from a
+// standard normal. They are irrelevant to the gold reward and to the
+// annotators, like most of the thousands of dimensions a real reward model
+// reads. With many of them and few comparisons a reward model fits noise,
+// which is what makes the data threshold visible.
+func WithDistractors(d *Dataset, n int, src rand.Source) *Dataset {
+	if n < 0 {
+		panic("prefs: negative distractor count")
+	}
+	rng := rand.New(src)
+	D := d.D()
+	out := *d
+	out.Features = append(append([]string(nil), d.Features...), make([]string, n)...)
+	for i := 0; i < n; i++ {
+		out.Features[D+i] = fmt.Sprintf("distractor-%d", i+1)
+	}
+	nr := d.NumResponses()
+	out.Phi = make([]float64, nr*(D+n))
+	for r := 0; r < nr; r++ {
+		row := out.Phi[r*(D+n) : (r+1)*(D+n)]
+		copy(row, d.Response(r))
+		for i := D; i < D+n; i++ {
+			row[i] = rng.NormFloat64()
+		}
+	}
+	return &out
+}

@@ -1,0 +1,138 @@
+package reward
+
+import (
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+// Bin is one bin of a calibration table: pairs whose predicted probability
+// that the first response wins fell in [Lo, Hi).
+type Bin struct {
+	Lo        float64 `json:"lo"`
+	Hi        float64 `json:"hi"`
+	Count     int     `json:"count"`
+	Predicted float64 `json:"predicted"` // mean predicted probability
+	Observed  float64 `json:"observed"`  // fraction in which the first won
+}
+
+// Metrics evaluates a trained reward model against the labels and against
+// the hidden gold reward.
+type Metrics struct {
+	TrainAccuracy float64 `json:"train_accuracy"`
+	ValAccuracy   float64 `json:"val_accuracy"`
+	TestAccuracy  float64 `json:"test_accuracy"`
+	// CeilingAccuracy is the gold reward's own accuracy on the test labels:
+	// what a reward model should approach but not beat.
+	CeilingAccuracy float64 `json:"ceiling_accuracy"`
+	// ValCeiling is the same on the validation labels.
+	ValCeiling float64 `json:"val_ceiling"`
+	// GoldAgreement is the fraction of test pairs the model orders as the
+	// gold reward does.
+	GoldAgreement float64 `json:"gold_agreement"`
+	// SpearmanGold and KendallGold correlate the model's scores with the
+	// gold reward over the held-out (test) responses, pooled across
+	// prompts; Kendall uses at most the first MaxKendall of them.
+	SpearmanGold float64 `json:"spearman_gold"`
+	KendallGold  float64 `json:"kendall_gold"`
+	HeldOut      int     `json:"held_out_responses"`
+	TrainLoss    float64 `json:"train_loss"`
+	ValLoss      float64 `json:"val_loss"`
+	TestLoss     float64 `json:"test_loss"`
+	// Calibration bins the test pairs by the predicted probability that the
+	// response shown first (in presentation order) wins.
+	Calibration []Bin `json:"calibration"`
+}
+
+// MaxKendall caps the responses used for Kendall's tau, whose cost grows
+// with the square of their number.
+const MaxKendall = 3000
+
+// Evaluate computes the metrics of m on every split of d under obj.
+func Evaluate(m Model, d *prefs.Dataset, obj Objective) (Metrics, error) {
+	obj, err := obj.resolve()
+	if err != nil {
+		return Metrics{}, err
+	}
+	if err := checkShapes(m, d); err != nil {
+		return Metrics{}, err
+	}
+	e := newEngine(m, d, obj)
+	e.scoreAll()
+	tr, va, te := d.SplitPairs(prefs.Train), d.SplitPairs(prefs.Val), d.SplitPairs(prefs.Test)
+	mt := Metrics{
+		TrainAccuracy:   pairAccuracy(d, e.scores, tr),
+		ValAccuracy:     pairAccuracy(d, e.scores, va),
+		TestAccuracy:    pairAccuracy(d, e.scores, te),
+		CeilingAccuracy: prefs.GoldAgreement(d, te),
+		ValCeiling:      prefs.GoldAgreement(d, va),
+		TrainLoss:       e.batch(obj.units(d, prefs.Train), nil),
+		ValLoss:         e.batch(obj.units(d, prefs.Val), nil),
+		TestLoss:        e.batch(obj.units(d, prefs.Test), nil),
+		GoldAgreement:   goldAgreement(d, e.scores, te),
+		Calibration:     calibration(d, e.scores, te, 10),
+	}
+	var sc, gd []float64
+	for _, ri := range d.SplitRankings(prefs.Test) {
+		rk := &d.Rankings[ri]
+		sc = append(sc, e.scores[rk.First:rk.First+rk.K]...)
+		gd = append(gd, d.Gold[rk.First:rk.First+rk.K]...)
+	}
+	mt.HeldOut = len(sc)
+	mt.SpearmanGold, mt.KendallGold = math.NaN(), math.NaN()
+	if len(sc) > 1 {
+		mt.SpearmanGold = stats.Spearman(sc, gd)
+		n := min(len(sc), MaxKendall)
+		mt.KendallGold = stats.Kendall(sc[:n], gd[:n])
+	}
+	return mt, nil
+}
+
+// goldAgreement is the fraction of pairs the scores order as gold does,
+// ties in either counting one half.
+func goldAgreement(d *prefs.Dataset, scores []float64, pairs []int) float64 {
+	if len(pairs) == 0 {
+		return math.NaN()
+	}
+	a := 0.0
+	for _, pi := range pairs {
+		p := d.Pairs[pi]
+		ds, dg := scores[p.W]-scores[p.L], d.Gold[p.W]-d.Gold[p.L]
+		switch {
+		case ds == 0 || dg == 0:
+			a += 0.5
+		case (ds > 0) == (dg > 0):
+			a++
+		}
+	}
+	return a / float64(len(pairs))
+}
+
+func calibration(d *prefs.Dataset, scores []float64, pairs []int, nb int) []Bin {
+	bins := make([]Bin, nb)
+	for i := range bins {
+		bins[i].Lo, bins[i].Hi = float64(i)/float64(nb), float64(i+1)/float64(nb)
+	}
+	for _, pi := range pairs {
+		p := d.Pairs[pi]
+		// Orient each pair by presentation position, which does not depend
+		// on the label; orienting by rank would select on the outcome.
+		a, b, won := p.W, p.L, 1.0
+		if p.L < p.W {
+			a, b, won = p.L, p.W, 0
+		}
+		q := stats.Sigmoid(scores[a] - scores[b])
+		k := min(int(q*float64(nb)), nb-1)
+		bins[k].Count++
+		bins[k].Predicted += q
+		bins[k].Observed += won
+	}
+	for i := range bins {
+		if c := float64(bins[i].Count); c > 0 {
+			bins[i].Predicted /= c
+			bins[i].Observed /= c
+		}
+	}
+	return bins
+}

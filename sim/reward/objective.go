@@ -1,0 +1,332 @@
+package reward
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+// Loss names.
+const (
+	BradleyTerry  = "bt"
+	PlackettLuce  = "pl"
+	GroupByPrompt = "prompt"
+	GroupFlat     = "flat"
+)
+
+// Objective is what training minimises; see the package documentation for
+// the formula. The zero value is the pairwise Bradley-Terry loss, grouped
+// by prompt, without margin, decay or centering.
+type Objective struct {
+	// Loss is "bt" (pairwise Bradley-Terry, the default) or "pl"
+	// (listwise Plackett-Luce on whole rankings).
+	Loss string `json:"loss"`
+	// Margin m requires r_w - r_l to exceed m before the pair's loss
+	// flattens (bt only).
+	Margin float64 `json:"margin"`
+	// L2 is the weight-decay coefficient: (L2/2) ||theta||^2 per batch.
+	L2 float64 `json:"l2"`
+	// Center is the reward-centering coefficient lambda of
+	// lambda * (r_w + r_l)^2 (TRL uses 0.01).
+	Center float64 `json:"center"`
+	// Grouping is "prompt" (the default: a unit is all pairs of one
+	// prompt, each weighted 1/C(K,2)) or "flat" (a unit is one pair, and
+	// pairs are shuffled independently).
+	Grouping string `json:"grouping"`
+}
+
+// ErrObjective is wrapped by errors for an invalid Objective.
+var ErrObjective = errors.New("reward: bad objective")
+
+func (o Objective) resolve() (Objective, error) {
+	if o.Loss == "" {
+		o.Loss = BradleyTerry
+	}
+	if o.Grouping == "" {
+		o.Grouping = GroupByPrompt
+	}
+	switch {
+	case o.Loss != BradleyTerry && o.Loss != PlackettLuce:
+		return o, fmt.Errorf("%w: loss %q, want bt or pl", ErrObjective, o.Loss)
+	case o.Grouping != GroupByPrompt && o.Grouping != GroupFlat:
+		return o, fmt.Errorf("%w: grouping %q, want prompt or flat", ErrObjective, o.Grouping)
+	case o.Loss == PlackettLuce && o.Grouping == GroupFlat:
+		return o, fmt.Errorf("%w: the pl loss scores whole rankings, so it needs grouping by prompt", ErrObjective)
+	case o.Loss == PlackettLuce && o.Margin != 0:
+		return o, fmt.Errorf("%w: a margin applies to the bt loss only", ErrObjective)
+	}
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"margin", o.Margin}, {"l2", o.L2}, {"center", o.Center}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) || (v.name != "margin" && v.x < 0) {
+			return o, fmt.Errorf("%w: %s = %v, want a finite value >= 0", ErrObjective, v.name, v.x)
+		}
+	}
+	return o, nil
+}
+
+// Describe returns the objective as one line of text, as saved with models.
+func (o Objective) Describe() string {
+	o, _ = o.resolve()
+	data := fmt.Sprintf("-log sigma(r_w - r_l - %g)", o.Margin)
+	if o.Loss == PlackettLuce {
+		data = "Plackett-Luce NLL of the ranking"
+	}
+	unit := "mean over pairs"
+	if o.Grouping == GroupByPrompt {
+		unit = "mean over prompts of the per-prompt mean over its C(K,2) pairs"
+		if o.Loss == PlackettLuce {
+			unit = "mean over prompts"
+		}
+	}
+	s := fmt.Sprintf("%s of [%s", unit, data)
+	if o.Center != 0 {
+		s += fmt.Sprintf(" + %g (r_w + r_l)^2", o.Center)
+	}
+	s += "]"
+	if o.L2 != 0 {
+		s += fmt.Sprintf(" + (%g/2) ||theta||^2 once per batch", o.L2)
+	}
+	return s
+}
+
+// pairTerm returns a pair's loss and its derivatives with respect to the
+// two scores. -log sigma(z) = softplus(-z) keeps it finite for any z.
+func (o *Objective) pairTerm(rw, rl float64) (l, gw, gl float64) {
+	z := rw - rl - o.Margin
+	l = stats.Softplus(-z)
+	s := stats.Sigmoid(-z) // = -dl/dz
+	gw, gl = -s, s
+	if o.Center != 0 {
+		c := rw + rl
+		l += o.Center * c * c
+		gw += 2 * o.Center * c
+		gl += 2 * o.Center * c
+	}
+	return l, gw, gl
+}
+
+// rankingTerm returns ranking ri's unit loss given its responses' scores s
+// (presentation order) and, if ds is not nil, adds dloss/ds to ds.
+func (o *Objective) rankingTerm(d *prefs.Dataset, ri int, s, ds []float64) float64 {
+	rk := &d.Rankings[ri]
+	pairs := d.PairsOf(ri)
+	if o.Loss == PlackettLuce {
+		l := plTerm(s, rk.Order, ds)
+		if o.Center != 0 {
+			w := o.Center / float64(len(pairs))
+			for _, p := range pairs {
+				i, j := p.W-rk.First, p.L-rk.First
+				c := s[i] + s[j]
+				l += w * c * c
+				if ds != nil {
+					ds[i] += 2 * w * c
+					ds[j] += 2 * w * c
+				}
+			}
+		}
+		return l
+	}
+	if len(pairs) == 0 {
+		return 0
+	}
+	inv := 1 / float64(len(pairs))
+	l := 0.0
+	for _, p := range pairs {
+		i, j := p.W-rk.First, p.L-rk.First
+		pl, gw, gl := o.pairTerm(s[i], s[j])
+		l += pl * inv
+		if ds != nil {
+			ds[i] += gw * inv
+			ds[j] += gl * inv
+		}
+	}
+	return l
+}
+
+// plTerm is the Plackett-Luce negative log-likelihood of order (best first)
+// under scores s: the sum over positions i < K-1 of
+// logsumexp(s over order[i:]) - s[order[i]]. Each suffix subtracts its own
+// maximum, so score gaps of any size stay finite.
+func plTerm(s []float64, order []int, ds []float64) float64 {
+	k := len(order)
+	l := 0.0
+	for i := 0; i < k-1; i++ {
+		m := math.Inf(-1)
+		for _, j := range order[i:] {
+			m = math.Max(m, s[j])
+		}
+		sum := 0.0
+		for _, j := range order[i:] {
+			sum += math.Exp(s[j] - m)
+		}
+		lse := m + math.Log(sum)
+		l += lse - s[order[i]]
+		if ds != nil {
+			for _, j := range order[i:] {
+				ds[j] += math.Exp(s[j] - lse)
+			}
+			ds[order[i]]--
+		}
+	}
+	return l
+}
+
+// units returns the indices of the training units of split sp: rankings
+// when grouping by prompt, pairs when flat.
+func (o *Objective) units(d *prefs.Dataset, sp prefs.Split) []int {
+	if o.Grouping == GroupFlat {
+		return d.SplitPairs(sp)
+	}
+	return d.SplitRankings(sp)
+}
+
+// engine evaluates an objective and its gradient for one model and dataset,
+// reusing its scratch buffers.
+type engine struct {
+	m      Model
+	d      *prefs.Dataset
+	o      Objective
+	act    []float64
+	s, ds  []float64
+	scores []float64 // one per response, from scoreAll
+}
+
+func newEngine(m Model, d *prefs.Dataset, o Objective) *engine {
+	maxK := 2
+	for i := range d.Rankings {
+		if k := d.Rankings[i].K; k > maxK {
+			maxK = k
+		}
+	}
+	return &engine{
+		m: m, d: d, o: o,
+		act: make([]float64, maxK*max(m.ActLen(), 1)),
+		s:   make([]float64, maxK), ds: make([]float64, maxK),
+	}
+}
+
+// unitGrad returns the loss of unit u and adds weight times its gradient to
+// grad.
+func (e *engine) unitGrad(u int, weight float64, grad []float64) float64 {
+	d, m, A := e.d, e.m, max(e.m.ActLen(), 1)
+	if e.o.Grouping == GroupFlat {
+		p := d.Pairs[u]
+		aw, al := e.act[:A], e.act[A:2*A]
+		xw, xl := d.Response(p.W), d.Response(p.L)
+		rw := m.Forward(xw, aw)
+		rl := m.Forward(xl, al)
+		l, gw, gl := e.o.pairTerm(rw, rl)
+		m.Backward(xw, aw, weight*gw, grad)
+		m.Backward(xl, al, weight*gl, grad)
+		return l
+	}
+	rk := &d.Rankings[u]
+	s, ds := e.s[:rk.K], e.ds[:rk.K]
+	for j := 0; j < rk.K; j++ {
+		s[j] = m.Forward(d.Response(rk.First+j), e.act[j*A:(j+1)*A])
+		ds[j] = 0
+	}
+	l := e.o.rankingTerm(d, u, s, ds)
+	for j := 0; j < rk.K; j++ {
+		if ds[j] != 0 {
+			m.Backward(d.Response(rk.First+j), e.act[j*A:(j+1)*A], weight*ds[j], grad)
+		}
+	}
+	return l
+}
+
+
+
+// batch returns the objective over the given units and, if grad is not nil,
+// overwrites grad with its gradient.
+func (e *engine) batch(units []int, grad []float64) float64 {
+	if grad != nil {
+		for i := range grad {
+			grad[i] = 0
+		}
+	}
+	l := 0.0
+	if len(units) > 0 {
+		w := 1 / float64(len(units))
+		for _, u := range units {
+			if grad != nil {
+				l += e.unitGrad(u, w, grad)
+			} else {
+				l += e.unitLoss(u)
+			}
+		}
+		l *= w
+	}
+	if e.o.L2 != 0 {
+		p := e.m.Params()
+		sq := 0.0
+		for i, v := range p {
+			sq += v * v
+			if grad != nil {
+				grad[i] += e.o.L2 * v
+			}
+		}
+		l += e.o.L2 / 2 * sq
+	}
+	return l
+}
+
+// unitLoss returns the loss of unit u from the cached scores.
+func (e *engine) unitLoss(u int) float64 {
+	if e.o.Grouping == GroupFlat {
+		p := e.d.Pairs[u]
+		l, _, _ := e.o.pairTerm(e.scores[p.W], e.scores[p.L])
+		return l
+	}
+	rk := &e.d.Rankings[u]
+	return e.o.rankingTerm(e.d, u, e.scores[rk.First:rk.First+rk.K], nil)
+}
+
+// scoreAll caches the model's score of every response.
+func (e *engine) scoreAll() {
+	n := e.d.NumResponses()
+	if len(e.scores) != n {
+		e.scores = make([]float64, n)
+	}
+	act := e.act[:max(e.m.ActLen(), 1)]
+	for i := 0; i < n; i++ {
+		e.scores[i] = e.m.Forward(e.d.Response(i), act)
+	}
+}
+
+// Eval returns the objective of m over split sp of d and, if grad is not
+// nil, writes its gradient there. It is the full-batch form of what Train
+// minimises.
+func (o Objective) Eval(m Model, d *prefs.Dataset, sp prefs.Split, grad []float64) (float64, error) {
+	o, err := o.resolve()
+	if err != nil {
+		return 0, err
+	}
+	if err := checkShapes(m, d); err != nil {
+		return 0, err
+	}
+	if grad != nil && len(grad) != len(m.Params()) {
+		panic("reward: gradient length mismatch")
+	}
+	e := newEngine(m, d, o)
+	u := o.units(d, sp)
+	if grad == nil {
+		e.scoreAll()
+	}
+	return e.batch(u, grad), nil
+}
+
+// ErrShape is wrapped by errors for a model that does not fit the data.
+var ErrShape = errors.New("reward: model and data do not fit")
+
+func checkShapes(m Model, d *prefs.Dataset) error {
+	if m.D() != d.D() {
+		return fmt.Errorf("%w: model has %d features, data has %d", ErrShape, m.D(), d.D())
+	}
+	return nil
+}

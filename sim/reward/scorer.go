@@ -1,0 +1,230 @@
+package reward
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+
+	"github.com/google/renameio/v2"
+)
+
+// Scorer is a trained reward model in its second role: an absolute scorer
+// of single responses. Its scores are the model's minus Offset, chosen by
+// Normalize so that a reference set of responses has mean score 0.
+type Scorer struct {
+	Model    Model
+	Features []string
+	// Objective is the objective the model was trained under.
+	Objective Objective
+	// Offset is subtracted from every raw score.
+	Offset float64
+	act    []float64
+}
+
+// NewScorer wraps m, whose inputs are the named features.
+func NewScorer(m Model, features []string, obj Objective) *Scorer {
+	if len(features) != m.D() {
+		panic("reward: feature names do not match the model")
+	}
+	return &Scorer{Model: m, Features: append([]string(nil), features...), Objective: obj}
+}
+
+// Score returns the normalised score of one response. A Scorer is not safe
+// for concurrent use.
+func (s *Scorer) Score(phi []float64) float64 {
+	if len(phi) != len(s.Features) {
+		panic("reward: length mismatch")
+	}
+	if n := s.Model.ActLen(); len(s.act) < n {
+		s.act = make([]float64, n)
+	}
+	return s.Model.Forward(phi, s.act) - s.Offset
+}
+
+// ScoreBatch scores the responses in phis (flat, D values each) into dst,
+// allocating it if nil, and returns it.
+func (s *Scorer) ScoreBatch(phis, dst []float64) []float64 {
+	D := len(s.Features)
+	n := len(phis) / D
+	if len(phis) != n*D {
+		panic("reward: length mismatch")
+	}
+	if dst == nil {
+		dst = make([]float64, n)
+	}
+	for i := 0; i < n; i++ {
+		dst[i] = s.Score(phis[i*D : (i+1)*D])
+	}
+	return dst
+}
+
+// Normalize sets Offset so that the reference responses refs (flat) have
+// mean score 0, as InstructGPT normalises its reward model on base-policy
+// samples. Ranking loss leaves the level of scores free; this fixes it.
+func (s *Scorer) Normalize(refs []float64) {
+	if len(refs) == 0 {
+		panic("reward: empty reference set")
+	}
+	s.Offset = 0
+	sc := s.ScoreBatch(refs, nil)
+	sum := 0.0
+	for _, v := range sc {
+		sum += v
+	}
+	s.Offset = sum / float64(len(sc))
+}
+
+// file is the JSON form of a Scorer.
+type file struct {
+	Format     string     `json:"format"`
+	Kind       string     `json:"kind"`
+	Features   []string   `json:"features"`
+	Params     []float64  `json:"params"`
+	Hidden     []int      `json:"hidden,omitempty"`
+	Activation Activation `json:"activation,omitempty"`
+	InMean     []float64  `json:"input_mean,omitempty"`
+	InScale    []float64  `json:"input_scale,omitempty"`
+	Objective  Objective  `json:"objective"`
+	Minimised  string     `json:"objective_minimised"`
+	Offset     float64    `json:"offset"`
+}
+
+const formatName = "rlhfsim-reward-model/1"
+
+// MarshalJSON writes the scorer's kind, feature names, parameters,
+// objective and normalisation offset.
+func (s *Scorer) MarshalJSON() ([]byte, error) {
+	f := file{
+		Format: formatName, Kind: s.Model.Kind(), Features: s.Features,
+		Params: s.Model.Params(), Objective: s.Objective,
+		Minimised: s.Objective.Describe(), Offset: s.Offset,
+	}
+	if m, ok := s.Model.(*MLP); ok {
+		f.Hidden, f.Activation, f.InMean, f.InScale = m.Hidden, m.Act, m.InMean, m.InScale
+	}
+	return json.MarshalIndent(f, "", "  ")
+}
+
+// ErrModelFile is wrapped by every error for a malformed model file.
+var ErrModelFile = errors.New("reward: bad model file")
+
+func badFile(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrModelFile, fmt.Sprintf(format, args...))
+}
+
+// UnmarshalJSON reads a scorer, validating shapes, names and values.
+func (s *Scorer) UnmarshalJSON(b []byte) error {
+	var f file
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return badFile("%v", err)
+	}
+	if f.Format != formatName {
+		return badFile("format %q, want %q", f.Format, formatName)
+	}
+	if len(f.Features) == 0 {
+		return badFile("no feature names")
+	}
+	for i, n := range f.Features {
+		if n == "" || slices.Contains(f.Features[:i], n) {
+			return badFile("feature name %q is empty or repeated", n)
+		}
+	}
+	for _, v := range append(append(append([]float64{f.Offset}, f.Params...), f.InMean...), f.InScale...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return badFile("a parameter is not finite")
+		}
+	}
+	D := len(f.Features)
+	var m Model
+	switch f.Kind {
+	case "linear", "affine":
+		want := D
+		if f.Kind == "affine" {
+			want++
+		}
+		if len(f.Params) != want {
+			return badFile("%s model on %d features needs %d parameters, has %d", f.Kind, D, want, len(f.Params))
+		}
+		l := &Linear{p: f.Params, d: D, bias: f.Kind == "affine"}
+		m = l
+	case "mlp":
+		mlp, err := newMLP(D, f.Hidden, f.Activation)
+		if err != nil {
+			return badFile("%v", err)
+		}
+		if len(f.Params) != len(mlp.params) {
+			return badFile("mlp %v on %d features needs %d parameters, has %d", f.Hidden, D, len(mlp.params), len(f.Params))
+		}
+		if len(f.InMean) != D || len(f.InScale) != D {
+			return badFile("input_mean and input_scale need %d values each", D)
+		}
+		for _, v := range f.InScale {
+			if v <= 0 {
+				return badFile("input_scale values must be positive")
+			}
+		}
+		copy(mlp.params, f.Params)
+		mlp.InMean, mlp.InScale = f.InMean, f.InScale
+		m = mlp
+	default:
+		return badFile("unknown kind %q (want linear, affine or mlp)", f.Kind)
+	}
+	obj, err := f.Objective.resolve()
+	if err != nil {
+		return badFile("%v", err)
+	}
+	*s = Scorer{Model: m, Features: f.Features, Objective: obj, Offset: f.Offset}
+	return nil
+}
+
+// Save writes the scorer to path as JSON, atomically.
+func (s *Scorer) Save(path string) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Load reads a scorer from r.
+func Load(r io.Reader) (*Scorer, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var s Scorer
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// LoadFile reads a scorer from path; errors name the file.
+func LoadFile(path string) (*Scorer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s, err := Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// CheckFeatures returns an error unless names are the scorer's features in
+// the same order.
+func (s *Scorer) CheckFeatures(names []string) error {
+	if !slices.Equal(s.Features, names) {
+		return fmt.Errorf("%w: model features %v, data features %v", ErrShape, s.Features, names)
+	}
+	return nil
+}

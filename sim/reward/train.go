@@ -1,0 +1,374 @@
+package reward
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+)
+
+// Optimizer names.
+const (
+	Adam  = "adam"
+	SGD   = "sgd"
+	LBFGS = "lbfgs"
+)
+
+// Settings configures Train. The zero value gives the documented defaults.
+type Settings struct {
+	// Optimizer is "adam" (the default), "sgd" or "lbfgs" (full batch,
+	// through gonum/optimize).
+	Optimizer string
+	// Epochs is the number of passes over the training units; for lbfgs,
+	// the most major iterations. Zero means 30 (lbfgs: 500).
+	Epochs int
+	// LR is the learning rate. Zero means 0.05 for adam, 0.5 for sgd.
+	LR float64
+	// Batch is the number of units (prompts, or pairs when flat) per
+	// minibatch. Zero means 32.
+	Batch int
+	// Patience stops minibatch training after this many epochs without a
+	// lower validation loss, restoring the best parameters. Zero means 5;
+	// negative disables early stopping.
+	Patience int
+	// GradTol is the gradient-norm threshold at which lbfgs stops. Zero
+	// means 1e-10.
+	GradTol float64
+	// Progress, if not nil, is called after every epoch.
+	Progress func(Epoch)
+}
+
+// Epoch records the state of training after one epoch (for lbfgs, one
+// major iteration).
+type Epoch struct {
+	Epoch int `json:"epoch"`
+	// Loss and ValLoss are the full objective on the train and validation
+	// splits.
+	Loss     float64 `json:"loss"`
+	ValLoss  float64 `json:"val_loss"`
+	TrainAcc float64 `json:"train_accuracy"`
+	ValAcc   float64 `json:"val_accuracy"`
+	// MeanReward, MinReward and MaxReward summarise the raw scores of the
+	// training responses; MeanMargin is the mean r_w - r_l of training pairs.
+	MeanReward float64 `json:"mean_reward"`
+	MinReward  float64 `json:"min_reward"`
+	MaxReward  float64 `json:"max_reward"`
+	MeanMargin float64 `json:"mean_margin"`
+	// GradNorm is the Euclidean norm of the gradient: the mean over the
+	// epoch's minibatches for adam and sgd, the full-batch norm for lbfgs.
+	GradNorm float64 `json:"grad_norm"`
+}
+
+// Result is what Train returns besides the trained model.
+type Result struct {
+	History []Epoch `json:"history"`
+	// Best is the index in History whose parameters the model holds.
+	Best int `json:"best_epoch"`
+	// Stopped says why training ended.
+	Stopped string `json:"stopped"`
+	// Objective is the resolved objective, as minimised.
+	Objective Objective `json:"objective"`
+}
+
+// ErrData is wrapped by errors for data that cannot be trained on.
+var ErrData = errors.New("reward: unusable data")
+
+// Train fits m to the training split of d under obj and records a history.
+// The model is changed in place. Minibatch order comes from src.
+func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Source) (*Result, error) {
+	obj, err := obj.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkShapes(m, d); err != nil {
+		return nil, err
+	}
+	set := resolveSettings(s)
+	if set.Optimizer != Adam && set.Optimizer != SGD && set.Optimizer != LBFGS {
+		return nil, fmt.Errorf("reward: unknown optimizer %q (want adam, sgd or lbfgs)", set.Optimizer)
+	}
+	if !(set.LR > 0) || math.IsInf(set.LR, 0) || set.Batch < 1 || set.Epochs < 1 {
+		return nil, fmt.Errorf("reward: learning rate, batch and epochs must be positive")
+	}
+	e := newEngine(m, d, obj)
+	train := obj.units(d, prefs.Train)
+	if len(train) == 0 {
+		return nil, fmt.Errorf("%w: the training split is empty", ErrData)
+	}
+	for _, x := range d.Phi {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("%w: a feature value is not finite", ErrData)
+		}
+	}
+	if mlp, ok := m.(*MLP); ok {
+		fitInputs(mlp, d)
+	}
+	t := &trainer{e: e, set: set, train: train, val: obj.units(d, prefs.Val),
+		trainPairs: d.SplitPairs(prefs.Train), valPairs: d.SplitPairs(prefs.Val)}
+	t.res.Objective = obj
+	if set.Optimizer == LBFGS {
+		err = t.lbfgs()
+	} else {
+		t.minibatch(rand.New(src))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t.res, nil
+}
+
+func resolveSettings(s *Settings) Settings {
+	var r Settings
+	if s != nil {
+		r = *s
+	}
+	if r.Optimizer == "" {
+		r.Optimizer = Adam
+	}
+	if r.Epochs == 0 {
+		r.Epochs = 30
+		if r.Optimizer == LBFGS {
+			r.Epochs = 500
+		}
+	}
+	if r.LR == 0 {
+		r.LR = 0.05
+		if r.Optimizer == SGD {
+			r.LR = 0.5
+		}
+	}
+	if r.Batch == 0 {
+		r.Batch = 32
+	}
+	if r.Patience == 0 {
+		r.Patience = 5
+	}
+	if r.GradTol == 0 {
+		r.GradTol = 1e-10
+	}
+	return r
+}
+
+// fitInputs sets an MLP's input standardisation from the training
+// responses, unless it was set already.
+func fitInputs(m *MLP, d *prefs.Dataset) {
+	for i := range m.InMean {
+		if m.InMean[i] != 0 || m.InScale[i] != 1 {
+			return
+		}
+	}
+	D := d.D()
+	sum := make([]float64, D)
+	sq := make([]float64, D)
+	n := 0
+	for _, ri := range d.SplitRankings(prefs.Train) {
+		rk := &d.Rankings[ri]
+		for j := rk.First; j < rk.First+rk.K; j++ {
+			for f, x := range d.Response(j) {
+				sum[f] += x
+				sq[f] += x * x
+			}
+			n++
+		}
+	}
+	for f := range sum {
+		mean := sum[f] / float64(n)
+		sd := math.Sqrt(math.Max(sq[f]/float64(n)-mean*mean, 0))
+		if sd < 1e-8 {
+			sd = 1
+		}
+		m.InMean[f], m.InScale[f] = mean, sd
+	}
+}
+
+type trainer struct {
+	e                    *engine
+	set                  Settings
+	train, val           []int
+	trainPairs, valPairs []int
+	res                  Result
+}
+
+// record evaluates the model and appends an epoch to the history.
+func (t *trainer) record(epoch int, gradNorm float64) Epoch {
+	e := t.e
+	e.scoreAll()
+	ep := Epoch{Epoch: epoch, GradNorm: gradNorm,
+		Loss: e.batch(t.train, nil), ValLoss: math.NaN(), ValAcc: math.NaN(),
+		TrainAcc: pairAccuracy(e.d, e.scores, t.trainPairs)}
+	if len(t.val) > 0 {
+		ep.ValLoss = e.batch(t.val, nil)
+		ep.ValAcc = pairAccuracy(e.d, e.scores, t.valPairs)
+	}
+	ep.MinReward, ep.MaxReward = math.Inf(1), math.Inf(-1)
+	n := 0
+	for _, ri := range e.d.SplitRankings(prefs.Train) {
+		rk := &e.d.Rankings[ri]
+		for _, s := range e.scores[rk.First : rk.First+rk.K] {
+			ep.MeanReward += s
+			ep.MinReward = math.Min(ep.MinReward, s)
+			ep.MaxReward = math.Max(ep.MaxReward, s)
+			n++
+		}
+	}
+	ep.MeanReward /= float64(n)
+	for _, pi := range t.trainPairs {
+		p := e.d.Pairs[pi]
+		ep.MeanMargin += e.scores[p.W] - e.scores[p.L]
+	}
+	ep.MeanMargin /= float64(len(t.trainPairs))
+	t.res.History = append(t.res.History, ep)
+	if t.set.Progress != nil {
+		t.set.Progress(ep)
+	}
+	return ep
+}
+
+// pairAccuracy is the fraction of pairs whose chosen response scores higher,
+// a tie counting one half.
+func pairAccuracy(d *prefs.Dataset, scores []float64, pairs []int) float64 {
+	if len(pairs) == 0 {
+		return math.NaN()
+	}
+	acc := 0.0
+	for _, pi := range pairs {
+		p := d.Pairs[pi]
+		switch sw, sl := scores[p.W], scores[p.L]; {
+		case sw > sl:
+			acc++
+		case sw == sl:
+			acc += 0.5
+		}
+	}
+	return acc / float64(len(pairs))
+}
+
+// minibatch runs Adam or SGD with early stopping on the validation loss.
+func (t *trainer) minibatch(rng *rand.Rand) {
+	p := t.e.m.Params()
+	n := len(p)
+	grad := make([]float64, n)
+	var m1, m2 []float64
+	if t.set.Optimizer == Adam {
+		m1, m2 = make([]float64, n), make([]float64, n)
+	}
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	step := 0
+	order := append([]int(nil), t.train...)
+	best := append([]float64(nil), p...)
+	// The starting point is a candidate too: when the data are too few to
+	// learn from, the best the model can do is stay where it began.
+	bestLoss := t.record(0, math.NaN()).ValLoss
+	if math.IsNaN(bestLoss) {
+		bestLoss = math.Inf(1)
+	}
+	t.res.Stopped = fmt.Sprintf("ran all %d epochs", t.set.Epochs)
+	since := 0
+	for epoch := 1; epoch <= t.set.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		gsum, nb := 0.0, 0
+		for start := 0; start < len(order); start += t.set.Batch {
+			end := min(start+t.set.Batch, len(order))
+			t.e.batch(order[start:end], grad)
+			gsum += floats.Norm(grad, 2)
+			nb++
+			step++
+			if m1 == nil {
+				floats.AddScaled(p, -t.set.LR, grad)
+				continue
+			}
+			c1 := 1 - math.Pow(b1, float64(step))
+			c2 := 1 - math.Pow(b2, float64(step))
+			for i, g := range grad {
+				m1[i] = b1*m1[i] + (1-b1)*g
+				m2[i] = b2*m2[i] + (1-b2)*g*g
+				p[i] -= t.set.LR * (m1[i] / c1) / (math.Sqrt(m2[i]/c2) + eps)
+			}
+		}
+		ep := t.record(epoch, gsum/float64(nb))
+		if math.IsNaN(ep.Loss) || math.IsInf(ep.Loss, 0) {
+			t.res.Stopped = fmt.Sprintf("diverged at epoch %d: lower the learning rate", epoch)
+			break
+		}
+		if len(t.val) == 0 || t.set.Patience < 0 {
+			copy(best, p)
+			t.res.Best = epoch
+			continue
+		}
+		if ep.ValLoss < bestLoss {
+			bestLoss, since = ep.ValLoss, 0
+			copy(best, p)
+			t.res.Best = epoch
+		} else if since++; since >= t.set.Patience {
+			t.res.Stopped = fmt.Sprintf("early stop at epoch %d: no lower validation loss for %d epochs", epoch, since)
+			break
+		}
+	}
+	copy(p, best)
+}
+
+// lbfgs minimises the full-batch objective with gonum's L-BFGS. For the
+// convex linear model this reaches the exact optimum.
+func (t *trainer) lbfgs() error {
+	p := t.e.m.Params()
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			copy(p, x)
+			t.e.scoreAll()
+			return t.e.batch(t.train, nil)
+		},
+		Grad: func(g, x []float64) {
+			copy(p, x)
+			t.e.batch(t.train, g)
+		},
+	}
+	t.record(0, math.NaN())
+	settings := &optimize.Settings{
+		GradientThreshold: t.set.GradTol,
+		MajorIterations:   t.set.Epochs,
+		Recorder:          (*lbfgsRecorder)(t),
+	}
+	res, err := optimize.Minimize(prob, append([]float64(nil), p...), settings, &optimize.LBFGS{})
+	if res == nil {
+		return fmt.Errorf("reward: lbfgs: %v", err)
+	}
+	copy(p, res.X)
+	t.res.Best = len(t.res.History) - 1
+	g := make([]float64, len(p))
+	t.e.batch(t.train, g)
+	gn := floats.Norm(g, 2)
+	switch {
+	case res.Status == optimize.GradientThreshold:
+		t.res.Stopped = fmt.Sprintf("lbfgs: converged after %d iterations, gradient norm %.1e", res.MajorIterations, gn)
+	case gn < 1e-6:
+		// Near the optimum the loss stops changing in float64 and the line
+		// search reports failure; the gradient norm shows it got there.
+		t.res.Stopped = fmt.Sprintf("lbfgs: converged to rounding precision after %d iterations, gradient norm %.1e", res.MajorIterations, gn)
+	default:
+		t.res.Stopped = fmt.Sprintf("lbfgs: %v after %d iterations, gradient norm %.1e", res.Status, res.MajorIterations, gn)
+		if err != nil {
+			t.res.Stopped += fmt.Sprintf(" (%v)", err)
+		}
+	}
+	return nil
+}
+
+// lbfgsRecorder appends an Epoch at every major iteration.
+type lbfgsRecorder trainer
+
+func (r *lbfgsRecorder) Init() error { return nil }
+
+func (r *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if op != optimize.MajorIteration {
+		return nil
+	}
+	t := (*trainer)(r)
+	copy(t.e.m.Params(), loc.X)
+	t.record(st.MajorIterations, floats.Norm(loc.Gradient, 2))
+	return nil
+}

@@ -1,0 +1,71 @@
+package stats
+
+import (
+	"math"
+	"sort"
+
+	"gonum.org/v1/gonum/stat"
+)
+
+// Sigmoid is the logistic function 1/(1+exp(-x)), computed without overflow.
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// Softplus returns log(1 + exp(x)) without overflow or loss of precision:
+// max(x, 0) + log1p(exp(-|x|)). -log sigma(z) = Softplus(-z), which is how the
+// Bradley-Terry loss stays finite for any score difference.
+func Softplus(x float64) float64 {
+	return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
+}
+
+// LogSigmoid returns log sigma(x) = -Softplus(-x).
+func LogSigmoid(x float64) float64 { return -Softplus(-x) }
+
+// Ranks returns the 1-based ranks of x in increasing order, giving tied
+// values the mean of the ranks they span.
+func Ranks(x []float64) []float64 {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	r := make([]float64, len(x))
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && x[idx[j+1]] == x[idx[i]] {
+			j++
+		}
+		avg := float64(i+j)/2 + 1
+		for k := i; k <= j; k++ {
+			r[idx[k]] = avg
+		}
+		i = j + 1
+	}
+	return r
+}
+
+// Spearman returns Spearman's rank correlation of x and y: the Pearson
+// correlation of their ranks.
+func Spearman(x, y []float64) float64 {
+	if len(x) != len(y) {
+		panic("stats: length mismatch")
+	}
+	return stat.Correlation(Ranks(x), Ranks(y), nil)
+}
+
+// Kendall returns Kendall's tau-a of x and y (gonum's stat.Kendall), which
+// equals tau-b when there are no ties, as for continuous scores.
+func Kendall(x, y []float64) float64 {
+	return stat.Kendall(x, y, nil)
+}
+
+// MeanSE returns the mean of x and its standard error sd/sqrt(n).
+func MeanSE(x []float64) (mean, se float64) {
+	m, v := stat.MeanVariance(x, nil)
+	return m, math.Sqrt(v / float64(len(x)))
+}

@@ -1,0 +1,47 @@
+package stats
+
+import (
+	"math"
+	"testing"
+)
+
+func TestSoftplusStable(t *testing.T) {
+	for _, c := range []struct{ x, want float64 }{
+		{0, math.Ln2},
+		{1e4, 1e4},                     // log(1+e^x) = x + log1p(e^-x) -> x
+		{-1e4, 0},                      // exp(-1e4) underflows to 0
+		{-30, math.Exp(-30)},           // log1p(e) ~ e for tiny e
+		{2, math.Log(1 + math.Exp(2))}, // direct formula is exact enough here
+		{-2, math.Log(1 + math.Exp(-2))},
+	} {
+		if got := Softplus(c.x); math.Abs(got-c.want) > 1e-12*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("Softplus(%v) = %v, want %v", c.x, got, c.want)
+		}
+	}
+	if s := Sigmoid(-1e4); s != 0 || Sigmoid(1e4) != 1 || Sigmoid(0) != 0.5 {
+		t.Error("Sigmoid saturation")
+	}
+}
+
+func TestRanksAndSpearman(t *testing.T) {
+	r := Ranks([]float64{10, 30, 20, 20})
+	want := []float64{1, 4, 2.5, 2.5} // ties share the mean of ranks 2 and 3
+	for i := range r {
+		if r[i] != want[i] {
+			t.Fatalf("Ranks = %v, want %v", r, want)
+		}
+	}
+	// A monotone transform keeps Spearman at 1; a reversal gives -1.
+	x := []float64{1, 2, 3, 4, 5}
+	y := []float64{1, 8, 27, 64, 125}
+	if s := Spearman(x, y); math.Abs(s-1) > 1e-12 {
+		t.Errorf("Spearman monotone = %v", s)
+	}
+	if k := Kendall(x, []float64{5, 4, 3, 2, 1}); math.Abs(k+1) > 1e-12 {
+		t.Errorf("Kendall reversed = %v", k)
+	}
+	// By hand: ranks (1,2,3) vs (1,3,2): d^2 = 0+1+1, rho = 1 - 6*2/(3*8) = 0.5.
+	if s := Spearman([]float64{1, 2, 3}, []float64{1, 3, 2}); math.Abs(s-0.5) > 1e-12 {
+		t.Errorf("Spearman = %v, want 0.5", s)
+	}
+}
