@@ -67,9 +67,9 @@ func Evaluate(m Model, d *prefs.Dataset, obj Objective) (Metrics, error) {
 		TestAccuracy:    pairAccuracy(d, e.scores, te),
 		CeilingAccuracy: prefs.GoldAgreement(d, te),
 		ValCeiling:      prefs.GoldAgreement(d, va),
-		TrainLoss:       e.batch(obj.units(d, prefs.Train), nil),
-		ValLoss:         e.batch(obj.units(d, prefs.Val), nil),
-		TestLoss:        e.batch(obj.units(d, prefs.Test), nil),
+		TrainLoss:       e.loss(obj.units(d, prefs.Train)),
+		ValLoss:         e.loss(obj.units(d, prefs.Val)),
+		TestLoss:        e.loss(obj.units(d, prefs.Test)),
 		GoldAgreement:   goldAgreement(d, e.scores, te),
 		Calibration:     calibration(d, e.scores, te, 10),
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Model maps a feature vector to a scalar reward.
@@ -93,12 +95,7 @@ func (m *Linear) ActLen() int { return 0 }
 
 // Forward returns w.x (+ b).
 func (m *Linear) Forward(x, _ []float64) float64 {
-	w := m.p[:m.d]
-	x = x[:len(w)]
-	s := 0.0
-	for i, wi := range w {
-		s += wi * x[i]
-	}
+	s := floats.Dot(m.p[:m.d], x[:m.d])
 	if m.bias {
 		s += m.p[m.d]
 	}
@@ -107,11 +104,7 @@ func (m *Linear) Forward(x, _ []float64) float64 {
 
 // Backward adds scale * x (and scale for the bias) to grad.
 func (m *Linear) Backward(x, _ []float64, scale float64, grad []float64) {
-	g := grad[:m.d]
-	x = x[:m.d]
-	for i := range g {
-		g[i] += scale * x[i]
-	}
+	floats.AddScaled(grad[:m.d], scale, x[:m.d])
 	if m.bias {
 		grad[m.d] += scale
 	}
@@ -267,23 +260,13 @@ func (m *MLP) Forward(x, act []float64) float64 {
 		W := p[off : off+h*n]
 		b := p[off+h*n : off+h*n+h]
 		for j := 0; j < h; j++ {
-			row := W[j*n : (j+1)*n]
-			s := b[j]
-			for i, v := range in {
-				s += row[i] * v
-			}
-			out[j] = m.f(s)
+			out[j] = m.f(b[j] + floats.Dot(W[j*n:(j+1)*n], in))
 		}
 		off += h*n + h
 		aoff += h
 		in = out
 	}
-	v := p[off : off+len(in)]
-	s := 0.0
-	for j, a := range in {
-		s += v[j] * a
-	}
-	return s
+	return floats.Dot(p[off:off+len(in)], in)
 }
 
 // Backward adds scale times the gradient of the score to grad.
@@ -319,12 +302,8 @@ func (m *MLP) Backward(x, act []float64, scale float64, grad []float64) {
 		gW := grad[poff[l] : poff[l]+h*n]
 		gb := grad[poff[l]+h*n : poff[l]+h*n+h]
 		for j := 0; j < h; j++ {
-			dj := delta[j]
-			gb[j] += dj
-			row := gW[j*n : (j+1)*n]
-			for i, pv := range prev {
-				row[i] += dj * pv
-			}
+			gb[j] += delta[j]
+			floats.AddScaled(gW[j*n:(j+1)*n], delta[j], prev)
 		}
 		if l == 0 {
 			break
@@ -334,11 +313,7 @@ func (m *MLP) Backward(x, act []float64, scale float64, grad []float64) {
 			next[i] = 0
 		}
 		for j := 0; j < h; j++ {
-			dj := delta[j]
-			row := W[j*n : (j+1)*n]
-			for i := range next {
-				next[i] += dj * row[i]
-			}
+			floats.AddScaled(next, delta[j], W[j*n:(j+1)*n])
 		}
 		for i, pv := range prev {
 			next[i] *= m.fprime(pv)

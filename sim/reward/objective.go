@@ -110,9 +110,28 @@ func (o *Objective) pairTerm(rw, rl float64) (l, gw, gl float64) {
 	return l, gw, gl
 }
 
+// pairGrad returns the derivatives of a pair's loss without the loss, which
+// spares a logarithm per pair in the training loop.
+func (o *Objective) pairGrad(rw, rl float64) (gw, gl float64) {
+	s := stats.Sigmoid(o.Margin - rw + rl)
+	gw, gl = -s, s
+	if o.Center != 0 {
+		c := 2 * o.Center * (rw + rl)
+		gw += c
+		gl += c
+	}
+	return gw, gl
+}
+
 // rankingTerm returns ranking ri's unit loss given its responses' scores s
 // (presentation order) and, if ds is not nil, adds dloss/ds to ds.
 func (o *Objective) rankingTerm(d *prefs.Dataset, ri int, s, ds []float64) float64 {
+	return o.ranking(d, ri, s, ds, true)
+}
+
+// ranking is rankingTerm; without wantLoss it skips the bt loss values and
+// returns 0, which saves a logarithm per pair.
+func (o *Objective) ranking(d *prefs.Dataset, ri int, s, ds []float64, wantLoss bool) float64 {
 	rk := &d.Rankings[ri]
 	pairs := d.PairsOf(ri)
 	if o.Loss == PlackettLuce {
@@ -138,7 +157,12 @@ func (o *Objective) rankingTerm(d *prefs.Dataset, ri int, s, ds []float64) float
 	l := 0.0
 	for _, p := range pairs {
 		i, j := p.W-rk.First, p.L-rk.First
-		pl, gw, gl := o.pairTerm(s[i], s[j])
+		var pl, gw, gl float64
+		if wantLoss {
+			pl, gw, gl = o.pairTerm(s[i], s[j])
+		} else {
+			gw, gl = o.pairGrad(s[i], s[j])
+		}
 		l += pl * inv
 		if ds != nil {
 			ds[i] += gw * inv
@@ -191,100 +215,117 @@ type engine struct {
 	m      Model
 	d      *prefs.Dataset
 	o      Objective
-	act    []float64
-	s, ds  []float64
+	A      int       // activation length per response, at least 1
+	slots  []int     // responses of the current chunk, in unit order
+	s, ds  []float64 // their scores and dloss/dscore
+	act    []float64 // their activations, A each
 	scores []float64 // one per response, from scoreAll
 }
 
 func newEngine(m Model, d *prefs.Dataset, o Objective) *engine {
-	maxK := 2
-	for i := range d.Rankings {
-		if k := d.Rankings[i].K; k > maxK {
-			maxK = k
-		}
-	}
-	return &engine{
-		m: m, d: d, o: o,
-		act: make([]float64, maxK*max(m.ActLen(), 1)),
-		s:   make([]float64, maxK), ds: make([]float64, maxK),
-	}
+	return &engine{m: m, d: d, o: o, A: max(m.ActLen(), 1)}
 }
 
-// unitGrad returns the loss of unit u and adds weight times its gradient to
-// grad.
-func (e *engine) unitGrad(u int, weight float64, grad []float64) float64 {
-	d, m, A := e.d, e.m, max(e.m.ActLen(), 1)
-	if e.o.Grouping == GroupFlat {
-		p := d.Pairs[u]
-		aw, al := e.act[:A], e.act[A:2*A]
-		xw, xl := d.Response(p.W), d.Response(p.L)
-		rw := m.Forward(xw, aw)
-		rl := m.Forward(xl, al)
-		l, gw, gl := e.o.pairTerm(rw, rl)
-		m.Backward(xw, aw, weight*gw, grad)
-		m.Backward(xl, al, weight*gl, grad)
-		return l
-	}
-	rk := &d.Rankings[u]
-	s, ds := e.s[:rk.K], e.ds[:rk.K]
-	for j := 0; j < rk.K; j++ {
-		s[j] = m.Forward(d.Response(rk.First+j), e.act[j*A:(j+1)*A])
-		ds[j] = 0
-	}
-	l := e.o.rankingTerm(d, u, s, ds)
-	for j := 0; j < rk.K; j++ {
-		if ds[j] != 0 {
-			m.Backward(d.Response(rk.First+j), e.act[j*A:(j+1)*A], weight*ds[j], grad)
-		}
-	}
-	return l
-}
+// chunk is the most units whose activations the engine holds at once, so a
+// full-batch gradient over a million pairs needs no more memory than a
+// minibatch.
+const chunk = 256
 
-
-
-// batch returns the objective over the given units and, if grad is not nil,
-// overwrites grad with its gradient.
-func (e *engine) batch(units []int, grad []float64) float64 {
-	if grad != nil {
-		for i := range grad {
-			grad[i] = 0
-		}
+// grad overwrites grad with the gradient of the objective over units.
+//
+// It works in three passes over each chunk of units: score every response
+// involved, then compute each unit's loss derivatives, then backpropagate.
+// Scoring all responses first lets the processor fetch many responses from
+// memory at once, which matters when flat shuffled pairs point all over the
+// dataset.
+func (e *engine) grad(units []int, grad []float64) {
+	for i := range grad {
+		grad[i] = 0
 	}
-	l := 0.0
 	if len(units) > 0 {
 		w := 1 / float64(len(units))
-		for _, u := range units {
-			if grad != nil {
-				l += e.unitGrad(u, w, grad)
-			} else {
-				l += e.unitLoss(u)
-			}
+		for start := 0; start < len(units); start += chunk {
+			e.gradChunk(units[start:min(start+chunk, len(units))], w, grad)
 		}
-		l *= w
 	}
 	if e.o.L2 != 0 {
-		p := e.m.Params()
+		for i, v := range e.m.Params() {
+			grad[i] += e.o.L2 * v
+		}
+	}
+}
+
+func (e *engine) gradChunk(units []int, w float64, grad []float64) {
+	d, m, A := e.d, e.m, e.A
+	flat := e.o.Grouping == GroupFlat
+	e.slots = e.slots[:0]
+	for _, u := range units {
+		if flat {
+			p := &d.Pairs[u]
+			e.slots = append(e.slots, p.W, p.L)
+			continue
+		}
+		rk := &d.Rankings[u]
+		for j := rk.First; j < rk.First+rk.K; j++ {
+			e.slots = append(e.slots, j)
+		}
+	}
+	n := len(e.slots)
+	if cap(e.s) < n {
+		e.s, e.ds = make([]float64, n), make([]float64, n)
+	}
+	if cap(e.act) < n*A {
+		e.act = make([]float64, n*A)
+	}
+	s, ds := e.s[:n], e.ds[:n]
+	for i, r := range e.slots {
+		s[i] = m.Forward(d.Response(r), e.act[i*A:(i+1)*A])
+		ds[i] = 0
+	}
+	off := 0
+	for _, u := range units {
+		if flat {
+			gw, gl := e.o.pairGrad(s[off], s[off+1])
+			ds[off] += gw
+			ds[off+1] += gl
+			off += 2
+			continue
+		}
+		k := d.Rankings[u].K
+		e.o.ranking(d, u, s[off:off+k], ds[off:off+k], false)
+		off += k
+	}
+	for i, r := range e.slots {
+		if ds[i] != 0 {
+			m.Backward(d.Response(r), e.act[i*A:(i+1)*A], w*ds[i], grad)
+		}
+	}
+}
+
+// loss returns the objective over units from the scores cached by scoreAll.
+func (e *engine) loss(units []int) float64 {
+	l := 0.0
+	for _, u := range units {
+		if e.o.Grouping == GroupFlat {
+			p := e.d.Pairs[u]
+			pl, _, _ := e.o.pairTerm(e.scores[p.W], e.scores[p.L])
+			l += pl
+			continue
+		}
+		rk := &e.d.Rankings[u]
+		l += e.o.rankingTerm(e.d, u, e.scores[rk.First:rk.First+rk.K], nil)
+	}
+	if len(units) > 0 {
+		l /= float64(len(units))
+	}
+	if e.o.L2 != 0 {
 		sq := 0.0
-		for i, v := range p {
+		for _, v := range e.m.Params() {
 			sq += v * v
-			if grad != nil {
-				grad[i] += e.o.L2 * v
-			}
 		}
 		l += e.o.L2 / 2 * sq
 	}
 	return l
-}
-
-// unitLoss returns the loss of unit u from the cached scores.
-func (e *engine) unitLoss(u int) float64 {
-	if e.o.Grouping == GroupFlat {
-		p := e.d.Pairs[u]
-		l, _, _ := e.o.pairTerm(e.scores[p.W], e.scores[p.L])
-		return l
-	}
-	rk := &e.d.Rankings[u]
-	return e.o.rankingTerm(e.d, u, e.scores[rk.First:rk.First+rk.K], nil)
 }
 
 // scoreAll caches the model's score of every response.
@@ -293,7 +334,7 @@ func (e *engine) scoreAll() {
 	if len(e.scores) != n {
 		e.scores = make([]float64, n)
 	}
-	act := e.act[:max(e.m.ActLen(), 1)]
+	act := make([]float64, e.A)
 	for i := 0; i < n; i++ {
 		e.scores[i] = e.m.Forward(e.d.Response(i), act)
 	}
@@ -315,10 +356,11 @@ func (o Objective) Eval(m Model, d *prefs.Dataset, sp prefs.Split, grad []float6
 	}
 	e := newEngine(m, d, o)
 	u := o.units(d, sp)
-	if grad == nil {
-		e.scoreAll()
+	e.scoreAll()
+	if grad != nil {
+		e.grad(u, grad)
 	}
-	return e.batch(u, grad), nil
+	return e.loss(u), nil
 }
 
 // ErrShape is wrapped by errors for a model that does not fit the data.

@@ -31,6 +31,9 @@ func NewScorer(m Model, features []string, obj Objective) *Scorer {
 	if len(features) != m.D() {
 		panic("reward: feature names do not match the model")
 	}
+	if r, err := obj.resolve(); err == nil {
+		obj = r
+	}
 	return &Scorer{Model: m, Features: append([]string(nil), features...), Objective: obj}
 }
 

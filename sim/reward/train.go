@@ -109,7 +109,8 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 		fitInputs(mlp, d)
 	}
 	t := &trainer{e: e, set: set, train: train, val: obj.units(d, prefs.Val),
-		trainPairs: d.SplitPairs(prefs.Train), valPairs: d.SplitPairs(prefs.Val)}
+		trainPairs: d.SplitPairs(prefs.Train), valPairs: d.SplitPairs(prefs.Val),
+		trainRk: d.SplitRankings(prefs.Train)}
 	t.res.Objective = obj
 	if set.Optimizer == LBFGS {
 		err = t.lbfgs()
@@ -191,6 +192,7 @@ type trainer struct {
 	set                  Settings
 	train, val           []int
 	trainPairs, valPairs []int
+	trainRk              []int
 	res                  Result
 }
 
@@ -199,15 +201,15 @@ func (t *trainer) record(epoch int, gradNorm float64) Epoch {
 	e := t.e
 	e.scoreAll()
 	ep := Epoch{Epoch: epoch, GradNorm: gradNorm,
-		Loss: e.batch(t.train, nil), ValLoss: math.NaN(), ValAcc: math.NaN(),
+		Loss: e.loss(t.train), ValLoss: math.NaN(), ValAcc: math.NaN(),
 		TrainAcc: pairAccuracy(e.d, e.scores, t.trainPairs)}
 	if len(t.val) > 0 {
-		ep.ValLoss = e.batch(t.val, nil)
+		ep.ValLoss = e.loss(t.val)
 		ep.ValAcc = pairAccuracy(e.d, e.scores, t.valPairs)
 	}
 	ep.MinReward, ep.MaxReward = math.Inf(1), math.Inf(-1)
 	n := 0
-	for _, ri := range e.d.SplitRankings(prefs.Train) {
+	for _, ri := range t.trainRk {
 		rk := &e.d.Rankings[ri]
 		for _, s := range e.scores[rk.First : rk.First+rk.K] {
 			ep.MeanReward += s
@@ -251,14 +253,7 @@ func pairAccuracy(d *prefs.Dataset, scores []float64, pairs []int) float64 {
 // minibatch runs Adam or SGD with early stopping on the validation loss.
 func (t *trainer) minibatch(rng *rand.Rand) {
 	p := t.e.m.Params()
-	n := len(p)
-	grad := make([]float64, n)
-	var m1, m2 []float64
-	if t.set.Optimizer == Adam {
-		m1, m2 = make([]float64, n), make([]float64, n)
-	}
-	const b1, b2, eps = 0.9, 0.999, 1e-8
-	step := 0
+	opt := newStepper(len(p), t.set)
 	order := append([]int(nil), t.train...)
 	best := append([]float64(nil), p...)
 	// The starting point is a candidate too: when the data are too few to
@@ -270,27 +265,8 @@ func (t *trainer) minibatch(rng *rand.Rand) {
 	t.res.Stopped = fmt.Sprintf("ran all %d epochs", t.set.Epochs)
 	since := 0
 	for epoch := 1; epoch <= t.set.Epochs; epoch++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		gsum, nb := 0.0, 0
-		for start := 0; start < len(order); start += t.set.Batch {
-			end := min(start+t.set.Batch, len(order))
-			t.e.batch(order[start:end], grad)
-			gsum += floats.Norm(grad, 2)
-			nb++
-			step++
-			if m1 == nil {
-				floats.AddScaled(p, -t.set.LR, grad)
-				continue
-			}
-			c1 := 1 - math.Pow(b1, float64(step))
-			c2 := 1 - math.Pow(b2, float64(step))
-			for i, g := range grad {
-				m1[i] = b1*m1[i] + (1-b1)*g
-				m2[i] = b2*m2[i] + (1-b2)*g*g
-				p[i] -= t.set.LR * (m1[i] / c1) / (math.Sqrt(m2[i]/c2) + eps)
-			}
-		}
-		ep := t.record(epoch, gsum/float64(nb))
+		gnorm := opt.epoch(t, order, rng)
+		ep := t.record(epoch, gnorm)
 		if math.IsNaN(ep.Loss) || math.IsInf(ep.Loss, 0) {
 			t.res.Stopped = fmt.Sprintf("diverged at epoch %d: lower the learning rate", epoch)
 			break
@@ -312,6 +288,49 @@ func (t *trainer) minibatch(rng *rand.Rand) {
 	copy(p, best)
 }
 
+// stepper applies minibatch Adam or SGD updates.
+type stepper struct {
+	lr           float64
+	grad, m1, m2 []float64 // m1, m2 are nil for SGD
+	step         int
+}
+
+func newStepper(n int, s Settings) *stepper {
+	st := &stepper{lr: s.LR, grad: make([]float64, n)}
+	if s.Optimizer == Adam {
+		st.m1, st.m2 = make([]float64, n), make([]float64, n)
+	}
+	return st
+}
+
+// epoch shuffles the units and makes one pass over them in minibatches. It
+// returns the mean minibatch gradient norm.
+func (st *stepper) epoch(t *trainer, order []int, rng *rand.Rand) float64 {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	p := t.e.m.Params()
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	gsum, nb := 0.0, 0
+	for start := 0; start < len(order); start += t.set.Batch {
+		end := min(start+t.set.Batch, len(order))
+		t.e.grad(order[start:end], st.grad)
+		gsum += floats.Norm(st.grad, 2)
+		nb++
+		st.step++
+		if st.m1 == nil {
+			floats.AddScaled(p, -st.lr, st.grad)
+			continue
+		}
+		c1 := 1 - math.Pow(b1, float64(st.step))
+		c2 := 1 - math.Pow(b2, float64(st.step))
+		for i, g := range st.grad {
+			st.m1[i] = b1*st.m1[i] + (1-b1)*g
+			st.m2[i] = b2*st.m2[i] + (1-b2)*g*g
+			p[i] -= st.lr * (st.m1[i] / c1) / (math.Sqrt(st.m2[i]/c2) + eps)
+		}
+	}
+	return gsum / float64(nb)
+}
+
 // lbfgs minimises the full-batch objective with gonum's L-BFGS. For the
 // convex linear model this reaches the exact optimum.
 func (t *trainer) lbfgs() error {
@@ -320,11 +339,11 @@ func (t *trainer) lbfgs() error {
 		Func: func(x []float64) float64 {
 			copy(p, x)
 			t.e.scoreAll()
-			return t.e.batch(t.train, nil)
+			return t.e.loss(t.train)
 		},
 		Grad: func(g, x []float64) {
 			copy(p, x)
-			t.e.batch(t.train, g)
+			t.e.grad(t.train, g)
 		},
 	}
 	t.record(0, math.NaN())
@@ -340,7 +359,7 @@ func (t *trainer) lbfgs() error {
 	copy(p, res.X)
 	t.res.Best = len(t.res.History) - 1
 	g := make([]float64, len(p))
-	t.e.batch(t.train, g)
+	t.e.grad(t.train, g)
 	gn := floats.Norm(g, 2)
 	switch {
 	case res.Status == optimize.GradientThreshold:

@@ -1,0 +1,79 @@
+package reward
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+func TestScorerRoundTrip(t *testing.T) {
+	names := world.FeatureNames()
+	mlp := NewMLP(7, []int{5, 3}, Softplus, rand.NewPCG(1, 1))
+	mlp.InMean[4] = 4.7
+	for _, m := range []Model{NewLinear(7), NewAffine(7), mlp} {
+		randomize(m, 4, 0.3)
+		s := NewScorer(m, names, Objective{L2: 0.01, Center: 0.01})
+		s.Offset = 0.25
+		path := filepath.Join(t.TempDir(), "m.json")
+		if err := s.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		r, err := LoadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phi := []float64{0.3, -1, 2, 0, 5, 1, -0.5}
+		if a, b := s.Score(phi), r.Score(phi); a != b || r.Model.Kind() != m.Kind() || r.Objective != s.Objective {
+			t.Errorf("%s: score %v after loading, %v before", m.Kind(), b, a)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	m := NewLinear(2)
+	copy(m.Params(), []float64{1, 2})
+	s := NewScorer(m, []string{"a", "b"}, Objective{})
+	refs := []float64{1, 0, 0, 1, 2, 2} // raw scores 1, 2, 6: mean 3
+	s.Normalize(refs)
+	if s.Offset != 3 {
+		t.Errorf("offset %v, want 3", s.Offset)
+	}
+	got := s.ScoreBatch(refs, nil)
+	if got[0] != -2 || got[1] != -1 || got[2] != 3 {
+		t.Errorf("normalised scores %v, want [-2 -1 3]", got)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	good, _ := json.Marshal(NewScorer(NewLinear(2), []string{"a", "b"}, Objective{}))
+	for _, c := range []struct{ name, old, new, want string }{
+		{"kind", `"kind":"linear"`, `"kind":"forest"`, `unknown kind "forest"`},
+		{"params", `"params":[`, `"params":[1,`, "needs 2 parameters, has 3"},
+		{"names", `"b"`, `"a"`, "repeated"},
+		{"format", `rlhfsim-reward-model/1`, `other/2`, "format"},
+		{"unknown field", `"offset"`, `"bias":1,"offset"`, "unknown field"},
+		{"objective", `"loss":"bt"`, `"loss":"hinge"`, "loss"},
+	} {
+		b := strings.Replace(string(good), c.old, c.new, 1)
+		if b == string(good) {
+			t.Fatalf("%s: replacement did not apply", c.name)
+		}
+		_, err := Load(strings.NewReader(b))
+		if err == nil || !errors.Is(err, ErrModelFile) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want ErrModelFile containing %q", c.name, err, c.want)
+		}
+	}
+	s, _ := Load(bytes.NewReader(good))
+	if err := s.CheckFeatures([]string{"a", "c"}); !errors.Is(err, ErrShape) {
+		t.Errorf("CheckFeatures mismatch: %v", err)
+	}
+	if _, err := LoadFile(filepath.Join(t.TempDir(), "none.json")); err == nil {
+		t.Error("missing file loaded")
+	}
+}
