@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -65,12 +64,6 @@ func runData(cmd *cobra.Command, o *dataOptions) error {
 		fmt.Fprintf(w, "\nwrote %d pairs to %s\n", len(d.Pairs), o.out)
 	}
 	return nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func printSummary(w io.Writer, s *prefs.Summary) {

@@ -72,7 +72,10 @@ func (o Objective) resolve() (Objective, error) {
 // Describe returns the objective as one line of text, as saved with models.
 func (o Objective) Describe() string {
 	o, _ = o.resolve()
-	data := fmt.Sprintf("-log sigma(r_w - r_l - %g)", o.Margin)
+	data := "-log sigma(r_w - r_l)"
+	if o.Margin != 0 {
+		data = fmt.Sprintf("-log sigma(r_w - r_l - %g)", o.Margin)
+	}
 	if o.Loss == PlackettLuce {
 		data = "Plackett-Luce NLL of the ranking"
 	}

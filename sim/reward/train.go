@@ -27,7 +27,7 @@ type Settings struct {
 	// Epochs is the number of passes over the training units; for lbfgs,
 	// the most major iterations. Zero means 30 (lbfgs: 500).
 	Epochs int
-	// LR is the learning rate. Zero means 0.05 for adam, 0.5 for sgd.
+	// LR is the learning rate. Zero means 0.02 for adam, 0.5 for sgd.
 	LR float64
 	// Batch is the number of units (prompts, or pairs when flat) per
 	// minibatch. Zero means 32.
@@ -60,7 +60,8 @@ type Epoch struct {
 	MaxReward  float64 `json:"max_reward"`
 	MeanMargin float64 `json:"mean_margin"`
 	// GradNorm is the Euclidean norm of the gradient: the mean over the
-	// epoch's minibatches for adam and sgd, the full-batch norm for lbfgs.
+	// epoch's minibatches for adam and sgd, the full-batch norm for lbfgs;
+	// 0 at epoch 0, before any step.
 	GradNorm float64 `json:"grad_norm"`
 }
 
@@ -79,7 +80,8 @@ type Result struct {
 var ErrData = errors.New("reward: unusable data")
 
 // Train fits m to the training split of d under obj and records a history.
-// The model is changed in place. Minibatch order comes from src.
+// The model is changed in place. Minibatch order comes from src; a nil src
+// means a PCG source with seed (1, 1), so a run is reproducible either way.
 func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Source) (*Result, error) {
 	obj, err := obj.resolve()
 	if err != nil {
@@ -115,6 +117,9 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 	if set.Optimizer == LBFGS {
 		err = t.lbfgs()
 	} else {
+		if src == nil {
+			src = rand.NewPCG(1, 1)
+		}
 		t.minibatch(rand.New(src))
 	}
 	if err != nil {
@@ -138,7 +143,7 @@ func resolveSettings(s *Settings) Settings {
 		}
 	}
 	if r.LR == 0 {
-		r.LR = 0.05
+		r.LR = 0.02
 		if r.Optimizer == SGD {
 			r.LR = 0.5
 		}
@@ -258,7 +263,7 @@ func (t *trainer) minibatch(rng *rand.Rand) {
 	best := append([]float64(nil), p...)
 	// The starting point is a candidate too: when the data are too few to
 	// learn from, the best the model can do is stay where it began.
-	bestLoss := t.record(0, math.NaN()).ValLoss
+	bestLoss := t.record(0, 0).ValLoss
 	if math.IsNaN(bestLoss) {
 		bestLoss = math.Inf(1)
 	}
@@ -346,7 +351,7 @@ func (t *trainer) lbfgs() error {
 			t.e.grad(t.train, g)
 		},
 	}
-	t.record(0, math.NaN())
+	t.record(0, 0)
 	settings := &optimize.Settings{
 		GradientThreshold: t.set.GradTol,
 		MajorIterations:   t.set.Epochs,

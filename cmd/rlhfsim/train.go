@@ -1,0 +1,391 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// trainFlags configure reward-model training, shared by train and pipeline.
+type trainFlags struct {
+	model       string
+	hidden      string
+	activation  string
+	loss        string
+	margin      float64
+	l2          float64
+	center      float64
+	optimizer   string
+	epochs      int
+	lr          float64
+	batch       int
+	patience    int
+	grouping    string
+	distractors int
+}
+
+func defaultTrainFlags() trainFlags {
+	return trainFlags{model: "linear", hidden: "32", activation: "tanh", loss: "bt",
+		optimizer: "adam", epochs: 30, lr: 0.02, batch: 32, patience: 5, grouping: "prompt"}
+}
+
+func (t *trainFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&t.model, "model", t.model, "reward model: linear or mlp")
+	fs.StringVar(&t.hidden, "hidden", t.hidden, "mlp hidden widths, one or two, e.g. 32 or 32,16 (1 to 4096 each)")
+	fs.StringVar(&t.activation, "activation", t.activation, "mlp activation: tanh, relu or softplus")
+	fs.StringVar(&t.loss, "loss", t.loss, "loss: bt (pairwise Bradley-Terry) or pl (listwise Plackett-Luce)")
+	fs.Float64Var(&t.margin, "margin", t.margin, "Bradley-Terry margin m in -log sigma(r_w - r_l - m) (-100 to 100)")
+	fs.Float64Var(&t.l2, "l2", t.l2, "weight decay: adds (l2/2)||theta||^2 (0 to 100)")
+	fs.Float64Var(&t.center, "center", t.center, "reward centering: adds center*(r_w + r_l)^2 (0 to 100; TRL uses 0.01)")
+	fs.StringVar(&t.optimizer, "optimizer", t.optimizer, "optimizer: adam, sgd or lbfgs (full batch, exact for linear)")
+	fs.IntVar(&t.epochs, "epochs", t.epochs, "epochs (for lbfgs: most iterations) (1 to 100000)")
+	fs.Float64Var(&t.lr, "lr", t.lr, "learning rate for adam and sgd (above 0, at most 100)")
+	fs.IntVar(&t.batch, "batch", t.batch, "minibatch size in prompts (grouping prompt) or pairs (flat) (1 to 1000000)")
+	fs.IntVar(&t.patience, "patience", t.patience, "stop after this many epochs without a lower validation loss; -1 never stops early")
+	fs.StringVar(&t.grouping, "grouping", t.grouping, "prompt (all pairs of a prompt together, weight 1/C(K,2)) or flat (shuffled pairs)")
+	fs.IntVar(&t.distractors, "distractors", t.distractors, "append this many irrelevant random features to every response (0 to 1000)")
+}
+
+func oneOf(flag, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return usagef("invalid --%s %q: must be %s", flag, v, strings.Join(allowed, ", "))
+}
+
+func (t *trainFlags) validate() error {
+	for _, err := range []error{
+		oneOf("model", t.model, "linear", "mlp"),
+		oneOf("activation", t.activation, "tanh", "relu", "softplus"),
+		oneOf("loss", t.loss, "bt", "pl"),
+		oneOf("optimizer", t.optimizer, "adam", "sgd", "lbfgs"),
+		oneOf("grouping", t.grouping, "prompt", "flat"),
+		checkRange("margin", t.margin, -100, 100),
+		checkRange("l2", t.l2, 0, 100),
+		checkRange("center", t.center, 0, 100),
+		checkIntRange("epochs", t.epochs, 1, 100000),
+		checkRange("lr", t.lr, 1e-12, 100),
+		checkIntRange("batch", t.batch, 1, 1000000),
+		checkIntRange("patience", t.patience, -1, 100000),
+		checkIntRange("distractors", t.distractors, 0, 1000),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := t.hiddenWidths(); err != nil {
+		return err
+	}
+	if t.loss == "pl" && t.grouping == "flat" {
+		return usagef("invalid --grouping flat with --loss pl: the listwise loss needs whole rankings, use --grouping prompt")
+	}
+	if t.loss == "pl" && t.margin != 0 {
+		return usagef("invalid --margin with --loss pl: a margin applies to the bt loss only")
+	}
+	return nil
+}
+
+func (t *trainFlags) hiddenWidths() ([]int, error) {
+	parts := strings.Split(t.hidden, ",")
+	if len(parts) > 2 {
+		return nil, usagef("invalid --hidden %q: give one or two widths, e.g. 32 or 32,16", t.hidden)
+	}
+	var hs []int
+	for _, p := range parts {
+		h, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || h < 1 || h > 4096 {
+			return nil, usagef("invalid --hidden %q: widths must be integers from 1 to 4096", t.hidden)
+		}
+		hs = append(hs, h)
+	}
+	return hs, nil
+}
+
+func (t *trainFlags) objective() reward.Objective {
+	return reward.Objective{Loss: t.loss, Margin: t.margin, L2: t.l2, Center: t.center, Grouping: t.grouping}
+}
+
+// dataSource is where train and pipeline get their preference data: a JSONL
+// file or a freshly generated dataset.
+type dataSource struct {
+	gen  genFlags
+	data string
+}
+
+// load returns the dataset, and the gold spec when the data were generated
+// here (it is unknown for a file).
+func (s *dataSource) load(cmd *cobra.Command) (*prefs.Dataset, *world.Gold, error) {
+	if s.data == "" {
+		_, gold, d, err := s.gen.generate()
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, &gold, nil
+	}
+	var set []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if genFlagNames[f.Name] {
+			set = append(set, "--"+f.Name)
+		}
+	})
+	if len(set) > 0 {
+		return nil, nil, usagef("%s generate data and cannot be combined with --data", strings.Join(set, ", "))
+	}
+	d, err := prefs.ReadFile(s.data)
+	if err != nil {
+		return nil, nil, usagef("reading --data: %v", err)
+	}
+	return d, nil, nil
+}
+
+var genFlagNames = map[string]bool{
+	"prompts": true, "k": true, "tau": true, "length-bias": true, "position-bias": true,
+	"flattery-bias": true, "annotators": true, "tau-spread": true, "gold": true, "val": true, "test": true,
+}
+
+// trainResult is a trained scorer with its evaluation.
+type trainResult struct {
+	scorer  *reward.Scorer
+	result  *reward.Result
+	metrics reward.Metrics
+}
+
+// fit trains a reward model on d as the flags say.
+func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*trainResult, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	if t.distractors > 0 {
+		d = prefs.WithDistractors(d, t.distractors, rng.Source(seed, rng.Eval))
+	}
+	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
+		if len(d.SplitPairs(sp)) == 0 {
+			return nil, usagef("the dataset has no %s pairs: training needs train, validation and test prompts (see --val, --test, --prompts)", sp)
+		}
+	}
+	var m reward.Model
+	if t.model == "mlp" {
+		hs, _ := t.hiddenWidths()
+		m = reward.NewMLP(d.D(), hs, reward.Activation(t.activation), rng.Source(seed, rng.Train+100))
+	} else {
+		m = reward.NewLinear(d.D())
+	}
+	obj := t.objective()
+	res, err := reward.Train(m, d, obj, &reward.Settings{
+		Optimizer: t.optimizer, Epochs: t.epochs, LR: t.lr, Batch: t.batch,
+		Patience: t.patience, Progress: progress,
+	}, rng.Source(seed, rng.Train))
+	if err != nil {
+		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) {
+			return nil, usageError{err}
+		}
+		return nil, err
+	}
+	mt, err := reward.Evaluate(m, d, obj)
+	if err != nil {
+		return nil, err
+	}
+	sc := reward.NewScorer(m, d.Features, res.Objective)
+	// Normalise on the training responses: base-policy samples, as
+	// InstructGPT normalises on its SFT model's outputs.
+	var refs []float64
+	for _, ri := range d.SplitRankings(prefs.Train) {
+		rk := &d.Rankings[ri]
+		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
+	}
+	sc.Normalize(refs)
+	return &trainResult{scorer: sc, result: res, metrics: mt}, nil
+}
+
+type trainOptions struct {
+	src    dataSource
+	train  trainFlags
+	asJSON bool
+	save   string
+}
+
+func newTrainCmd() *cobra.Command {
+	o := &trainOptions{src: dataSource{gen: defaultGenFlags()}, train: defaultTrainFlags()}
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train a reward model on pairwise preferences and evaluate it against the gold reward",
+		Long: `train fits a reward model as a ranker: it sees only which response of each
+pair was preferred and learns scores whose differences reproduce those
+preferences. It then evaluates the model on held-out prompts against the
+labels and against the hidden gold reward, and normalises its scores so the
+training responses have mean 0.
+
+The data come from --data (a JSONL file written by "rlhfsim data") or are
+generated with the same flags as "rlhfsim data".`,
+		Example: `  rlhfsim train --prompts 2000 --gold linear
+  rlhfsim train --length-bias 1 --save-model biased.json
+  rlhfsim train --data data.jsonl --model mlp --hidden 32 --json
+  rlhfsim train --prompts 40 --k 2 --distractors 100   # too little data: loss stays near ln 2`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
+	}
+	o.src.gen.register(cmd.Flags())
+	o.train.register(cmd.Flags())
+	cmd.Flags().StringVar(&o.src.data, "data", "", "train on this JSONL dataset instead of generating one")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
+	cmd.Flags().StringVar(&o.save, "save-model", "", "save the trained model to this JSON file (written atomically)")
+	return cmd
+}
+
+// trainReport is the JSON report of train.
+type trainReport struct {
+	Data      prefs.Summary    `json:"data"`
+	Model     modelInfo        `json:"model"`
+	Metrics   metricsReport    `json:"metrics"`
+	Weights   []featureWeight  `json:"weights,omitempty"`
+	Objective reward.Objective `json:"objective"`
+	Minimised string           `json:"objective_minimised"`
+	Stopped   string           `json:"stopped"`
+}
+
+type modelInfo struct {
+	Kind   string  `json:"kind"`
+	Params int     `json:"params"`
+	Offset float64 `json:"offset"`
+}
+
+// metricsReport is reward.Metrics with the training history.
+type metricsReport struct {
+	reward.Metrics
+	BestEpoch int            `json:"best_epoch"`
+	History   []reward.Epoch `json:"history"`
+}
+
+type featureWeight struct {
+	Feature string   `json:"feature"`
+	Learned float64  `json:"learned"`
+	True    *float64 `json:"true,omitempty"`
+}
+
+func weightsOf(tr *trainResult, gold *world.Gold) []featureWeight {
+	lin, ok := tr.scorer.Model.(*reward.Linear)
+	if !ok {
+		return nil
+	}
+	var ws []featureWeight
+	for i, name := range tr.scorer.Features {
+		fw := featureWeight{Feature: name, Learned: lin.Weights()[i]}
+		if gold != nil {
+			if fi := world.FeatureIndex(name); fi >= 0 {
+				v := gold.W[fi]
+				fw.True = &v
+			} else {
+				v := 0.0 // distractors carry no weight
+				fw.True = &v
+			}
+		}
+		ws = append(ws, fw)
+	}
+	return ws
+}
+
+func runTrain(cmd *cobra.Command, o *trainOptions) error {
+	if err := o.train.validate(); err != nil {
+		return err
+	}
+	d, gold, err := o.src.load(cmd)
+	if err != nil {
+		return err
+	}
+	tr, err := o.train.fit(d, o.src.gen.seed, nil)
+	if err != nil {
+		return err
+	}
+	if o.save != "" {
+		if err := tr.scorer.Save(o.save); err != nil {
+			return usagef("writing --save-model: %v", err)
+		}
+	}
+	rep := trainReport{
+		Data:      prefs.Summarize(d),
+		Model:     modelInfo{Kind: tr.scorer.Model.Kind(), Params: len(tr.scorer.Model.Params()), Offset: tr.scorer.Offset},
+		Metrics:   metricsReport{Metrics: tr.metrics, BestEpoch: tr.result.Best, History: tr.result.History},
+		Weights:   weightsOf(tr, gold),
+		Objective: tr.result.Objective,
+		Minimised: tr.result.Objective.Describe(),
+		Stopped:   tr.result.Stopped,
+	}
+	w := cmd.OutOrStdout()
+	if o.asJSON {
+		return writeJSON(w, rep)
+	}
+	printTrain(w, &rep)
+	if o.save != "" {
+		fmt.Fprintf(w, "\nsaved the model to %s\n", o.save)
+	}
+	return nil
+}
+
+func f3(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
+func printTrain(w io.Writer, r *trainReport) {
+	m := r.Metrics
+	fmt.Fprintf(w, "%s model, %d parameters, trained on %d pairs (%d prompts, K=%d)\n", r.Model.Kind, r.Model.Params, r.Data.Train.Pairs, r.Data.Train.Prompts, r.Data.K)
+	fmt.Fprintf(w, "objective: %s\n", r.Minimised)
+	fmt.Fprintf(w, "%s\n\n", r.Stopped)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tvalue\tmeaning")
+	fmt.Fprintf(tw, "train accuracy\t%s\tpairs ordered as labelled\n", f3(m.TrainAccuracy))
+	fmt.Fprintf(tw, "val accuracy\t%s\t\n", f3(m.ValAccuracy))
+	fmt.Fprintf(tw, "test accuracy\t%s\t\n", f3(m.TestAccuracy))
+	fmt.Fprintf(tw, "ceiling accuracy\t%s\tthe gold reward's own accuracy on the test labels\n", f3(m.CeilingAccuracy))
+	fmt.Fprintf(tw, "gold agreement\t%s\ttest pairs ordered as the gold reward orders them\n", f3(m.GoldAgreement))
+	fmt.Fprintf(tw, "Spearman with gold\t%s\tover %d held-out responses\n", f3(m.SpearmanGold), m.HeldOut)
+	fmt.Fprintf(tw, "Kendall with gold\t%s\t\n", f3(m.KendallGold))
+	fmt.Fprintf(tw, "val loss\t%s\tln 2 = 0.693 is what knowing nothing scores\n", f3(m.ValLoss))
+	fmt.Fprintf(tw, "score offset\t%s\tsubtracted so training responses average 0\n", f3(r.Model.Offset))
+	tw.Flush()
+	if len(r.Weights) > 0 && len(r.Weights) <= 20 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "feature\tlearned\ttrue\t")
+		for _, fw := range r.Weights {
+			t := "?"
+			if fw.True != nil {
+				t = fmt.Sprintf("%.3f", *fw.True)
+			}
+			fmt.Fprintf(tw, "%s\t%.3f\t%s\t\n", fw.Feature, fw.Learned, t)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "epoch\tloss\tval loss\ttrain acc\tval acc\tmean reward\tgrad norm\t")
+	h := m.History
+	step := max(1, (len(h)+11)/12)
+	for i, e := range h {
+		if i%step != 0 && i != len(h)-1 && i != m.BestEpoch {
+			continue
+		}
+		mark := ""
+		if i == m.BestEpoch {
+			mark = " (kept)"
+		}
+		fmt.Fprintf(tw, "%d%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Epoch, mark, f3(e.Loss), f3(e.ValLoss), f3(e.TrainAcc), f3(e.ValAcc), f3(e.MeanReward), f3(e.GradNorm))
+	}
+	tw.Flush()
+}
