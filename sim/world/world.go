@@ -227,12 +227,21 @@ func (w *World) Mean(p Prompt, dst []float64) []float64 {
 // moved by shift (nil for none) and writes it to dst. Moving the mean while
 // keeping the covariance is what the generative policy does.
 func (w *World) SampleShifted(p Prompt, shift, dst []float64, rng *rand.Rand) {
-	if len(dst) != NumFeatures || (shift != nil && len(shift) != NumFeatures) {
-		panic("world: length mismatch")
-	}
 	var z [NumFeatures]float64
 	for i := range z {
 		z[i] = rng.NormFloat64()
+	}
+	w.Place(p, shift, 1, z[:], dst)
+}
+
+// Place writes Mean(p) + shift + scale * L z to dst, where L L' is the base
+// policy's covariance: the response that the standard normal draw z becomes
+// under a base policy whose mean is moved by shift (nil for none) and whose
+// spread is multiplied by scale. Fixing z and varying shift and scale gives
+// common random numbers, so two policies can be compared on the same draws.
+func (w *World) Place(p Prompt, shift []float64, scale float64, z, dst []float64) {
+	if len(dst) != NumFeatures || len(z) != NumFeatures || (shift != nil && len(shift) != NumFeatures) {
+		panic("world: length mismatch")
 	}
 	w.Mean(p, dst)
 	for i := 0; i < NumFeatures; i++ {
@@ -240,7 +249,7 @@ func (w *World) SampleShifted(p Prompt, shift, dst []float64, rng *rand.Rand) {
 		for j := 0; j <= i; j++ {
 			s += w.chol.At(i, j) * z[j]
 		}
-		dst[i] += s
+		dst[i] += scale * s
 		if shift != nil {
 			dst[i] += shift[i]
 		}

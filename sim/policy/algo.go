@@ -1,0 +1,353 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/floats"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// lengthIndex is where the policies keep the length feature.
+const lengthIndex = world.Length
+
+// Algorithm names.
+const (
+	Reinforce = "reinforce" // REINFORCE with the batch-mean baseline
+	RLOO      = "rloo"      // REINFORCE with a leave-one-out baseline per prompt
+	PPO       = "ppo"       // PPO's clipped surrogate on leave-one-out advantages
+	Exact     = "exact"     // gradient ascent on the exact objective (pool only)
+)
+
+// Baseline names for GradientEstimate.
+const (
+	NoBaseline   = "none"
+	MeanBaseline = "mean"
+	LOOBaseline  = "loo"
+)
+
+// Settings configures Optimize. The zero value gives the documented
+// defaults, except Beta, whose zero value means no KL penalty.
+type Settings struct {
+	// Algo is "reinforce", "rloo" (the default), "ppo" or "exact".
+	Algo string
+	// Beta is the KL coefficient of E[r] - Beta KL(pi || pi_ref), applied
+	// as a per-sample penalty Beta (log pi(y) - log pi_ref(y)).
+	Beta float64
+	// TargetKL, if positive, adapts Beta after every step towards that KL:
+	// Beta *= 1 + 0.1 clip(KL/TargetKL - 1, -0.2, 0.2) (Ziegler et al. 2019).
+	TargetKL float64
+	// Steps is the number of policy updates; zero means 300.
+	Steps int
+	// LR is Adam's learning rate (gradient ascent); zero means 0.05.
+	LR float64
+	// Samples is the number of responses drawn per step; zero means 64.
+	Samples int
+	// PerPrompt is the number of responses per prompt within a step, which
+	// the leave-one-out baseline needs at least 2 of; zero means 4.
+	PerPrompt int
+	// Clip is PPO's clip range epsilon; zero means 0.2.
+	Clip float64
+	// PPOEpochs is the number of surrogate updates per batch; zero means 4.
+	PPOEpochs int
+	// Progress, if not nil, is called after every step.
+	Progress func(Step)
+}
+
+func (s *Settings) resolve() (Settings, error) {
+	r := Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
+	if s != nil {
+		r.Beta, r.TargetKL, r.Progress = s.Beta, s.TargetKL, s.Progress
+		for _, f := range []struct {
+			dst *int
+			v   int
+		}{{&r.Steps, s.Steps}, {&r.Samples, s.Samples}, {&r.PerPrompt, s.PerPrompt}, {&r.PPOEpochs, s.PPOEpochs}} {
+			if f.v != 0 {
+				*f.dst = f.v
+			}
+		}
+		if s.Algo != "" {
+			r.Algo = s.Algo
+		}
+		if s.LR != 0 {
+			r.LR = s.LR
+		}
+		if s.Clip != 0 {
+			r.Clip = s.Clip
+		}
+	}
+	switch {
+	case r.Algo != Reinforce && r.Algo != RLOO && r.Algo != PPO && r.Algo != Exact:
+		return r, fmt.Errorf("%w: algorithm %q (want reinforce, rloo, ppo or exact)", ErrSettings, r.Algo)
+	case !(r.Beta >= 0) || math.IsInf(r.Beta, 0):
+		return r, fmt.Errorf("%w: beta %v, want a finite value >= 0", ErrSettings, r.Beta)
+	case !(r.TargetKL >= 0) || math.IsInf(r.TargetKL, 0):
+		return r, fmt.Errorf("%w: target KL %v, want a finite value >= 0", ErrSettings, r.TargetKL)
+	case r.TargetKL > 0 && r.Beta == 0:
+		return r, fmt.Errorf("%w: an adaptive KL controller needs a starting beta above 0", ErrSettings)
+	case r.Steps < 1 || r.Samples < 1 || r.PerPrompt < 1 || r.PPOEpochs < 1:
+		return r, fmt.Errorf("%w: steps, samples, samples per prompt and PPO epochs must be positive", ErrSettings)
+	case !(r.LR > 0) || math.IsInf(r.LR, 0):
+		return r, fmt.Errorf("%w: learning rate %v, want above 0", ErrSettings, r.LR)
+	case !(r.Clip > 0 && r.Clip < 1):
+		return r, fmt.Errorf("%w: clip %v, want between 0 and 1", ErrSettings, r.Clip)
+	case r.Algo != Reinforce && r.Algo != Exact && r.PerPrompt < 2:
+		return r, fmt.Errorf("%w: %s needs at least 2 samples per prompt for its leave-one-out baseline", ErrSettings, r.Algo)
+	}
+	return r, nil
+}
+
+// Step is the state of the policy after one update. Step 0 is the base
+// policy.
+type Step struct {
+	Step    int     `json:"step"`
+	KL      float64 `json:"kl"`
+	Proxy   float64 `json:"proxy"`
+	Gold    float64 `json:"gold"`
+	Entropy float64 `json:"entropy"`
+	Length  float64 `json:"length"`
+	// Features is the expected value of every feature.
+	Features []float64 `json:"features"`
+	// GradNorm is the norm of the update's gradient estimate.
+	GradNorm float64 `json:"grad_norm"`
+	// Beta is the KL coefficient used by this step.
+	Beta float64 `json:"beta"`
+	// SampleKL is the Monte Carlo estimate mean(log pi - log pi_ref) over
+	// the step's own samples (the "k1" estimator), for comparison with KL.
+	SampleKL float64 `json:"sample_kl"`
+}
+
+// Run is the record of one optimisation.
+type Run struct {
+	Steps           []Step `json:"steps"`
+	KLEstimator     string `json:"kl_estimator"`
+	RewardEstimator string `json:"reward_estimator"`
+}
+
+// Optimize runs policy-gradient ascent on E[proxy] - beta KL(pi || pi_ref),
+// recording the proxy and the hidden gold reward at every step. The policy
+// is changed in place; all sampling comes from src.
+func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) (*Run, error) {
+	set, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	pool, isPool := pol.(*Pool)
+	if set.Algo == Exact && !isPool {
+		return nil, fmt.Errorf("%w: the exact gradient needs the pool policy", ErrSettings)
+	}
+	o := &optimizer{pol: pol, set: set, rng: rand.New(src), proxy: proxy, beta: set.Beta}
+	o.eval = func() Stats { return pol.Eval(proxy, gold) }
+	if isPool {
+		// The pool is fixed, so score it once.
+		ps, gs := pool.Scores(proxy), pool.Scores(gold)
+		o.poolProxy = ps
+		o.eval = func() Stats { return pool.EvalScores(ps, gs) }
+	}
+	n := len(pol.Params())
+	o.grad, o.m1, o.m2 = make([]float64, n), make([]float64, n), make([]float64, n)
+	run := &Run{}
+	st := o.eval()
+	run.KLEstimator, run.RewardEstimator = st.KLEstimator, st.RewardEstimator
+	run.Steps = append(run.Steps, o.record(0, st, 0, 0))
+	for step := 1; step <= set.Steps; step++ {
+		beta := o.beta
+		sampleKL := o.update()
+		gn := floats.Norm(o.grad, 2)
+		st := o.eval()
+		rec := o.record(step, st, gn, sampleKL)
+		rec.Beta = beta
+		run.Steps = append(run.Steps, rec)
+		if set.Progress != nil {
+			set.Progress(rec)
+		}
+		if math.IsNaN(st.Proxy) || math.IsNaN(st.KL) || math.IsInf(st.KL, 0) {
+			return run, fmt.Errorf("policy: diverged at step %d: lower the learning rate", step)
+		}
+		if set.TargetKL > 0 {
+			e := math.Max(-0.2, math.Min(0.2, st.KL/set.TargetKL-1))
+			o.beta *= 1 + 0.1*e
+		}
+	}
+	return run, nil
+}
+
+type optimizer struct {
+	pol        Policy
+	set        Settings
+	rng        *rand.Rand
+	proxy      RewardFunc
+	poolProxy  []float64
+	eval       func() Stats
+	beta       float64
+	grad       []float64
+	m1, m2     []float64
+	step       int
+}
+
+func (o *optimizer) record(step int, st Stats, gn, sampleKL float64) Step {
+	return Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold, Entropy: st.Entropy,
+		Length: st.Features[lengthIndex], Features: st.Features, GradNorm: gn, Beta: o.beta, SampleKL: sampleKL}
+}
+
+// reward returns the proxy reward of a sample, from the pool's cache when
+// there is one.
+func (o *optimizer) reward(s *Sample) float64 {
+	if o.poolProxy != nil && s.Index >= 0 {
+		return o.poolProxy[s.Prompt*o.pol.(*Pool).M()+s.Index]
+	}
+	return o.proxy(o.pol.Prompts()[s.Prompt], s.Phi)
+}
+
+// adam takes one Adam ascent step along o.grad.
+func (o *optimizer) adam() {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	o.step++
+	c1 := 1 - math.Pow(b1, float64(o.step))
+	c2 := 1 - math.Pow(b2, float64(o.step))
+	p := o.pol.Params()
+	for i, g := range o.grad {
+		o.m1[i] = b1*o.m1[i] + (1-b1)*g
+		o.m2[i] = b2*o.m2[i] + (1-b2)*g*g
+		p[i] += o.set.LR * (o.m1[i] / c1) / (math.Sqrt(o.m2[i]/c2) + eps)
+	}
+}
+
+// update makes one policy update and returns the k1 KL estimate of its
+// samples (0 for the exact algorithm, which draws none).
+func (o *optimizer) update() float64 {
+	if o.set.Algo == Exact {
+		o.pol.(*Pool).Objective(o.poolProxy, o.beta, o.grad)
+		o.adam()
+		return 0
+	}
+	b := drawBatch(o.pol, o.set.Samples, o.set.PerPrompt, o.rng)
+	rewards := make([]float64, len(b.samples))
+	for i := range b.samples {
+		rewards[i] = o.reward(&b.samples[i])
+	}
+	baseline := MeanBaseline
+	if o.set.Algo != Reinforce {
+		baseline = LOOBaseline
+	}
+	adv, logp, kl := b.advantages(o.pol, rewards, o.beta, baseline)
+	if o.set.Algo != PPO {
+		b.reinforce(o.pol, adv, o.grad)
+		o.adam()
+		return kl
+	}
+	for e := 0; e < o.set.PPOEpochs; e++ {
+		b.ppoGrad(o.pol, adv, logp, o.set.Clip, o.grad)
+		o.adam()
+	}
+	return kl
+}
+
+// batch is one step's samples, PerPrompt consecutive samples per prompt.
+type batch struct {
+	samples []Sample
+	k       int
+}
+
+// drawBatch draws n samples, k per prompt, for prompts chosen uniformly.
+func drawBatch(pol Policy, n, k int, rng *rand.Rand) batch {
+	np := len(pol.Prompts())
+	b := batch{k: k}
+	for len(b.samples) < n {
+		i := rng.IntN(np)
+		for j := 0; j < k && len(b.samples) < n; j++ {
+			b.samples = append(b.samples, pol.Sample(i, rng))
+		}
+	}
+	return b
+}
+
+// advantages turns rewards into penalised returns R = r - beta (log pi -
+// log pi_ref) minus the baseline, and also returns the samples' log pi and
+// the k1 KL estimate mean(log pi - log pi_ref).
+func (b *batch) advantages(pol Policy, rewards []float64, beta float64, baseline string) (adv, logp []float64, kl float64) {
+	n := len(b.samples)
+	R := make([]float64, n)
+	logp = make([]float64, n)
+	for i := range b.samples {
+		logp[i] = pol.LogProb(&b.samples[i], nil, 0)
+		d := logp[i] - pol.LogRef(&b.samples[i])
+		kl += d
+		R[i] = rewards[i] - beta*d
+	}
+	kl /= float64(n)
+	adv = make([]float64, n)
+	switch baseline {
+	case NoBaseline:
+		copy(adv, R)
+	case MeanBaseline:
+		m := floats.Sum(R) / float64(n)
+		for i := range adv {
+			adv[i] = R[i] - m
+		}
+	case LOOBaseline:
+		// Leave-one-out within each prompt's group: the baseline of a
+		// sample is the mean return of the other samples of its prompt, so
+		// it is independent of the sample and the estimate stays unbiased.
+		for g := 0; g < n; g += b.k {
+			end := min(g+b.k, n)
+			sum := floats.Sum(R[g:end])
+			c := float64(end - g - 1)
+			for i := g; i < end; i++ {
+				if c == 0 {
+					adv[i] = 0 // a lone sample has no others to compare with
+					continue
+				}
+				adv[i] = R[i] - (sum-R[i])/c
+			}
+		}
+	default:
+		panic("policy: unknown baseline " + baseline)
+	}
+	return adv, logp, kl
+}
+
+// reinforce writes mean(adv_i grad log pi(y_i)) to grad.
+func (b *batch) reinforce(pol Policy, adv, grad []float64) {
+	for i := range grad {
+		grad[i] = 0
+	}
+	w := 1 / float64(len(b.samples))
+	for i := range b.samples {
+		pol.LogProb(&b.samples[i], grad, w*adv[i])
+	}
+}
+
+// ppoGrad writes the gradient of PPO's clipped surrogate
+// mean(min(rho A, clip(rho, 1-eps, 1+eps) A)), rho = pi/pi_old, to grad. A
+// sample whose ratio has left the trust region in the direction its
+// advantage pushes contributes nothing.
+func (b *batch) ppoGrad(pol Policy, adv, logpOld []float64, clip float64, grad []float64) {
+	for i := range grad {
+		grad[i] = 0
+	}
+	w := 1 / float64(len(b.samples))
+	for i := range b.samples {
+		rho := math.Exp(pol.LogProb(&b.samples[i], nil, 0) - logpOld[i])
+		if (adv[i] > 0 && rho > 1+clip) || (adv[i] < 0 && rho < 1-clip) {
+			continue
+		}
+		pol.LogProb(&b.samples[i], grad, w*adv[i]*rho)
+	}
+}
+
+// GradientEstimate draws samples from pol, k per prompt, and writes the
+// REINFORCE estimate of the gradient of E[r] - beta KL, with the named
+// baseline ("none", "mean" or "loo"), to grad. It is the estimator Optimize
+// uses, exposed so tests and lessons can study its bias and variance.
+func GradientEstimate(pol Policy, reward RewardFunc, beta float64, baseline string, n, k int, grad []float64, rng *rand.Rand) {
+	b := drawBatch(pol, n, k, rng)
+	r := make([]float64, len(b.samples))
+	for i := range b.samples {
+		r[i] = reward(pol.Prompts()[b.samples[i].Prompt], b.samples[i].Phi)
+	}
+	adv, _, _ := b.advantages(pol, r, beta, baseline)
+	b.reinforce(pol, adv, grad)
+}

@@ -1,0 +1,188 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Gaussian is the generative policy: it produces new responses, so it can
+// leave the region where the reward model was trained. For prompt x,
+//
+//	pi_theta(. | x) = N(mu_ref(x) + delta, exp(2s) Sigma)
+//
+// with theta = (delta, s): delta moves the mean of every feature and s
+// scales the spread. The base policy is theta = 0, and
+//
+//	KL(pi_theta || pi_ref) = (D exp(2s) - D - 2 D s + delta' Sigma^-1 delta) / 2
+//
+// in closed form. Expected rewards are estimated with common random
+// numbers: a fixed set of standard normal draws per prompt, reused at every
+// evaluation, so successive evaluations differ only because theta did.
+type Gaussian struct {
+	w       *world.World
+	prompts []world.Prompt
+	theta   []float64 // delta (D values), then s
+	inv     [world.NumFeatures][world.NumFeatures]float64
+	logDet  float64 // log det Sigma
+	crn     []float64
+	draws   int
+	mu, dv  []float64 // scratch
+}
+
+// NewGaussian returns the generative policy for prompts at the base policy,
+// with draws common random draws per prompt for Eval.
+func NewGaussian(w *world.World, prompts []world.Prompt, draws int, src rand.Source) *Gaussian {
+	if len(prompts) == 0 || draws < 1 {
+		panic("policy: no prompts or draws")
+	}
+	D := world.NumFeatures
+	g := &Gaussian{w: w, prompts: append([]world.Prompt(nil), prompts...),
+		theta: make([]float64, D+1), draws: draws,
+		crn: make([]float64, len(prompts)*draws*D),
+		mu:  make([]float64, D), dv: make([]float64, D)}
+	var ch mat.Cholesky
+	if !ch.Factorize(w.Cov()) {
+		panic("policy: world covariance is not positive definite")
+	}
+	var inv mat.SymDense
+	if err := ch.InverseTo(&inv); err != nil {
+		panic(fmt.Sprintf("policy: %v", err))
+	}
+	for i := 0; i < D; i++ {
+		for j := 0; j < D; j++ {
+			g.inv[i][j] = inv.At(i, j)
+		}
+	}
+	g.logDet = ch.LogDet()
+	rng := rand.New(src)
+	for i := range g.crn {
+		g.crn[i] = rng.NormFloat64()
+	}
+	return g
+}
+
+// Prompts returns the prompts.
+func (g *Gaussian) Prompts() []world.Prompt { return g.prompts }
+
+// Params returns theta: the mean shift delta, one per feature, then the
+// log-scale s.
+func (g *Gaussian) Params() []float64 { return g.theta }
+
+// Shift returns delta (a view).
+func (g *Gaussian) Shift() []float64 { return g.theta[:world.NumFeatures] }
+
+// LogScale returns s.
+func (g *Gaussian) LogScale() float64 { return g.theta[world.NumFeatures] }
+
+// Sample draws a new response to prompt i.
+func (g *Gaussian) Sample(i int, rng *rand.Rand) Sample {
+	var z [world.NumFeatures]float64
+	for k := range z {
+		z[k] = rng.NormFloat64()
+	}
+	phi := make([]float64, world.NumFeatures)
+	g.w.Place(g.prompts[i], g.Shift(), math.Exp(g.LogScale()), z[:], phi)
+	return Sample{Prompt: i, Index: -1, Phi: phi}
+}
+
+// quad returns v' Sigma^-1 v and, if dst is not nil, writes Sigma^-1 v.
+func (g *Gaussian) quad(v, dst []float64) float64 {
+	q := 0.0
+	for i := range v {
+		s := 0.0
+		for j, vj := range v {
+			s += g.inv[i][j] * vj
+		}
+		if dst != nil {
+			dst[i] = s
+		}
+		q += v[i] * s
+	}
+	return q
+}
+
+// logDensity is log N(phi; mu(x) + shift, exp(2s) Sigma).
+func (g *Gaussian) logDensity(i int, phi, shift []float64, s float64, grad []float64, scale float64) float64 {
+	D := world.NumFeatures
+	g.w.Mean(g.prompts[i], g.mu)
+	for k := range g.dv {
+		g.dv[k] = phi[k] - g.mu[k]
+		if shift != nil {
+			g.dv[k] -= shift[k]
+		}
+	}
+	var sinv []float64
+	if grad != nil {
+		sinv = make([]float64, D)
+	}
+	q := g.quad(g.dv, sinv)
+	e := math.Exp(-2 * s)
+	if grad != nil {
+		for k := 0; k < D; k++ {
+			grad[k] += scale * e * sinv[k]
+		}
+		grad[D] += scale * (e*q - float64(D))
+	}
+	return -0.5*e*q - float64(D)*s - 0.5*(float64(D)*math.Log(2*math.Pi)+g.logDet)
+}
+
+// LogProb returns log pi_theta(y|x) and adds scale times its gradient in
+// (delta, s) to grad.
+func (g *Gaussian) LogProb(smp *Sample, grad []float64, scale float64) float64 {
+	return g.logDensity(smp.Prompt, smp.Phi, g.Shift(), g.LogScale(), grad, scale)
+}
+
+// LogRef returns log pi_ref(y|x).
+func (g *Gaussian) LogRef(smp *Sample) float64 {
+	return g.logDensity(smp.Prompt, smp.Phi, nil, 0, nil, 0)
+}
+
+// KL returns KL(pi_theta || pi_ref) in closed form.
+func (g *Gaussian) KL() float64 {
+	D := float64(world.NumFeatures)
+	s := g.LogScale()
+	return 0.5 * (D*math.Exp(2*s) - D - 2*D*s + g.quad(g.Shift(), nil))
+}
+
+// Entropy returns the differential entropy of pi_theta in nats.
+func (g *Gaussian) Entropy() float64 {
+	D := float64(world.NumFeatures)
+	return 0.5*(D*(1+math.Log(2*math.Pi))+g.logDet) + D*g.LogScale()
+}
+
+// Eval returns the KL and entropy in closed form, the expected features
+// exactly, and the expected rewards over the common random draws.
+func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
+	D := world.NumFeatures
+	st := Stats{KL: g.KL(), Entropy: g.Entropy(), Features: make([]float64, D),
+		KLEstimator:     "exact (closed form)",
+		RewardEstimator: fmt.Sprintf("Monte Carlo, %d common draws per prompt", g.draws)}
+	phi := make([]float64, D)
+	sc := math.Exp(g.LogScale())
+	for i, p := range g.prompts {
+		g.w.Mean(p, g.mu)
+		for k := range st.Features {
+			st.Features[k] += g.mu[k] + g.theta[k]
+		}
+		for j := 0; j < g.draws; j++ {
+			o := (i*g.draws + j) * D
+			g.w.Place(p, g.Shift(), sc, g.crn[o:o+D], phi)
+			st.Proxy += proxy(p, phi)
+			st.Gold += gold(p, phi)
+		}
+	}
+	n := float64(len(g.prompts))
+	for k := range st.Features {
+		st.Features[k] /= n
+	}
+	st.Proxy /= n * float64(g.draws)
+	st.Gold /= n * float64(g.draws)
+	return st
+}
+
+var _ Policy = (*Gaussian)(nil)

@@ -1,0 +1,72 @@
+package policy
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// RewardFunc scores response phi to prompt p: the proxy (a reward model's
+// normalised score) or the hidden gold reward. It is world.GoldFunc under the
+// name that fits both.
+type RewardFunc = world.GoldFunc
+
+// Sample is one response drawn from a policy.
+type Sample struct {
+	Prompt int       // index into the policy's prompts
+	Index  int       // the pool member, for a pool policy; -1 otherwise
+	Phi    []float64 // the response's features
+}
+
+// Stats are a policy's expectations, exact or estimated as Estimator says,
+// averaged over its prompts.
+type Stats struct {
+	KL      float64 // KL(pi_theta || pi_ref)
+	Entropy float64 // of pi_theta: nats for the pool, differential for the Gaussian
+	Proxy   float64 // expected proxy reward
+	Gold    float64 // expected gold reward
+	// Features is the expected feature vector.
+	Features []float64
+	// KLEstimator and RewardEstimator name how KL and the expected rewards
+	// were computed.
+	KLEstimator, RewardEstimator string
+}
+
+// Policy is a conditional distribution over responses with parameters theta,
+// whose reference (theta = 0) is the base policy.
+type Policy interface {
+	// Prompts returns the prompts the policy answers.
+	Prompts() []world.Prompt
+	// Params returns the live parameter vector.
+	Params() []float64
+	// Sample draws a response to prompt i.
+	Sample(i int, rng *rand.Rand) Sample
+	// LogProb returns log pi_theta(y|x) and, if grad is not nil, adds
+	// scale times its gradient in theta to grad.
+	LogProb(s *Sample, grad []float64, scale float64) float64
+	// LogRef returns log pi_ref(y|x).
+	LogRef(s *Sample) float64
+	// Eval returns the policy's expectations under the proxy and gold.
+	Eval(proxy, gold RewardFunc) Stats
+}
+
+// ErrSettings is wrapped by errors for bad settings.
+var ErrSettings = errors.New("policy: bad settings")
+
+// logSumExp returns log(sum exp(x)) stably.
+func logSumExp(x []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, v)
+	}
+	if math.IsInf(m, -1) {
+		return m
+	}
+	s := 0.0
+	for _, v := range x {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
+}
