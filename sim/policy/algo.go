@@ -175,16 +175,16 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 }
 
 type optimizer struct {
-	pol        Policy
-	set        Settings
-	rng        *rand.Rand
-	proxy      RewardFunc
-	poolProxy  []float64
-	eval       func() Stats
-	beta       float64
-	grad       []float64
-	m1, m2     []float64
-	step       int
+	pol       Policy
+	set       Settings
+	rng       *rand.Rand
+	proxy     RewardFunc
+	poolProxy []float64
+	eval      func() Stats
+	beta      float64
+	grad      []float64
+	m1, m2    []float64
+	step      int
 }
 
 func (o *optimizer) record(step int, st Stats, gn, sampleKL float64) Step {
