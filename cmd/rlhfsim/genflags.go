@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/spf13/pflag"
 
-	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
-	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -84,27 +82,11 @@ func (g *genFlags) validate() error {
 	return nil
 }
 
-// annotator returns the panel's shared settings.
-func (g *genFlags) annotator() annotate.Annotator {
-	a := annotate.Annotator{Tau: g.tau}
-	if g.lengthBias != 0 {
-		a.Biases = append(a.Biases, annotate.LengthBias(g.lengthBias))
-	}
-	if g.positionBias != 0 {
-		a.Biases = append(a.Biases, annotate.PositionBias(g.positionBias))
-	}
-	if g.flattery != 0 {
-		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: g.flattery})
-	}
-	return a
-}
-
-// fraction turns a flag's 0 ("none") into the library's negative "none".
-func fraction(f float64) float64 {
-	if f == 0 {
-		return -1
-	}
-	return f
+// config returns the flags as a pipeline data configuration.
+func (g *genFlags) config() pipeline.Data {
+	return pipeline.Data{Prompts: g.prompts, K: g.k, Tau: g.tau, LengthBias: g.lengthBias,
+		PositionBias: g.positionBias, FlatteryBias: g.flattery, Annotators: g.annotators,
+		TauSpread: g.tauSpread, Gold: g.gold, Val: g.val, Test: g.test}
 }
 
 // generate validates the flags and builds the world and the dataset.
@@ -112,17 +94,5 @@ func (g *genFlags) generate() (*world.World, world.Gold, *prefs.Dataset, error) 
 	if err := g.validate(); err != nil {
 		return nil, world.Gold{}, nil, err
 	}
-	gold, _ := world.GoldByName(g.gold)
-	w, err := world.New(&world.Settings{Gold: gold.Func()})
-	if err != nil {
-		return nil, gold, nil, err
-	}
-	panel := annotate.Panel(g.annotators, g.annotator(), g.tauSpread, rng.New(g.seed, rng.Panel))
-	d, err := prefs.Generate(w, panel, &prefs.Settings{
-		Prompts: g.prompts, K: g.k, Val: fraction(g.val), Test: fraction(g.test),
-	}, rng.Source(g.seed, rng.Data))
-	if err != nil {
-		return nil, gold, nil, fmt.Errorf("generating data: %w", err)
-	}
-	return w, gold, d, nil
+	return g.config().Generate(g.seed)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
@@ -34,6 +35,7 @@ type trainFlags struct {
 	patience    int
 	grouping    string
 	distractors int
+	lrFlag      string
 }
 
 func defaultTrainFlags() trainFlags {
@@ -41,7 +43,10 @@ func defaultTrainFlags() trainFlags {
 		optimizer: "adam", epochs: 30, lr: 0.02, batch: 32, patience: 5, grouping: "prompt"}
 }
 
-func (t *trainFlags) register(fs *pflag.FlagSet) {
+// register adds the flags; lrFlag names the learning-rate flag, which the
+// pipeline calls rm-lr because its --lr is the policy's.
+func (t *trainFlags) register(fs *pflag.FlagSet, lrFlag string) {
+	t.lrFlag = lrFlag
 	fs.StringVar(&t.model, "model", t.model, "reward model: linear or mlp")
 	fs.StringVar(&t.hidden, "hidden", t.hidden, "mlp hidden widths, one or two, e.g. 32 or 32,16 (1 to 4096 each)")
 	fs.StringVar(&t.activation, "activation", t.activation, "mlp activation: tanh, relu or softplus")
@@ -51,7 +56,7 @@ func (t *trainFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&t.center, "center", t.center, "reward centering: adds center*(r_w + r_l)^2 (0 to 100; TRL uses 0.01)")
 	fs.StringVar(&t.optimizer, "optimizer", t.optimizer, "optimizer: adam, sgd or lbfgs (full batch, exact for linear)")
 	fs.IntVar(&t.epochs, "epochs", t.epochs, "epochs (for lbfgs: most iterations) (1 to 100000)")
-	fs.Float64Var(&t.lr, "lr", t.lr, "learning rate for adam and sgd (above 0, at most 100)")
+	fs.Float64Var(&t.lr, lrFlag, t.lr, "reward-model learning rate for adam and sgd (above 0, at most 100)")
 	fs.IntVar(&t.batch, "batch", t.batch, "minibatch size in prompts (grouping prompt) or pairs (flat) (1 to 1000000)")
 	fs.IntVar(&t.patience, "patience", t.patience, "stop after this many epochs without a lower validation loss; -1 never stops early")
 	fs.StringVar(&t.grouping, "grouping", t.grouping, "prompt (all pairs of a prompt together, weight 1/C(K,2)) or flat (shuffled pairs)")
@@ -78,7 +83,7 @@ func (t *trainFlags) validate() error {
 		checkRange("l2", t.l2, 0, 100),
 		checkRange("center", t.center, 0, 100),
 		checkIntRange("epochs", t.epochs, 1, 100000),
-		checkRange("lr", t.lr, 1e-12, 100),
+		checkRange(t.lrFlag, t.lr, 1e-12, 100),
 		checkIntRange("batch", t.batch, 1, 1000000),
 		checkIntRange("patience", t.patience, -1, 100000),
 		checkIntRange("distractors", t.distractors, 0, 1000),
@@ -157,58 +162,29 @@ var genFlagNames = map[string]bool{
 	"flattery-bias": true, "annotators": true, "tau-spread": true, "gold": true, "val": true, "test": true,
 }
 
-// trainResult is a trained scorer with its evaluation.
-type trainResult struct {
-	scorer  *reward.Scorer
-	result  *reward.Result
-	metrics reward.Metrics
+// rmConfig returns the flags as a pipeline reward-model configuration.
+func (t *trainFlags) rmConfig() pipeline.RM {
+	hs, _ := t.hiddenWidths()
+	return pipeline.RM{Model: t.model, Hidden: hs, Activation: t.activation, Objective: t.objective(),
+		Optimizer: t.optimizer, Epochs: t.epochs, LR: t.lr, Batch: t.batch, Patience: t.patience}
 }
 
 // fit trains a reward model on d as the flags say.
-func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*trainResult, error) {
+func (t *trainFlags) fit(d *prefs.Dataset, seed uint64) (*pipeline.Trained, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
 	if t.distractors > 0 {
 		d = prefs.WithDistractors(d, t.distractors, rng.Source(seed, rng.Eval))
 	}
-	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
-		if len(d.SplitPairs(sp)) == 0 {
-			return nil, usagef("the dataset has no %s pairs: training needs train, validation and test prompts (see --val, --test, --prompts)", sp)
-		}
-	}
-	var m reward.Model
-	if t.model == "mlp" {
-		hs, _ := t.hiddenWidths()
-		m = reward.NewMLP(d.D(), hs, reward.Activation(t.activation), rng.Source(seed, rng.Train+100))
-	} else {
-		m = reward.NewLinear(d.D())
-	}
-	obj := t.objective()
-	res, err := reward.Train(m, d, obj, &reward.Settings{
-		Optimizer: t.optimizer, Epochs: t.epochs, LR: t.lr, Batch: t.batch,
-		Patience: t.patience, Progress: progress,
-	}, rng.Source(seed, rng.Train))
+	tr, err := t.rmConfig().Train(d, seed, nil)
 	if err != nil {
-		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) {
+		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) || errors.Is(err, pipeline.ErrConfig) {
 			return nil, usageError{err}
 		}
 		return nil, err
 	}
-	mt, err := reward.Evaluate(m, d, obj)
-	if err != nil {
-		return nil, err
-	}
-	sc := reward.NewScorer(m, d.Features, res.Objective)
-	// Normalise on the training responses: base-policy samples, as
-	// InstructGPT normalises on its SFT model's outputs.
-	var refs []float64
-	for _, ri := range d.SplitRankings(prefs.Train) {
-		rk := &d.Rankings[ri]
-		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
-	}
-	sc.Normalize(refs)
-	return &trainResult{scorer: sc, result: res, metrics: mt}, nil
+	return tr, nil
 }
 
 type trainOptions struct {
@@ -239,7 +215,7 @@ generated with the same flags as "rlhfsim data".`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
 	}
 	o.src.gen.register(cmd.Flags())
-	o.train.register(cmd.Flags())
+	o.train.register(cmd.Flags(), "lr")
 	cmd.Flags().StringVar(&o.src.data, "data", "", "train on this JSONL dataset instead of generating one")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	cmd.Flags().StringVar(&o.save, "save-model", "", "save the trained model to this JSON file (written atomically)")
@@ -276,13 +252,13 @@ type featureWeight struct {
 	True    *float64 `json:"true,omitempty"`
 }
 
-func weightsOf(tr *trainResult, gold *world.Gold) []featureWeight {
-	lin, ok := tr.scorer.Model.(*reward.Linear)
+func weightsOf(tr *pipeline.Trained, gold *world.Gold) []featureWeight {
+	lin, ok := tr.Scorer.Model.(*reward.Linear)
 	if !ok {
 		return nil
 	}
 	var ws []featureWeight
-	for i, name := range tr.scorer.Features {
+	for i, name := range tr.Scorer.Features {
 		fw := featureWeight{Feature: name, Learned: lin.Weights()[i]}
 		if gold != nil {
 			if fi := world.FeatureIndex(name); fi >= 0 {
@@ -306,23 +282,23 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	tr, err := o.train.fit(d, o.src.gen.seed, nil)
+	tr, err := o.train.fit(d, o.src.gen.seed)
 	if err != nil {
 		return err
 	}
 	if o.save != "" {
-		if err := tr.scorer.Save(o.save); err != nil {
+		if err := tr.Scorer.Save(o.save); err != nil {
 			return usagef("writing --save-model: %v", err)
 		}
 	}
 	rep := trainReport{
 		Data:      prefs.Summarize(d),
-		Model:     modelInfo{Kind: tr.scorer.Model.Kind(), Params: len(tr.scorer.Model.Params()), Offset: tr.scorer.Offset},
-		Metrics:   metricsReport{Metrics: tr.metrics, BestEpoch: tr.result.Best, History: tr.result.History},
+		Model:     modelInfo{Kind: tr.Scorer.Model.Kind(), Params: len(tr.Scorer.Model.Params()), Offset: tr.Scorer.Offset},
+		Metrics:   metricsReport{Metrics: tr.Metrics, BestEpoch: tr.Result.Best, History: tr.Result.History},
 		Weights:   weightsOf(tr, gold),
-		Objective: tr.result.Objective,
-		Minimised: tr.result.Objective.Describe(),
-		Stopped:   tr.result.Stopped,
+		Objective: tr.Result.Objective,
+		Minimised: tr.Result.Objective.Describe(),
+		Stopped:   tr.Result.Stopped,
 	}
 	w := cmd.OutOrStdout()
 	if o.asJSON {

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+type pipelineOptions struct {
+	gen       genFlags
+	train     trainFlags
+	kind      string
+	algo      string
+	beta      float64
+	targetKL  float64
+	steps     int
+	lr        float64
+	samples   int
+	perPrompt int
+	clip      float64
+	ppoEpochs int
+	prompts   int
+	poolSize  int
+	bon       string
+	asJSON    bool
+	out       string
+}
+
+func newPipelineCmd() *cobra.Command {
+	d := pipeline.Default()
+	o := &pipelineOptions{gen: defaultGenFlags(), train: defaultTrainFlags(),
+		kind: d.Policy.Kind, algo: d.Policy.Settings.Algo, beta: d.Policy.Settings.Beta,
+		steps: d.Policy.Settings.Steps, lr: d.Policy.Settings.LR, samples: d.Policy.Settings.Samples,
+		perPrompt: d.Policy.Settings.PerPrompt, clip: 0.2, ppoEpochs: 4,
+		prompts: d.Policy.Prompts, poolSize: d.Policy.PoolSize, bon: joinInts(d.Policy.BoN)}
+	o.gen.prompts = d.Data.Prompts
+	cmd := &cobra.Command{
+		Use:   "pipeline",
+		Short: "Run the whole chain: data, reward model, policy optimisation, best-of-n",
+		Long: `pipeline runs the simulated RLHF chain end to end. Annotators rank responses,
+a reward model is trained on the pairs as a ranker, its normalised scores
+become the reward of a policy-gradient run, and a best-of-n sweep samples
+against the same scores. At every step the hidden gold reward is measured
+beside the proxy, so you can watch the proxy climb while the gold reward
+stalls or falls.
+
+Reward-model flags are those of "train", except that its learning rate is
+--rm-lr: --lr is the policy's.`,
+		Example: `  rlhfsim pipeline
+  rlhfsim pipeline --length-bias 1 --beta 0 --steps 400
+  rlhfsim pipeline --policy pool --algo ppo --target-kl 3
+  rlhfsim pipeline --json --out run1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runPipeline(cmd, o) },
+	}
+	fs := cmd.Flags()
+	o.gen.register(fs)
+	o.train.register(fs, "rm-lr")
+	fs.StringVar(&o.kind, "policy", o.kind, "policy: generative (new responses, can leave the training region) or pool (exact, reweights base-policy samples)")
+	fs.StringVar(&o.algo, "algo", o.algo, "algorithm: reinforce (mean baseline), rloo (leave-one-out), ppo (clipped) or exact (pool only)")
+	fs.Float64Var(&o.beta, "beta", o.beta, "KL coefficient of E[r] - beta KL (0 to 100)")
+	fs.Float64Var(&o.targetKL, "target-kl", o.targetKL, "adapt beta towards this KL; 0 keeps beta fixed (0 to 1000)")
+	fs.IntVar(&o.steps, "steps", o.steps, "policy updates (1 to 100000)")
+	fs.Float64Var(&o.lr, "lr", o.lr, "policy learning rate, Adam (above 0, at most 10)")
+	fs.IntVar(&o.samples, "samples", o.samples, "responses sampled per step (1 to 100000)")
+	fs.IntVar(&o.perPrompt, "per-prompt", o.perPrompt, "responses per prompt within a step; rloo and ppo need 2 or more (1 to 1000)")
+	fs.Float64Var(&o.clip, "clip", o.clip, "PPO clip range (above 0, below 1)")
+	fs.IntVar(&o.ppoEpochs, "ppo-epochs", o.ppoEpochs, "PPO updates per batch (1 to 100)")
+	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
+	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
+	fs.StringVar(&o.bon, "bon", o.bon, "best-of-n sweep: comma-separated n values (1 to 1048576)")
+	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
+	fs.StringVar(&o.out, "out", "", "write data.jsonl, model.json and report.json into this directory")
+	return cmd
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func parseBoN(s string) ([]int, error) {
+	var ns []int
+	for _, p := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || n < 1 || n > 1<<20 {
+			return nil, usagef("invalid --bon %q: give comma-separated integers from 1 to 1048576, e.g. 1,2,4,8", s)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+func (o *pipelineOptions) config() (pipeline.Config, error) {
+	if err := o.gen.validate(); err != nil {
+		return pipeline.Config{}, err
+	}
+	if err := o.train.validate(); err != nil {
+		return pipeline.Config{}, err
+	}
+	if o.train.distractors > 0 {
+		return pipeline.Config{}, usagef("invalid --distractors %d: a policy cannot produce distractor features; use it with train", o.train.distractors)
+	}
+	for _, err := range []error{
+		oneOf("policy", o.kind, "generative", "pool"),
+		oneOf("algo", o.algo, "reinforce", "rloo", "ppo", "exact"),
+		checkRange("beta", o.beta, 0, 100),
+		checkRange("target-kl", o.targetKL, 0, 1000),
+		checkIntRange("steps", o.steps, 1, 100000),
+		checkRange("lr", o.lr, 1e-12, 10),
+		checkIntRange("samples", o.samples, 1, 100000),
+		checkIntRange("per-prompt", o.perPrompt, 1, 1000),
+		checkRange("clip", o.clip, 1e-9, 0.999999),
+		checkIntRange("ppo-epochs", o.ppoEpochs, 1, 100),
+		checkIntRange("policy-prompts", o.prompts, 1, 100000),
+		checkIntRange("pool-size", o.poolSize, 1, 10000),
+	} {
+		if err != nil {
+			return pipeline.Config{}, err
+		}
+	}
+	if o.algo == "exact" && o.kind != "pool" {
+		return pipeline.Config{}, usagef("invalid --algo exact with --policy %s: the exact gradient needs --policy pool", o.kind)
+	}
+	if (o.algo == "rloo" || o.algo == "ppo") && o.perPrompt < 2 {
+		return pipeline.Config{}, usagef("invalid --per-prompt %d with --algo %s: the leave-one-out baseline needs 2 or more", o.perPrompt, o.algo)
+	}
+	if o.targetKL > 0 && o.beta == 0 {
+		return pipeline.Config{}, usagef("invalid --target-kl with --beta 0: the controller scales beta, so start it above 0")
+	}
+	bon, err := parseBoN(o.bon)
+	if err != nil {
+		return pipeline.Config{}, err
+	}
+	c := pipeline.Default()
+	c.Seed = o.gen.seed
+	c.Data = o.gen.config()
+	c.RM = o.train.rmConfig()
+	c.Policy = pipeline.Policy{Kind: o.kind, Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
+		Settings: policy.Settings{Algo: o.algo, Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
+			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
+	return c, nil
+}
+
+// pipelineReport is the JSON report of pipeline.
+type pipelineReport struct {
+	Seed        uint64          `json:"seed"`
+	Data        prefs.Summary   `json:"data"`
+	RewardModel metricsReport   `json:"reward_model"`
+	Weights     []featureWeight `json:"reward_model_weights,omitempty"`
+	Policy      policyReport    `json:"policy"`
+	BestOfN     []policy.BoN    `json:"best_of_n"`
+}
+
+type policyReport struct {
+	Kind            string        `json:"kind"`
+	Algo            string        `json:"algo"`
+	Beta            float64       `json:"beta"`
+	TargetKL        float64       `json:"target_kl"`
+	KLEstimator     string        `json:"kl_estimator"`
+	RewardEstimator string        `json:"reward_estimator"`
+	Features        []string      `json:"features"`
+	GoldPeakStep    int           `json:"gold_peak_step"`
+	GoldDrop        float64       `json:"gold_drop_from_peak"`
+	Steps           []policy.Step `json:"steps"`
+}
+
+func report(r *pipeline.Result) pipelineReport {
+	peak, drop := r.GoldPeak()
+	gold := r.Gold
+	return pipelineReport{
+		Seed: r.Config.Seed,
+		Data: r.Summary,
+		RewardModel: metricsReport{Metrics: r.RM.Metrics, BestEpoch: r.RM.Result.Best,
+			History: r.RM.Result.History},
+		Weights: weightsOf(r.RM, &gold),
+		Policy: policyReport{Kind: r.Config.Policy.Kind, Algo: r.Config.Policy.Settings.Algo,
+			Beta: r.Config.Policy.Settings.Beta, TargetKL: r.Config.Policy.Settings.TargetKL,
+			KLEstimator: r.Run.KLEstimator, RewardEstimator: r.Run.RewardEstimator,
+			Features: world.FeatureNames(), GoldPeakStep: peak, GoldDrop: drop, Steps: r.Run.Steps},
+		BestOfN: r.BoN,
+	}
+}
+
+// progressReporter draws a progress bar on standard error once a run has
+// taken more than a second, and only when standard error is a terminal.
+type progressReporter struct {
+	w       io.Writer
+	tty     bool
+	start   time.Time
+	bar     *progressbar.ProgressBar
+	stage   string
+	stageN  int
+	enabled bool
+}
+
+func newProgress(stderr io.Writer) *progressReporter {
+	p := &progressReporter{w: stderr, start: time.Now()}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.tty = true
+	}
+	return p
+}
+
+func (p *progressReporter) update(stage string, done, total int) {
+	if !p.tty || time.Since(p.start) < time.Second {
+		return
+	}
+	if p.bar == nil || stage != p.stage || total != p.stageN {
+		if p.bar != nil {
+			p.bar.Finish()
+		}
+		p.stage, p.stageN = stage, total
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(fmt.Sprintf("%-12s", stage)),
+			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30),
+			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	p.bar.Set(done)
+}
+
+func (p *progressReporter) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar.Exit()
+	}
+}
+
+func runPipeline(cmd *cobra.Command, o *pipelineOptions) error {
+	c, err := o.config()
+	if err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return usagef("creating --out: %v", err)
+		}
+	}
+	pr := newProgress(cmd.ErrOrStderr())
+	res, err := pipeline.Run(c, pr.update)
+	pr.done()
+	if err != nil {
+		if errors.Is(err, pipeline.ErrConfig) || errors.Is(err, policy.ErrSettings) {
+			return usageError{err}
+		}
+		return err
+	}
+	rep := report(res)
+	if o.out != "" {
+		if err := writeOut(o.out, res, rep); err != nil {
+			return usagef("writing --out: %v", err)
+		}
+	}
+	w := cmd.OutOrStdout()
+	if o.asJSON {
+		return writeJSON(w, rep)
+	}
+	printPipeline(w, res, &rep)
+	if o.out != "" {
+		fmt.Fprintf(w, "\nwrote data.jsonl, model.json and report.json to %s\n", o.out)
+	}
+	return nil
+}
+
+// writeOut writes the dataset, the model and the report into dir, each
+// atomically.
+func writeOut(dir string, r *pipeline.Result, rep pipelineReport) error {
+	if err := prefs.WriteFile(filepath.Join(dir, "data.jsonl"), r.Data); err != nil {
+		return err
+	}
+	if err := r.RM.Scorer.Save(filepath.Join(dir, "model.json")); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := writeJSON(&b, rep); err != nil {
+		return err
+	}
+	return renameio.WriteFile(filepath.Join(dir, "report.json"), b.Bytes(), 0o644)
+}
+
+func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
+	s := r.Summary
+	m := r.RM.Metrics
+	fmt.Fprintf(w, "data: %d prompts, K=%d, %d pairs; labels disagree with gold on %.1f%% of pairs\n",
+		s.Prompts, s.K, s.Pairs, 100*s.LabelNoise)
+	fmt.Fprintf(w, "reward model (%s): test accuracy %.3f against a ceiling of %.3f; Spearman with gold %.3f\n",
+		r.RM.Scorer.Model.Kind(), m.TestAccuracy, m.CeilingAccuracy, m.SpearmanGold)
+	for _, fw := range rep.Weights {
+		if fw.Feature == "length" {
+			fmt.Fprintf(w, "  its length weight: %.3f (the gold reward's linear length weight: %.3f)\n", fw.Learned, *fw.True)
+		}
+	}
+	p := rep.Policy
+	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, p.Algo, p.Beta, p.KLEstimator, p.RewardEstimator)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tKL\tproxy\tgold\tlength (tokens)\tentropy\tbeta\t")
+	steps := p.Steps
+	every := max(1, len(steps)/10)
+	for i, st := range steps {
+		if i%every != 0 && i != len(steps)-1 && st.Step != p.GoldPeakStep {
+			continue
+		}
+		mark := ""
+		if st.Step == p.GoldPeakStep {
+			mark = " <- gold peak"
+		}
+		fmt.Fprintf(tw, "%d\t%.3f\t%+.3f\t%+.3f\t%d\t%.2f\t%.3f\t%s\n", st.Step, st.KL, st.Proxy, st.Gold, world.Tokens(st.Length), st.Entropy, st.Beta, mark)
+	}
+	tw.Flush()
+	first, last := steps[0], steps[len(steps)-1]
+	fmt.Fprintf(w, "\nproxy %+.3f -> %+.3f, gold %+.3f -> %+.3f (peak at step %d, final %.3f below it)\n",
+		first.Proxy, last.Proxy, first.Gold, last.Gold, p.GoldPeakStep, p.GoldDrop)
+	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
+		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")
+	}
+	fmt.Fprintln(w, "\nbest-of-n on the pool (exact):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "n\tKL\tbound\tproxy\tgold\twin rate\tgold win rate\t")
+	for _, b := range rep.BestOfN {
+		fmt.Fprintf(tw, "%d\t%.3f\t%.3f\t%+.3f\t%+.3f\t%.3f\t%.3f\t\n", b.N, b.KL, b.Bound, b.Proxy, b.Gold, b.WinRate, b.GoldWinRate)
+	}
+	tw.Flush()
+}

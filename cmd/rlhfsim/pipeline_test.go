@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestPipelineJSONAndOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	args := []string{"pipeline", "--prompts", "300", "--steps", "30", "--policy-prompts", "20", "--bon", "1,4,16", "--json", "--out", dir}
+	code, stdout, stderr := rlhfsim(args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr is not a terminal, yet got %q", stderr)
+	}
+	var rep struct {
+		Data        map[string]any `json:"data"`
+		RewardModel map[string]any `json:"reward_model"`
+		Policy      struct {
+			Steps []map[string]any `json:"steps"`
+		} `json:"policy"`
+		BestOfN []map[string]any `json:"best_of_n"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Data["pairs"] == nil || rep.RewardModel["test_accuracy"] == nil || rep.RewardModel["history"] == nil {
+		t.Errorf("report lacks data or reward-model metrics")
+	}
+	if len(rep.Policy.Steps) != 31 {
+		t.Fatalf("%d policy steps, want 31", len(rep.Policy.Steps))
+	}
+	for _, k := range []string{"step", "kl", "proxy", "gold", "entropy", "length"} {
+		if _, ok := rep.Policy.Steps[5][k]; !ok {
+			t.Errorf("policy step lacks %q", k)
+		}
+	}
+	if len(rep.BestOfN) != 3 {
+		t.Fatalf("%d best-of-n rows", len(rep.BestOfN))
+	}
+	for _, k := range []string{"n", "kl_exact", "kl_bound", "proxy", "gold", "win_rate"} {
+		if _, ok := rep.BestOfN[1][k]; !ok {
+			t.Errorf("best-of-n row lacks %q", k)
+		}
+	}
+	for _, f := range []string{"data.jsonl", "model.json", "report.json"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("--out did not write %s", f)
+		}
+	}
+	saved, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+	if !bytes.Equal(saved, []byte(stdout)) {
+		t.Error("report.json differs from the printed report")
+	}
+	// The saved model scores the saved data.
+	if code, _, stderr := rlhfsim("score", "--model", filepath.Join(dir, "model.json"), "--data", filepath.Join(dir, "data.jsonl")); code != 0 {
+		t.Errorf("score on --out files: %s", stderr)
+	}
+	// Same seed, same bytes.
+	_, again, _ := rlhfsim(args[:len(args)-2]...)
+	if again != stdout {
+		t.Error("the same seed printed a different report")
+	}
+}
+
+func TestPipelineText(t *testing.T) {
+	code, stdout, stderr := rlhfsim("pipeline", "--prompts", "300", "--steps", "20", "--policy-prompts", "20", "--length-bias", "1", "--beta", "0")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, want := range []string{"policy: generative, rloo", "best-of-n on the pool", "length weight"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestPipelineErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pipeline", "--algo", "exact"}, "needs --policy pool"},
+		{[]string{"pipeline", "--bon", "1,x"}, "invalid --bon"},
+		{[]string{"pipeline", "--per-prompt", "1"}, "leave-one-out baseline needs 2"},
+		{[]string{"pipeline", "--beta", "0", "--target-kl", "2"}, "start it above 0"},
+		{[]string{"pipeline", "--distractors", "2"}, "cannot produce distractor"},
+		{[]string{"pipeline", "--policy", "tabular"}, `--policy "tabular"`},
+		{[]string{"pipeline", "--rm-lr", "-1"}, "--rm-lr -1"},
+		{[]string{"pipeline", "--steps", "0"}, "--steps 0"},
+	} {
+		code, _, stderr := rlhfsim(c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}

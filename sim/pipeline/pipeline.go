@@ -1,0 +1,300 @@
+// Package pipeline runs the whole simulated RLHF chain in compiled code:
+// world, annotators, preference pairs, reward-model training, scoring,
+// policy optimisation and a best-of-n sweep. The command line, the figures
+// and the lessons all drive it, so one seed gives the same numbers
+// everywhere.
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Data configures the preference data.
+type Data struct {
+	Prompts, K    int
+	Tau           float64
+	LengthBias    float64
+	PositionBias  float64
+	FlatteryBias  float64
+	Annotators    int
+	TauSpread     float64
+	Gold          string // "default" or "linear"
+	Val, Test     float64
+	Distractors   int // irrelevant random features appended for the reward model
+}
+
+// RM configures the reward model and its training.
+type RM struct {
+	Model      string // "linear" or "mlp"
+	Hidden     []int
+	Activation string
+	Objective  reward.Objective
+	Optimizer  string
+	Epochs     int
+	LR         float64
+	Batch      int
+	Patience   int
+}
+
+// Policy configures policy optimisation and best-of-n.
+type Policy struct {
+	Kind     string // "generative" or "pool"
+	Settings policy.Settings
+	Prompts  int   // prompts the policy answers
+	PoolSize int   // responses per prompt in the pool (also for best-of-n)
+	Draws    int   // common random draws per prompt for the generative policy
+	BoN      []int // n values of the best-of-n sweep
+}
+
+// Config is a whole pipeline run.
+type Config struct {
+	Seed   uint64
+	Data   Data
+	RM     RM
+	Policy Policy
+}
+
+// Default returns the configuration of the default run: 2,000 prompts,
+// K = 4, one annotator at temperature 1, the default (concave) gold, a
+// linear reward model trained with Adam, and 300 RLOO steps of the
+// generative policy at beta 0.05.
+func Default() Config {
+	return Config{
+		Seed: 1,
+		Data: Data{Prompts: 2000, K: 4, Tau: 1, Annotators: 1, Gold: "default", Val: 0.1, Test: 0.1},
+		RM: RM{Model: "linear", Hidden: []int{32}, Activation: "tanh", Optimizer: reward.Adam,
+			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
+		Policy: Policy{Kind: "generative", Prompts: 200, PoolSize: 128, Draws: 16,
+			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.05, Steps: 300, LR: 0.02, Samples: 64, PerPrompt: 4},
+			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256}},
+	}
+}
+
+// ErrConfig is wrapped by errors for a bad configuration.
+var ErrConfig = errors.New("pipeline: bad configuration")
+
+func bad(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+}
+
+// World builds the simulated world the data configuration describes.
+func (c Data) World() (*world.World, world.Gold, error) {
+	gold, ok := world.GoldByName(c.Gold)
+	if !ok {
+		return nil, gold, bad("gold %q (want default or linear)", c.Gold)
+	}
+	w, err := world.New(&world.Settings{Gold: gold.Func()})
+	return w, gold, err
+}
+
+// Annotator returns the panel's shared settings.
+func (c Data) Annotator() annotate.Annotator {
+	a := annotate.Annotator{Tau: c.Tau}
+	if c.LengthBias != 0 {
+		a.Biases = append(a.Biases, annotate.LengthBias(c.LengthBias))
+	}
+	if c.PositionBias != 0 {
+		a.Biases = append(a.Biases, annotate.PositionBias(c.PositionBias))
+	}
+	if c.FlatteryBias != 0 {
+		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: c.FlatteryBias})
+	}
+	return a
+}
+
+// frac maps 0 ("none") to the negative value prefs uses for none.
+func frac(f float64) float64 {
+	if f == 0 {
+		return -1
+	}
+	return f
+}
+
+// Generate builds the world and the preference dataset.
+func (c Data) Generate(seed uint64) (*world.World, world.Gold, *prefs.Dataset, error) {
+	w, gold, err := c.World()
+	if err != nil {
+		return nil, gold, nil, err
+	}
+	if c.Annotators < 1 {
+		return nil, gold, nil, bad("%d annotators (want at least 1)", c.Annotators)
+	}
+	if c.K < 2 || c.Prompts < 1 {
+		return nil, gold, nil, bad("%d prompts with K = %d (want at least 1 prompt and K >= 2)", c.Prompts, c.K)
+	}
+	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.New(seed, rng.Panel))
+	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
+		rng.Source(seed, rng.Data))
+	if err != nil {
+		return nil, gold, nil, err
+	}
+	if c.Distractors > 0 {
+		d = prefs.WithDistractors(d, c.Distractors, rng.Source(seed, rng.Eval))
+	}
+	return w, gold, d, nil
+}
+
+// Trained is a reward model after training: its scorer, history and
+// evaluation.
+type Trained struct {
+	Scorer  *reward.Scorer
+	Result  *reward.Result
+	Metrics reward.Metrics
+}
+
+// Train fits the configured reward model to d, evaluates it and normalises
+// its scores on the training responses (base-policy samples).
+func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, error) {
+	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
+		if len(d.SplitPairs(sp)) == 0 {
+			return nil, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
+		}
+	}
+	var m reward.Model
+	switch c.Model {
+	case "linear":
+		m = reward.NewLinear(d.D())
+	case "mlp":
+		if len(c.Hidden) < 1 || len(c.Hidden) > 2 {
+			return nil, bad("mlp hidden widths %v (want one or two)", c.Hidden)
+		}
+		for _, h := range c.Hidden {
+			if h < 1 || h > 4096 {
+				return nil, bad("mlp hidden width %d (want 1 to 4096)", h)
+			}
+		}
+		act := reward.Activation(c.Activation)
+		if act != reward.Tanh && act != reward.ReLU && act != reward.Softplus {
+			return nil, bad("activation %q (want tanh, relu or softplus)", c.Activation)
+		}
+		m = reward.NewMLP(d.D(), c.Hidden, act, rng.Source(seed, rng.Train+100))
+	default:
+		return nil, bad("reward model %q (want linear or mlp)", c.Model)
+	}
+	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
+		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
+		Patience: c.Patience, Progress: progress,
+	}, rng.Source(seed, rng.Train))
+	if err != nil {
+		return nil, err
+	}
+	mt, err := reward.Evaluate(m, d, res.Objective)
+	if err != nil {
+		return nil, err
+	}
+	sc := reward.NewScorer(m, d.Features, res.Objective)
+	var refs []float64
+	for _, ri := range d.SplitRankings(prefs.Train) {
+		rk := &d.Rankings[ri]
+		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
+	}
+	sc.Normalize(refs)
+	return &Trained{Scorer: sc, Result: res, Metrics: mt}, nil
+}
+
+// Proxy returns the scorer as a policy reward.
+func Proxy(sc *reward.Scorer) policy.RewardFunc {
+	return func(_ world.Prompt, phi []float64) float64 { return sc.Score(phi) }
+}
+
+// Result is everything a pipeline run produced.
+type Result struct {
+	Config  Config
+	World   *world.World
+	Gold    world.Gold
+	Data    *prefs.Dataset
+	Summary prefs.Summary
+	RM      *Trained
+	Policy  policy.Policy
+	Run     *policy.Run
+	// Pool is the pool the best-of-n sweep ran on (the policy itself when
+	// it is a pool, at its starting point).
+	Pool *policy.Pool
+	BoN  []policy.BoN
+	// PoolProxy and PoolGold score every pool member.
+	PoolProxy, PoolGold []float64
+}
+
+// Progress reports a run's progress: stage is "data", "reward model",
+// "policy" or "best-of-n"; done of total units of that stage are finished.
+type Progress func(stage string, done, total int)
+
+// Run executes the whole pipeline.
+func Run(c Config, progress Progress) (*Result, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	if c.Data.Distractors > 0 {
+		return nil, bad("distractor features exist only for reward-model training; a policy cannot produce them")
+	}
+	pc := c.Policy
+	if pc.Kind != "generative" && pc.Kind != "pool" {
+		return nil, bad("policy %q (want generative or pool)", pc.Kind)
+	}
+	if pc.Prompts < 1 || pc.PoolSize < 1 || pc.Draws < 1 {
+		return nil, bad("the policy needs at least one prompt, pool member and draw")
+	}
+	for _, n := range pc.BoN {
+		if n < 1 || n > 1<<20 {
+			return nil, bad("best-of-n n = %d (want 1 to 1048576)", n)
+		}
+	}
+	r := &Result{Config: c}
+	progress("data", 0, 1)
+	w, gold, d, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		return nil, err
+	}
+	r.World, r.Gold, r.Data, r.Summary = w, gold, d, prefs.Summarize(d)
+	progress("data", 1, 1)
+	r.RM, err = c.RM.Train(d, c.Seed, func(e reward.Epoch) { progress("reward model", e.Epoch, c.RM.Epochs) })
+	if err != nil {
+		return nil, err
+	}
+	proxy := Proxy(r.RM.Scorer)
+	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.New(c.Seed, rng.Policy))
+	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Source(c.Seed, rng.Policy+10))
+	r.PoolProxy, r.PoolGold = r.Pool.Scores(proxy), r.Pool.Scores(w.Gold)
+	if pc.Kind == "pool" {
+		r.Policy = r.Pool
+	} else {
+		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Source(c.Seed, rng.Policy+20))
+	}
+	// The sweep runs before optimisation, while the pool is still the base
+	// policy: best-of-n samples from pi_ref.
+	for i, n := range pc.BoN {
+		r.BoN = append(r.BoN, policy.BestOfN(r.Pool, r.PoolProxy, r.PoolGold, n))
+		progress("best-of-n", i+1, len(pc.BoN))
+	}
+	set := pc.Settings
+	if set.Steps == 0 {
+		set.Steps = 300
+	}
+	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
+	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Source(c.Seed, rng.Policy+30))
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// GoldPeak returns the step at which the policy's gold reward peaked and
+// how far the final gold lies below that peak.
+func (r *Result) GoldPeak() (step int, drop float64) {
+	best := math.Inf(-1)
+	for _, s := range r.Run.Steps {
+		if s.Gold > best {
+			best, step = s.Gold, s.Step
+		}
+	}
+	return step, best - r.Run.Steps[len(r.Run.Steps)-1].Gold
+}

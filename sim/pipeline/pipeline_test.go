@@ -1,0 +1,73 @@
+package pipeline
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+)
+
+func TestRunIsDeterministic(t *testing.T) {
+	c := Default()
+	c.Data.Prompts = 300
+	c.Policy.Settings.Steps = 40
+	c.Policy.Prompts = 30
+	a, err := Run(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Run(c, nil)
+	if !reflect.DeepEqual(a.Run.Steps, b.Run.Steps) || !reflect.DeepEqual(a.BoN, b.BoN) {
+		t.Error("the same seed gave different runs")
+	}
+	c.Seed = 2
+	d, _ := Run(c, nil)
+	if reflect.DeepEqual(a.Run.Steps, d.Run.Steps) {
+		t.Error("different seeds gave the same run")
+	}
+	if len(a.Run.Steps) != 41 || len(a.BoN) != len(c.Policy.BoN) {
+		t.Errorf("%d steps and %d best-of-n rows", len(a.Run.Steps), len(a.BoN))
+	}
+}
+
+func TestRunReportsProgress(t *testing.T) {
+	c := Default()
+	c.Data.Prompts = 200
+	c.Policy.Settings.Steps = 10
+	c.Policy.Prompts = 10
+	seen := map[string]int{}
+	if _, err := Run(c, func(stage string, done, total int) { seen[stage] = done }); err != nil {
+		t.Fatal(err)
+	}
+	if seen["policy"] != 10 || seen["data"] != 1 || seen["best-of-n"] != len(c.Policy.BoN) || seen["reward model"] == 0 {
+		t.Errorf("progress seen: %v", seen)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, mut := range []func(*Config){
+		func(c *Config) { c.Data.Gold = "cubic" },
+		func(c *Config) { c.Data.K = 1 },
+		func(c *Config) { c.Data.Distractors = 3 },
+		func(c *Config) { c.Policy.Kind = "tabular" },
+		func(c *Config) { c.Policy.BoN = []int{0} },
+		func(c *Config) { c.RM.Model = "forest" },
+		func(c *Config) { c.Data.Val = 0 },
+	} {
+		c := Default()
+		c.Data.Prompts = 100
+		mut(&c)
+		if _, err := Run(c, nil); !errors.Is(err, ErrConfig) {
+			t.Errorf("err = %v, want ErrConfig", err)
+		}
+	}
+}
+
+// BenchmarkDefault times the default pipeline: 2,000 prompts, K = 4, a
+// linear reward model, 300 policy steps and the best-of-n sweep.
+func BenchmarkDefault(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(Default(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
