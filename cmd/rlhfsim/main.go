@@ -66,6 +66,6 @@ its summary.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
 	})
-	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd())
+	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newFiguresCmd())
 	return root
 }

@@ -192,6 +192,13 @@ func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, rng
 // tauSpread > 0, their own temperature base.Tau * exp(tauSpread * N(0,1)).
 // Names are "ann-1", "ann-2", and so on.
 func Panel(n int, base Annotator, tauSpread float64, rng *rand.Rand) []Annotator {
+	return PanelSpread(n, base, 0.8, 0.3, tauSpread, rng)
+}
+
+// PanelSpread is Panel with the spread of the rating offsets (their
+// standard deviation) and scales (the standard deviation of their log)
+// chosen by the caller.
+func PanelSpread(n int, base Annotator, offsetSD, scaleLogSD, tauSpread float64, rng *rand.Rand) []Annotator {
 	if n < 1 {
 		panic("annotate: empty panel")
 	}
@@ -200,12 +207,12 @@ func Panel(n int, base Annotator, tauSpread float64, rng *rand.Rand) []Annotator
 		a := base
 		a.Name = fmt.Sprintf("ann-%d", i+1)
 		a.Biases = append([]Bias(nil), base.Biases...)
-		a.Offset = base.Offset + 0.8*rng.NormFloat64()
+		a.Offset = base.Offset + offsetSD*rng.NormFloat64()
 		s := base.Scale
 		if s == 0 {
 			s = 1
 		}
-		a.Scale = s * math.Exp(0.3*rng.NormFloat64())
+		a.Scale = s * math.Exp(scaleLogSD*rng.NormFloat64())
 		if tauSpread > 0 {
 			a.Tau = base.Tau * math.Exp(tauSpread*rng.NormFloat64())
 		}

@@ -45,3 +45,26 @@ func TestRanksAndSpearman(t *testing.T) {
 		t.Errorf("Spearman = %v, want 0.5", s)
 	}
 }
+
+// TestGaoFits generates points from the two laws with known coefficients,
+// adds a little deterministic noise, and recovers the coefficients.
+func TestGaoFits(t *testing.T) {
+	var d, bon, rl []float64
+	for i := 0; i <= 40; i++ {
+		x := 0.1 * float64(i)
+		noise := 0.001 * math.Sin(float64(7*i)) // small, bounded, zero-mean-ish
+		d = append(d, x)
+		bon = append(bon, x*(1.3-0.25*x)+noise)
+		rl = append(rl, x*(0.9-0.4*math.Log(math.Max(x, 1e-300)))+noise)
+	}
+	rl[0] = 0 // the RL law is 0 at d = 0
+	if a, b, ok := FitGaoBoN(d, bon); !ok || math.Abs(a-1.3) > 0.01 || math.Abs(b-0.25) > 0.01 {
+		t.Errorf("best-of-n fit: alpha %v beta %v ok %v; want 1.3, 0.25", a, b, ok)
+	}
+	if a, b, ok := FitGaoRL(d, rl); !ok || math.Abs(a-0.9) > 0.01 || math.Abs(b-0.4) > 0.01 {
+		t.Errorf("RL fit: alpha %v beta %v ok %v; want 0.9, 0.4", a, b, ok)
+	}
+	if _, _, ok := FitGaoBoN([]float64{0, 0}, []float64{1, 2}); ok {
+		t.Error("a fit from d = 0 only succeeded")
+	}
+}

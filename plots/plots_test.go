@@ -1,0 +1,215 @@
+package plots
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/cmpimg"
+
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+)
+
+// testTheme is the print preset at a lower resolution, to keep the golden
+// images small.
+var testTheme = &Theme{Name: "test", Width: Print.Width, Height: Print.Height, FontSize: Print.FontSize, LineWidth: Print.LineWidth, DPI: 150}
+
+// Fixed inputs for every builder: closed-form curves, no randomness.
+func epochs() []reward.Epoch {
+	var h []reward.Epoch
+	for e := 0; e <= 10; e++ {
+		x := float64(e)
+		h = append(h, reward.Epoch{Epoch: e, Loss: 0.35 + 0.34*math.Exp(-x), ValLoss: 0.37 + 0.32*math.Exp(-x),
+			TrainAcc: 0.84 - 0.34*math.Exp(-x), ValAcc: 0.82 - 0.32*math.Exp(-x)})
+	}
+	return h
+}
+
+func steps() []policy.Step {
+	var s []policy.Step
+	for i := 0; i <= 100; i++ {
+		x := float64(i) / 10
+		s = append(s, policy.Step{Step: i, KL: x * x / 2, Proxy: 2 * x, Gold: x * (1.5 - 0.2*x)})
+	}
+	return s
+}
+
+func bonRows() []policy.BoN {
+	var r []policy.BoN
+	for _, n := range []int{1, 2, 4, 8, 16, 32} {
+		b := policy.BoNBound(n)
+		r = append(r, policy.BoN{N: n, KL: 0.98 * b, Bound: b, Proxy: math.Log(float64(n)), Gold: 0.8 * math.Log(float64(n))})
+	}
+	return r
+}
+
+func seq(n int, f func(i int) float64) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = f(i)
+	}
+	return x
+}
+
+var builders = map[string]func() (*plot.Plot, error){
+	"ranking_to_pairs": func() (*plot.Plot, error) { return RankingToPairs([]string{"C", "A", "D", "B"}, testTheme) },
+	"training_curves":  func() (*plot.Plot, error) { return TrainingCurves(epochs(), 0.83, testTheme) },
+	"score_vs_gold": func() (*plot.Plot, error) {
+		g := seq(200, func(i int) float64 { return float64(i)/50 - 2 })
+		return ScoreVsGold(seq(200, func(i int) float64 { return g[i] + 0.5*math.Sin(float64(i)) }), g, testTheme)
+	},
+	"weights": func() (*plot.Plot, error) {
+		return Weights([]string{"a", "b", "length"}, []float64{1, 0.4, 0.8}, []float64{1, 0.5, 0}, testTheme)
+	},
+	"calibration": func() (*plot.Plot, error) {
+		var bins []reward.Bin
+		for i := 0; i < 10; i++ {
+			c := (float64(i) + 0.5) / 10
+			bins = append(bins, reward.Bin{Lo: c - 0.05, Hi: c + 0.05, Count: 10, Predicted: c, Observed: c + 0.05*math.Sin(float64(i))})
+		}
+		return Calibration(bins, testTheme)
+	},
+	"score_distributions": func() (*plot.Plot, error) {
+		raw := seq(500, func(i int) float64 { return 3 + 2*math.Sin(float64(i)*0.37) })
+		return ScoreDistributions(raw, seq(500, func(i int) float64 { return raw[i] - 3 }), testTheme)
+	},
+	"policy_curves": func() (*plot.Plot, error) { return PolicyCurves(steps(), testTheme) },
+	"overoptimisation": func() (*plot.Plot, error) {
+		var rl, bon Curve
+		for _, s := range steps() {
+			rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
+		}
+		for _, b := range bonRows() {
+			bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
+		}
+		p, _, err := Overoptimisation(bon, rl, testTheme)
+		return p, err
+	},
+	"best_of_n": func() (*plot.Plot, error) { return BestOfN(bonRows(), testTheme) },
+	"feature_drift": func() (*plot.Plot, error) {
+		return FeatureDrift("length", seq(400, func(i int) float64 { return 4.7 + 0.5*math.Sin(float64(i)*0.91) }),
+			seq(400, func(i int) float64 { return 6 + 0.5*math.Sin(float64(i)*0.53) }), testTheme)
+	},
+	"ranking_vs_rating": func() (*plot.Plot, error) {
+		return RankingVsRating([]float64{0, 0.5, 1, 1.5}, "offset spread", []float64{0.85, 0.85, 0.85, 0.85}, []float64{0.85, 0.83, 0.8, 0.76}, testTheme)
+	},
+}
+
+// TestGolden renders every builder's figure and compares it with its golden
+// image in testdata (go test ./plots -regen rewrites them). The tolerance
+// absorbs anti-aliasing differences between machines.
+func TestGolden(t *testing.T) {
+	for name, build := range builders {
+		t.Run(name, func(t *testing.T) {
+			cmpimg.CheckPlotApprox(func() {
+				p, err := build()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := Save(p, testTheme, filepath.Join("testdata", name+".png")); err != nil {
+					t.Fatal(err)
+				}
+			}, t, 0.02, name+".png")
+		})
+	}
+}
+
+func TestBuildersRejectBadData(t *testing.T) {
+	nan := math.NaN()
+	for name, err := range map[string]error{
+		"ranking_to_pairs": second(RankingToPairs([]string{"A"}, nil)),
+		"training_curves":  second(TrainingCurves(nil, 0.8, nil)),
+		"training_nan":     second(TrainingCurves([]reward.Epoch{{Loss: nan}}, 0.8, nil)),
+		"score_vs_gold":    second(ScoreVsGold([]float64{1, nan}, []float64{1, 2}, nil)),
+		"score_lengths":    second(ScoreVsGold([]float64{1}, []float64{1, 2}, nil)),
+		"weights":          second(Weights(nil, nil, nil, nil)),
+		"calibration":      second(Calibration([]reward.Bin{{Count: 0}}, nil)),
+		"distributions":    second(ScoreDistributions(nil, []float64{1}, nil)),
+		"policy":           second(PolicyCurves([]policy.Step{{Gold: math.Inf(1)}}, nil)),
+		"overopt":          third(Overoptimisation(Curve{}, Curve{}, nil)),
+		"overopt_nan":      third(Overoptimisation(Curve{KL: []float64{nan}, Gold: []float64{0}, Proxy: []float64{0}}, Curve{}, nil)),
+		"bon":              second(BestOfN(nil, nil)),
+		"drift":            second(FeatureDrift("x", []float64{1}, nil, nil)),
+		"rvr":              second(RankingVsRating([]float64{1}, "x", []float64{nan}, []float64{1}, nil)),
+	} {
+		if !errors.Is(err, ErrData) {
+			t.Errorf("%s: err = %v, want ErrData", name, err)
+		}
+	}
+}
+
+func second(_ *plot.Plot, err error) error       { return err }
+func third(_ *plot.Plot, _ Fit, err error) error { return err }
+
+// TestOveroptimisationFit: points generated from the two laws with known
+// coefficients come back from the figure's fits.
+func TestOveroptimisationFit(t *testing.T) {
+	var bon, rl Curve
+	for i := 0; i <= 30; i++ {
+		d := 0.1 * float64(i)
+		bon.KL, rl.KL = append(bon.KL, d*d), append(rl.KL, d*d)
+		bon.Gold, bon.Proxy = append(bon.Gold, d*(1.2-0.3*d)), append(bon.Proxy, d)
+		g := 0.0
+		if d > 0 {
+			g = d * (0.8 - 0.25*math.Log(d))
+		}
+		rl.Gold, rl.Proxy = append(rl.Gold, g), append(rl.Proxy, d)
+	}
+	_, fit, err := Overoptimisation(bon, rl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(fit.BoNAlpha-1.2) > 1e-9 || math.Abs(fit.BoNBeta-0.3) > 1e-9 || math.Abs(fit.RLAlpha-0.8) > 1e-9 || math.Abs(fit.RLBeta-0.25) > 1e-9 {
+		t.Errorf("fit %+v, want best-of-n 1.2, 0.3 and RL 0.8, 0.25", fit)
+	}
+}
+
+// TestStandardSetIsReproducible renders the standard set twice from runs
+// with the same seed and compares the SVG and PDF bytes.
+func TestStandardSetIsReproducible(t *testing.T) {
+	render := func() map[string][]byte {
+		c := pipeline.Default()
+		c.Data.Prompts, c.Policy.Settings.Steps, c.Policy.Prompts = 300, 30, 20
+		c.Data.LengthBias = 1
+		r, err := pipeline.Run(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		figs, err := Standard(r, Print)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]byte{}
+		for _, f := range figs {
+			for _, ext := range []string{"svg", "pdf"} {
+				b, err := Render(f.Plot, Print, ext)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[f.Name+"."+ext] = b
+			}
+		}
+		return out
+	}
+	a, b := render(), render()
+	if len(a) != 22 {
+		t.Fatalf("%d rendered files, want 11 figures x 2 formats", len(a))
+	}
+	for name, x := range a {
+		if !bytes.Equal(x, b[name]) {
+			t.Errorf("%s differs between two runs with the same seed", name)
+		}
+	}
+}
+
+func TestRenderUnknownFormat(t *testing.T) {
+	p, _ := RankingToPairs([]string{"A", "B"}, nil)
+	if _, err := Render(p, nil, "gif"); err == nil {
+		t.Error("gif accepted")
+	}
+}

@@ -1,0 +1,203 @@
+package plots
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	"github.com/google/renameio/v2"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Okabe-Ito, the colour-blind-safe palette of the house style, in the
+// order series use it. Yellow comes last: it is hard to see on white.
+var (
+	Orange    = color.RGBA{0xE6, 0x9F, 0x00, 0xFF}
+	SkyBlue   = color.RGBA{0x56, 0xB4, 0xE9, 0xFF}
+	Green     = color.RGBA{0x00, 0x9E, 0x73, 0xFF}
+	Yellow    = color.RGBA{0xF0, 0xE4, 0x42, 0xFF}
+	Blue      = color.RGBA{0x00, 0x72, 0xB2, 0xFF}
+	Vermilion = color.RGBA{0xD5, 0x5E, 0x00, 0xFF}
+	Purple    = color.RGBA{0xCC, 0x79, 0xA7, 0xFF}
+	Black     = color.RGBA{0x00, 0x00, 0x00, 0xFF}
+
+	// Palette is the order in which series take colours.
+	Palette = []color.Color{Blue, Vermilion, Green, Orange, Purple, SkyBlue, Black, Yellow}
+	// Gray draws reference lines and grids.
+	Gray = color.RGBA{0x99, 0x99, 0x99, 0xFF}
+)
+
+// Theme is one size preset of the house style. Fonts are Liberation Sans;
+// every length scales with FontSize, so a figure looks the same at any
+// preset, only larger or smaller.
+type Theme struct {
+	Name          string
+	Width, Height vg.Length
+	// FontSize is the size of axis labels and legend text; tick labels are
+	// 0.85 of it and titles 1.15.
+	FontSize vg.Length
+	// LineWidth is the width of data lines.
+	LineWidth vg.Length
+	// DPI is the resolution of PNG output.
+	DPI int
+}
+
+// The size presets: Slide is 16:9 and readable from the back of a room;
+// Print fits one column of a two-column page.
+var (
+	Slide = &Theme{Name: "slide", Width: 10 * vg.Inch, Height: 5.625 * vg.Inch, FontSize: 18, LineWidth: 3, DPI: 144}
+	Print = &Theme{Name: "print", Width: 3.4 * vg.Inch, Height: 2.4 * vg.Inch, FontSize: 7.5, LineWidth: 1.2, DPI: 300}
+)
+
+// ThemeByName returns the preset called name ("slide" or "print").
+func ThemeByName(name string) (*Theme, bool) {
+	switch name {
+	case "slide":
+		return Slide, true
+	case "print":
+		return Print, true
+	}
+	return nil, false
+}
+
+func (th *Theme) or() *Theme {
+	if th == nil {
+		return Slide
+	}
+	return th
+}
+
+func (th *Theme) font(scale float64) font.Font {
+	return font.Font{Typeface: "Liberation", Variant: "Sans", Size: th.FontSize * vg.Length(scale)}
+}
+
+// newPlot returns a plot in the house style with the given title and axis
+// labels.
+func (th *Theme) newPlot(title, xlabel, ylabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font = th.font(1.15)
+	p.Title.Padding = th.FontSize * 0.6
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Label.TextStyle.Font = th.font(1)
+		ax.Tick.Label.Font = th.font(0.85)
+		ax.LineStyle.Width = th.LineWidth / 3
+		ax.Tick.LineStyle.Width = th.LineWidth / 3
+		ax.Tick.Length = th.FontSize / 3
+		ax.Padding = th.FontSize / 4
+	}
+	p.X.Label.Text, p.Y.Label.Text = xlabel, ylabel
+	p.Legend.TextStyle.Font = th.font(0.9)
+	p.Legend.Top = true
+	p.Legend.Padding = th.FontSize / 5
+	p.Legend.ThumbnailWidth = th.FontSize * 1.6
+	p.Legend.XOffs, p.Legend.YOffs = -th.FontSize/2, -th.FontSize/3
+	g := plotter.NewGrid()
+	g.Vertical.Color, g.Horizontal.Color = color.Gray{0xE4}, color.Gray{0xE4}
+	g.Vertical.Width, g.Horizontal.Width = th.LineWidth/3, th.LineWidth/3
+	p.Add(g)
+	return p
+}
+
+// lineStyle returns the data line style of series i.
+func (th *Theme) lineStyle(i int, dashed bool) draw.LineStyle {
+	ls := draw.LineStyle{Color: Palette[i%len(Palette)], Width: th.LineWidth}
+	if dashed {
+		ls.Dashes = []vg.Length{th.LineWidth * 3, th.LineWidth * 2}
+	}
+	return ls
+}
+
+// refStyle is the style of reference lines (ceilings, diagonals, bounds).
+func (th *Theme) refStyle() draw.LineStyle {
+	return draw.LineStyle{Color: Black, Width: th.LineWidth * 0.6, Dashes: []vg.Length{th.LineWidth, th.LineWidth * 1.5}}
+}
+
+// ErrData is wrapped by the errors builders return for unusable data.
+var ErrData = errors.New("plots: unusable data")
+
+// check returns an error unless every slice is non-empty and finite.
+func check(what string, xs ...[]float64) error {
+	for _, x := range xs {
+		if len(x) == 0 {
+			return fmt.Errorf("%w: %s: no data", ErrData, what)
+		}
+		for _, v := range x {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: %s: a value is NaN or infinite", ErrData, what)
+			}
+		}
+	}
+	return nil
+}
+
+// Formats are the file formats Save writes, chosen by extension.
+var Formats = []string{"svg", "pdf", "png"}
+
+// Render returns the plot drawn at the theme's size in the format named by
+// ext ("svg", "pdf" or "png"; PNG at the theme's DPI).
+func Render(p *plot.Plot, th *Theme, ext string) ([]byte, error) {
+	th = th.or()
+	ext = strings.ToLower(strings.TrimPrefix(ext, "."))
+	var buf bytes.Buffer
+	switch ext {
+	case "png":
+		c := vgimg.NewWith(vgimg.UseWH(th.Width, th.Height), vgimg.UseDPI(th.DPI), vgimg.UseBackgroundColor(color.White))
+		p.Draw(draw.New(c))
+		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+			return nil, err
+		}
+	case "svg", "pdf":
+		if ext == "pdf" {
+			reproduciblePDF()
+		}
+		w, err := p.WriterTo(th.Width, th.Height, ext)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.WriteTo(&buf); err != nil {
+			return nil, err
+		}
+		if ext == "svg" {
+			// Liberation Sans shares Arial's metrics, so naming the usual
+			// sans-serif fonts as fallbacks keeps the layout on machines
+			// without it, instead of dropping to a serif default.
+			return bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans"),
+				[]byte("font-family:Liberation Sans,Arial,Helvetica,sans-serif")), nil
+		}
+	default:
+		return nil, fmt.Errorf("plots: unknown format %q (want svg, pdf or png)", ext)
+	}
+	return buf.Bytes(), nil
+}
+
+// reproduciblePDF makes the PDF library stamp a fixed date and sort its
+// catalogs, so the same figure gives the same bytes on every run. These
+// are the library's package-wide defaults; rlhfsim never wants otherwise.
+func reproduciblePDF() {
+	epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	fpdf.SetDefaultCreationDate(epoch)
+	fpdf.SetDefaultModificationDate(epoch)
+	fpdf.SetDefaultCatalogSort(true)
+}
+
+// Save writes the plot to path in the format its extension names, at the
+// theme's size, atomically (a temporary file renamed into place).
+func Save(p *plot.Plot, th *Theme, path string) error {
+	b, err := Render(p, th, filepath.Ext(path))
+	if err != nil {
+		return err
+	}
+	return renameio.WriteFile(path, b, 0o644)
+}
