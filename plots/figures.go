@@ -232,7 +232,11 @@ func Weights(names []string, learned, truth []float64, th *Theme) (*plot.Plot, e
 		p.Legend.Add(s.name, b)
 	}
 	p.NominalX(names...)
-	p.X.Tick.Label.Font = th.font(0.75)
+	// Slanted names stay apart even in a single print column.
+	p.X.Tick.Label.Font = th.font(0.8)
+	p.X.Tick.Label.Rotation = math.Pi / 7
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
 	th.addHLine(p, "", 0, -0.5, float64(len(names))-0.5, draw.LineStyle{Color: Black, Width: th.LineWidth / 3})
 	headroom(p, 0.25)
 	return p, nil
