@@ -545,3 +545,36 @@ func RankingVsRating(x []float64, xlabel string, ranking, rating []float64, th *
 	headroom(p, 0.3)
 	return p, nil
 }
+
+// Series is one named line of a Lines plot.
+type Series struct {
+	Name   string
+	Y      []float64
+	Dashed bool
+}
+
+// Lines draws one or more series against shared x values: the general
+// figure lessons use when no special builder fits.
+func Lines(title, xlabel, ylabel string, x []float64, series []Series, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	if len(series) == 0 {
+		return nil, fmt.Errorf("%w: lines: no series", ErrData)
+	}
+	if err := check("lines", x); err != nil {
+		return nil, err
+	}
+	p := th.newPlot(title, xlabel, ylabel)
+	for i, s := range series {
+		if err := check("lines: "+s.Name, s.Y); err != nil {
+			return nil, err
+		}
+		if len(s.Y) != len(x) {
+			return nil, fmt.Errorf("%w: lines: series %q has %d values for %d x values", ErrData, s.Name, len(s.Y), len(x))
+		}
+		if err := th.addLine(p, s.Name, i, s.Dashed, x, s.Y); err != nil {
+			return nil, err
+		}
+	}
+	headroom(p, 0.12*float64(len(series)+1))
+	return p, nil
+}

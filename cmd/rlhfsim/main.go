@@ -66,6 +66,7 @@ its summary.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
 	})
-	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newFiguresCmd())
+	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newFiguresCmd(),
+		newLessonsCmd(), newRunCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
 	return root
 }

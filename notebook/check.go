@@ -1,0 +1,248 @@
+package notebook
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path"
+	"sort"
+	"strings"
+)
+
+// nbPath is the import path of the lesson API.
+const nbPath = "github.com/rlhfsim/rlhfsim/nb"
+
+// Allowed lists the packages a lesson may import: the standard library
+// packages a numeric lesson needs, rlhfsim's own packages and gonum/plot.
+// Nothing that reaches the file system, the network, the process or the
+// runtime's internals (os, os/exec, net, syscall, unsafe, reflect) is here.
+var Allowed = []string{
+	"errors", "fmt", "image/color", "math", "math/rand/v2", "sort", "strconv", "strings",
+	nbPath,
+	"github.com/rlhfsim/rlhfsim/plots",
+	"github.com/rlhfsim/rlhfsim/sim/annotate",
+	"github.com/rlhfsim/rlhfsim/sim/pipeline",
+	"github.com/rlhfsim/rlhfsim/sim/policy",
+	"github.com/rlhfsim/rlhfsim/sim/prefs",
+	"github.com/rlhfsim/rlhfsim/sim/reward",
+	"github.com/rlhfsim/rlhfsim/sim/rng",
+	"github.com/rlhfsim/rlhfsim/sim/stats",
+	"github.com/rlhfsim/rlhfsim/sim/world",
+	"gonum.org/v1/plot",
+	"gonum.org/v1/plot/plotter",
+	"gonum.org/v1/plot/vg",
+}
+
+func allowed(p string) bool {
+	for _, a := range Allowed {
+		if a == p {
+			return true
+		}
+	}
+	return false
+}
+
+// genericStdlib lists the generic functions of the allowed standard
+// packages, which the interpreter cannot call, with what to use instead.
+var genericStdlib = map[string]map[string]string{
+	"math/rand/v2": {"N": "rand.IntN or rand.Int64N"},
+}
+
+// Check reports the constructs that fail or misbehave under the lesson
+// interpreter (yaegi v0.16.1), each with its line and an alternative:
+// imports outside Allowed, goroutines, range over an integer, the min,
+// max and clear builtins, generic standard-library functions, and loop
+// variables captured by closures. It returns nil when there are none.
+func (l *Lesson) Check() ErrorList {
+	var errs ErrorList
+	at := func(p token.Pos, format string, args ...any) {
+		pos := l.fset.Position(p)
+		errs = append(errs, &Error{File: l.File, Line: pos.Line, Col: pos.Column, Msg: fmt.Sprintf(format, args...)})
+	}
+	for _, im := range l.Imports {
+		if !allowed(im.Path) {
+			errs = append(errs, &Error{File: l.File, Line: im.Line,
+				Msg: fmt.Sprintf("package %s is not available in lessons (they may import %s)", im.Path, strings.Join(Allowed, ", "))})
+		}
+	}
+	info := &types.Info{
+		Types: map[ast.Expr]types.TypeAndValue{},
+		Defs:  map[*ast.Ident]types.Object{},
+		Uses:  map[*ast.Ident]types.Object{},
+	}
+	// The imports are stand-ins with empty scopes: checking needs no Go
+	// toolchain, and what it cannot type it leaves alone. Type errors are
+	// the interpreter's to report; here types only sharpen the checks.
+	conf := types.Config{Importer: emptyImporter{}, Error: func(error) {}}
+	conf.Check("main", l.fset, []*ast.File{l.ast}, info)
+
+	isInt := func(e ast.Expr) bool {
+		if b, ok := e.(*ast.BasicLit); ok {
+			return b.Kind == token.INT
+		}
+		tv, ok := info.Types[e]
+		if !ok || tv.Type == nil {
+			return false
+		}
+		b, ok := tv.Type.Underlying().(*types.Basic)
+		return ok && b.Info()&types.IsInteger != 0
+	}
+	ast.Inspect(l.ast, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			at(n.Pos(), "go statement: lessons may not start goroutines, because a panic inside one would stop the whole runner; call the function directly")
+		case *ast.RangeStmt:
+			if isInt(n.X) {
+				at(n.Pos(), "range over an integer crashes the lesson interpreter; write for i := 0; i < n; i++ instead")
+			}
+			l.checkCapture(n, n.Body, info, at, rangeVars(n, info)...)
+		case *ast.ForStmt:
+			if as, ok := n.Init.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+				var vars []*types.Var
+				for _, lhs := range as.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok {
+						if v, ok := info.Defs[id].(*types.Var); ok {
+							vars = append(vars, v)
+						}
+					}
+				}
+				l.checkCapture(n, n.Body, info, at, vars...)
+			}
+		case *ast.CallExpr:
+			if id, ok := n.Fun.(*ast.Ident); ok {
+				if b, ok := info.Uses[id].(*types.Builtin); ok {
+					switch b.Name() {
+					case "min", "max":
+						at(n.Pos(), "the %s builtin is missing from the lesson interpreter; use math.%s for floats, or compare with if", b.Name(), strings.ToUpper(b.Name()[:1])+b.Name()[1:])
+					case "clear":
+						at(n.Pos(), "the clear builtin is missing from the lesson interpreter; make a new map or slice, or delete keys in a loop")
+					}
+				}
+			}
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok {
+					if pn, ok := info.Uses[x].(*types.PkgName); ok {
+						if alt, ok := genericStdlib[pn.Imported().Path()][sel.Sel.Name]; ok {
+							at(n.Pos(), "%s.%s is a generic function, which the lesson interpreter cannot call; use %s", x.Name, sel.Sel.Name, alt)
+						}
+					}
+				}
+			}
+		}
+		return true
+	})
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Line != errs[j].Line {
+			return errs[i].Line < errs[j].Line
+		}
+		return errs[i].Col < errs[j].Col
+	})
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+func rangeVars(n *ast.RangeStmt, info *types.Info) []*types.Var {
+	if n.Tok != token.DEFINE {
+		return nil
+	}
+	var vars []*types.Var
+	for _, e := range []ast.Expr{n.Key, n.Value} {
+		if id, ok := e.(*ast.Ident); ok {
+			if v, ok := info.Defs[id].(*types.Var); ok {
+				vars = append(vars, v)
+			}
+		}
+	}
+	return vars
+}
+
+// checkCapture reports closures in a loop body that use the loop's
+// variables: the interpreter shares one variable across iterations, as Go
+// did before 1.22, so every closure would see the last value.
+func (l *Lesson) checkCapture(loop ast.Node, body *ast.BlockStmt, info *types.Info, at func(token.Pos, string, ...any), vars ...*types.Var) {
+	if len(vars) == 0 {
+		return
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		fl, ok := n.(*ast.FuncLit)
+		if !ok {
+			return true
+		}
+		reported := map[*types.Var]bool{}
+		ast.Inspect(fl.Body, func(m ast.Node) bool {
+			id, ok := m.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			for _, v := range vars {
+				if info.Uses[id] == v && !reported[v] {
+					reported[v] = true
+					at(fl.Pos(), "this closure captures the loop variable %s, which the lesson interpreter shares across iterations (as Go did before 1.22); copy it first: %s := %s", v.Name(), v.Name(), v.Name())
+				}
+			}
+			return true
+		})
+		return false
+	})
+}
+
+// emptyImporter gives every import an empty, complete package.
+type emptyImporter struct{}
+
+func (emptyImporter) Import(p string) (*types.Package, error) {
+	name := path.Base(p)
+	if strings.HasPrefix(name, "v") && len(name) <= 3 && strings.Contains(p, "/") {
+		name = path.Base(path.Dir(p)) // math/rand/v2 is package rand
+	}
+	pkg := types.NewPackage(p, name)
+	pkg.MarkComplete()
+	return pkg, nil
+}
+
+// CheckCourse checks that every learn-before and learn-after entry names a
+// lesson in the course and that the prerequisites have no cycle.
+func CheckCourse(ls []*Lesson) ErrorList {
+	var errs ErrorList
+	ids := map[string]*Lesson{}
+	for _, l := range ls {
+		ids[l.Meta.ID] = l
+	}
+	for _, l := range ls {
+		for _, ref := range append(append([]string(nil), l.Meta.LearnBefore...), l.Meta.LearnAfter...) {
+			if ids[ref] == nil {
+				errs = append(errs, &Error{File: l.File, Line: 1, Msg: fmt.Sprintf("metadata names lesson %q, which the course does not have", ref)})
+			}
+		}
+	}
+	// Depth-first search for a cycle in the learn-before graph.
+	state := map[string]int{}
+	var visit func(id string) bool
+	visit = func(id string) bool {
+		switch state[id] {
+		case 1:
+			return true
+		case 2:
+			return false
+		}
+		state[id] = 1
+		if l := ids[id]; l != nil {
+			for _, p := range l.Meta.LearnBefore {
+				if visit(p) {
+					return true
+				}
+			}
+		}
+		state[id] = 2
+		return false
+	}
+	for _, l := range ls {
+		if visit(l.Meta.ID) {
+			errs = append(errs, &Error{File: l.File, Line: 1, Msg: "the learn-before links form a cycle"})
+			break
+		}
+	}
+	return errs
+}

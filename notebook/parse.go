@@ -1,0 +1,390 @@
+package notebook
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// CellKind says whether a cell holds prose or code.
+type CellKind int
+
+// The cell kinds.
+const (
+	Markdown CellKind = iota
+	Code
+)
+
+func (k CellKind) String() string {
+	if k == Markdown {
+		return "markdown"
+	}
+	return "code"
+}
+
+// Cell is one notebook cell of a lesson.
+type Cell struct {
+	Kind CellKind
+	// Marker is the line of the cell's "// %%" marker; the content starts
+	// on the next line.
+	Marker int
+	// Source is the prose (comment markers removed) or the code (one level
+	// of indentation removed).
+	Source string
+}
+
+// Meta is a lesson's metadata block.
+type Meta struct {
+	ID          string   // the lesson's directory name, e.g. "01-hidden-truth"
+	Title       string   // Title:
+	Summary     string   // Summary:
+	Minutes     int      // Minutes:
+	LearnBefore []string // Learn-before: lesson IDs, comma-separated
+	LearnAfter  []string // Learn-after: lesson IDs, comma-separated
+}
+
+// ParamSpec is a parameter declared with a literal name, found by reading
+// the source before the lesson runs, so that --set can be checked first.
+type ParamSpec struct {
+	Name, Type string
+	Default    string
+	Min, Max   string   // literal bounds, empty when not literal
+	Options    []string // literal options of a choice
+	Help       string
+	Line       int
+}
+
+// Lesson is a parsed lesson file.
+type Lesson struct {
+	Meta    Meta
+	File    string // the file name errors report
+	Source  []byte
+	Cells   []Cell
+	Imports []Import
+	// Helpers is the source of the top-level declarations other than the
+	// imports and main, shown to students as an appendix.
+	Helpers string
+	Params  []ParamSpec
+
+	fset  *token.FileSet
+	ast   *ast.File
+	lines []string
+}
+
+// Import is one import of a lesson.
+type Import struct {
+	Path string
+	Line int
+}
+
+// Error is a problem at a place in a lesson file.
+type Error struct {
+	File      string
+	Line, Col int // Col may be 0
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	if e.Col > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// ErrorList is several problems, in file order.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+const (
+	markerCode     = "// %%"
+	markerMarkdown = "// %% [markdown]"
+)
+
+// Parse reads a lesson: metadata, imports, helpers and cells. id is the
+// lesson's identifier (its directory name) and file the name errors use.
+func Parse(id, file string, src []byte) (*Lesson, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, file, src, parser.ParseComments)
+	if err != nil {
+		if list, ok := err.(scanner.ErrorList); ok && len(list) > 0 {
+			var out ErrorList
+			for _, e := range list {
+				out = append(out, &Error{File: file, Line: e.Pos.Line, Col: e.Pos.Column, Msg: e.Msg})
+			}
+			return nil, out
+		}
+		return nil, &Error{File: file, Line: 1, Msg: err.Error()}
+	}
+	l := &Lesson{File: file, Source: src, fset: fset, ast: f,
+		lines: strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")}
+	if f.Name.Name != "main" {
+		return nil, &Error{File: file, Line: fset.Position(f.Name.Pos()).Line, Msg: fmt.Sprintf("package %s: a lesson is package main", f.Name.Name)}
+	}
+	meta, err := parseMeta(id, file, f, fset)
+	if err != nil {
+		return nil, err
+	}
+	l.Meta = meta
+	for _, im := range f.Imports {
+		p, _ := strconv.Unquote(im.Path.Value)
+		l.Imports = append(l.Imports, Import{Path: p, Line: fset.Position(im.Pos()).Line})
+	}
+	var main *ast.FuncDecl
+	var helpers []string
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			main = fd
+			continue
+		}
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			continue
+		}
+		start := d.Pos()
+		if doc := docOf(d); doc != nil {
+			start = doc.Pos()
+		}
+		helpers = append(helpers, string(src[fset.Position(start).Offset:fset.Position(d.End()).Offset]))
+	}
+	if main == nil {
+		return nil, &Error{File: file, Line: len(l.lines), Msg: "no func main: a lesson's cells live in the body of main"}
+	}
+	if main.Body == nil {
+		return nil, &Error{File: file, Line: fset.Position(main.Pos()).Line, Msg: "func main has no body: a lesson's cells live in the body of main"}
+	}
+	l.Helpers = strings.Join(helpers, "\n\n")
+	cells, err := l.parseCells(main)
+	if err != nil {
+		return nil, err
+	}
+	l.Cells = cells
+	l.Params = findParams(f, fset)
+	return l, nil
+}
+
+func docOf(d ast.Decl) *ast.CommentGroup {
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		return d.Doc
+	case *ast.GenDecl:
+		return d.Doc
+	}
+	return nil
+}
+
+var metaKeys = map[string]bool{"title": true, "summary": true, "minutes": true, "learn-before": true, "learn-after": true}
+
+func parseMeta(id, file string, f *ast.File, fset *token.FileSet) (Meta, error) {
+	m := Meta{ID: id}
+	if f.Doc == nil {
+		return m, &Error{File: file, Line: 1, Msg: "no metadata: start the file with a comment block of Title:, Summary:, Minutes:, Learn-before: and Learn-after: lines"}
+	}
+	seen := map[string]bool{}
+	for _, c := range f.Doc.List {
+		line := fset.Position(c.Pos()).Line
+		text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
+		if text == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(text, ":")
+		key := strings.ToLower(strings.TrimSpace(k))
+		if !ok || !metaKeys[key] {
+			return m, &Error{File: file, Line: line, Msg: fmt.Sprintf("metadata line %q: want Key: value with Key one of Title, Summary, Minutes, Learn-before, Learn-after", text)}
+		}
+		if seen[key] {
+			return m, &Error{File: file, Line: line, Msg: fmt.Sprintf("metadata %s given twice", k)}
+		}
+		seen[key] = true
+		v = strings.TrimSpace(v)
+		switch key {
+		case "title":
+			m.Title = v
+		case "summary":
+			m.Summary = v
+		case "minutes":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 600 {
+				return m, &Error{File: file, Line: line, Msg: fmt.Sprintf("Minutes: %q is not a whole number of minutes from 1 to 600", v)}
+			}
+			m.Minutes = n
+		case "learn-before":
+			m.LearnBefore = splitIDs(v)
+		case "learn-after":
+			m.LearnAfter = splitIDs(v)
+		}
+	}
+	for _, k := range []string{"title", "summary", "minutes"} {
+		if !seen[k] {
+			return m, &Error{File: file, Line: fset.Position(f.Doc.Pos()).Line, Msg: fmt.Sprintf("metadata lacks %s:", strings.Title(k))}
+		}
+	}
+	return m, nil
+}
+
+func splitIDs(v string) []string {
+	var ids []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" && s != "-" {
+			ids = append(ids, s)
+		}
+	}
+	return ids
+}
+
+// parseCells splits main's body at the cell markers.
+func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
+	first := l.fset.Position(main.Body.Lbrace).Line + 1
+	last := l.fset.Position(main.Body.Rbrace).Line - 1
+	var cells []Cell
+	var cur *Cell
+	var body []string
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		for len(body) > 0 && strings.TrimSpace(body[len(body)-1]) == "" {
+			body = body[:len(body)-1]
+		}
+		for len(body) > 0 && strings.TrimSpace(body[0]) == "" {
+			body = body[1:]
+		}
+		if cur.Kind == Markdown {
+			for i, s := range body {
+				t := strings.TrimSpace(s)
+				if t != "" && !strings.HasPrefix(t, "//") {
+					return &Error{File: l.File, Line: cur.Marker + 1 + i, Msg: "code in a markdown cell: prose lines start with //; start a code cell with // %%"}
+				}
+				t = strings.TrimPrefix(t, "//")
+				body[i] = strings.TrimPrefix(t, " ")
+			}
+		} else {
+			for i, s := range body {
+				body[i] = strings.TrimPrefix(s, "\t")
+			}
+		}
+		cur.Source = strings.Join(body, "\n")
+		cells = append(cells, *cur)
+		return nil
+	}
+	for n := first; n <= last; n++ {
+		t := strings.TrimSpace(l.lines[n-1])
+		if strings.HasPrefix(t, "// %%") || strings.HasPrefix(t, "//%%") {
+			var kind CellKind
+			switch t {
+			case markerCode:
+				kind = Code
+			case markerMarkdown:
+				kind = Markdown
+			default:
+				return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("unknown cell marker %q: use %q or %q", t, markerCode, markerMarkdown)}
+			}
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			cur, body = &Cell{Kind: kind, Marker: n}, nil
+			continue
+		}
+		if cur == nil {
+			if t != "" {
+				return nil, &Error{File: l.File, Line: n, Msg: "content before the first cell: begin main's body with // %% [markdown] or // %%"}
+			}
+			continue
+		}
+		body = append(body, l.lines[n-1])
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if len(cells) == 0 {
+		return nil, &Error{File: l.File, Line: first, Msg: "main has no cells: mark them with // %% [markdown] and // %%"}
+	}
+	return cells, nil
+}
+
+// findParams reads the nb.Float, nb.Int, nb.Bool and nb.Choice calls whose
+// name is a string literal.
+func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
+	nbName := ""
+	for _, im := range f.Imports {
+		if p, _ := strconv.Unquote(im.Path.Value); p == nbPath {
+			nbName = path.Base(p)
+			if im.Name != nil {
+				nbName = im.Name.Name
+			}
+		}
+	}
+	if nbName == "" {
+		return nil
+	}
+	var specs []ParamSpec
+	lit := func(e ast.Expr) string {
+		switch e := e.(type) {
+		case *ast.BasicLit:
+			if e.Kind == token.STRING {
+				s, _ := strconv.Unquote(e.Value)
+				return s
+			}
+			return e.Value
+		case *ast.UnaryExpr:
+			if b, ok := e.X.(*ast.BasicLit); ok && e.Op == token.SUB {
+				return "-" + b.Value
+			}
+		case *ast.Ident:
+			if e.Name == "true" || e.Name == "false" {
+				return e.Name
+			}
+		}
+		return ""
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); !ok || x.Name != nbName {
+			return true
+		}
+		typ := map[string]string{"Float": "float", "Int": "int", "Bool": "bool", "Choice": "choice"}[sel.Sel.Name]
+		if typ == "" || len(call.Args) < 2 {
+			return true
+		}
+		name := lit(call.Args[0])
+		if name == "" {
+			return true
+		}
+		s := ParamSpec{Name: name, Type: typ, Default: lit(call.Args[1]), Line: fset.Position(call.Pos()).Line}
+		s.Help = lit(call.Args[len(call.Args)-1])
+		switch typ {
+		case "float", "int":
+			if len(call.Args) == 5 {
+				s.Min, s.Max = lit(call.Args[2]), lit(call.Args[3])
+			}
+		case "choice":
+			if len(call.Args) == 4 {
+				if cl, ok := call.Args[2].(*ast.CompositeLit); ok {
+					for _, e := range cl.Elts {
+						s.Options = append(s.Options, lit(e))
+					}
+				}
+			}
+		}
+		specs = append(specs, s)
+		return true
+	})
+	return specs
+}

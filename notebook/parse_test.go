@@ -1,0 +1,124 @@
+package notebook
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const header = "// Title: T\n// Summary: S\n// Minutes: 3\n"
+
+func TestParseCells(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		src   string
+		cells []Cell
+		meta  Meta
+	}{
+		{
+			name: "prose then code",
+			src: header + "// Learn-before: 01-a, 02-b\n// Learn-after:\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n" +
+				"\t// %% [markdown]\n\t// # Hi\n\t//\n\t// text\n\n\t// %%\n\tx := 1\n\tfmt.Println(x)\n}\n",
+			cells: []Cell{{Kind: Markdown, Marker: 11, Source: "# Hi\n\ntext"}, {Kind: Code, Marker: 16, Source: "x := 1\nfmt.Println(x)"}},
+			meta:  Meta{ID: "x", Title: "T", Summary: "S", Minutes: 3, LearnBefore: []string{"01-a", "02-b"}},
+		},
+		{
+			name:  "code only, nested blocks keep their indentation",
+			src:   header + "package main\n\nfunc main() {\n\t// %%\n\tif true {\n\t\t_ = 1\n\t}\n}\n",
+			cells: []Cell{{Kind: Code, Marker: 7, Source: "if true {\n\t_ = 1\n}"}},
+			meta:  Meta{ID: "x", Title: "T", Summary: "S", Minutes: 3},
+		},
+	} {
+		l, err := Parse("x", "x.go", []byte(c.src))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if !reflect.DeepEqual(l.Cells, c.cells) {
+			t.Errorf("%s: cells\n%#v\nwant\n%#v", c.name, l.Cells, c.cells)
+		}
+		if !reflect.DeepEqual(l.Meta, c.meta) {
+			t.Errorf("%s: meta %#v, want %#v", c.name, l.Meta, c.meta)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	main := "package main\n\nfunc main() {\n\t// %%\n\t_ = 1\n}\n"
+	for _, c := range []struct {
+		name, src, want string
+	}{
+		{"no metadata", main, "x.go:1: no metadata: start the file with a comment block of Title:, Summary:, Minutes:, Learn-before: and Learn-after: lines"},
+		{"missing title", "// Summary: S\n// Minutes: 3\n" + main, "x.go:1: metadata lacks Title:"},
+		{"bad minutes", "// Title: T\n// Summary: S\n// Minutes: soon\n" + main, `x.go:3: Minutes: "soon" is not a whole number of minutes from 1 to 600`},
+		{"unknown key", header + "// Author: me\n" + main, `x.go:4: metadata line "Author: me": want Key: value with Key one of Title, Summary, Minutes, Learn-before, Learn-after`},
+		{"syntax", header + "package main\nfunc main() {\n\t// %%\n\tx := \n}\n", "x.go:8:1: expected operand, found '}'"},
+		{"not main", header + "package lesson\nfunc main() {}\n", "x.go:4: package lesson: a lesson is package main"},
+		{"no main", header + "package main\nfunc helper() {}\n", "x.go:6: no func main: a lesson's cells live in the body of main"},
+		{"no cells", header + "package main\nfunc main() {\n}\n", "x.go:6: main has no cells: mark them with // %% [markdown] and // %%"},
+		{"code before marker", header + "package main\nfunc main() {\n\tx := 1\n\t// %%\n\t_ = x\n}\n", "x.go:6: content before the first cell: begin main's body with // %% [markdown] or // %%"},
+		{"code in prose", header + "package main\nfunc main() {\n\t// %% [markdown]\n\t// hi\n\tx := 1\n\t_ = x\n}\n", "x.go:8: code in a markdown cell: prose lines start with //; start a code cell with // %%"},
+		{"bad marker", header + "package main\nfunc main() {\n\t// %% [raw]\n}\n", `x.go:6: unknown cell marker "// %% [raw]": use "// %%" or "// %% [markdown]"`},
+	} {
+		_, err := Parse("x", "x.go", []byte(c.src))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: error\n%v\nwant\n%s", c.name, err, c.want)
+		}
+	}
+}
+
+func TestParamsAreReadStatically(t *testing.T) {
+	src := header + "package main\nimport \"github.com/rlhfsim/rlhfsim/nb\"\nfunc main() {\n\t// %%\n" +
+		"\ta := nb.Float(\"tau\", 1, 0, 5, \"noise\")\n\tb := nb.Choice(\"gold\", \"linear\", []string{\"linear\", \"default\"}, \"which gold\")\n\t_, _ = a, b\n}\n"
+	l, err := Parse("x", "x.go", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ParamSpec{
+		{Name: "tau", Type: "float", Default: "1", Min: "0", Max: "5", Help: "noise", Line: 8},
+		{Name: "gold", Type: "choice", Default: "linear", Options: []string{"linear", "default"}, Help: "which gold", Line: 9},
+	}
+	if !reflect.DeepEqual(l.Params, want) {
+		t.Errorf("params %+v", l.Params)
+	}
+	for _, c := range []struct {
+		set  map[string]string
+		want string
+	}{
+		{map[string]string{"beta": "1"}, "--set beta: no such parameter. Lesson x's parameters: tau (float, default 1, 0 to 5): noise; gold (choice, default linear, one of linear/default): which gold."},
+		{map[string]string{"tau": "9"}, "--set tau=9: out of bounds, want 0 to 5."},
+		{map[string]string{"tau": "x"}, "--set tau=x: not a number."},
+		{map[string]string{"gold": "cubic"}, "--set gold=cubic: want one of linear, default."},
+	} {
+		err := l.CheckSet(c.set)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckSet(%v) = %v, want it to contain %q", c.set, err, c.want)
+		}
+	}
+	if err := l.CheckSet(map[string]string{"tau": "2.5", "gold": "default"}); err != nil {
+		t.Errorf("valid --set rejected: %v", err)
+	}
+}
+
+// FuzzParse feeds the cell parser arbitrary lessons: it must return a
+// lesson or an error, never panic, and a parsed lesson's cells must be in
+// file order with content within the file.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(header + "package main\nfunc main() {\n\t// %% [markdown]\n\t// hi\n\t// %%\n\tprintln(1)\n}\n"))
+	f.Add([]byte(header + "package main\nfunc main() {\n\t// %%\n}\n"))
+	f.Add([]byte("package main\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		l, err := Parse("f", "f.go", src)
+		if err != nil {
+			return
+		}
+		n := strings.Count(string(src), "\n") + 1
+		prev := 0
+		for _, c := range l.Cells {
+			if c.Marker <= prev || c.Marker > n {
+				t.Fatalf("cell marker %d after %d in a %d-line file", c.Marker, prev, n)
+			}
+			prev = c.Marker
+		}
+		l.Check() // must not panic either
+	})
+}

@@ -1,0 +1,325 @@
+package notebook
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/chroma/v2"
+	chtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
+	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/plots"
+)
+
+var (
+	md = goldmark.New(goldmark.WithExtensions(extension.GFM))
+	// Go code is highlighted with CSS classes, so one style sheet serves
+	// every cell.
+	codeFormatter = chtml.New(chtml.WithClasses(true), chtml.WithLineNumbers(true), chtml.BaseLineNumber(1))
+	codeStyle     = styles.Get("github")
+)
+
+func markdownHTML(src string) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := md.Convert([]byte(src), &b); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
+func codeHTML(src string, firstLine int) (template.HTML, error) {
+	lx := chroma.Coalesce(lexers.Get("go"))
+	it, err := lx.Tokenise(nil, src)
+	if err != nil {
+		return "", err
+	}
+	f := chtml.New(chtml.WithClasses(true), chtml.WithLineNumbers(true), chtml.BaseLineNumber(firstLine))
+	var b bytes.Buffer
+	if err := f.Format(&b, codeStyle, it); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
+var svgHeader = regexp.MustCompile(`(?s)^<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
+
+// inlineSVG renders a plot as SVG markup to embed in a page.
+func inlineSVG(e *nbrt.Event) (template.HTML, error) {
+	b, err := plots.Render(e.Plot, plots.Slide, "svg")
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(svgHeader.ReplaceAllString(string(b), "")), nil
+}
+
+// page data.
+type htmlItem struct {
+	Text   string
+	Event  *nbrt.Event
+	SVG    template.HTML
+	Letter []string
+}
+
+type htmlCell struct {
+	Markdown bool
+	Prose    template.HTML
+	Code     template.HTML
+	Line     int
+	Status   Status
+	Items    []htmlItem
+	Err      string
+}
+
+type htmlPage struct {
+	Lesson     *Lesson
+	Result     *Result
+	Cells      []htmlCell
+	CSS        template.CSS
+	Prev, Next *Meta
+	Helpers    template.HTML
+}
+
+// RenderHTML writes one self-contained page for a lesson run: prose,
+// highlighted code, outputs, inline SVG figures, checks, and quizzes that
+// answer a click with no server. prev and next, if not nil, are linked.
+// The page depends on nothing but the run, so the same run gives the same
+// bytes.
+func RenderHTML(w io.Writer, res *Result, prev, next *Meta) error {
+	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next}
+	for i, c := range res.Lesson.Cells {
+		cr := res.Cells[i]
+		hc := htmlCell{Markdown: c.Kind == Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err}
+		var err error
+		if hc.Markdown {
+			hc.Prose, err = markdownHTML(c.Source)
+		} else {
+			hc.Code, err = codeHTML(c.Source, c.Marker+1)
+		}
+		if err != nil {
+			return err
+		}
+		for _, it := range cr.Items {
+			hi := htmlItem{Text: it.Text, Event: it.Event}
+			if it.Event != nil {
+				if it.Event.Kind == nbrt.Param {
+					continue
+				}
+				if it.Event.Kind == nbrt.Figure {
+					if hi.SVG, err = inlineSVG(it.Event); err != nil {
+						return err
+					}
+				}
+				for j := range it.Event.Options {
+					hi.Letter = append(hi.Letter, string(rune('a'+j)))
+				}
+			}
+			hc.Items = append(hc.Items, hi)
+		}
+		pg.Cells = append(pg.Cells, hc)
+	}
+	if res.Lesson.Helpers != "" {
+		h, err := codeHTML(res.Lesson.Helpers, 1)
+		if err != nil {
+			return err
+		}
+		pg.Helpers = h
+	}
+	return lessonTmpl.Execute(w, pg)
+}
+
+func pageCSS() string {
+	var b bytes.Buffer
+	_ = codeFormatter.WriteCSS(&b, codeStyle)
+	return baseCSS + b.String()
+}
+
+const baseCSS = `
+:root{--blue:#0072B2;--green:#009E73;--red:#D55E00;--gray:#666}
+body{font-family:"Liberation Sans",Arial,Helvetica,sans-serif;line-height:1.55;max-width:52rem;margin:0 auto;padding:1.5rem;color:#1d1d1d;background:#fff}
+header{border-bottom:2px solid var(--blue);margin-bottom:1.5rem;padding-bottom:.5rem}
+header h1{margin:.2rem 0}.meta{color:var(--gray);font-size:.95rem}
+nav{display:flex;justify-content:space-between;font-size:.95rem;margin:1rem 0}
+a{color:var(--blue)}
+.prose h1,.prose h2,.prose h3{margin-top:1.6rem}
+.cell{margin:1rem 0}
+.code{border-left:3px solid #ddd;padding-left:.5rem;overflow-x:auto;font-size:.9rem}
+.code pre{margin:0}
+.out{background:#f6f8fa;border-radius:4px;padding:.5rem .8rem;margin:.4rem 0;white-space:pre-wrap;font-family:"Liberation Mono",Menlo,Consolas,monospace;font-size:.88rem}
+figure{margin:1rem 0}figure svg{width:100%;height:auto}figcaption{color:var(--gray);font-size:.95rem}
+table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,table.nbt td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}table.nbt th{background:#f0f0f0}
+.check{margin:.4rem 0;padding:.4rem .7rem;border-radius:4px}
+.check.pass{background:#e6f5ef;border-left:4px solid var(--green)}
+.check.fail{background:#fbece3;border-left:4px solid var(--red)}
+.hint{display:block;font-size:.92rem;margin-top:.2rem}
+.quiz{border:1px solid #cfd8e3;border-radius:6px;padding:.7rem 1rem;margin:1rem 0;background:#fafcff}
+.quiz .q{font-weight:bold}.quiz .kind{color:var(--blue);font-size:.85rem;text-transform:uppercase;letter-spacing:.05em}
+.quiz button{display:block;width:100%;text-align:left;margin:.3rem 0;padding:.45rem .7rem;border:1px solid #bbb;border-radius:4px;background:#fff;font:inherit;cursor:pointer}
+.quiz button:hover{background:#eef4fb}.quiz button.right{background:#e6f5ef;border-color:var(--green)}.quiz button.wrong{background:#fbece3;border-color:var(--red)}
+.reveal{margin-top:.5rem;padding:.5rem .7rem;background:#fff;border-left:4px solid var(--blue)}
+.error{color:var(--red);font-weight:bold}.notrun{color:var(--gray);font-style:italic}
+.params{font-size:.92rem}.params code{background:#f0f0f0;padding:0 .2rem}
+details{margin:1.5rem 0}
+`
+
+var funcs = template.FuncMap{
+	"isKind": func(e *nbrt.Event, k string) bool { return e != nil && string(e.Kind) == k },
+	"plus1":  func(i int) int { return i + 1 },
+	"join":   strings.Join,
+}
+
+var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body>
+<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>
+<header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
+{{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
+{{with .Lesson.Meta.LearnAfter}}<div class="meta">Learn after: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
+{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}
+</header>
+<main>
+{{range .Cells}}<section class="cell">
+{{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
+{{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
+{{range .Items}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
+{{else if isKind .Event "figure"}}<figure>{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
+{{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
+{{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓{{else}}✗{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
+{{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-answer="{{.Event.Answer}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
+{{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
+<div class="reveal" hidden><strong>Answer: {{index .Letter .Event.Answer}}) {{index .Event.Options .Event.Answer}}.</strong> {{.Event.Explanation}}</div></div>
+{{end}}{{end}}
+{{if eq .Status 2}}<p class="error">✗ {{.Err}}</p>{{end}}{{end}}
+</section>
+{{end}}
+{{if .Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
+<p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
+</main>
+<script>
+document.querySelectorAll('.quiz').forEach(function(q){
+  q.querySelectorAll('button').forEach(function(b){
+    b.addEventListener('click',function(){
+      var ok=b.dataset.i===q.dataset.answer;
+      b.classList.add(ok?'right':'wrong');
+      q.querySelector('.reveal').hidden=false;
+    });
+  });
+});
+</script>
+</body></html>
+`))
+
+// CourseEntry is one lesson on the course map.
+type CourseEntry struct {
+	Meta   Meta
+	Result *Result // nil when the lesson was not run
+}
+
+// RenderIndex writes the course map: the prerequisite graph as an inline
+// SVG drawing and the list of lessons with their summaries and results.
+func RenderIndex(w io.Writer, entries []CourseEntry) error {
+	graph := courseGraph(entries)
+	return indexTmpl.Execute(w, struct {
+		Entries []CourseEntry
+		Graph   template.HTML
+		CSS     template.CSS
+	}{entries, graph, template.CSS(baseCSS)})
+}
+
+// courseGraph lays the lessons out in columns by their depth in the
+// learn-before graph and draws an arrow for every prerequisite.
+func courseGraph(entries []CourseEntry) template.HTML {
+	byID := map[string]*Meta{}
+	for i := range entries {
+		byID[entries[i].Meta.ID] = &entries[i].Meta
+	}
+	depth := map[string]int{}
+	var depthOf func(id string, seen map[string]bool) int
+	depthOf = func(id string, seen map[string]bool) int {
+		if d, ok := depth[id]; ok {
+			return d
+		}
+		if seen[id] {
+			return 0 // a cycle; CheckCourse reports it
+		}
+		seen[id] = true
+		d := 0
+		if m := byID[id]; m != nil {
+			for _, p := range m.LearnBefore {
+				if byID[p] != nil {
+					d = max(d, depthOf(p, seen)+1)
+				}
+			}
+		}
+		depth[id] = d
+		return d
+	}
+	cols := map[int][]string{}
+	maxDepth := 0
+	for _, e := range entries {
+		d := depthOf(e.Meta.ID, map[string]bool{})
+		cols[d] = append(cols[d], e.Meta.ID)
+		maxDepth = max(maxDepth, d)
+	}
+	const bw, bh, gx, gy = 170, 54, 50, 18
+	rows := 0
+	for _, c := range cols {
+		sort.Strings(c)
+		rows = max(rows, len(c))
+	}
+	pos := map[string][2]int{}
+	for d := 0; d <= maxDepth; d++ {
+		for r, id := range cols[d] {
+			pos[id] = [2]int{10 + d*(bw+gx), 10 + r*(bh+gy)}
+		}
+	}
+	width := 20 + (maxDepth+1)*(bw+gx) - gx
+	height := 20 + rows*(bh+gy) - gy
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="map" viewBox="0 0 %d %d" width="%d" role="img" aria-label="course map"><defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#666"/></marker></defs>`, width, height, width)
+	for _, e := range entries {
+		to := pos[e.Meta.ID]
+		for _, p := range e.Meta.LearnBefore {
+			from, ok := pos[p]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#666" stroke-width="1.5" marker-end="url(#arr)"/>`,
+				from[0]+bw, from[1]+bh/2, to[0]-2, to[1]+bh/2)
+		}
+	}
+	for _, e := range entries {
+		p := pos[e.Meta.ID]
+		fill := "#eef4fb"
+		if e.Result != nil && (e.Result.Err != nil || e.Result.FailedChecks > 0) {
+			fill = "#fbece3"
+		}
+		title := e.Meta.Title
+		if len(title) > 24 {
+			title = title[:23] + "…"
+		}
+		fmt.Fprintf(&b, `<a href="%s.html"><rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="#0072B2"/><text x="%d" y="%d" font-size="11" fill="#666">%s</text><text x="%d" y="%d" font-size="13" fill="#1d1d1d">%s</text></a>`,
+			template.HTMLEscapeString(e.Meta.ID), p[0], p[1], bw, bh, fill,
+			p[0]+10, p[1]+20, template.HTMLEscapeString(e.Meta.ID),
+			p[0]+10, p[1]+39, template.HTMLEscapeString(title))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>rlhfsim · the course</title><style>{{.CSS}} .map{max-width:100%;height:auto;font-family:"Liberation Sans",Arial,sans-serif} ol li{margin:.6rem 0}</style></head><body>
+<header><h1>How the reward model of RLHF works</h1><p>A course in simulated experiments. Every lesson runs a small RLHF pipeline whose hidden gold reward is known, so you can see how far each stage drifts from the truth. Arrows lead from a lesson to the ones that build on it.</p></header>
+<main>{{.Graph}}
+<ol>{{range .Entries}}<li><a href="{{.Meta.ID}}.html"><strong>{{.Meta.Title}}</strong></a> <span class="meta">({{.Meta.ID}}, {{.Meta.Minutes}} min)</span><br>{{.Meta.Summary}}{{with .Result}}<br><span class="meta">{{if .Err}}✗ stopped: {{.Err}}{{else}}{{.Checks}} self-checks, {{.FailedChecks}} failed{{end}}</span>{{end}}</li>{{end}}</ol>
+</main></body></html>
+`))

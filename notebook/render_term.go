@@ -1,0 +1,181 @@
+package notebook
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/glamour"
+
+	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+)
+
+// PlainText is the lesson's output as the lesson itself printed it:
+// printed text and the plain-text form of every event, in order, without
+// prose or code. A lesson compiled with "go run" prints exactly this.
+func PlainText(res *Result) string {
+	var b strings.Builder
+	for _, c := range res.Cells {
+		for _, it := range c.Items {
+			if it.Event != nil {
+				b.WriteString(nbrt.PlainText(*it.Event))
+			} else {
+				b.WriteString(it.Text)
+			}
+		}
+	}
+	return b.String()
+}
+
+// TermOptions configure the terminal renderer.
+type TermOptions struct {
+	// Width wraps prose; zero means 80.
+	Width int
+	// Color styles the output with ANSI escapes; off, it is plain text.
+	Color bool
+	// Interactive asks quizzes and predictions on In before revealing
+	// their answers; otherwise answers are shown at once.
+	Interactive bool
+	In          io.Reader
+	// Figures maps a figure event to the file it was saved to.
+	Figures map[*nbrt.Event]string
+	// ShowCode prints each code cell's source before its output.
+	ShowCode bool
+}
+
+// RenderTerminal writes a lesson run for reading in a terminal.
+func RenderTerminal(w io.Writer, res *Result, o TermOptions) error {
+	if o.Width == 0 {
+		o.Width = 80
+	}
+	style := "notty"
+	if o.Color {
+		style = "dark"
+	}
+	// Preserved newlines: authors wrap prose in the source, and glamour's own
+	// wrapping mishandles soft line breaks.
+	md, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(o.Width), glamour.WithPreservedNewLines())
+	if err != nil {
+		return err
+	}
+	var in *bufio.Reader
+	if o.Interactive && o.In != nil {
+		in = bufio.NewReader(o.In)
+	}
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	l := res.Lesson
+	m := l.Meta
+	rule := strings.Repeat("═", max(0, o.Width-len(m.ID)-len(m.Title)-14))
+	fmt.Fprintf(bw, "══ %s · %s (%d min) %s\n", m.ID, m.Title, m.Minutes, rule)
+	fmt.Fprintf(bw, "%s\n", m.Summary)
+	if len(m.LearnBefore) > 0 {
+		fmt.Fprintf(bw, "learn before: %s\n", strings.Join(m.LearnBefore, ", "))
+	}
+	if len(res.Params) > 0 {
+		var ps []string
+		for _, p := range res.Params {
+			ps = append(ps, p.Name+"="+p.Value)
+		}
+		fmt.Fprintf(bw, "parameters: %s  (change with --set name=value)\n", strings.Join(ps, " "))
+	}
+	for i, c := range l.Cells {
+		cr := res.Cells[i]
+		if c.Kind == Markdown {
+			out, err := md.Render(c.Source)
+			if err != nil {
+				return err
+			}
+			for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+				bw.WriteString(strings.TrimRight(line, " ") + "\n")
+			}
+			continue
+		}
+		if o.ShowCode {
+			fmt.Fprintf(bw, "\n  ┌─ code, %s:%d\n", l.File, c.Marker+1)
+			for _, line := range strings.Split(c.Source, "\n") {
+				fmt.Fprintf(bw, "  │ %s\n", strings.ReplaceAll(line, "\t", "    "))
+			}
+			fmt.Fprintln(bw, "  └─")
+		} else {
+			fmt.Fprintln(bw)
+		}
+		if cr.Status == NotRun {
+			fmt.Fprintln(bw, "  (not run)")
+			continue
+		}
+		for _, it := range cr.Items {
+			if it.Event == nil {
+				writeIndented(bw, it.Text, "  ")
+				continue
+			}
+			bw.Flush()
+			termEvent(bw, it.Event, o, in)
+		}
+		if cr.Status == Failed {
+			fmt.Fprintf(bw, "  ✗ error: %s\n", cr.Err)
+		}
+	}
+	fmt.Fprintln(bw)
+	if res.Err != nil {
+		fmt.Fprintf(bw, "✗ the lesson stopped: %v\n", res.Err)
+	}
+	fmt.Fprintf(bw, "checks: %d passed, %d failed\n", res.Checks-res.FailedChecks, res.FailedChecks)
+	return nil
+}
+
+func writeIndented(w io.Writer, text, indent string) {
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return
+	}
+	for _, line := range strings.Split(text, "\n") {
+		fmt.Fprintf(w, "%s%s\n", indent, line)
+	}
+}
+
+func termEvent(w *bufio.Writer, e *nbrt.Event, o TermOptions, in *bufio.Reader) {
+	switch e.Kind {
+	case nbrt.Param:
+		// Shown once, in the header.
+	case nbrt.Figure:
+		path := o.Figures[e]
+		if path == "" {
+			path = "(not saved)"
+		}
+		fmt.Fprintf(w, "  ▣ figure %d: %s\n    → %s\n", e.N, e.Text, path)
+	case nbrt.Table:
+		writeIndented(w, nbrt.PlainText(*e), "  ")
+	case nbrt.Check:
+		if e.Pass {
+			fmt.Fprintf(w, "  ✓ %s\n", e.Text)
+		} else {
+			fmt.Fprintf(w, "  ✗ %s\n    hint: %s\n", e.Text, e.Hint)
+		}
+	case nbrt.Quiz, nbrt.Predict:
+		label := "Quiz"
+		if e.Kind == nbrt.Predict {
+			label = "Predict before you read on"
+		}
+		fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, e.Text)
+		for i, opt := range e.Options {
+			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, opt)
+		}
+		if in != nil {
+			fmt.Fprintf(w, "    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1)
+			w.Flush()
+			line, _ := in.ReadString('\n')
+			line = strings.TrimSpace(strings.ToLower(line))
+			if len(line) == 1 && line[0] >= 'a' && int(line[0]-'a') < len(e.Options) {
+				if int(line[0]-'a') == e.Answer {
+					fmt.Fprintln(w, "    ✓ right.")
+				} else {
+					fmt.Fprintln(w, "    ✗ not quite.")
+				}
+			}
+		}
+		fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, e.Options[e.Answer])
+		writeIndented(w, e.Explanation, "    ")
+	}
+}
