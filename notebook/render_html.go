@@ -152,7 +152,7 @@ a{color:var(--blue)}
 .prose h1,.prose h2,.prose h3{margin-top:1.6rem}
 .cell{margin:1rem 0}
 .code{border-left:3px solid #ddd;padding-left:.5rem;overflow-x:auto;font-size:.9rem}
-.code pre{margin:0}
+.code pre{margin:0;tab-size:4}
 .out{background:#f6f8fa;border-radius:4px;padding:.5rem .8rem;margin:.4rem 0;white-space:pre-wrap;font-family:"Liberation Mono",Menlo,Consolas,monospace;font-size:.88rem}
 figure{margin:1rem 0}figure svg{width:100%;height:auto}figcaption{color:var(--gray);font-size:.95rem}
 table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,table.nbt td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}table.nbt th{background:#f0f0f0}
@@ -204,7 +204,10 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`<!doct
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
 <script>
+// Clicking an option marks it right or wrong and reveals the answer;
+// opening the page with #answers reveals every answer (for instructors).
 document.querySelectorAll('.quiz').forEach(function(q){
+  if(location.hash==='#answers'){q.querySelector('.reveal').hidden=false;}
   q.querySelectorAll('button').forEach(function(b){
     b.addEventListener('click',function(){
       var ok=b.dataset.i===q.dataset.answer;

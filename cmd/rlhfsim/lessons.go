@@ -116,8 +116,12 @@ type runOptions struct {
 	code        bool
 }
 
+func defaultRunOptions() *runOptions {
+	return &runOptions{out: "rlhfsim-out", formats: "term,html", seed: 1, timeout: 10 * time.Second, code: true}
+}
+
 func newRunCmd() *cobra.Command {
-	o := &runOptions{out: "rlhfsim-out", formats: "term,html", seed: 1, timeout: 10 * time.Second}
+	o := defaultRunOptions()
 	cmd := &cobra.Command{
 		Use:   "run [LESSON...|all]",
 		Short: "Run lessons and render them to the terminal, HTML and Markdown",

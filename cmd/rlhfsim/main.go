@@ -54,13 +54,13 @@ gold reward: ranking data, pairwise reward-model training, scalar scoring and
 policy optimisation. Because the gold reward is known, every stage can be
 compared with the truth.
 
-Without a command, rlhfsim generates a default preference dataset and prints
-its summary.`,
+Without a command, rlhfsim runs the whole course: every lesson prints to the
+terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runData(cmd, &dataOptions{gen: defaultGenFlags()})
+			return runLessons(cmd, nil, defaultRunOptions())
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

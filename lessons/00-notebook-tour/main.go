@@ -30,8 +30,6 @@ func lengthCurve(tokens []float64) []float64 {
 
 func main() {
 	// %% [markdown]
-	// # A tour of the notebook
-	//
 	// Every lesson in this course is a Go program cut into **cells**. Prose
 	// cells like this one explain; code cells run, and what they print
 	// appears right below them. You can run a lesson three ways:

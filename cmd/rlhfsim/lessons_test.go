@@ -1,0 +1,95 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunLessonWritesEveryFormat(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := rlhfsim("run", "00", "--out", out, "--format", "term,html,md", "--set", "tokens=300")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"A tour of the notebook", "tokens=300", "inspecting a factual answer of 300 tokens", "HTML notebook: " + filepath.Join(out, "html", "index.html")} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, f := range []string{"html/index.html", "html/00-notebook-tour.html", "md/00-notebook-tour.md", "figures/00-notebook-tour-figure-1.svg", "figures/00-notebook-tour-figure-1.png"} {
+		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("missing %s", f)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "99-broken")
+	if code, _, stderr := rlhfsim("new", "99-broken", "--dir", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	src, _ := os.ReadFile(filepath.Join(broken, "main.go"))
+	os.WriteFile(filepath.Join(broken, "main.go"), []byte(strings.Replace(string(src), `fmt.Println("pairs:", len(d.Pairs))`, `panic("broken on purpose")`, 1)), 0o644)
+
+	// A failing lesson gives exit 1, and the lesson after it still runs.
+	code, stdout, stderr := rlhfsim("run", broken, "00", "--out", t.TempDir(), "--format", "term")
+	if code != 1 || !strings.Contains(stderr, "lesson 99-broken stopped") || !strings.Contains(stderr, "panic: broken on purpose") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "A tour of the notebook") {
+		t.Error("the lesson after the failing one did not run")
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "00", "--set", "nope=1"}, "--set nope: no selected lesson has that parameter. Lesson 00-notebook-tour's parameters: tokens (float, default 120, 10 to 1000)"},
+		{[]string{"run", "00", "--set", "tokens=5000"}, "--set tokens=5000: out of bounds, want 10 to 1000"},
+		{[]string{"run", "zz"}, `"zz" matches no lesson`},
+		{[]string{"run", "--format", "pdf"}, `--format "pdf"`},
+		{[]string{"new", "Bad Name"}, "lower-case letters"},
+	} {
+		code, _, stderr := rlhfsim(c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+func TestCheckLessonsExportNew(t *testing.T) {
+	if code, stdout, stderr := rlhfsim("check"); code != 0 || !strings.Contains(stdout, "no problems") {
+		t.Errorf("check of the course: exit %d %s %s", code, stdout, stderr)
+	}
+	if code, stdout, _ := rlhfsim("lessons"); code != 0 || !strings.Contains(stdout, "00-notebook-tour") {
+		t.Errorf("lessons: %q", stdout)
+	}
+	dir := t.TempDir()
+	if code, _, stderr := rlhfsim("export", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "00-notebook-tour", "main.go")); err != nil {
+		t.Fatal("export did not write the demo lesson")
+	}
+	if code, _, stderr := rlhfsim("export", dir); code != 2 || !strings.Contains(stderr, "--force") {
+		t.Errorf("second export: exit %d %q", code, stderr)
+	}
+	// An edited copy runs instead of the embedded lesson.
+	p := filepath.Join(dir, "00-notebook-tour", "main.go")
+	src, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.Replace(string(src), `"inspecting a %s answer`, `"EDITED: inspecting a %s answer`, 1)), 0o644)
+	if code, stdout, _ := rlhfsim("run", filepath.Join(dir, "00-notebook-tour"), "--format", "term", "--out", t.TempDir()); code != 0 || !strings.Contains(stdout, "EDITED") {
+		t.Errorf("edited copy: exit %d", code)
+	}
+	// check reports the interpreter's traps with their lines.
+	bad := filepath.Join(dir, "98-bad")
+	rlhfsim("new", "98-bad", "--dir", dir)
+	src, _ = os.ReadFile(filepath.Join(bad, "main.go"))
+	os.WriteFile(filepath.Join(bad, "main.go"), []byte(strings.Replace(string(src), `fmt.Println("pairs:", len(d.Pairs))`, "for i := range 3 {\n\t\tfmt.Println(i)\n\t}", 1)), 0o644)
+	code, stdout, _ := rlhfsim("check", bad)
+	if code != 1 || !strings.Contains(stdout, "main.go:31:2: range over an integer") {
+		t.Errorf("check of a bad lesson: exit %d, %q", code, stdout)
+	}
+}
