@@ -53,7 +53,9 @@ var genericStdlib = map[string]map[string]string{
 // interpreter (yaegi v0.16.1), each with its line and an alternative:
 // imports outside Allowed, goroutines, range over an integer, the min,
 // max and clear builtins, generic standard-library functions, and loop
-// variables captured by closures. It returns nil when there are none.
+// variables captured by closures, and constant arithmetic that mixes a
+// package's float constant with a float literal. It returns nil when there
+// are none.
 func (l *Lesson) Check() ErrorList {
 	var errs ErrorList
 	at := func(p token.Pos, format string, args ...any) {
@@ -108,6 +110,23 @@ func (l *Lesson) Check() ErrorList {
 					}
 				}
 				l.checkCapture(n, n.Body, info, at, vars...)
+			}
+		case *ast.BinaryExpr:
+			// yaegi v0.16.1 rejects constant arithmetic between a package's
+			// float constant and a float literal ("mismatched types untyped
+			// float64 and untyped float"), as in math.Ln2 - 0.1.
+			for _, pair := range [][2]ast.Expr{{n.X, n.Y}, {n.Y, n.X}} {
+				sel, ok := pair[0].(*ast.SelectorExpr)
+				lit, ok2 := pair[1].(*ast.BasicLit)
+				if !ok || !ok2 || lit.Kind != token.FLOAT {
+					continue
+				}
+				if x, ok := sel.X.(*ast.Ident); ok {
+					if _, ok := info.Uses[x].(*types.PkgName); ok {
+						at(n.Pos(), "the lesson interpreter cannot mix the constant %s.%s with the literal %s in one constant expression; convert the constant first: float64(%s.%s)", x.Name, sel.Sel.Name, lit.Value, x.Name, sel.Sel.Name)
+						break
+					}
+				}
 			}
 		case *ast.CallExpr:
 			if id, ok := n.Fun.(*ast.Ident); ok {

@@ -72,19 +72,20 @@ func TestRunnerFailures(t *testing.T) {
 func TestCheckReportsEveryTrap(t *testing.T) {
 	body := "\tfor i := range 3 {\n\t\t_ = i\n\t}\n\tm := max(1, 2)\n\tclear(map[int]int{})\n\t_ = m\n" +
 		"\tvar fs []func()\n\tfor j := 0; j < 2; j++ {\n\t\tfs = append(fs, func() { fmt.Println(j) })\n\t}\n" +
-		"\t_ = rand.N(5)\n\tgo fmt.Println()"
-	errs := lesson(t, body, "math/rand/v2").Check()
+		"\t_ = rand.N(5)\n\tgo fmt.Println()\n\t_ = math.Ln2 - 0.1"
+	errs := lesson(t, body, "math/rand/v2", "math").Check()
 	var got []string
 	for _, e := range errs {
 		got = append(got, e.Error())
 	}
 	for _, want := range []string{
-		"t.go:22:2: range over an integer",
-		"t.go:25:7: the max builtin is missing from the lesson interpreter; use math.Max",
-		"t.go:26:2: the clear builtin",
-		"t.go:30:19: this closure captures the loop variable j",
-		"t.go:32:6: rand.N is a generic function, which the lesson interpreter cannot call; use rand.IntN or rand.Int64N",
-		"t.go:33:2: go statement",
+		"t.go:23:2: range over an integer",
+		"t.go:26:7: the max builtin is missing from the lesson interpreter; use math.Max",
+		"t.go:27:2: the clear builtin",
+		"t.go:31:19: this closure captures the loop variable j",
+		"t.go:33:6: rand.N is a generic function, which the lesson interpreter cannot call; use rand.IntN or rand.Int64N",
+		"t.go:34:2: go statement",
+		"t.go:35:6: the lesson interpreter cannot mix the constant math.Ln2 with the literal 0.1",
 	} {
 		found := false
 		for _, g := range got {
@@ -96,8 +97,8 @@ func TestCheckReportsEveryTrap(t *testing.T) {
 			t.Errorf("no problem starting %q in\n%s", want, strings.Join(got, "\n"))
 		}
 	}
-	if len(got) != 6 {
-		t.Errorf("%d problems, want 6:\n%s", len(got), strings.Join(got, "\n"))
+	if len(got) != 7 {
+		t.Errorf("%d problems, want 7:\n%s", len(got), strings.Join(got, "\n"))
 	}
 }
 

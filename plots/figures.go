@@ -578,3 +578,23 @@ func Lines(title, xlabel, ylabel string, x []float64, series []Series, th *Theme
 	headroom(p, 0.12*float64(len(series)+1))
 	return p, nil
 }
+
+// Scatter draws y against x as translucent points: the general scatter
+// plot lessons use when no special builder fits.
+func Scatter(title, xlabel, ylabel string, x, y []float64, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	if err := check("scatter", x, y); err != nil {
+		return nil, err
+	}
+	if len(x) != len(y) {
+		return nil, fmt.Errorf("%w: scatter: %d x values, %d y values", ErrData, len(x), len(y))
+	}
+	p := th.newPlot(title, xlabel, ylabel)
+	sc, err := plotter.NewScatter(xys(x, y))
+	if err != nil {
+		return nil, err
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: color.NRGBA{R: 0x00, G: 0x72, B: 0xB2, A: 0x70}, Radius: th.FontSize / 6, Shape: draw.CircleGlyph{}}
+	p.Add(sc)
+	return p, nil
+}

@@ -95,6 +95,15 @@ var builders = map[string]func() (*plot.Plot, error){
 		return FeatureDrift("length", seq(400, func(i int) float64 { return 4.7 + 0.5*math.Sin(float64(i)*0.91) }),
 			seq(400, func(i int) float64 { return 6 + 0.5*math.Sin(float64(i)*0.53) }), testTheme)
 	},
+	"lines": func() (*plot.Plot, error) {
+		x := seq(20, func(i int) float64 { return float64(i) })
+		return Lines("Lines", "x", "y", x, []Series{{Name: "square root", Y: seq(20, func(i int) float64 { return math.Sqrt(float64(i)) })},
+			{Name: "constant", Y: seq(20, func(int) float64 { return 2 }), Dashed: true}}, testTheme)
+	},
+	"scatter": func() (*plot.Plot, error) {
+		x := seq(300, func(i int) float64 { return math.Sin(float64(i) * 0.7) })
+		return Scatter("Scatter", "x", "y", x, seq(300, func(i int) float64 { return x[i]*x[i] + 0.1*math.Cos(float64(i)) }), testTheme)
+	},
 	"ranking_vs_rating": func() (*plot.Plot, error) {
 		return RankingVsRating([]float64{0, 0.5, 1, 1.5}, "offset spread", []float64{0.85, 0.85, 0.85, 0.85}, []float64{0.85, 0.83, 0.8, 0.76}, testTheme)
 	},
@@ -136,6 +145,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"bon":              second(BestOfN(nil, nil)),
 		"drift":            second(FeatureDrift("x", []float64{1}, nil, nil)),
 		"rvr":              second(RankingVsRating([]float64{1}, "x", []float64{nan}, []float64{1}, nil)),
+		"lines":            second(Lines("t", "x", "y", []float64{1, 2}, []Series{{Name: "a", Y: []float64{1}}}, nil)),
+		"lines_none":       second(Lines("t", "x", "y", []float64{1}, nil, nil)),
+		"scatter":          second(Scatter("t", "x", "y", []float64{1}, []float64{nan}, nil)),
 	} {
 		if !errors.Is(err, ErrData) {
 			t.Errorf("%s: err = %v, want ErrData", name, err)

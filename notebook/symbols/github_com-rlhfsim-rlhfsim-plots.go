@@ -30,6 +30,7 @@ func init() {
 		"RankingVsRating":    reflect.ValueOf(plots.RankingVsRating),
 		"Render":             reflect.ValueOf(plots.Render),
 		"Save":               reflect.ValueOf(plots.Save),
+		"Scatter":            reflect.ValueOf(plots.Scatter),
 		"ScoreDistributions": reflect.ValueOf(plots.ScoreDistributions),
 		"ScoreVsGold":        reflect.ValueOf(plots.ScoreVsGold),
 		"SkyBlue":            reflect.ValueOf(&plots.SkyBlue).Elem(),

@@ -1,0 +1,163 @@
+// Title: From lists to pairs
+// Summary: A ranking of K answers becomes K(K-1)/2 preference pairs, winner first; the data grows fast with K, and the pairs of one prompt are not independent.
+// Minutes: 12
+// Learn-before: 02-ranking-vs-rating
+// Learn-after: 04-training-as-ranking
+package main
+
+import (
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+func main() {
+	// %% [markdown]
+	// An annotator ranks K answers to one prompt, best first. The reward
+	// model will not learn from the list directly: it learns from **pairs**.
+	// Every answer is preferred to every answer ranked below it, so a
+	// ranking of K answers says K(K-1)/2 things of the form "this one is
+	// better than that one". We always store the winner first.
+
+	// %%
+	k := nb.Int("k", 4, 2, 9, "answers ranked per prompt (K)")
+	tau := nb.Float("tau", 1, 0, 4, "annotator noise (temperature)")
+	prompts := nb.Int("prompts", 4000, 50, 20000, "prompts in the dataset")
+	w := world.Default()
+	panel := []annotate.Annotator{{Name: "ann", Tau: tau}}
+	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: prompts, K: k}, rng.Source(nb.Seed(), rng.Data))
+	if err != nil {
+		panic(err)
+	}
+	rk := d.Rankings[0]
+	labels := make([]string, k)
+	for i, pos := range rk.Order {
+		labels[i] = string(rune('A' + pos))
+	}
+	fmt.Printf("Prompt: %s\nRanking, best first: %v\n", rk.Prompt.Text, labels)
+	for _, p := range d.PairsOf(0) {
+		fmt.Printf("  %c preferred to %c\n", 'A'+p.W-rk.First, 'A'+p.L-rk.First)
+	}
+	fig, err := plots.RankingToPairs(labels, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("The win matrix of one ranking: every filled cell is one preference pair", fig)
+
+	// %% [markdown]
+	// The number of pairs grows with the square of K, while the annotator's
+	// effort grows roughly with K (each answer is read once). Ranking more
+	// answers per prompt is a cheap way to get more comparisons.
+
+	// %%
+	nb.Predict("How many preference pairs does one ranking of 6 answers give?",
+		[]string{"6", "12", "15", "36"}, 2, "6 x 5 / 2 = 15: each of the 6 answers is compared with the 5 others, and each pair is counted once.")
+	var ks, pairs, effort []float64
+	var rows [][]string
+	for kk := 2; kk <= 9; kk++ {
+		ks = append(ks, float64(kk))
+		pairs = append(pairs, float64(prefs.NumPairs(kk)))
+		effort = append(effort, float64(kk))
+		rows = append(rows, []string{fmt.Sprint(kk), fmt.Sprint(prefs.NumPairs(kk))})
+	}
+	nb.Table([]string{"K", "pairs per ranking"}, rows)
+	lp, err := plots.Lines("Pairs grow with the square of K", "answers ranked per prompt (K)", "count", ks,
+		[]plots.Series{{Name: "preference pairs, K(K-1)/2", Y: pairs}, {Name: "answers read, K", Y: effort, Dashed: true}}, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Preference pairs per ranking against the number of answers an annotator reads", lp)
+
+	// %% [markdown]
+	// Check that the conversion really did what it promises on the whole
+	// dataset: the right number of pairs, each consistent with its ranking.
+
+	// %%
+	consistent := true
+	for ri := range d.Rankings {
+		r := d.Rankings[ri]
+		rank := make([]int, r.K)
+		for pos, item := range r.Order {
+			rank[item] = pos
+		}
+		for _, p := range d.PairsOf(ri) {
+			if rank[p.W-r.First] >= rank[p.L-r.First] {
+				consistent = false
+			}
+		}
+	}
+	fmt.Printf("%d prompts x K(K-1)/2 = %d x %d = %d pairs; the dataset has %d\n", prompts, prompts, prefs.NumPairs(k), prompts*prefs.NumPairs(k), len(d.Pairs))
+	nb.Check("the dataset has K(K-1)/2 pairs per prompt, each with the better-ranked answer first",
+		len(d.Pairs) == prompts*prefs.NumPairs(k) && consistent,
+		"a ranking of K items implies exactly one preference for every unordered pair of them")
+
+	// %% [markdown]
+	// ## The pairs of one prompt are correlated
+	//
+	// Pairs from one ranking share answers: each answer appears in K-1 of
+	// them. If the annotator misplaces one answer, several pairs are wrong
+	// together. So the pairs are not K(K-1)/2 independent observations. Two
+	// consequences: the data must be **split by prompt**, never by pair (or
+	// test pairs would share answers with training pairs), and training
+	// keeps the pairs of a prompt together (InstructGPT found that
+	// shuffling them apart makes the model overfit).
+	//
+	// We measure the correlation. In this world we know each pair's chance
+	// of being labelled against the gold reward: sigma(-|gold gap| / tau).
+	// If pairs were independent, the number of wrong pairs in a ranking
+	// would scatter around its expectation with a variance we can compute.
+	// The scatter we observe is larger.
+
+	// %%
+	var dev, indep, total float64
+	for ri := range d.Rankings {
+		n, e := 0.0, 0.0
+		for _, p := range d.PairsOf(ri) {
+			if d.Gold[p.W] < d.Gold[p.L] {
+				n++
+			}
+			gap := d.Gold[p.W] - d.Gold[p.L]
+			if gap < 0 {
+				gap = -gap
+			}
+			q := 0.0
+			if tau > 0 {
+				q = stats.Sigmoid(-gap / tau)
+			}
+			e += q
+			indep += q * (1 - q)
+		}
+		dev += (n - e) * (n - e)
+		total += n
+	}
+	fmt.Printf("label noise: %.3f of pairs disagree with the gold reward\n", total/float64(len(d.Pairs)))
+	if indep > 0 {
+		fmt.Printf("scatter of wrong pairs per ranking: %.1f; if pairs were independent: %.1f (ratio %.2f)\n", dev, indep, dev/indep)
+	}
+	// With fewer than 4 answers or a few hundred prompts the effect is
+	// smaller than the noise of this measurement, so the check needs both.
+	if k >= 4 && tau > 0 && prompts >= 2000 {
+		nb.Check("wrong pairs cluster in the same rankings more than independent pairs would",
+			dev > 1.08*indep, "pairs from one ranking share answers, so one misplaced answer spoils several pairs at once")
+	}
+
+	// %% [markdown]
+	// So what is the reward model trained to do with these pairs? Not to
+	// reproduce a number anyone gave, and not to classify answers as good
+	// or bad. It learns to **order** answers: to give scores whose
+	// differences reproduce the preferences.
+
+	// %%
+	nb.Quiz("Annotators rank several responses per prompt. What task is the reward model trained on?",
+		[]string{"regressing each response onto its rank number",
+			"classifying each response as acceptable or not",
+			"learning to order responses: scores whose differences reproduce the preferences between pairs",
+			"predicting which annotator wrote the ranking"}, 2,
+		"The ranking is turned into pairs, and the loss rewards scoring the preferred response of each pair above the other. Only score differences matter.")
+}

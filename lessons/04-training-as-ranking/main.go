@@ -1,0 +1,174 @@
+// Title: Training as ranking
+// Summary: The Bradley-Terry loss turns pairs into a loss to minimise; training curves approach the gold ceiling, and below a threshold of data nothing is learned.
+// Minutes: 15
+// Learn-before: 03-lists-to-pairs
+// Learn-after: 05-dual-role
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+func main() {
+	// %% [markdown]
+	// Training any model means choosing a **loss**, a number that is small
+	// when the model agrees with the data, and minimising its average over
+	// the data. For a reward model the data are pairs (winner, loser), and
+	// the standard loss is **Bradley-Terry**:
+	//
+	// `loss = -log sigma(r(winner) - r(loser))`
+	//
+	// where `sigma(z) = 1 / (1 + e^-z)` turns the score difference into the
+	// model's probability that the winner wins. The loss is small when the
+	// winner scores well above the loser and large when the model ranks the
+	// pair the wrong way round. Only the *difference* of the two scores
+	// enters.
+
+	// %%
+	rw := nb.Float("winner", 0.5, -5, 5, "score of the preferred answer, for the worked example")
+	rl := nb.Float("loser", 0, -5, 5, "score of the other answer")
+	z := rw - rl
+	fmt.Printf("score difference %+.2f: P(winner wins) = %.3f, loss = %.3f\n", z, stats.Sigmoid(z), stats.Softplus(-z))
+	fmt.Printf("gradient: d loss / d r(winner) = %+.3f, d loss / d r(loser) = %+.3f\n", -stats.Sigmoid(-z), stats.Sigmoid(-z))
+	var zs, loss, ln2 []float64
+	for i := 0; i <= 80; i++ {
+		x := -4 + 0.1*float64(i)
+		zs = append(zs, x)
+		loss = append(loss, stats.Softplus(-x))
+		ln2 = append(ln2, math.Ln2)
+	}
+	lp, err := plots.Lines("The Bradley-Terry loss of one pair", "r(winner) - r(loser)", "loss (nats)", zs,
+		[]plots.Series{{Name: "-log sigma(difference)", Y: loss}, {Name: "ln 2: scores equal", Y: ln2, Dashed: true}}, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("The loss of one pair against the score difference", lp)
+
+	// %% [markdown]
+	// The gradient pushes the winner's score up and the loser's down, by
+	// the same amount, sigma(-difference): a lot when the model is wrong,
+	// hardly at all when it is already confident and right. With equal
+	// scores the loss is ln 2 = 0.693, the loss of knowing nothing.
+	//
+	// ## Training on the whole dataset
+	//
+	// We train a linear reward model on 2,000 prompts, each ranked by a
+	// noisy annotator (four answers, six pairs), with Adam, and watch the
+	// loss and the pairwise accuracy on the training and validation prompts.
+
+	// %%
+	prompts := nb.Int("prompts", 2000, 200, 10000, "prompts for the main training run")
+	tau := nb.Float("tau", 1, 0.1, 4, "annotator noise (temperature)")
+	c := pipeline.Default()
+	c.Seed = nb.Seed()
+	c.Data.Prompts = prompts
+	c.Data.Tau = tau
+	_, _, d, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		panic(err)
+	}
+	tr, err := c.RM.Train(d, c.Seed, nil)
+	if err != nil {
+		panic(err)
+	}
+	m := tr.Metrics
+	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Loss and accuracy per epoch, with the gold ceiling", tp)
+	nb.Table([]string{"", "accuracy on the labels"}, [][]string{
+		{"training pairs", fmt.Sprintf("%.3f", m.TrainAccuracy)},
+		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
+		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},
+	})
+
+	// %% [markdown]
+	// The dotted line is the **ceiling**: how often the hidden gold reward
+	// itself agrees with the noisy validation labels. The annotators are
+	// noisy, so even a perfect model of the truth cannot predict every
+	// label. A model that beat the ceiling by much would be fitting the
+	// noise.
+
+	// %%
+	n := float64(len(d.SplitPairs(1)))
+	se := math.Sqrt(m.ValCeiling * (1 - m.ValCeiling) / n)
+	where := 1
+	switch {
+	case m.ValAccuracy > m.ValCeiling+3*se:
+		where = 0
+	case m.ValAccuracy < m.ValCeiling-0.05:
+		where = 2
+	}
+	nb.Predict(fmt.Sprintf("The gold reward agrees with %.1f%% of the validation labels. Where did the trained model's validation accuracy end up?", 100*m.ValCeiling),
+		[]string{"clearly above that ceiling", "close to it, and not above it by more than noise", "far below it"}, where,
+		fmt.Sprintf("Validation accuracy %.1f%% against a ceiling of %.1f%% (one standard error of the ceiling: %.1f points).", 100*m.ValAccuracy, 100*m.ValCeiling, 100*se))
+	nb.Check("validation accuracy approaches the gold ceiling but does not exceed it beyond noise",
+		m.ValAccuracy <= m.ValCeiling+3*se && m.ValAccuracy >= m.ValCeiling-0.05,
+		"a reward model learns from noisy labels; it cannot be more right about them than the truth is, except by luck")
+
+	// %% [markdown]
+	// ## The data threshold
+	//
+	// A real reward model reads thousands of dimensions, most of them
+	// irrelevant to quality. We mimic that by appending 100 random
+	// **distractor** features to every answer, and train on ever more
+	// comparisons. Validation loss starts at ln 2, the loss of knowing
+	// nothing. Early stopping keeps the best epoch, the start included.
+
+	// %%
+	lnTwo := float64(math.Ln2)
+	distractors := nb.Int("distractors", 100, 0, 300, "irrelevant random features appended to every answer")
+	sizes := []float64{100, 300, 1000, 3000, 10000}
+	var logn, vloss, ln2s []float64
+	for _, s := range sizes {
+		dc := c.Data
+		dc.K = 2
+		dc.Prompts = int(s) + 2000
+		dc.Val = 2000 / (s + 2000)
+		dc.Test = 0.02
+		dc.Distractors = distractors
+		_, _, dd, err := dc.Generate(c.Seed)
+		if err != nil {
+			panic(err)
+		}
+		rm := c.RM
+		rm.LR = 0.05
+		t2, err := rm.Train(dd, c.Seed, nil)
+		if err != nil {
+			panic(err)
+		}
+		logn = append(logn, math.Log10(s))
+		vloss = append(vloss, t2.Metrics.ValLoss)
+		ln2s = append(ln2s, lnTwo)
+		fmt.Printf("%6.0f comparisons: validation loss %.3f\n", s, t2.Metrics.ValLoss)
+	}
+	dp, err := plots.Lines("Below a threshold of data nothing is learned", "log10(training comparisons)", "validation loss (nats)", logn,
+		[]plots.Series{{Name: "validation loss", Y: vloss}, {Name: "ln 2", Y: ln2s, Dashed: true}}, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Validation loss against the number of training comparisons", dp)
+	if distractors >= 50 {
+		nb.Check("with 100 comparisons the validation loss stays near ln 2",
+			math.Abs(vloss[0]-lnTwo) < 0.05,
+			"with far more parameters than comparisons, what the model fits is noise, and noise does not generalise")
+	}
+	nb.Check("with 10,000 comparisons the validation loss falls well below ln 2",
+		vloss[len(vloss)-1] < lnTwo-0.1,
+		"enough comparisons let the real signal rise above the distractors")
+
+	// %%
+	nb.Quiz("What does reward-model training minimise?",
+		[]string{"the squared error between scores and the annotators' ratings",
+			"the average of -log sigma(r(winner) - r(loser)) over the preference pairs",
+			"the number of pairs the model gets wrong",
+			"the distance between the scores and the gold reward"}, 1,
+		"It is an instance of general loss minimisation: the average negative log-likelihood of the observed preferences under the Bradley-Terry model. The gold reward is hidden, and counting errors would give no gradient.")
+}

@@ -1,0 +1,183 @@
+// Title: The dual role
+// Summary: Trained on comparisons, used as an absolute scorer of single answers; its scores are defined only up to a shift, which normalisation and centering pin down.
+// Minutes: 15
+// Learn-before: 04-training-as-ranking
+// Learn-after: 06-policy-gradient
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+func main() {
+	// %% [markdown]
+	// The reward model leads a double life. In **training** it only ever
+	// sees pairs and is judged on whether it orders them right: a ranker.
+	// In **use** it meets one answer at a time, with nothing to compare
+	// it to, and must return a number: an absolute scorer. That number then
+	// steers the policy, as the next lesson shows.
+	//
+	// Does a ranker make a good scorer? We train one and score held-out
+	// answers, one by one, against their hidden gold reward.
+
+	// %%
+	prompts := nb.Int("prompts", 2000, 200, 10000, "prompts to train on")
+	c := pipeline.Default()
+	c.Seed = nb.Seed()
+	c.Data.Prompts = prompts
+	_, _, d, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		panic(err)
+	}
+	tr, err := c.RM.Train(d, c.Seed, nil)
+	if err != nil {
+		panic(err)
+	}
+	var scores, gold []float64
+	for _, ri := range d.SplitRankings(prefs.Test) {
+		rk := d.Rankings[ri]
+		for j := rk.First; j < rk.First+rk.K; j++ {
+			scores = append(scores, tr.Scorer.Score(d.Response(j)))
+			gold = append(gold, d.Gold[j])
+		}
+	}
+	rho := stats.Spearman(scores, gold)
+	sp, err := plots.ScoreVsGold(scores, gold, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Each held-out answer scored on its own, against its hidden gold reward", sp)
+	fmt.Printf("Spearman correlation of single-answer scores with the gold reward: %.3f\n", rho)
+	nb.Check("scores of single answers track the gold reward (Spearman above 0.8)", rho > 0.8,
+		"a model trained only to order pairs still assigns every answer a continuous score, and that score ranks answers across prompts too")
+
+	// %% [markdown]
+	// ## Defined only up to a shift
+	//
+	// The loss of a pair depends on r(winner) - r(loser) and nothing else.
+	// Add the same constant to every score and no pair's difference
+	// changes. Before you look: what happens to the training loss?
+
+	// %%
+	shift := nb.Float("shift", 5, -100, 100, "constant added to every score")
+	lossOf := func(add float64) (float64, float64) {
+		l, acc := 0.0, 0.0
+		pairs := d.SplitPairs(prefs.Test)
+		for _, pi := range pairs {
+			p := d.Pairs[pi]
+			z := (tr.Scorer.Score(d.Response(p.W)) + add) - (tr.Scorer.Score(d.Response(p.L)) + add)
+			l += stats.Softplus(-z)
+			if z > 0 {
+				acc++
+			}
+		}
+		return l / float64(len(pairs)), acc / float64(len(pairs))
+	}
+	l0, a0 := lossOf(0)
+	l1, a1 := lossOf(shift)
+	nb.Predict(fmt.Sprintf("Add %g to every score. What happens to the loss on the test pairs?", shift),
+		[]string{"it grows", "it shrinks", "it stays the same"}, 2,
+		fmt.Sprintf("Loss %.6f before and %.6f after; accuracy %.4f before and %.4f after. Only differences of scores enter the loss.", l0, l1, a0, a1))
+	nb.Check("shifting every score leaves loss and accuracy unchanged", math.Abs(l0-l1) < 1e-9 && a0 == a1,
+		"the ranking loss sees score differences only, so the level of the scores is not learned from the data")
+
+	// %% [markdown]
+	// So nothing in the data fixes the level of the scores. A model with a
+	// bias term shows it plainly: the loss gives the bias a gradient of
+	// exactly zero, so whatever value it starts with, it keeps. **Reward
+	// centering** adds a small penalty, lambda (r_w + r_l)^2, that pulls
+	// the average score to 0 without touching the ranking. We train the
+	// same model twice from a bias of 3, with plain full-batch gradient
+	// descent, with and without centering.
+
+	// %%
+	lambda := nb.Float("center", 0.01, 0, 1, "reward-centering coefficient lambda")
+	steps := nb.Int("steps", 300, 50, 2000, "gradient-descent steps")
+	var series []plots.Series
+	var finals []float64
+	var xs []float64
+	for _, cen := range []float64{0, lambda} {
+		m := reward.NewAffine(d.D())
+		m.Params()[d.D()] = 3
+		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.SGD, LR: 1, Batch: 1 << 30, Epochs: steps, Patience: -1}, rng.Source(c.Seed, rng.Train))
+		if err != nil {
+			panic(err)
+		}
+		var mean []float64
+		xs = xs[:0]
+		for _, h := range res.History {
+			xs = append(xs, float64(h.Epoch))
+			mean = append(mean, h.MeanReward)
+		}
+		name := "no centering"
+		if cen > 0 {
+			name = fmt.Sprintf("centering, lambda = %g", cen)
+		}
+		series = append(series, plots.Series{Name: name, Y: mean, Dashed: cen == 0})
+		finals = append(finals, mean[len(mean)-1])
+		fmt.Printf("%-24s final mean score %+.3f, bias %+.3f\n", name+":", mean[len(mean)-1], m.Bias())
+	}
+	cp, err := plots.Lines("Only centering pins the level of the scores", "gradient-descent step", "mean score of training answers", xs, series, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Mean score during training, without and with reward centering", cp)
+	nb.Check("without centering the mean score drifts far from 0", math.Abs(finals[0]) > 1,
+		"the ranking loss never corrects the level of the scores: an initial offset, and any drift, persist")
+	if lambda >= 0.005 {
+		nb.Check("with centering the mean score ends near 0", math.Abs(finals[1]) < 0.1,
+			"the centering penalty is the only force on the average score, and it pulls it to 0")
+	}
+
+	// %% [markdown]
+	// ## Normalisation
+	//
+	// Before the scores steer a policy, InstructGPT-style pipelines
+	// subtract a constant so that answers of the base policy average 0.
+	// Then a positive score means "better than what the model already
+	// does". The shape of the distribution does not change, only its place.
+
+	// %%
+	var raw, norm []float64
+	for _, ri := range d.SplitRankings(prefs.Train) {
+		rk := d.Rankings[ri]
+		for j := rk.First; j < rk.First+rk.K; j++ {
+			s := tr.Scorer.Score(d.Response(j))
+			raw = append(raw, s+tr.Scorer.Offset)
+			norm = append(norm, s)
+		}
+	}
+	mean := 0.0
+	for _, s := range norm {
+		mean += s
+	}
+	mean /= float64(len(norm))
+	hp, err := plots.ScoreDistributions(raw, norm, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Training answers' scores before and after normalisation", hp)
+	fmt.Printf("offset subtracted: %.3f; mean normalised score of the base-policy answers: %+.2e\n", tr.Scorer.Offset, mean)
+	nb.Check("normalised scores of the reference answers average 0", math.Abs(mean) < 1e-9,
+		"normalisation subtracts the reference set's mean score; it shifts, it does not rescale or reorder")
+
+	// %% [markdown]
+	// Why does it matter that the reward model returns a continuous number
+	// rather than a verdict? A policy improves by comparing how much better
+	// one answer is than another. "Slightly better" and "far better" must
+	// look different, and every answer must get a signal, not only the
+	// ones a person happened to compare.
+
+	// %%
+	nb.TrueFalse("During the reinforcement-learning phase the reward model's job is to label each response preferred or not preferred.", false,
+		"It gives each response a continuous scalar score. A graded score tells the policy how much better one answer is than another, which a binary label cannot; that dense, graded feedback is what policy optimisation needs.")
+}
