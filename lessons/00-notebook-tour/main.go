@@ -2,7 +2,7 @@
 // Summary: How a lesson works: prose, code, parameters, figures, tables, self-checks, quizzes and predictions.
 // Minutes: 5
 // Learn-before:
-// Learn-after:
+// Learn-after: 01-hidden-truth
 package main
 
 import (

@@ -1,0 +1,179 @@
+// Title: Policy gradient with a learned reward
+// Summary: The reward model's scores become continuous supervision for the policy: REINFORCE, a baseline, the KL penalty and the objective they optimise.
+// Minutes: 15
+// Learn-before: 05-dual-role
+// Learn-after: 07-length-hacking
+package main
+
+import (
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// variance returns the total variance of gradient estimates, summed over
+// their components.
+func variance(est [][]float64) float64 {
+	total := 0.0
+	n := float64(len(est))
+	for k := range est[0] {
+		m := 0.0
+		for _, g := range est {
+			m += g[k]
+		}
+		m /= n
+		for _, g := range est {
+			total += (g[k] - m) * (g[k] - m) / (n - 1)
+		}
+	}
+	return total
+}
+
+func main() {
+	// %% [markdown]
+	// The reward model is trained; now it teaches. The policy writes an
+	// answer, the reward model scores it, and the policy shifts towards
+	// answers that score well. People are no longer in the loop: a few
+	// thousand comparisons became a scorer that can judge any number of
+	// new answers.
+	//
+	// The policy maximises
+	//
+	// `J = E[r(x, y)] - beta KL(pi || pi_ref)`
+	//
+	// the expected reward minus a penalty for drifting from the base
+	// policy pi_ref. Its gradient can be estimated from samples alone
+	// (**REINFORCE**): `grad J ~ mean over samples of (R - b) grad log pi(y|x)`,
+	// where R is the reward minus `beta (log pi - log pi_ref)` and b is a
+	// **baseline**.
+
+	// %%
+	c := pipeline.Default()
+	c.Seed = nb.Seed()
+	w, _, err := c.Data.World()
+	if err != nil {
+		panic(err)
+	}
+	_, _, d, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		panic(err)
+	}
+	tr, err := c.RM.Train(d, c.Seed, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("reward model trained: test accuracy %.3f; its raw scores average %+.2f on base-policy answers\n", tr.Metrics.TestAccuracy, tr.Scorer.Offset)
+
+	// %% [markdown]
+	// ## Why a baseline
+	//
+	// Any baseline that does not depend on the sample leaves the estimate
+	// unbiased, but a good one shrinks its variance. The reward model's
+	// level is arbitrary (lesson 05): suppose its scores happen to sit
+	// around some level instead of 0. Then every sample pushes its own
+	// answer up, and most of that push is noise. We compare many gradient
+	// estimates with no baseline and with the **leave-one-out** baseline of
+	// RLOO (the mean reward of the other samples of the same prompt), on an
+	// exact policy over pools of base-policy answers.
+
+	// %%
+	reps := nb.Int("estimates", 400, 50, 4000, "gradient estimates per baseline")
+	level := nb.Float("level", 5, -20, 20, "constant the reward model's scores sit around")
+	raw := func(p world.Prompt, phi []float64) float64 { return tr.Scorer.Score(phi) + level }
+	prompts := w.Prompts(20, 0, rng.New(c.Seed, rng.Policy))
+	pool := policy.NewPool(w, prompts, 32, rng.Source(c.Seed, rng.Policy+1))
+	r := rng.New(c.Seed, rng.Eval)
+	vars := map[string]float64{}
+	for _, base := range []string{policy.NoBaseline, policy.LOOBaseline} {
+		var est [][]float64
+		for i := 0; i < reps; i++ {
+			g := make([]float64, world.NumFeatures)
+			policy.GradientEstimate(pool, raw, 0.1, base, 32, 8, g, r)
+			est = append(est, g)
+		}
+		vars[base] = variance(est)
+	}
+	nb.Table([]string{"baseline", "total variance of the gradient estimate"}, [][]string{
+		{"none", fmt.Sprintf("%.3f", vars[policy.NoBaseline])},
+		{"leave-one-out (RLOO)", fmt.Sprintf("%.3f", vars[policy.LOOBaseline])},
+	})
+	fmt.Printf("with the baseline the variance is %.0f%% of what it is without\n", 100*vars[policy.LOOBaseline]/vars[policy.NoBaseline])
+	nb.Check("the leave-one-out baseline lowers the variance of the policy gradient",
+		level*level < 1 || vars[policy.LOOBaseline] < 0.7*vars[policy.NoBaseline],
+		"subtracting what the other samples of the prompt earned removes the shared level of the rewards, which carries no information about which answer is better")
+
+	// %% [markdown]
+	// ## Optimising the policy
+	//
+	// Our generative policy moves the mean of the base policy's features
+	// (and scales their spread), so it writes new answers. We run RLOO for
+	// a few hundred steps and record, at every step, the **proxy** reward
+	// (the reward model's normalised score), the hidden **gold** reward and
+	// the KL divergence from the base policy.
+
+	// %%
+	beta := nb.Float("beta", 0.1, 0, 5, "KL coefficient")
+	steps := nb.Int("steps", 200, 20, 2000, "policy-gradient steps")
+	pprompts := w.Prompts(200, 1000000, rng.New(c.Seed, rng.Policy+2))
+	g := policy.NewGaussian(w, pprompts, 16, rng.Source(c.Seed, rng.Policy+3))
+	run, err := policy.Optimize(g, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Source(c.Seed, rng.Policy+4))
+	if err != nil {
+		panic(err)
+	}
+	pc, err := plots.PolicyCurves(run.Steps, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Proxy reward, gold reward and KL during RLOO", pc)
+	first, last := run.Steps[0], run.Steps[len(run.Steps)-1]
+	fmt.Printf("proxy %+.3f -> %+.3f; gold %+.3f -> %+.3f; KL %.3f -> %.3f\n", first.Proxy, last.Proxy, first.Gold, last.Gold, first.KL, last.KL)
+	nb.Check("the policy improves on the reward model's scores, and the hidden gold reward rises with them",
+		last.Proxy > first.Proxy+0.5 && last.Gold > first.Gold,
+		"with annotators who judge fairly, the scores point the policy towards genuinely better answers, at least early on")
+
+	// %% [markdown]
+	// ## The KL coefficient
+	//
+	// beta sets the price of drifting from the base policy. Before you
+	// look: with a larger beta, does the policy end closer to or further
+	// from the base policy?
+
+	// %%
+	betas := []float64{0.05, 0.2, 0.8}
+	var kls []float64
+	var rows [][]string
+	for _, b := range betas {
+		gb := policy.NewGaussian(w, pprompts, 16, rng.Source(c.Seed, rng.Policy+3))
+		rb, err := policy.Optimize(gb, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Source(c.Seed, rng.Policy+4))
+		if err != nil {
+			panic(err)
+		}
+		s := rb.Steps[len(rb.Steps)-1]
+		kls = append(kls, s.KL)
+		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%.3f", s.KL), fmt.Sprintf("%+.3f", s.Proxy), fmt.Sprintf("%+.3f", s.Gold)})
+	}
+	ordered := kls[0] > kls[1] && kls[1] > kls[2]
+	truth := 1
+	if ordered {
+		truth = 0
+	}
+	nb.Predict("A larger KL coefficient beta makes the policy end...",
+		[]string{"closer to the base policy (smaller KL)", "further from it (larger KL)"}, truth,
+		"The penalty beta KL grows with beta, so the optimum trades less reward for staying close to the base policy.")
+	nb.Table([]string{"beta", "final KL", "final proxy", "final gold"}, rows)
+	nb.Check("a larger beta gives a smaller final KL", ordered,
+		"beta is the price of every nat of divergence from the base policy")
+
+	// %%
+	nb.Quiz("What is the main advantage of first training a reward model on comparisons and then optimising the policy against its scores?",
+		[]string{"the reward model is cheaper to run than the policy",
+			"a limited set of human comparisons becomes a scorer that gives continuous feedback on any new response, so the policy can be optimised without a person judging every sample",
+			"the reward model's scores are always correct",
+			"it removes the need for a base policy"}, 1,
+		"Comparisons are expensive and few; the reward model generalises them into a function that scores every answer the policy writes, with graded feedback that policy gradients can use.")
+}

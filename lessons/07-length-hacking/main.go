@@ -1,0 +1,164 @@
+// Title: Diagnosing undesired behaviour: length
+// Summary: Annotators who favour long answers teach the reward model to like length; the policy's answers grow while the gold reward stalls and falls. How to see it coming.
+// Minutes: 20
+// Learn-before: 06-policy-gradient
+// Learn-after:
+package main
+
+import (
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+func main() {
+	// %% [markdown]
+	// Human annotators tend to prefer longer answers: a long answer looks
+	// thorough, and under the base policy longer answers really are a bit
+	// more helpful on average (lesson 01). Our annotators here add a
+	// **length bias**: a bonus in their judgement for every log token.
+	//
+	// A reward model learns whatever predicts the labels. Does it learn the
+	// bias too? We train a linear model and compare its weights with the
+	// gold reward's.
+
+	// %%
+	bias := nb.Float("length_bias", 1, 0, 3, "annotators' utility bonus per log token of length")
+	beta := nb.Float("beta", 0.02, 0, 2, "KL coefficient of the policy optimisation")
+	steps := nb.Int("steps", 300, 50, 2000, "policy-gradient steps")
+	c := pipeline.Default()
+	c.Seed = nb.Seed()
+	c.Data.LengthBias = bias
+	c.Policy.Settings.Beta = beta
+	c.Policy.Settings.Steps = steps
+	res, err := pipeline.Run(c, nil)
+	if err != nil {
+		panic(err)
+	}
+	learned := res.RM.Scorer.Model.Params()
+	wp, err := plots.Weights(res.Data.Features, learned, res.Gold.W[:], nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("The reward model's weights beside the gold reward's", wp)
+	wlen := learned[world.Length]
+	fmt.Printf("learned length weight %+.3f; the gold reward has no linear length weight at all\n", wlen)
+	fmt.Printf("the labels agree with the gold reward on %.1f%% of pairs; the model reaches %.1f%% test accuracy\n",
+		100*res.Summary.GoldCeiling, 100*res.RM.Metrics.TestAccuracy)
+	if bias >= 0.5 {
+		nb.Check("the reward model puts a clearly positive weight on length", wlen > 0.5,
+			"the model fits the annotators, biases included: if longer answers win more comparisons, length earns weight")
+	}
+
+	// %% [markdown]
+	// Notice that the model still scores well on held-out labels: the bias
+	// is in the labels, so fitting it *helps* accuracy. Accuracy cannot
+	// reveal this problem.
+	//
+	// ## What the policy does with it
+	//
+	// Before you look: when the policy is optimised against this reward
+	// model, what happens to the length of its answers?
+
+	// %%
+	steps0, stepsN := res.Run.Steps[0], res.Run.Steps[len(res.Run.Steps)-1]
+	grow := 0
+	switch {
+	case stepsN.Length < steps0.Length+0.3:
+		grow = 1
+	}
+	nb.Predict("What happens to the length of the policy's answers?",
+		[]string{"they grow a lot", "they stay about the same", "they get shorter"}, grow,
+		fmt.Sprintf("The mean answer grew from %d to %d tokens.", world.Tokens(steps0.Length), world.Tokens(stepsN.Length)))
+	pc, err := plots.PolicyCurves(res.Run.Steps, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Proxy reward, gold reward and KL while the policy optimises the length-biased reward model", pc)
+	peak, drop := res.GoldPeak()
+	fmt.Printf("proxy %+.2f -> %+.2f; gold %+.2f -> %+.2f, peaking at step %d and ending %.2f below the peak\n",
+		steps0.Proxy, stepsN.Proxy, steps0.Gold, stepsN.Gold, peak, drop)
+	if bias >= 0.5 && beta <= 0.1 {
+		nb.Check("the proxy keeps rising while the gold reward peaks inside the run and falls back",
+			stepsN.Proxy > steps0.Proxy && peak > 0 && peak < len(res.Run.Steps)-1 && drop > 0.5,
+			"the policy follows the reward model, not the truth: past the point where length helps, every extra token still raises the proxy and lowers the gold")
+	}
+
+	// %% [markdown]
+	// ## Diagnosing it
+	//
+	// Three views show the problem before a person reads a single answer:
+	// the weights (above), the **drift** of the features the policy changes,
+	// and the proxy and gold rewards against the distance travelled,
+	// sqrt(KL), where the gap between them opens.
+
+	// %%
+	before, after := res.Drift(world.Length, 4000)
+	dp, err := plots.FeatureDrift("length (log tokens)", before, after, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Answer length before and after optimisation", dp)
+	mb, ma := 0.0, 0.0
+	for i := range before {
+		mb += before[i] / float64(len(before))
+		ma += after[i] / float64(len(after))
+	}
+	fmt.Printf("mean length %d tokens -> %d tokens\n", world.Tokens(mb), world.Tokens(ma))
+	if bias >= 0.5 && beta <= 0.1 {
+		nb.Check("the optimised policy's answers are far longer than the base policy's",
+			ma > mb+1, "the cheapest way to raise a length-loving score is to write more")
+	}
+	var bon, rl plots.Curve
+	for _, b := range res.BoN {
+		bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
+	}
+	for _, s := range res.Run.Steps {
+		rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
+	}
+	op, fit, err := plots.Overoptimisation(bon, rl, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws", op)
+	fmt.Printf("fits: best-of-n gold = d (%.2f - %.2f d); RL gold = d (%.2f - %.2f log d)\n", fit.BoNAlpha, fit.BoNBeta, fit.RLAlpha, fit.RLBeta)
+
+	// %% [markdown]
+	// ## Without any bias
+	//
+	// Remove the annotators' bias and the length weight shrinks, but not
+	// to zero: the gold reward is concave in length, the base policy's
+	// answers are a little short of the ideal, and a linear model can only
+	// learn the local slope. Extrapolated far beyond the data, that slope
+	// misleads too, just more slowly.
+
+	// %%
+	var rows [][]string
+	for _, b := range []float64{0, bias} {
+		dc := c.Data
+		dc.LengthBias = b
+		_, _, d, err := dc.Generate(c.Seed)
+		if err != nil {
+			panic(err)
+		}
+		tr, err := c.RM.Train(d, c.Seed, nil)
+		if err != nil {
+			panic(err)
+		}
+		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%+.3f", tr.Scorer.Model.Params()[world.Length]),
+			fmt.Sprintf("%.3f", prefs.Summarize(d).GoldCeiling), fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy)})
+	}
+	nb.Table([]string{"annotators' length bias", "learned length weight", "labels agreeing with gold", "test accuracy"}, rows)
+
+	// %%
+	nb.Quiz("A reward model trained on pairwise preferences ends up scoring longer, less helpful answers higher. What is the most likely explanation?",
+		[]string{"the model has too few parameters to represent helpfulness",
+			"in the comparisons longer answers tended to win, because annotators favour length or because length travels with quality, so the model learned length as a cue for preference",
+			"the Bradley-Terry loss is biased towards long inputs",
+			"the policy was trained with too large a KL coefficient"}, 1,
+		"A reward model learns whatever predicts which answer wins. If length predicts winning, it earns weight, and a policy optimising the score will exploit it far beyond the lengths where it ever helped.")
+}
