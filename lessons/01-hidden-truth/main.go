@@ -102,13 +102,17 @@ func main() {
 			best = i
 		}
 	}
-	var grows [][]string
+	all := ""
 	for i := 0; i < k; i++ {
-		grows = append(grows, []string{letters[i], fmt.Sprintf("%+.3f", gold[i])})
+		if i > 0 {
+			all += ", "
+		}
+		all += fmt.Sprintf("%s %+.3f", letters[i], gold[i])
 	}
+	// The gold rewards go only into the reveal, which stays hidden until
+	// the student has chosen.
 	nb.Predict("Which answer has the highest gold reward?", letters[:k], best,
-		fmt.Sprintf("Answer %s scores %+.3f. The gold reward weighs helpfulness and correctness most, then harmlessness and clarity, subtracts filler and flattery, and penalises answers whose length is far from the ideal for the kind of prompt.", letters[best], gold[best]))
-	nb.Table([]string{"answer", "gold reward"}, grows)
+		fmt.Sprintf("Answer %s. The gold rewards are %s. The gold reward weighs helpfulness and correctness most, then harmlessness and clarity, subtracts filler and flattery, and penalises answers whose length is far from the ideal for the kind of prompt.", letters[best], all))
 
 	// %% [markdown]
 	// ## What the gold reward likes

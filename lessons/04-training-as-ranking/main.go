@@ -78,23 +78,14 @@ func main() {
 		panic(err)
 	}
 	m := tr.Metrics
-	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
-	if err != nil {
-		panic(err)
-	}
-	nb.Figure("Loss and accuracy per epoch, with the gold ceiling", tp)
-	nb.Table([]string{"", "accuracy on the labels"}, [][]string{
-		{"training pairs", fmt.Sprintf("%.3f", m.TrainAccuracy)},
-		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
-		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},
-	})
+	fmt.Printf("trained on %d pairs: %s\n", len(d.SplitPairs(0)), tr.Result.Stopped)
 
 	// %% [markdown]
-	// The dotted line is the **ceiling**: how often the hidden gold reward
-	// itself agrees with the noisy validation labels. The annotators are
-	// noisy, so even a perfect model of the truth cannot predict every
+	// Compare the model with the **ceiling**: how often the hidden gold
+	// reward itself agrees with the noisy validation labels. The annotators
+	// are noisy, so even a perfect model of the truth cannot predict every
 	// label. A model that beat the ceiling by much would be fitting the
-	// noise.
+	// noise. The figure after your prediction draws it as a dotted line.
 
 	// %%
 	n := float64(len(d.SplitPairs(1)))
@@ -106,9 +97,21 @@ func main() {
 	case m.ValAccuracy < m.ValCeiling-0.05:
 		where = 2
 	}
+	// The curves and numbers come after the prediction, so they do not
+	// give it away.
 	nb.Predict(fmt.Sprintf("The gold reward agrees with %.1f%% of the validation labels. Where did the trained model's validation accuracy end up?", 100*m.ValCeiling),
 		[]string{"clearly above that ceiling", "close to it, and not above it by more than noise", "far below it"}, where,
 		fmt.Sprintf("Validation accuracy %.1f%% against a ceiling of %.1f%% (one standard error of the ceiling: %.1f points).", 100*m.ValAccuracy, 100*m.ValCeiling, 100*se))
+	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
+	if err != nil {
+		panic(err)
+	}
+	nb.Figure("Loss and accuracy per epoch, with the gold ceiling", tp)
+	nb.Table([]string{"", "accuracy on the labels"}, [][]string{
+		{"training pairs", fmt.Sprintf("%.3f", m.TrainAccuracy)},
+		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
+		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},
+	})
 	nb.Check("validation accuracy approaches the gold ceiling but does not exceed it beyond noise",
 		m.ValAccuracy <= m.ValCeiling+3*se && m.ValAccuracy >= m.ValCeiling-0.05,
 		"a reward model learns from noisy labels; it cannot be more right about them than the truth is, except by luck")
