@@ -8,31 +8,21 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/rlhfsim/rlhfsim/notebook/symbols"
 )
 
 // nbPath is the import path of the lesson API.
 const nbPath = "github.com/rlhfsim/rlhfsim/nb"
 
 // Allowed lists the packages a lesson may import: the standard library
-// packages a numeric lesson needs, rlhfsim's own packages and gonum/plot.
+// packages a numeric lesson needs, then rlhfsim's own packages and
+// gonum/plot, which are exactly the packages with generated symbols.
 // Nothing that reaches the file system, the network, the process or the
 // runtime's internals (os, os/exec, net, syscall, unsafe, reflect) is here.
-var Allowed = []string{
+var Allowed = append([]string{
 	"errors", "fmt", "image/color", "math", "math/rand/v2", "sort", "strconv", "strings",
-	nbPath,
-	"github.com/rlhfsim/rlhfsim/plots",
-	"github.com/rlhfsim/rlhfsim/sim/annotate",
-	"github.com/rlhfsim/rlhfsim/sim/pipeline",
-	"github.com/rlhfsim/rlhfsim/sim/policy",
-	"github.com/rlhfsim/rlhfsim/sim/prefs",
-	"github.com/rlhfsim/rlhfsim/sim/reward",
-	"github.com/rlhfsim/rlhfsim/sim/rng",
-	"github.com/rlhfsim/rlhfsim/sim/stats",
-	"github.com/rlhfsim/rlhfsim/sim/world",
-	"gonum.org/v1/plot",
-	"gonum.org/v1/plot/plotter",
-	"gonum.org/v1/plot/vg",
-}
+}, symbols.Packages...)
 
 func allowed(p string) bool {
 	for _, a := range Allowed {

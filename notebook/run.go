@@ -364,10 +364,14 @@ func exports() interp.Exports {
 	return ex
 }
 
+var majorVersion = regexp.MustCompile(`^v\d+$`)
+
+// pkgName is the package name of import path p: its last element, or the
+// one before a major-version suffix such as /v2.
 func pkgName(p string) string {
 	parts := strings.Split(p, "/")
 	n := parts[len(parts)-1]
-	if len(parts) > 1 && regexp.MustCompile(`^v\d+$`).MatchString(n) {
+	if len(parts) > 1 && majorVersion.MatchString(n) {
 		n = parts[len(parts)-2]
 	}
 	return n
