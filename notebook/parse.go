@@ -226,7 +226,7 @@ func parseMeta(id, file string, f *ast.File, fset *token.FileSet) (Meta, error) 
 	}
 	for _, k := range []string{"title", "summary", "minutes"} {
 		if !seen[k] {
-			return m, &Error{File: file, Line: fset.Position(f.Doc.Pos()).Line, Msg: fmt.Sprintf("metadata lacks %s:", strings.Title(k))}
+			return m, &Error{File: file, Line: fset.Position(f.Doc.Pos()).Line, Msg: fmt.Sprintf("metadata lacks %s:", strings.ToUpper(k[:1])+k[1:])}
 		}
 	}
 	return m, nil

@@ -2,7 +2,6 @@ package notebook
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -226,7 +225,6 @@ func TestRunDemoRendersEverywhere(t *testing.T) {
 	if err := RenderMarkdown(&md, res, nil); err != nil || !strings.Contains(md.String(), "```go") || !strings.Contains(md.String(), "<details><summary>Answer</summary>") {
 		t.Errorf("markdown: %v", err)
 	}
-	_ = os.Stdout
 }
 
 // BenchmarkDemo times a whole run of the demo lesson: a fresh interpreter,

@@ -123,8 +123,3 @@ func (o *orderedObject) add(v reflect.Value) {
 		o.vals = append(o.vals, jsonSafe(fv))
 	}
 }
-
-// marshalSafe is json.Marshal with non-finite floats written as null.
-func marshalSafe(v any) ([]byte, error) {
-	return json.Marshal(jsonSafe(reflect.ValueOf(v)))
-}

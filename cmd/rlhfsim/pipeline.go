@@ -205,13 +205,12 @@ func report(r *pipeline.Result) pipelineReport {
 // progressReporter draws a progress bar on standard error once a run has
 // taken more than a second, and only when standard error is a terminal.
 type progressReporter struct {
-	w       io.Writer
-	tty     bool
-	start   time.Time
-	bar     *progressbar.ProgressBar
-	stage   string
-	stageN  int
-	enabled bool
+	w      io.Writer
+	tty    bool
+	start  time.Time
+	bar    *progressbar.ProgressBar
+	stage  string
+	stageN int
 }
 
 func newProgress(stderr io.Writer) *progressReporter {

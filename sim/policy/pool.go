@@ -167,10 +167,8 @@ func (pl *Pool) EvalScores(proxy, gold []float64) Stats {
 //
 // (The derivative of the log inside f contributes sum_j p_j (delta_jk - p_k) = 0.)
 func (pl *Pool) Objective(r []float64, beta float64, grad []float64) float64 {
-	if grad != nil {
-		for k := range grad {
-			grad[k] = 0
-		}
+	for k := range grad {
+		grad[k] = 0
 	}
 	logM := math.Log(float64(pl.m))
 	f := make([]float64, pl.m)
@@ -197,10 +195,8 @@ func (pl *Pool) Objective(r []float64, beta float64, grad []float64) float64 {
 		}
 	}
 	n := float64(len(pl.prompts))
-	if grad != nil {
-		for k := range grad {
-			grad[k] /= n
-		}
+	for k := range grad {
+		grad[k] /= n
 	}
 	return J / n
 }
