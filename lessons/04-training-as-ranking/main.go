@@ -69,11 +69,7 @@ func main() {
 	c.Seed = nb.Seed()
 	c.Data.Prompts = prompts
 	c.Data.Tau = tau
-	_, _, d, err := c.Data.Generate(c.Seed)
-	if err != nil {
-		panic(err)
-	}
-	tr, err := c.RM.Train(d, c.Seed, nil)
+	d, tr, err := c.Reward()
 	if err != nil {
 		panic(err)
 	}

@@ -59,11 +59,7 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	_, _, d, err := c.Data.Generate(c.Seed)
-	if err != nil {
-		panic(err)
-	}
-	tr, err := c.RM.Train(d, c.Seed, nil)
+	_, tr, err := c.Reward()
 	if err != nil {
 		panic(err)
 	}

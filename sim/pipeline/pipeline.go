@@ -396,3 +396,18 @@ func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, 
 	}
 	return ranking, rating
 }
+
+// Reward generates the configured data and trains the configured reward
+// model on it: the first half of Run, for lessons that stop at the reward
+// model.
+func (c Config) Reward() (*prefs.Dataset, *Trained, error) {
+	_, _, d, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := c.RM.Train(d, c.Seed, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, tr, nil
+}
