@@ -170,14 +170,14 @@ func (t *trainFlags) rmConfig() pipeline.RM {
 }
 
 // fit trains a reward model on d as the flags say.
-func (t *trainFlags) fit(d *prefs.Dataset, seed uint64) (*pipeline.Trained, error) {
+func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*pipeline.Trained, error) {
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
 	if t.distractors > 0 {
 		d = prefs.WithDistractors(d, t.distractors, rng.Source(seed, rng.Eval))
 	}
-	tr, err := t.rmConfig().Train(d, seed, nil)
+	tr, err := t.rmConfig().Train(d, seed, progress)
 	if err != nil {
 		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) || errors.Is(err, pipeline.ErrConfig) {
 			return nil, usageError{err}
@@ -282,7 +282,9 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	tr, err := o.train.fit(d, o.src.gen.seed)
+	pr := newProgress(cmd.ErrOrStderr())
+	tr, err := o.train.fit(d, o.src.gen.seed, func(e reward.Epoch) { pr.update("training", e.Epoch, o.train.epochs) })
+	pr.done()
 	if err != nil {
 		return err
 	}
