@@ -1,0 +1,71 @@
+package nb
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+)
+
+// sink records what a lesson emits, as the notebook runtime does.
+type sink struct {
+	bytes.Buffer
+	events []nbrt.Event
+	set    map[string]string
+}
+
+func (s *sink) Event(e nbrt.Event)               { s.events = append(s.events, e) }
+func (s *sink) Override(n string) (string, bool) { v, ok := s.set[n]; return v, ok }
+func (s *sink) Seed() uint64                     { return 7 }
+
+func TestRuntimeOverridesAndEvents(t *testing.T) {
+	s := &sink{set: map[string]string{"k": "5", "tau": "0.5", "on": "true", "gold": "linear"}}
+	nbrt.Current = s
+	defer func() { nbrt.Current = nil }()
+	Reset()
+	if Int("k", 3, 1, 9, "") != 5 || Float("tau", 1, 0, 2, "") != 0.5 || !Bool("on", false, "") ||
+		Choice("gold", "default", []string{"default", "linear"}, "") != "linear" || Seed() != 7 {
+		t.Error("overrides were not applied")
+	}
+	Check("a", true, "")
+	Check("b", false, "why")
+	TrueFalse("s", false, "e")
+	if n := len(s.events); n != 7 || s.events[5].N != 2 || s.events[6].Answer != 1 {
+		t.Errorf("events %+v", s.events)
+	}
+	if !strings.Contains(s.String(), "✗ b\n  hint: why\n") {
+		t.Errorf("plain text %q", s.String())
+	}
+}
+
+func TestBadOverridePanicsWithTheRange(t *testing.T) {
+	nbrt.Current = &sink{set: map[string]string{"k": "12"}}
+	defer func() { nbrt.Current = nil }()
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(r.(string), `parameter k: "12" is not an integer from 1 to 9`) {
+			t.Errorf("recovered %v", r)
+		}
+	}()
+	Int("k", 3, 1, 9, "")
+}
+
+func TestCompiledModeReadsTheCommandLine(t *testing.T) {
+	old := os.Args
+	defer func() { os.Args = old }()
+	os.Args = []string{"lesson", "--set", "k=4", "--set=tau=0.25", "--seed", "9"}
+	if v, ok := compiledOverride("k"); !ok || v != "4" {
+		t.Errorf("k = %q, %v", v, ok)
+	}
+	if v, ok := compiledOverride("tau"); !ok || v != "0.25" {
+		t.Errorf("tau = %q, %v", v, ok)
+	}
+	if Seed() != 9 {
+		t.Errorf("seed %d", Seed())
+	}
+	if _, ok := compiledOverride("missing"); ok {
+		t.Error("found a parameter that was not set")
+	}
+}
