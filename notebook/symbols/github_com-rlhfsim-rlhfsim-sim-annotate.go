@@ -17,7 +17,6 @@ func init() {
 		"PreferProb":      reflect.ValueOf(annotate.PreferProb),
 		"RankUtilities":   reflect.ValueOf(annotate.RankUtilities),
 		"RatingAgreement": reflect.ValueOf(annotate.RatingAgreement),
-		"Sigmoid":         reflect.ValueOf(annotate.Sigmoid),
 
 		// type definitions
 		"Annotator":    reflect.ValueOf((*annotate.Annotator)(nil)),

@@ -141,9 +141,6 @@ func (a *Annotator) Rank(gold world.GoldFunc, p world.Prompt, phis []float64, or
 	RankUtilities(u, a.Tau, order, rng)
 }
 
-// Sigmoid is stats.Sigmoid, kept here for the annotator's own formulas.
-func Sigmoid(x float64) float64 { return stats.Sigmoid(x) }
-
 // PreferProb returns the Bradley-Terry probability that an annotator at
 // temperature tau prefers the item of utility u1 to that of utility u2. At
 // tau = 0 it is 1, 0 or 1/2.
@@ -158,7 +155,7 @@ func PreferProb(u1, u2, tau float64) float64 {
 		}
 		return 0.5
 	}
-	return Sigmoid(d / tau)
+	return stats.Sigmoid(d / tau)
 }
 
 // Choose has the annotator compare two responses, a shown first and b

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -90,7 +91,7 @@ func TestPairwiseChoiceFrequencies(t *testing.T) {
 				wins++
 			}
 		}
-		want := Sigmoid(0.8 / tau)
+		want := stats.Sigmoid(0.8 / tau)
 		got := float64(wins) / n
 		if se := math.Sqrt(want * (1 - want) / n); math.Abs(got-want) > 4*se {
 			t.Errorf("tau %v: P(first) = %.4f, want %.4f", tau, got, want)

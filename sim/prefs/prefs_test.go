@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -92,7 +93,7 @@ func TestLabelNoiseMatchesModel(t *testing.T) {
 			var obs, exp float64
 			for _, p := range d.PairsOf(ri) {
 				delta := math.Abs(d.Gold[p.W] - d.Gold[p.L])
-				q := 1 - annotate.Sigmoid(delta/c.tau)
+				q := 1 - stats.Sigmoid(delta/c.tau)
 				exp += q
 				if d.Gold[p.W] < d.Gold[p.L] {
 					obs++
