@@ -7,13 +7,13 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
 // saveCompiled writes a figure of a compiled lesson to the directory named
 // by RLHFSIM_FIGURES, if set; otherwise compiled lessons print captions
 // only, and never write files unasked.
-func saveCompiled(e nbrt.Event) {
+func saveCompiled(e notebook.Event) {
 	dir := os.Getenv("RLHFSIM_FIGURES")
 	if dir == "" {
 		return

@@ -9,30 +9,27 @@ import (
 	"gonum.org/v1/plot"
 
 	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
-// counters number the events of each kind.
-var counters = map[nbrt.Kind]int{}
+// counters number the events of each kind. Each lesson runs in a
+// process of its own, so they start from zero for every lesson.
+var counters = map[notebook.Kind]int{}
 
-func emit(e nbrt.Event) {
-	if e.Kind != nbrt.Param && e.Kind != nbrt.Table {
+func emit(e notebook.Event) {
+	if e.Kind != notebook.Param && e.Kind != notebook.Table {
 		counters[e.Kind]++
 		e.N = counters[e.Kind]
 	}
 	if s := nbrt.Current; s != nil {
-		fmt.Fprint(s, nbrt.PlainText(e))
-		s.Event(e)
+		s.Event(e) // the runner keeps the event and prints it its own way
 		return
 	}
-	fmt.Print(nbrt.PlainText(e))
-	if e.Kind == nbrt.Figure {
+	fmt.Print(e.PlainText())
+	if e.Kind == notebook.Figure {
 		saveCompiled(e)
 	}
 }
-
-// Reset forgets the event counters; the notebook runtime calls it between
-// lessons. Lessons have no reason to.
-func Reset() { counters = map[nbrt.Kind]int{} }
 
 // Seed returns the seed of this run: --seed under "rlhfsim run", 1 when
 // compiled. Seed every simulation with it, so a run can be reproduced.
@@ -82,87 +79,55 @@ func compiledOverride(name string) (string, bool) {
 	return "", false
 }
 
-func bad(name, value, want string) {
-	panic(fmt.Sprintf("nb: parameter %s: %q is not %s", name, value, want))
+// declare validates a parameter's default and any value set from outside
+// with the same rules "rlhfsim run --set" uses, emits it and returns the
+// value as text.
+func declare(p notebook.ParamSpec) string {
+	if _, err := p.Parse(p.Default); err != nil {
+		panic(fmt.Sprintf("nb: parameter %s: default %v", p.Name, err))
+	}
+	p.Value = p.Default
+	if s, ok := override(p.Name); ok {
+		v, err := p.Parse(s)
+		if err != nil {
+			panic(fmt.Sprintf("nb: parameter %s: %v", p.Name, err))
+		}
+		p.Value = v
+	}
+	emit(notebook.Event{Kind: notebook.Param, Param: p})
+	return p.Value
 }
 
 // Float declares a real parameter with a default, bounds and help text,
 // and returns its value for this run.
 func Float(name string, def, min, max float64, help string) float64 {
-	if !(min <= def && def <= max) {
-		panic(fmt.Sprintf("nb: parameter %s: default %v outside [%v, %v]", name, def, min, max))
-	}
-	v := def
-	if s, ok := override(name); ok {
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(x >= min && x <= max) {
-			bad(name, s, fmt.Sprintf("a number from %v to %v", min, max))
-		}
-		v = x
-	}
-	emit(nbrt.Event{Kind: nbrt.Param, Param: nbrt.ParamInfo{Name: name, Type: "float", Help: help,
-		Default: fmtFloat(def), Value: fmtFloat(v), Min: fmtFloat(min), Max: fmtFloat(max)}})
-	return v
+	v := declare(notebook.ParamSpec{Name: name, Type: notebook.FloatParam, Help: help,
+		Default: notebook.FormatFloat(def), Min: notebook.FormatFloat(min), Max: notebook.FormatFloat(max)})
+	x, _ := strconv.ParseFloat(v, 64)
+	return x
 }
-
-func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // Int declares an integer parameter.
 func Int(name string, def, min, max int, help string) int {
-	if !(min <= def && def <= max) {
-		panic(fmt.Sprintf("nb: parameter %s: default %d outside [%d, %d]", name, def, min, max))
-	}
-	v := def
-	if s, ok := override(name); ok {
-		x, err := strconv.Atoi(s)
-		if err != nil || x < min || x > max {
-			bad(name, s, fmt.Sprintf("an integer from %d to %d", min, max))
-		}
-		v = x
-	}
-	emit(nbrt.Event{Kind: nbrt.Param, Param: nbrt.ParamInfo{Name: name, Type: "int", Help: help,
-		Default: strconv.Itoa(def), Value: strconv.Itoa(v), Min: strconv.Itoa(min), Max: strconv.Itoa(max)}})
-	return v
+	v := declare(notebook.ParamSpec{Name: name, Type: notebook.IntParam, Help: help,
+		Default: strconv.Itoa(def), Min: strconv.Itoa(min), Max: strconv.Itoa(max)})
+	n, _ := strconv.Atoi(v)
+	return n
 }
 
 // Bool declares a true/false parameter.
 func Bool(name string, def bool, help string) bool {
-	v := def
-	if s, ok := override(name); ok {
-		x, err := strconv.ParseBool(s)
-		if err != nil {
-			bad(name, s, "true or false")
-		}
-		v = x
-	}
-	emit(nbrt.Event{Kind: nbrt.Param, Param: nbrt.ParamInfo{Name: name, Type: "bool", Help: help,
-		Default: strconv.FormatBool(def), Value: strconv.FormatBool(v)}})
-	return v
+	return declare(notebook.ParamSpec{Name: name, Type: notebook.BoolParam, Help: help,
+		Default: strconv.FormatBool(def)}) == "true"
 }
 
 // Choice declares a parameter that takes one of the given options.
 func Choice(name, def string, options []string, help string) string {
-	in := func(s string) bool {
-		for _, o := range options {
-			if o == s {
-				return true
-			}
-		}
-		return false
+	if len(options) == 0 {
+		panic(fmt.Sprintf("nb: parameter %s: no options", name))
 	}
-	if !in(def) {
-		panic(fmt.Sprintf("nb: parameter %s: default %q is not one of %v", name, def, options))
-	}
-	v := def
-	if s, ok := override(name); ok {
-		if !in(s) {
-			bad(name, s, "one of "+strings.Join(options, ", "))
-		}
-		v = s
-	}
-	emit(nbrt.Event{Kind: nbrt.Param, Param: nbrt.ParamInfo{Name: name, Type: "choice", Help: help,
-		Default: def, Value: v, Options: append([]string(nil), options...)}})
-	return v
+	return declare(notebook.ParamSpec{Name: name, Type: notebook.ChoiceParam, Help: help,
+		Default: def, Options: append([]string(nil), options...)})
 }
 
 // Figure shows a plot with a one-line caption.
@@ -170,19 +135,19 @@ func Figure(caption string, p *plot.Plot) {
 	if p == nil {
 		panic("nb: Figure of a nil plot (did a plots builder return an error?)")
 	}
-	emit(nbrt.Event{Kind: nbrt.Figure, Text: caption, Plot: p})
+	emit(notebook.Event{Kind: notebook.Figure, Text: caption, Plot: p})
 }
 
 // Table shows rows of text under column headers.
 func Table(headers []string, rows [][]string) {
-	emit(nbrt.Event{Kind: nbrt.Table, Headers: append([]string(nil), headers...), Rows: rows})
+	emit(notebook.Event{Kind: notebook.Table, Headers: append([]string(nil), headers...), Rows: rows})
 }
 
 // Check records a self-check: what should have happened in this run, and,
 // if it did not, a hint that names the misconception behind it. It returns
 // pass.
 func Check(what string, pass bool, hint string) bool {
-	emit(nbrt.Event{Kind: nbrt.Check, Text: what, Pass: pass, Hint: hint})
+	emit(notebook.Event{Kind: notebook.Check, Text: what, Pass: pass, Hint: hint})
 	return pass
 }
 
@@ -191,7 +156,7 @@ func Quiz(question string, options []string, answer int, explanation string) {
 	if answer < 0 || answer >= len(options) {
 		panic(fmt.Sprintf("nb: quiz %q: answer %d is not an option index", question, answer))
 	}
-	emit(nbrt.Event{Kind: nbrt.Quiz, Text: question, Options: append([]string(nil), options...), Answer: answer, Explanation: explanation})
+	emit(notebook.Event{Kind: notebook.Quiz, Text: question, Options: append([]string(nil), options...), Answer: answer, Explanation: explanation})
 }
 
 // TrueFalse asks whether a statement is true.
@@ -200,7 +165,7 @@ func TrueFalse(statement string, answer bool, explanation string) {
 	if answer {
 		a = 0
 	}
-	emit(nbrt.Event{Kind: nbrt.Quiz, Text: statement, Options: []string{"true", "false"}, Answer: a, Explanation: explanation})
+	emit(notebook.Event{Kind: notebook.Quiz, Text: statement, Options: []string{"true", "false"}, Answer: a, Explanation: explanation})
 }
 
 // Predict asks the student to guess before the simulation reveals the
@@ -210,5 +175,5 @@ func Predict(question string, options []string, truth int, reveal string) {
 	if truth < 0 || truth >= len(options) {
 		panic(fmt.Sprintf("nb: prediction %q: truth %d is not an option index", question, truth))
 	}
-	emit(nbrt.Event{Kind: nbrt.Predict, Text: question, Options: append([]string(nil), options...), Answer: truth, Explanation: reveal})
+	emit(notebook.Event{Kind: notebook.Predict, Text: question, Options: append([]string(nil), options...), Answer: truth, Explanation: reveal})
 }

@@ -9,29 +9,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rlhfsim/rlhfsim/notebook/symbols"
+	"github.com/rlhfsim/rlhfsim/notebook/sandbox"
 )
 
 // nbPath is the import path of the lesson API.
 const nbPath = "github.com/rlhfsim/rlhfsim/nb"
 
-// Allowed lists the packages a lesson may import: the standard library
-// packages a numeric lesson needs, then rlhfsim's own packages and
-// gonum/plot, which are exactly the packages with generated symbols.
-// Nothing that reaches the file system, the network, the process or the
-// runtime's internals (os, os/exec, net, syscall, unsafe, reflect) is here.
-var Allowed = append([]string{
-	"errors", "fmt", "image/color", "math", "math/rand/v2", "sort", "strconv", "strings",
-}, symbols.Packages...)
-
-func allowed(p string) bool {
-	for _, a := range Allowed {
-		if a == p {
-			return true
-		}
-	}
-	return false
-}
+// HookPrefix starts every name the runner plants in a lesson's source; a
+// lesson may not use such a name, so it cannot call the runner's hooks.
+const HookPrefix = "__nb"
 
 // genericStdlib lists the generic functions of the allowed standard
 // packages, which the interpreter cannot call, with what to use instead.
@@ -39,23 +25,34 @@ var genericStdlib = map[string]map[string]string{
 	"math/rand/v2": {"N": "rand.IntN or rand.Int64N"},
 }
 
-// Check reports the constructs that fail or misbehave under the lesson
-// interpreter (yaegi v0.16.1), each with its line and an alternative:
-// imports outside Allowed, goroutines, range over an integer, the min,
-// max and clear builtins, generic standard-library functions, and loop
-// variables captured by closures, and constant arithmetic that mixes a
-// package's float constant with a float literal. It returns nil when there
-// are none.
+// Check reports, each with its line and an alternative, what a lesson may
+// not do and the constructs that fail or misbehave under the lesson
+// interpreter (yaegi v0.16.1): imports outside the sandbox's allowlist,
+// functions and methods the sandbox denies (files, standard input),
+// assignments to package variables, goroutines, line directives and the
+// runner's hook names; range over an integer, the min, max and clear
+// builtins, generic standard-library functions, loop variables captured by
+// closures, and constant arithmetic that mixes a package's float constant
+// with a float literal. It returns nil when there are none.
 func (l *Lesson) Check() ErrorList {
 	var errs ErrorList
 	at := func(p token.Pos, format string, args ...any) {
-		pos := l.fset.Position(p)
+		pos := l.fset.PositionFor(p, false)
 		errs = append(errs, &Error{File: l.File, Line: pos.Line, Col: pos.Column, Msg: fmt.Sprintf(format, args...)})
 	}
 	for _, im := range l.Imports {
-		if !allowed(im.Path) {
+		if !sandbox.IsAllowed(im.Path) {
 			errs = append(errs, &Error{File: l.File, Line: im.Line,
-				Msg: fmt.Sprintf("package %s is not available in lessons (they may import %s)", im.Path, strings.Join(Allowed, ", "))})
+				Msg: fmt.Sprintf("package %s is not available in lessons (they may import %s)", im.Path, strings.Join(sandbox.Allowed(), ", "))})
+		}
+	}
+	// A line directive would move the positions the runner reports and
+	// plants its hooks at, so a lesson could hide a statement from both.
+	for _, cg := range l.ast.Comments {
+		for _, c := range cg.List {
+			if strings.HasPrefix(c.Text, "//line") || strings.HasPrefix(c.Text, "/*line") {
+				at(c.Pos(), "line directives are not allowed in lessons: they would make errors point at the wrong line; delete the comment")
+			}
 		}
 	}
 	info := &types.Info{
@@ -80,10 +77,71 @@ func (l *Lesson) Check() ErrorList {
 		b, ok := tv.Type.Underlying().(*types.Basic)
 		return ok && b.Info()&types.IsInteger != 0
 	}
+	// pkgSel returns the import path and name of a package-qualified
+	// identifier such as plots.Palette.
+	pkgSel := func(e ast.Expr) (string, string, bool) {
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			return "", "", false
+		}
+		x, ok := sel.X.(*ast.Ident)
+		if !ok {
+			return "", "", false
+		}
+		pn, ok := info.Uses[x].(*types.PkgName)
+		if !ok {
+			return "", "", false
+		}
+		return pn.Imported().Path(), x.Name + "." + sel.Sel.Name, true
+	}
+	// assigned reports an assignment whose target is, or lies inside, a
+	// package variable: lessons see read-only copies of those.
+	assigned := func(e ast.Expr) {
+		for {
+			if _, name, ok := pkgSel(e); ok {
+				at(e.Pos(), "lessons cannot change the package variable %s, which the runner shares; change a copy instead (x := %s)", name, name)
+				return
+			}
+			switch x := e.(type) {
+			case *ast.SelectorExpr:
+				e = x.X
+			case *ast.IndexExpr:
+				e = x.X
+			case *ast.StarExpr:
+				e = x.X
+			case *ast.ParenExpr:
+				e = x.X
+			default:
+				return
+			}
+		}
+	}
 	ast.Inspect(l.ast, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.Ident:
+			if strings.HasPrefix(n.Name, HookPrefix) {
+				at(n.Pos(), "the name %s is reserved for the notebook runner; choose another name", n.Name)
+			}
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				assigned(lhs)
+			}
+		case *ast.IncDecStmt:
+			assigned(n.X)
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				assigned(n.X)
+			}
+		case *ast.SelectorExpr:
+			if p, name, ok := pkgSel(n); ok {
+				if _, d, denied := sandbox.Denied(p, n.Sel.Name); denied {
+					at(n.Pos(), "%s %s", name, d.Why)
+				}
+			} else if owners, d, denied := sandbox.DeniedMethod(n.Sel.Name); denied {
+				at(n.Sel.Pos(), "the method %s (of %s) %s; if this is a method of your own, give it another name", n.Sel.Name, strings.Join(owners, ", "), d.Why)
+			}
 		case *ast.GoStmt:
-			at(n.Pos(), "go statement: lessons may not start goroutines, because a panic inside one would stop the whole runner; call the function directly")
+			at(n.Pos(), "go statement: lessons may not start goroutines (the interpreter cannot stop one that panics or never ends); call the function directly")
 		case *ast.RangeStmt:
 			if isInt(n.X) {
 				at(n.Pos(), "range over an integer crashes the lesson interpreter; write for i := 0; i < n; i++ instead")

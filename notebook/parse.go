@@ -48,17 +48,6 @@ type Meta struct {
 	LearnAfter  []string // Learn-after: lesson IDs, comma-separated
 }
 
-// ParamSpec is a parameter declared with a literal name, found by reading
-// the source before the lesson runs, so that --set can be checked first.
-type ParamSpec struct {
-	Name, Type string
-	Default    string
-	Min, Max   string   // literal bounds, empty when not literal
-	Options    []string // literal options of a choice
-	Help       string
-	Line       int
-}
-
 // Lesson is a parsed lesson file.
 type Lesson struct {
 	Meta    Meta
@@ -130,7 +119,7 @@ func Parse(id, file string, src []byte) (*Lesson, error) {
 	l := &Lesson{File: file, Source: src, fset: fset, ast: f,
 		lines: strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")}
 	if f.Name.Name != "main" {
-		return nil, &Error{File: file, Line: fset.Position(f.Name.Pos()).Line, Msg: fmt.Sprintf("package %s: a lesson is package main", f.Name.Name)}
+		return nil, &Error{File: file, Line: fset.PositionFor(f.Name.Pos(), false).Line, Msg: fmt.Sprintf("package %s: a lesson is package main", f.Name.Name)}
 	}
 	meta, err := parseMeta(id, file, f, fset)
 	if err != nil {
@@ -139,7 +128,7 @@ func Parse(id, file string, src []byte) (*Lesson, error) {
 	l.Meta = meta
 	for _, im := range f.Imports {
 		p, _ := strconv.Unquote(im.Path.Value)
-		l.Imports = append(l.Imports, Import{Path: p, Line: fset.Position(im.Pos()).Line})
+		l.Imports = append(l.Imports, Import{Path: p, Line: fset.PositionFor(im.Pos(), false).Line})
 	}
 	var main *ast.FuncDecl
 	var helpers []string
@@ -155,13 +144,13 @@ func Parse(id, file string, src []byte) (*Lesson, error) {
 		if doc := docOf(d); doc != nil {
 			start = doc.Pos()
 		}
-		helpers = append(helpers, string(src[fset.Position(start).Offset:fset.Position(d.End()).Offset]))
+		helpers = append(helpers, string(src[fset.PositionFor(start, false).Offset:fset.PositionFor(d.End(), false).Offset]))
 	}
 	if main == nil {
 		return nil, &Error{File: file, Line: len(l.lines), Msg: "no func main: a lesson's cells live in the body of main"}
 	}
 	if main.Body == nil {
-		return nil, &Error{File: file, Line: fset.Position(main.Pos()).Line, Msg: "func main has no body: a lesson's cells live in the body of main"}
+		return nil, &Error{File: file, Line: fset.PositionFor(main.Pos(), false).Line, Msg: "func main has no body: a lesson's cells live in the body of main"}
 	}
 	l.Helpers = strings.Join(helpers, "\n\n")
 	cells, err := l.parseCells(main)
@@ -192,7 +181,7 @@ func parseMeta(id, file string, f *ast.File, fset *token.FileSet) (Meta, error) 
 	}
 	seen := map[string]bool{}
 	for _, c := range f.Doc.List {
-		line := fset.Position(c.Pos()).Line
+		line := fset.PositionFor(c.Pos(), false).Line
 		text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
 		if text == "" {
 			continue
@@ -226,7 +215,7 @@ func parseMeta(id, file string, f *ast.File, fset *token.FileSet) (Meta, error) 
 	}
 	for _, k := range []string{"title", "summary", "minutes"} {
 		if !seen[k] {
-			return m, &Error{File: file, Line: fset.Position(f.Doc.Pos()).Line, Msg: fmt.Sprintf("metadata lacks %s:", strings.ToUpper(k[:1])+k[1:])}
+			return m, &Error{File: file, Line: fset.PositionFor(f.Doc.Pos(), false).Line, Msg: fmt.Sprintf("metadata lacks %s:", strings.ToUpper(k[:1])+k[1:])}
 		}
 	}
 	return m, nil
@@ -244,8 +233,8 @@ func splitIDs(v string) []string {
 
 // parseCells splits main's body at the cell markers.
 func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
-	first := l.fset.Position(main.Body.Lbrace).Line + 1
-	last := l.fset.Position(main.Body.Rbrace).Line - 1
+	first := l.fset.PositionFor(main.Body.Lbrace, false).Line + 1
+	last := l.fset.PositionFor(main.Body.Rbrace, false).Line - 1
 	var cells []Cell
 	var cur *Cell
 	var body []string
@@ -277,9 +266,23 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 		cells = append(cells, *cur)
 		return nil
 	}
+	// A marker must sit between main's top-level statements: the runner
+	// turns it into a call, which inside a loop would restart the cell's
+	// clock on every pass.
+	inside := func(line int) bool {
+		for _, st := range main.Body.List {
+			if l.fset.PositionFor(st.Pos(), false).Line < line && line <= l.fset.PositionFor(st.End(), false).Line {
+				return true
+			}
+		}
+		return false
+	}
 	for n := first; n <= last; n++ {
 		t := strings.TrimSpace(l.lines[n-1])
 		if strings.HasPrefix(t, "// %%") || strings.HasPrefix(t, "//%%") {
+			if inside(n) {
+				return nil, &Error{File: l.File, Line: n, Msg: "a cell marker inside a block: cells split main's body between its top-level statements; move the marker out of the block"}
+			}
 			var kind CellKind
 			switch t {
 			case markerCode:
@@ -367,7 +370,7 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 		if name == "" {
 			return true
 		}
-		s := ParamSpec{Name: name, Type: typ, Default: lit(call.Args[1]), Line: fset.Position(call.Pos()).Line}
+		s := ParamSpec{Name: name, Type: typ, Default: lit(call.Args[1]), Line: fset.PositionFor(call.Pos(), false).Line}
 		s.Help = lit(call.Args[len(call.Args)-1])
 		switch typ {
 		case "float", "int":
@@ -387,4 +390,10 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 		return true
 	})
 	return specs
+}
+
+// Syntax returns the lesson's parsed file, its file set and its source
+// lines, for the runner that plants its hooks in them.
+func (l *Lesson) Syntax() (*token.FileSet, *ast.File, []string) {
+	return l.fset, l.ast, l.lines
 }

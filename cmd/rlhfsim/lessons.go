@@ -1,82 +1,36 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
+	xterm "golang.org/x/term"
 
-	"github.com/rlhfsim/rlhfsim/internal/nbrt"
 	"github.com/rlhfsim/rlhfsim/lessons"
 	"github.com/rlhfsim/rlhfsim/notebook"
-	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
-// course loads the embedded lessons.
-func course() ([]*notebook.Lesson, error) {
-	return notebook.Load(lessons.FS, "lessons")
-}
+// embedded loads the course built into the binary.
+func embedded() (*course.Course, error) { return course.Embedded() }
 
-// selectLessons resolves command-line arguments to lessons: "all" or none
-// means the whole course, a path (containing a slash or naming a .go file
-// or an existing directory) loads that copy, anything else is a lesson ID
-// or the start of one ("01").
-func selectLessons(args []string) ([]*notebook.Lesson, []*notebook.Lesson, error) {
-	all, err := course()
-	if err != nil {
-		return nil, nil, fmt.Errorf("the embedded course does not parse: %w", err)
+// asUsage marks the course's input errors as usage errors (exit 2).
+func asUsage(err error) error {
+	var ie *course.InputError
+	if errors.As(err, &ie) {
+		return usageError{err}
 	}
-	if len(args) == 0 || (len(args) == 1 && args[0] == "all") {
-		return all, all, nil
-	}
-	var sel []*notebook.Lesson
-	for _, a := range args {
-		if strings.Contains(a, string(filepath.Separator)) || strings.HasSuffix(a, ".go") || isDir(a) {
-			l, err := notebook.LoadPath(a)
-			if err != nil {
-				return nil, nil, usageError{err}
-			}
-			sel = append(sel, l)
-			continue
-		}
-		var match []*notebook.Lesson
-		for _, l := range all {
-			if l.Meta.ID == a {
-				match = []*notebook.Lesson{l}
-				break
-			}
-			if strings.HasPrefix(l.Meta.ID, a) {
-				match = append(match, l)
-			}
-		}
-		if len(match) != 1 {
-			var ids []string
-			for _, l := range all {
-				ids = append(ids, l.Meta.ID)
-			}
-			what := "no lesson"
-			if len(match) > 1 {
-				what = "more than one lesson"
-			}
-			return nil, nil, usagef("%q matches %s; the course has %s (or give a path to an edited copy)", a, what, strings.Join(ids, ", "))
-		}
-		sel = append(sel, match[0])
-	}
-	return sel, all, nil
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+	return err
 }
 
 func newLessonsCmd() *cobra.Command {
@@ -85,10 +39,11 @@ func newLessonsCmd() *cobra.Command {
 		Short: "List the course's lessons with their prerequisites",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ls, err := course()
+			c, err := embedded()
 			if err != nil {
 				return err
 			}
+			ls := c.Lessons
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "lesson\ttitle\tminutes\tlearn before")
 			for _, l := range ls {
@@ -106,18 +61,21 @@ func newLessonsCmd() *cobra.Command {
 }
 
 type runOptions struct {
-	out         string
-	formats     string
-	set         []string
-	seed        uint64
-	timeout     time.Duration
-	interactive bool
-	strict      bool
-	code        bool
+	out           string
+	formats       string
+	set           []string
+	seed          uint64
+	timeout       time.Duration
+	lessonTimeout time.Duration
+	memory        string
+	interactive   bool
+	strict        bool
+	code          bool
 }
 
 func defaultRunOptions() *runOptions {
-	return &runOptions{out: "rlhfsim-out", formats: "term,html", seed: 1, timeout: 10 * time.Second, code: true}
+	return &runOptions{out: "rlhfsim-out", formats: "term,html", seed: 1, timeout: worker.DefaultCellTimeout,
+		lessonTimeout: worker.DefaultLessonTimeout, memory: "2GiB", code: true}
 }
 
 func newRunCmd() *cobra.Command {
@@ -134,9 +92,13 @@ Formats: term prints to the terminal; html writes a self-contained page per
 lesson and a course map (index.html) under --out/html; md writes Markdown
 with figure files under --out/md. Figures are saved under --out/figures.
 
-A lesson that fails (a compile error, a panic, a timeout) gives a non-zero
-exit code; the other lessons still run. Failed self-checks are reported;
-with --strict they also fail the run.`,
+Each lesson runs in a process of its own, with standard input closed and
+limits enforced from outside: --timeout per cell, --lesson-timeout per
+lesson, --memory. A lesson that fails (a compile error, a panic, a time or
+memory limit, a crash) gives a non-zero exit code and a message that names
+its file, cell and line; the other lessons still run, and each lesson's
+pages are written as soon as it ends. Failed self-checks are reported; with
+--strict they also fail the run.`,
 		Example: `  rlhfsim run
   rlhfsim run 01 --set prompts=50
   rlhfsim run 05 --interactive
@@ -147,7 +109,9 @@ with --strict they also fail the run.`,
 	cmd.Flags().StringVar(&o.formats, "format", o.formats, "comma-separated: term, html, md")
 	cmd.Flags().StringArrayVar(&o.set, "set", nil, "set a lesson parameter: --set name=value (repeatable)")
 	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "seed of the lessons' simulations")
-	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell (and of compiling a lesson)")
+	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson")
+	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson, e.g. 2GiB or 512MiB")
 	cmd.Flags().BoolVar(&o.interactive, "interactive", false, "ask quizzes and predictions in the terminal before revealing answers")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail the run when a self-check fails")
 	cmd.Flags().BoolVar(&o.code, "code", true, "show each code cell's source in the terminal")
@@ -159,115 +123,63 @@ with --strict they also fail the run.`,
 var errLessonsFailed = errors.New("some lessons failed")
 
 func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
-	formats := map[string]bool{}
-	for _, f := range strings.Split(o.formats, ",") {
-		f = strings.TrimSpace(f)
-		if err := oneOf("format", f, "term", "html", "md"); err != nil {
+	var f course.Formats
+	for _, name := range strings.Split(o.formats, ",") {
+		name = strings.TrimSpace(name)
+		if err := oneOf("format", name, "term", "html", "md"); err != nil {
 			return err
 		}
-		formats[f] = true
+		f.Term = f.Term || name == "term"
+		f.HTML = f.HTML || name == "html"
+		f.Markdown = f.Markdown || name == "md"
 	}
-	if o.timeout <= 0 {
-		return usagef("invalid --timeout %v: must be positive, e.g. 10s", o.timeout)
-	}
-	sel, all, err := selectLessons(args)
+	lim, err := o.limits()
 	if err != nil {
 		return err
 	}
-	set := map[string]string{}
-	for _, kv := range o.set {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usagef("invalid --set %q: want name=value", kv)
-		}
-		set[k] = v
+	c, err := embedded()
+	if err != nil {
+		return err
 	}
-	// Each --set applies to the selected lessons that declare it; a name
-	// none declares is an error that lists what they do declare.
-	perLesson := make([]map[string]string, len(sel))
-	for k, v := range set {
-		used := false
-		for i, l := range sel {
-			for _, p := range l.Params {
-				if p.Name == k {
-					if perLesson[i] == nil {
-						perLesson[i] = map[string]string{}
-					}
-					perLesson[i][k] = v
-					used = true
-				}
-			}
-		}
-		if !used {
-			var lists []string
-			for _, l := range sel {
-				lists = append(lists, l.ParamList())
-			}
-			return usagef("--set %s: no selected lesson has that parameter. %s", k, strings.Join(lists, " "))
-		}
+	sel, err := c.Select(args)
+	if err != nil {
+		return asUsage(err)
 	}
-	for i, l := range sel {
-		if err := l.CheckSet(perLesson[i]); err != nil {
-			return usageError{err}
-		}
+	set, err := course.ParseSet(o.set)
+	if err != nil {
+		return asUsage(err)
+	}
+	per, err := course.Route(sel, set)
+	if err != nil {
+		return asUsage(err)
 	}
 	stdout := cmd.OutOrStdout()
-	tty := false
-	width := 80
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		tty = true
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 40 {
-			width = min(w, 100)
+	term := render.TermOptions{Width: 80, Interactive: o.interactive, In: cmd.InOrStdin(), ShowCode: o.code}
+	if f, ok := stdout.(*os.File); ok && xterm.IsTerminal(int(f.Fd())) {
+		term.Color = true
+		if w, _, err := xterm.GetSize(int(f.Fd())); err == nil && w > 40 {
+			term.Width = min(w, 100)
 		}
 	}
-	// Figures are always saved, so the terminal can point at them.
-	if err := os.MkdirAll(filepath.Join(o.out, "figures"), 0o755); err != nil {
-		return usagef("creating --out: %v", err)
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Limits: lim,
+		Term: term, Stdout: stdout, Stderr: cmd.ErrOrStderr()})
+	if err != nil {
+		return asUsage(err)
 	}
-	failed := 0
-	results := map[string]*notebook.Result{}
-	for i, l := range sel {
-		res := notebook.Run(l, notebook.Options{Set: perLesson[i], Seed: o.seed, Timeout: o.timeout})
-		results[l.Meta.ID] = res
-		figs, err := saveFigures(o.out, res, formats["md"])
-		if err != nil {
-			return err
-		}
-		if formats["term"] {
-			if err := notebook.RenderTerminal(stdout, res, notebook.TermOptions{Width: width, Color: tty,
-				Interactive: o.interactive, In: cmd.InOrStdin(), Figures: figs, ShowCode: o.code}); err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout)
-		}
-		if formats["md"] {
-			rel := map[*nbrt.Event]string{}
-			for e, p := range figs {
-				rel[e] = filepath.ToSlash(filepath.Join("..", "figures", filepath.Base(p)))
-			}
-			var b bytes.Buffer
-			if err := notebook.RenderMarkdown(&b, res, rel); err != nil {
-				return err
-			}
-			if err := writeFile(filepath.Join(o.out, "md", l.Meta.ID+".md"), b.Bytes()); err != nil {
-				return err
-			}
-		}
-		if res.Err != nil || (o.strict && res.FailedChecks > 0) {
-			failed++
-		}
-		if res.Err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: lesson %s stopped: %v\n", l.Meta.ID, res.Err)
-		}
-	}
-	if formats["html"] {
-		if err := writeHTML(o.out, sel, all, results); err != nil {
-			return err
-		}
+	if f.HTML {
 		fmt.Fprintf(stdout, "HTML notebook: %s\n", filepath.Join(o.out, "html", "index.html"))
 	}
-	if formats["md"] {
+	if f.Markdown {
 		fmt.Fprintf(stdout, "Markdown: %s\n", filepath.Join(o.out, "md"))
+	}
+	failed := rep.Stopped
+	if o.strict {
+		failed = 0
+		for _, res := range rep.Results {
+			if res.Err != nil || res.FailedChecks > 0 {
+				failed++
+			}
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d lessons failed: %w", failed, len(sel), errLessonsFailed)
@@ -275,80 +187,40 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	return nil
 }
 
-func writeFile(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return usagef("writing %s: %v", path, err)
+// limits checks the limit flags.
+func (o *runOptions) limits() (worker.Limits, error) {
+	if o.timeout <= 0 {
+		return worker.Limits{}, usagef("invalid --timeout %v: must be positive, e.g. 10s", o.timeout)
 	}
-	if err := renameio.WriteFile(path, b, 0o644); err != nil {
-		return usagef("writing %s: %v", path, err)
+	if o.lessonTimeout <= 0 {
+		return worker.Limits{}, usagef("invalid --lesson-timeout %v: must be positive, e.g. 5m", o.lessonTimeout)
 	}
-	return nil
+	mem, err := parseBytes(o.memory)
+	if err != nil || mem < 256<<20 || mem > 1<<40 {
+		return worker.Limits{}, usagef("invalid --memory %q: want a size from 256MiB to 1TiB, e.g. 2GiB", o.memory)
+	}
+	return worker.Limits{Cell: o.timeout, Lesson: o.lessonTimeout, Memory: mem}, nil
 }
 
-// saveFigures writes each figure of a run as SVG (and PNG when Markdown is
-// wanted, for viewers without SVG) under out/figures, named after the
-// lesson and the figure's number.
-func saveFigures(out string, res *notebook.Result, png bool) (map[*nbrt.Event]string, error) {
-	figs := map[*nbrt.Event]string{}
-	for _, c := range res.Cells {
-		for _, it := range c.Items {
-			if it.Event == nil || it.Event.Kind != nbrt.Figure {
-				continue
-			}
-			base := filepath.Join(out, "figures", fmt.Sprintf("%s-figure-%d", res.Lesson.Meta.ID, it.Event.N))
-			b, err := plots.Render(it.Event.Plot, plots.Slide, "svg")
-			if err != nil {
-				return nil, err
-			}
-			if err := writeFile(base+".svg", b); err != nil {
-				return nil, err
-			}
-			if png {
-				if b, err = plots.Render(it.Event.Plot, plots.Slide, "png"); err != nil {
-					return nil, err
-				}
-				if err := writeFile(base+".png", b); err != nil {
-					return nil, err
-				}
-			}
-			figs[it.Event] = base + ".svg"
+// parseBytes reads a size such as 2GiB, 512MiB, 1.5GB or 1000000.
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
 		}
 	}
-	return figs, nil
-}
-
-// writeHTML writes a page per lesson run and the course map of the whole
-// course, marking the lessons that ran.
-func writeHTML(out string, sel, all []*notebook.Lesson, results map[string]*notebook.Result) error {
-	for _, l := range sel {
-		var prev, next *notebook.Meta
-		for i, a := range all {
-			if a.Meta.ID == l.Meta.ID {
-				if i > 0 {
-					prev = &all[i-1].Meta
-				}
-				if i+1 < len(all) {
-					next = &all[i+1].Meta
-				}
-			}
-		}
-		var b bytes.Buffer
-		if err := notebook.RenderHTML(&b, results[l.Meta.ID], prev, next); err != nil {
-			return err
-		}
-		if err := writeFile(filepath.Join(out, "html", l.Meta.ID+".html"), b.Bytes()); err != nil {
-			return err
-		}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || x < 0 || x*mult > 1<<62 {
+		return 0, fmt.Errorf("not a size")
 	}
-	var entries []notebook.CourseEntry
-	for _, l := range all {
-		entries = append(entries, notebook.CourseEntry{Meta: l.Meta, Result: results[l.Meta.ID]})
-	}
-	var b bytes.Buffer
-	if err := notebook.RenderIndex(&b, entries); err != nil {
-		return err
-	}
-	return writeFile(filepath.Join(out, "html", "index.html"), b.Bytes())
+	return int64(x * mult), nil
 }
 
 func newCheckCmd() *cobra.Command {
@@ -359,28 +231,30 @@ func newCheckCmd() *cobra.Command {
 run with) and reports, with the line and an alternative, the constructs the
 embedded interpreter mishandles: range over an integer, the min, max and
 clear builtins, generic standard-library functions, loop variables captured
-in closures, and goroutines. It also checks the course's learn-before and
+in closures; and what lessons may not do: goroutines, imports and functions
+outside the sandbox (files, standard input), assignments to package
+variables, line directives. It compiles each lesson in a worker process, so
+a lesson that crashes the compiler is reported, not fatal. It also checks the course's learn-before and
 learn-after links. It exits non-zero on any problem.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, all, err := selectLessons(args)
+			c, err := embedded()
 			if err != nil {
 				return err
+			}
+			sel, err := c.Select(args)
+			if err != nil {
+				return asUsage(err)
 			}
 			w := cmd.OutOrStdout()
 			problems := 0
 			for _, l := range sel {
-				errs := l.Check()
-				if errs == nil {
-					if e := l.Compile(); e != nil {
-						errs = notebook.ErrorList{e}
-					}
-				}
+				errs := course.Check(cmd.Context(), l, worker.Limits{})
 				for _, e := range errs {
 					fmt.Fprintln(w, e)
 				}
 				problems += len(errs)
 			}
-			for _, e := range notebook.CheckCourse(all) {
+			for _, e := range notebook.CheckCourse(c.Lessons) {
 				fmt.Fprintln(w, e)
 				problems++
 			}
@@ -410,8 +284,8 @@ Run it with "rlhfsim run DIR/NAME" and check it with "rlhfsim check DIR/NAME".`,
 			if _, err := os.Stat(path); err == nil {
 				return usagef("%s exists already: choose another name", path)
 			}
-			if err := writeFile(path, src); err != nil {
-				return err
+			if err := course.WriteFile(path, src); err != nil {
+				return usageError{err}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\nrun it: rlhfsim run %s\n", path, filepath.Dir(path))
 			return nil
@@ -445,7 +319,7 @@ README into DIR. Edit a copy and run it with "rlhfsim run DIR/ID".`,
 					return err
 				}
 				n++
-				return writeFile(dst, b)
+				return course.WriteFile(dst, b)
 			})
 			if err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
 // usageError marks an error in the user's input: a bad flag value, a missing
@@ -21,6 +23,9 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
+	// A lesson runs in a copy of this program started as a worker; the
+	// copy does that and exits here.
+	worker.Main()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

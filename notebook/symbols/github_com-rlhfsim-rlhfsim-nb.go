@@ -18,7 +18,6 @@ func init() {
 		"Int":       reflect.ValueOf(nb.Int),
 		"Predict":   reflect.ValueOf(nb.Predict),
 		"Quiz":      reflect.ValueOf(nb.Quiz),
-		"Reset":     reflect.ValueOf(nb.Reset),
 		"Seed":      reflect.ValueOf(nb.Seed),
 		"Table":     reflect.ValueOf(nb.Table),
 		"TrueFalse": reflect.ValueOf(nb.TrueFalse),

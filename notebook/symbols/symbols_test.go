@@ -3,10 +3,13 @@ package symbols
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/traefik/yaegi/extract"
+
+	"github.com/rlhfsim/rlhfsim/notebook/sandbox"
 )
 
 // TestSymbolsAreCurrent regenerates every package's symbols in memory, as
@@ -18,7 +21,7 @@ func TestSymbolsAreCurrent(t *testing.T) {
 	}
 	r := strings.NewReplacer("/", "-", ".", "_", "~", "_")
 	ext := extract.Extractor{Dest: "symbols"}
-	for _, p := range Packages {
+	for _, p := range sandbox.Project {
 		var buf bytes.Buffer
 		if _, err := ext.Extract(p, "", &buf); err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -34,8 +37,19 @@ func TestSymbolsAreCurrent(t *testing.T) {
 	}
 }
 
+func TestGenerateLineNamesTheProjectPackages(t *testing.T) {
+	src, err := os.ReadFile("symbols.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name symbols (.*)`).FindSubmatch(src)
+	if m == nil || strings.Join(sandbox.Project, " ") != string(m[1]) {
+		t.Errorf("the go:generate line of symbols.go must name sandbox.Project, in order: %s", strings.Join(sandbox.Project, " "))
+	}
+}
+
 func TestEveryPackageHasSymbols(t *testing.T) {
-	for _, p := range Packages {
+	for _, p := range sandbox.Project {
 		name := p[strings.LastIndex(p, "/")+1:]
 		if len(Symbols[p+"/"+name]) == 0 {
 			t.Errorf("no symbols for %s", p)

@@ -1,17 +1,17 @@
-package notebook
+package render
 
 import (
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
-// RenderMarkdown writes a lesson run as Markdown. Figures are referenced by
+// Markdown writes a lesson run as Markdown. Figures are referenced by
 // the paths in figures (relative to the Markdown file); the caller writes
 // the files.
-func RenderMarkdown(w io.Writer, res *Result, figures map[*nbrt.Event]string) error {
+func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]string) error {
 	l := res.Lesson
 	m := l.Meta
 	var b strings.Builder
@@ -31,12 +31,12 @@ func RenderMarkdown(w io.Writer, res *Result, figures map[*nbrt.Event]string) er
 	b.WriteString("\n")
 	for i, c := range l.Cells {
 		cr := res.Cells[i]
-		if c.Kind == Markdown {
+		if c.Kind == notebook.Markdown {
 			b.WriteString(c.Source + "\n\n")
 			continue
 		}
 		fmt.Fprintf(&b, "```go\n%s\n```\n\n", c.Source)
-		if cr.Status == NotRun {
+		if cr.Status == notebook.NotRun {
 			b.WriteString("*(not run)*\n\n")
 			continue
 		}
@@ -49,7 +49,7 @@ func RenderMarkdown(w io.Writer, res *Result, figures map[*nbrt.Event]string) er
 			}
 			mdEvent(&b, it.Event, figures)
 		}
-		if cr.Status == Failed {
+		if cr.Status == notebook.Failed {
 			fmt.Fprintf(&b, "**✗ error:** %s\n\n", cr.Err)
 		}
 	}
@@ -72,25 +72,25 @@ func links(ids []string) string {
 	return strings.Join(s, ", ")
 }
 
-func mdEvent(b *strings.Builder, e *nbrt.Event, figures map[*nbrt.Event]string) {
+func mdEvent(b *strings.Builder, e *notebook.Event, figures map[*notebook.Event]string) {
 	switch e.Kind {
-	case nbrt.Figure:
+	case notebook.Figure:
 		fmt.Fprintf(b, "![Figure %d. %s](%s)\n\n*Figure %d. %s*\n\n", e.N, e.Text, figures[e], e.N, e.Text)
-	case nbrt.Table:
+	case notebook.Table:
 		fmt.Fprintf(b, "| %s |\n|%s\n", strings.Join(e.Headers, " | "), strings.Repeat("---|", len(e.Headers)))
 		for _, r := range e.Rows {
 			fmt.Fprintf(b, "| %s |\n", strings.Join(r, " | "))
 		}
 		b.WriteString("\n")
-	case nbrt.Check:
+	case notebook.Check:
 		if e.Pass {
 			fmt.Fprintf(b, "> ✓ %s\n\n", e.Text)
 		} else {
 			fmt.Fprintf(b, "> ✗ %s  \n> *Hint:* %s\n\n", e.Text, e.Hint)
 		}
-	case nbrt.Quiz, nbrt.Predict:
+	case notebook.Quiz, notebook.Predict:
 		label := fmt.Sprintf("Quiz %d", e.N)
-		if e.Kind == nbrt.Predict {
+		if e.Kind == notebook.Predict {
 			label = "Predict, then reveal"
 		}
 		fmt.Fprintf(b, "**%s.** %s\n\n", label, e.Text)

@@ -1,4 +1,4 @@
-package notebook
+package render
 
 import (
 	"bytes"
@@ -16,8 +16,7 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 
-	"github.com/rlhfsim/rlhfsim/internal/nbrt"
-	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
 var (
@@ -52,19 +51,16 @@ func codeHTML(src string, firstLine int) (template.HTML, error) {
 
 var svgHeader = regexp.MustCompile(`(?s)^<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
 
-// inlineSVG renders a plot as SVG markup to embed in a page.
-func inlineSVG(e *nbrt.Event) (template.HTML, error) {
-	b, err := plots.Render(e.Plot, plots.Slide, "svg")
-	if err != nil {
-		return "", err
-	}
-	return template.HTML(svgHeader.ReplaceAllString(string(b), "")), nil
+// inlineSVG is a figure's SVG markup, without its XML header, to embed in
+// a page.
+func inlineSVG(e *notebook.Event) template.HTML {
+	return template.HTML(svgHeader.ReplaceAllString(string(e.SVG), ""))
 }
 
 // page data.
 type htmlItem struct {
 	Text   string
-	Event  *nbrt.Event
+	Event  *notebook.Event
 	SVG    template.HTML
 	Letter []string
 }
@@ -74,30 +70,30 @@ type htmlCell struct {
 	Prose    template.HTML
 	Code     template.HTML
 	Line     int
-	Status   Status
+	Status   notebook.Status
 	Items    []htmlItem
 	Err      string
 }
 
 type htmlPage struct {
-	Lesson     *Lesson
-	Result     *Result
+	Lesson     *notebook.Lesson
+	Result     *notebook.Result
 	Cells      []htmlCell
 	CSS        template.CSS
-	Prev, Next *Meta
+	Prev, Next *notebook.Meta
 	Helpers    template.HTML
 }
 
-// RenderHTML writes one self-contained page for a lesson run: prose,
+// HTML writes one self-contained page for a lesson run: prose,
 // highlighted code, outputs, inline SVG figures, checks, and quizzes that
 // answer a click with no server. prev and next, if not nil, are linked.
 // The page depends on nothing but the run, so the same run gives the same
 // bytes.
-func RenderHTML(w io.Writer, res *Result, prev, next *Meta) error {
+func HTML(w io.Writer, res *notebook.Result, prev, next *notebook.Meta) error {
 	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next}
 	for i, c := range res.Lesson.Cells {
 		cr := res.Cells[i]
-		hc := htmlCell{Markdown: c.Kind == Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err}
+		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err}
 		var err error
 		if hc.Markdown {
 			hc.Prose, err = markdownHTML(c.Source)
@@ -110,13 +106,11 @@ func RenderHTML(w io.Writer, res *Result, prev, next *Meta) error {
 		for _, it := range cr.Items {
 			hi := htmlItem{Text: it.Text, Event: it.Event}
 			if it.Event != nil {
-				if it.Event.Kind == nbrt.Param {
+				if it.Event.Kind == notebook.Param {
 					continue
 				}
-				if it.Event.Kind == nbrt.Figure {
-					if hi.SVG, err = inlineSVG(it.Event); err != nil {
-						return err
-					}
+				if it.Event.Kind == notebook.Figure {
+					hi.SVG = inlineSVG(it.Event)
 				}
 				for j := range it.Event.Options {
 					hi.Letter = append(hi.Letter, string(rune('a'+j)))
@@ -171,7 +165,7 @@ details{margin:1.5rem 0}
 `
 
 var funcs = template.FuncMap{
-	"isKind": func(e *nbrt.Event, k string) bool { return e != nil && string(e.Kind) == k },
+	"isKind": func(e *notebook.Event, k string) bool { return e != nil && string(e.Kind) == k },
 	"plus1":  func(i int) int { return i + 1 },
 	"join":   strings.Join,
 }
@@ -222,13 +216,13 @@ document.querySelectorAll('.quiz').forEach(function(q){
 
 // CourseEntry is one lesson on the course map.
 type CourseEntry struct {
-	Meta   Meta
-	Result *Result // nil when the lesson was not run
+	Meta   notebook.Meta
+	Result *notebook.Result // nil when the lesson was not run
 }
 
-// RenderIndex writes the course map: the prerequisite graph as an inline
+// Index writes the course map: the prerequisite graph as an inline
 // SVG drawing and the list of lessons with their summaries and results.
-func RenderIndex(w io.Writer, entries []CourseEntry) error {
+func Index(w io.Writer, entries []CourseEntry) error {
 	graph := courseGraph(entries)
 	return indexTmpl.Execute(w, struct {
 		Entries []CourseEntry
@@ -240,7 +234,7 @@ func RenderIndex(w io.Writer, entries []CourseEntry) error {
 // courseGraph lays the lessons out in rows by their depth in the
 // learn-before graph and draws an arrow for every prerequisite.
 func courseGraph(entries []CourseEntry) template.HTML {
-	byID := map[string]*Meta{}
+	byID := map[string]*notebook.Meta{}
 	for i := range entries {
 		byID[entries[i].Meta.ID] = &entries[i].Meta
 	}

@@ -1,4 +1,4 @@
-package notebook
+package render
 
 import (
 	"bufio"
@@ -8,25 +8,8 @@ import (
 
 	"github.com/charmbracelet/glamour"
 
-	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
-
-// PlainText is the lesson's output as the lesson itself printed it:
-// printed text and the plain-text form of every event, in order, without
-// prose or code. A lesson compiled with "go run" prints exactly this.
-func PlainText(res *Result) string {
-	var b strings.Builder
-	for _, c := range res.Cells {
-		for _, it := range c.Items {
-			if it.Event != nil {
-				b.WriteString(nbrt.PlainText(*it.Event))
-			} else {
-				b.WriteString(it.Text)
-			}
-		}
-	}
-	return b.String()
-}
 
 // TermOptions configure the terminal renderer.
 type TermOptions struct {
@@ -39,13 +22,13 @@ type TermOptions struct {
 	Interactive bool
 	In          io.Reader
 	// Figures maps a figure event to the file it was saved to.
-	Figures map[*nbrt.Event]string
+	Figures map[*notebook.Event]string
 	// ShowCode prints each code cell's source before its output.
 	ShowCode bool
 }
 
-// RenderTerminal writes a lesson run for reading in a terminal.
-func RenderTerminal(w io.Writer, res *Result, o TermOptions) error {
+// Terminal writes a lesson run for reading in a terminal.
+func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 	if o.Width == 0 {
 		o.Width = 80
 	}
@@ -82,7 +65,7 @@ func RenderTerminal(w io.Writer, res *Result, o TermOptions) error {
 	}
 	for i, c := range l.Cells {
 		cr := res.Cells[i]
-		if c.Kind == Markdown {
+		if c.Kind == notebook.Markdown {
 			out, err := md.Render(c.Source)
 			if err != nil {
 				return err
@@ -101,7 +84,7 @@ func RenderTerminal(w io.Writer, res *Result, o TermOptions) error {
 		} else {
 			fmt.Fprintln(bw)
 		}
-		if cr.Status == NotRun {
+		if cr.Status == notebook.NotRun {
 			fmt.Fprintln(bw, "  (not run)")
 			continue
 		}
@@ -113,7 +96,7 @@ func RenderTerminal(w io.Writer, res *Result, o TermOptions) error {
 			bw.Flush()
 			termEvent(bw, it.Event, o, in)
 		}
-		if cr.Status == Failed {
+		if cr.Status == notebook.Failed {
 			fmt.Fprintf(bw, "  ✗ error: %s\n", cr.Err)
 		}
 	}
@@ -135,27 +118,27 @@ func writeIndented(w io.Writer, text, indent string) {
 	}
 }
 
-func termEvent(w *bufio.Writer, e *nbrt.Event, o TermOptions, in *bufio.Reader) {
+func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Reader) {
 	switch e.Kind {
-	case nbrt.Param:
+	case notebook.Param:
 		// Shown once, in the header.
-	case nbrt.Figure:
+	case notebook.Figure:
 		path := o.Figures[e]
 		if path == "" {
 			path = "(not saved)"
 		}
 		fmt.Fprintf(w, "  ▣ figure %d: %s\n    → %s\n", e.N, e.Text, path)
-	case nbrt.Table:
-		writeIndented(w, nbrt.PlainText(*e), "  ")
-	case nbrt.Check:
+	case notebook.Table:
+		writeIndented(w, e.PlainText(), "  ")
+	case notebook.Check:
 		if e.Pass {
 			fmt.Fprintf(w, "  ✓ %s\n", e.Text)
 		} else {
 			fmt.Fprintf(w, "  ✗ %s\n    hint: %s\n", e.Text, e.Hint)
 		}
-	case nbrt.Quiz, nbrt.Predict:
+	case notebook.Quiz, notebook.Predict:
 		label := "Quiz"
-		if e.Kind == nbrt.Predict {
+		if e.Kind == notebook.Predict {
 			label = "Predict before you read on"
 		}
 		fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, e.Text)

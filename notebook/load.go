@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/traefik/yaegi/interp"
 )
 
 // LessonFile is the file a lesson directory holds.
@@ -62,29 +61,6 @@ func LoadPath(p string) (*Lesson, error) {
 		id = strings.TrimSuffix(filepath.Base(file), ".go")
 	}
 	return Parse(id, file, src)
-}
-
-// Compile type-checks the lesson with the interpreter and the symbols
-// lessons run with, without running it.
-func (l *Lesson) Compile() *Error {
-	src, shifts := l.instrument()
-	i := interp.New(interp.Options{})
-	if err := i.Use(exports()); err != nil {
-		return &Error{File: l.File, Line: 1, Msg: err.Error()}
-	}
-	var cerr error
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				cerr = fmt.Errorf("1:1: the interpreter failed: %v", r)
-			}
-		}()
-		_, cerr = i.Compile(src)
-	}()
-	if cerr == nil {
-		return nil
-	}
-	return compileError(l.File, cerr.Error(), shifts)
 }
 
 var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)

@@ -1,0 +1,325 @@
+package course
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/renameio/v2"
+
+	"github.com/rlhfsim/rlhfsim/lessons"
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+)
+
+// Course is the lessons a run can choose from, in ID order.
+type Course struct {
+	Lessons []*notebook.Lesson
+}
+
+// Embedded returns the course built into the binary.
+func Embedded() (*Course, error) {
+	ls, err := notebook.Load(lessons.FS, "lessons")
+	if err != nil {
+		return nil, fmt.Errorf("the embedded course does not parse: %w", err)
+	}
+	return &Course{Lessons: ls}, nil
+}
+
+// InputError is a problem with what the user asked for: a lesson that does
+// not exist, a parameter no selected lesson has, a value out of range.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputf(format string, args ...any) error { return &InputError{fmt.Errorf(format, args...)} }
+
+// Select resolves command-line arguments to lessons: none, or "all", is
+// the whole course; a path (containing a separator, naming a .go file or
+// an existing directory) loads that copy; anything else is a lesson ID or
+// the start of exactly one ("01").
+func (c *Course) Select(args []string) ([]*notebook.Lesson, error) {
+	if len(args) == 0 || (len(args) == 1 && args[0] == "all") {
+		return c.Lessons, nil
+	}
+	var sel []*notebook.Lesson
+	for _, a := range args {
+		if strings.ContainsRune(a, filepath.Separator) || strings.ContainsRune(a, '/') || strings.HasSuffix(a, ".go") || isDir(a) {
+			l, err := notebook.LoadPath(a)
+			if err != nil {
+				return nil, &InputError{err}
+			}
+			sel = append(sel, l)
+			continue
+		}
+		var match []*notebook.Lesson
+		for _, l := range c.Lessons {
+			if l.Meta.ID == a {
+				match = []*notebook.Lesson{l}
+				break
+			}
+			if strings.HasPrefix(l.Meta.ID, a) {
+				match = append(match, l)
+			}
+		}
+		if len(match) != 1 {
+			var ids []string
+			for _, l := range c.Lessons {
+				ids = append(ids, l.Meta.ID)
+			}
+			what := "no lesson"
+			if len(match) > 1 {
+				what = "more than one lesson"
+			}
+			return nil, inputf("%q matches %s; the course has %s (or give a path to an edited copy)", a, what, strings.Join(ids, ", "))
+		}
+		sel = append(sel, match[0])
+	}
+	return sel, nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// ParseSet reads "name=value" assignments.
+func ParseSet(kvs []string) (map[string]string, error) {
+	set := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, inputf("invalid --set %q: want name=value", kv)
+		}
+		set[k] = v
+	}
+	return set, nil
+}
+
+// Route gives each selected lesson the --set values of the parameters it
+// declares, checked with the rules the lesson itself applies. A name that
+// no selected lesson declares is an error that lists what they do declare.
+func Route(sel []*notebook.Lesson, set map[string]string) ([]map[string]string, error) {
+	per := make([]map[string]string, len(sel))
+	names := make([]string, 0, len(set))
+	for k := range set {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		used := false
+		for i, l := range sel {
+			if l.Param(k) == nil {
+				continue
+			}
+			if per[i] == nil {
+				per[i] = map[string]string{}
+			}
+			per[i][k] = set[k]
+			used = true
+		}
+		if !used {
+			var lists []string
+			for _, l := range sel {
+				lists = append(lists, l.ParamList())
+			}
+			return nil, inputf("--set %s: no selected lesson has that parameter. %s", k, strings.Join(lists, " "))
+		}
+	}
+	for i, l := range sel {
+		if err := l.CheckSet(per[i]); err != nil {
+			return nil, &InputError{err}
+		}
+	}
+	return per, nil
+}
+
+// Formats say what a run writes.
+type Formats struct {
+	// Term prints each lesson to Options.Stdout.
+	Term bool
+	// HTML writes a page per lesson and the course map under Out/html.
+	HTML bool
+	// Markdown writes a page per lesson under Out/md, with PNG copies of
+	// the figures for viewers without SVG.
+	Markdown bool
+}
+
+// Options configure Run. Out must be set; the zero value of the rest runs
+// with seed 1 and the default limits, printing nothing.
+type Options struct {
+	// Out is the directory for figures and pages.
+	Out     string
+	Formats Formats
+	// Seed is every lesson's seed; zero means 1.
+	Seed   uint64
+	Limits worker.Limits
+	// Term configures the terminal renderer; its Figures are filled in.
+	Term   render.TermOptions
+	Stdout io.Writer
+	// Stderr receives one line for each lesson that stops.
+	Stderr io.Writer
+}
+
+// Report is what a run did.
+type Report struct {
+	// Results of the lessons run, by lesson ID.
+	Results map[string]*notebook.Result
+	// Stopped counts the lessons that stopped early; FailedChecks the
+	// lessons with a failed self-check.
+	Stopped, FailedChecks int
+}
+
+// Run runs the selected lessons one after another, each in its own worker,
+// with the parameters set[i] for sel[i], and writes each lesson's files as
+// soon as it ends. A lesson that fails does not stop the others; an error
+// is returned only when files cannot be written.
+func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[string]string, o Options) (*Report, error) {
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	rep := &Report{Results: map[string]*notebook.Result{}}
+	if err := os.MkdirAll(filepath.Join(o.Out, "figures"), 0o755); err != nil {
+		return rep, &InputError{fmt.Errorf("creating --out: %w", err)}
+	}
+	for i, l := range sel {
+		var s map[string]string
+		if i < len(set) {
+			s = set[i]
+		}
+		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Limits: o.Limits, PNG: o.Formats.Markdown})
+		rep.Results[l.Meta.ID] = res
+		if res.Err != nil {
+			rep.Stopped++
+			fmt.Fprintf(o.Stderr, "rlhfsim: lesson %s stopped: %v\n", l.Meta.ID, res.Err)
+		}
+		if res.FailedChecks > 0 {
+			rep.FailedChecks++
+		}
+		if err := c.write(res, sel, rep.Results, o); err != nil {
+			return rep, err
+		}
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+	}
+	return rep, nil
+}
+
+// write saves one lesson's figures and pages and refreshes the course map.
+func (c *Course) write(res *notebook.Result, sel []*notebook.Lesson, results map[string]*notebook.Result, o Options) error {
+	id := res.Lesson.Meta.ID
+	figs := map[*notebook.Event]string{}
+	for _, e := range res.Events(notebook.Figure) {
+		base := filepath.Join(o.Out, "figures", fmt.Sprintf("%s-figure-%d", id, e.N))
+		if err := WriteFile(base+".svg", e.SVG); err != nil {
+			return err
+		}
+		if len(e.PNG) > 0 {
+			if err := WriteFile(base+".png", e.PNG); err != nil {
+				return err
+			}
+		}
+		figs[e] = base + ".svg"
+	}
+	if o.Formats.Term {
+		t := o.Term
+		t.Figures = figs
+		if err := render.Terminal(o.Stdout, res, t); err != nil {
+			return err
+		}
+		fmt.Fprintln(o.Stdout)
+	}
+	if o.Formats.Markdown {
+		rel := map[*notebook.Event]string{}
+		for e, p := range figs {
+			rel[e] = filepath.ToSlash(filepath.Join("..", "figures", filepath.Base(p)))
+		}
+		var b bytes.Buffer
+		if err := render.Markdown(&b, res, rel); err != nil {
+			return err
+		}
+		if err := WriteFile(filepath.Join(o.Out, "md", id+".md"), b.Bytes()); err != nil {
+			return err
+		}
+	}
+	if o.Formats.HTML {
+		var prev, next *notebook.Meta
+		for i, a := range c.Lessons {
+			if a.Meta.ID == id {
+				if i > 0 {
+					prev = &c.Lessons[i-1].Meta
+				}
+				if i+1 < len(c.Lessons) {
+					next = &c.Lessons[i+1].Meta
+				}
+			}
+		}
+		var b bytes.Buffer
+		if err := render.HTML(&b, res, prev, next); err != nil {
+			return err
+		}
+		if err := WriteFile(filepath.Join(o.Out, "html", id+".html"), b.Bytes()); err != nil {
+			return err
+		}
+		var entries []render.CourseEntry
+		for _, l := range c.Lessons {
+			entries = append(entries, render.CourseEntry{Meta: l.Meta, Result: results[l.Meta.ID]})
+		}
+		b.Reset()
+		if err := render.Index(&b, entries); err != nil {
+			return err
+		}
+		if err := WriteFile(filepath.Join(o.Out, "html", "index.html"), b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteFile writes a file atomically (a temporary file renamed into
+// place), making its directory first, so no reader ever sees half a file.
+// Its errors name the file, never the temporary one.
+func WriteFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
+	}
+	if err := renameio.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+// unwrapPath drops the file name from a *fs.PathError, which for an
+// atomic write names the temporary file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Check reports a lesson's problems: everything the checker finds, or
+// else the first error of compiling it in a worker. It runs nothing.
+func Check(ctx context.Context, l *notebook.Lesson, lim worker.Limits) notebook.ErrorList {
+	if errs := l.Check(); errs != nil {
+		return errs
+	}
+	if e := worker.Compile(ctx, l, worker.Options{Limits: lim}); e != nil {
+		return notebook.ErrorList{e}
+	}
+	return nil
+}

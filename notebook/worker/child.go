@@ -1,0 +1,385 @@
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/rlhfsim/rlhfsim/internal/nbcell"
+	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/sandbox"
+	"github.com/rlhfsim/rlhfsim/notebook/symbols"
+	"github.com/rlhfsim/rlhfsim/plots"
+)
+
+// envWorker marks a process started as a lesson worker.
+const envWorker = "RLHFSIM_LESSON_WORKER"
+
+// The worker's pipes: the request comes in on fd 3, messages go out on
+// fd 4. Standard input is closed, so a lesson can never read the
+// terminal; standard error carries only the Go runtime's last words.
+const (
+	requestFD = 3
+	reportFD  = 4
+)
+
+// Main turns this process into a lesson worker when the runner started it
+// as one: it runs the lesson it is sent and exits. Otherwise it returns at
+// once. Call it first thing in main, and in TestMain of any test binary
+// that runs lessons, since the runner starts its own executable again.
+func Main() {
+	if os.Getenv(envWorker) != "1" {
+		return
+	}
+	req := os.NewFile(requestFD, "request")
+	rep := os.NewFile(reportFD, "report")
+	if req == nil || rep == nil {
+		fmt.Fprintln(os.Stderr, "rlhfsim: started as a lesson worker without its pipes")
+		os.Exit(3)
+	}
+	var r Request
+	if err := json.NewDecoder(req).Decode(&r); err != nil {
+		fmt.Fprintln(os.Stderr, "rlhfsim: lesson worker: reading the request:", err)
+		os.Exit(3)
+	}
+	req.Close()
+	w := bufio.NewWriter(rep)
+	serve(&r, w)
+	w.Flush()
+	os.Exit(0)
+}
+
+// reporter sends messages to the runner, one JSON line each, flushed at
+// once: a worker may be killed at any moment, and what it said until then
+// must have arrived.
+type reporter struct {
+	mu  sync.Mutex
+	w   *bufio.Writer
+	enc *json.Encoder
+}
+
+func (r *reporter) send(m Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.enc.Encode(m)
+	_ = r.w.Flush()
+}
+
+// serve runs one request and reports on w.
+func serve(r *Request, w *bufio.Writer) {
+	rep := &reporter{w: w, enc: json.NewEncoder(w)}
+	defer rep.send(Message{Type: msgDone})
+	applyLimits(r)
+	stop := func(kind string, e *notebook.Error) { rep.send(Message{Type: msgStop, Kind: kind, Err: e}) }
+
+	l, err := notebook.Parse(r.ID, r.File, r.Source)
+	if err != nil {
+		stop(notebook.StopCheck, firstError(r.File, err))
+		return
+	}
+	if errs := l.Check(); errs != nil {
+		e := *errs[0]
+		if len(errs) > 1 {
+			e.Msg = fmt.Sprintf("%s (and %d more problems: run rlhfsim check)", e.Msg, len(errs)-1)
+		}
+		stop(notebook.StopCheck, &e)
+		return
+	}
+	if e := l.CheckSet(r.Set); e != nil {
+		stop(notebook.StopParameter, e)
+		return
+	}
+	src, shifts := instrument(l)
+	s := &session{rep: rep, req: r, cell: -1}
+	var stderr bytes.Buffer
+	i := interp.New(interp.Options{Stdout: s, Stderr: &capped{w: &stderr, n: 1 << 16}})
+	if err := i.Use(Exports()); err != nil {
+		stop(notebook.StopCompile, &notebook.Error{File: r.File, Line: 1, Msg: err.Error()})
+		return
+	}
+	rep.send(Message{Type: msgCompiling})
+	prog, err := compile(i, src)
+	if err != nil {
+		stop(notebook.StopCompile, compileError(r.File, err.Error(), shifts))
+		return
+	}
+	rep.send(Message{Type: msgCompiled})
+	if r.CompileOnly {
+		return
+	}
+	nbrt.Current = s
+	nbcell.OnCell, nbcell.OnLine = s.onCell, s.onLine
+	_, err = i.Execute(prog)
+	if err == nil {
+		return
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		msg := fmt.Sprintf("panic: %v", p.Value)
+		if strings.Contains(msg, "nil type") {
+			msg += " (the interpreter fails like this on a range over an integer: write for i := 0; i < n; i++)"
+		}
+		if fn := innerFrame(stderr.String()); fn != "" {
+			msg += " (inside " + fn + ")"
+		}
+		line := s.line
+		if line == 0 && s.cell >= 0 {
+			line = l.Cells[s.cell].Marker
+		}
+		stop(notebook.StopPanic, &notebook.Error{File: r.File, Line: line, Msg: msg + "; the rest of the lesson was not run"})
+		return
+	}
+	stop(notebook.StopCompile, compileError(r.File, err.Error(), shifts))
+}
+
+// compile compiles the instrumented source; the interpreter can panic on
+// source it mishandles, which comes back as an error.
+func compile(i *interp.Interpreter, src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("1:1: the interpreter failed: %v", r)
+		}
+	}()
+	return i.Compile(src)
+}
+
+func firstError(file string, err error) *notebook.Error {
+	var list notebook.ErrorList
+	var e *notebook.Error
+	switch {
+	case errors.As(err, &list) && len(list) > 0:
+		return list[0]
+	case errors.As(err, &e):
+		return e
+	}
+	return &notebook.Error{File: file, Line: 1, Msg: err.Error()}
+}
+
+// session is the sink of the lesson running in this worker: it forwards
+// output and events to the runner as they happen.
+type session struct {
+	rep *reporter
+	req *Request
+
+	mu        sync.Mutex
+	cell      int // the running cell, -1 before the first
+	line      int // the running top-level statement
+	printed   int // bytes the running cell printed
+	truncated bool
+}
+
+var _ nbrt.Sink = (*session)(nil)
+
+// Write forwards printed text, up to the cell's output cap.
+func (s *session) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := p[:min(len(p), max(0, s.req.MaxOutput-s.printed))]
+	if len(q) > 0 {
+		s.printed += len(q)
+		s.rep.send(Message{Type: msgOutput, Text: string(q)})
+	}
+	if len(q) < len(p) && !s.truncated {
+		s.truncated = true
+		s.rep.send(Message{Type: msgOutput, Text: fmt.Sprintf("\n… output truncated: this cell printed more than %s; print less, or sum it up in a table or a figure\n", byteSize(int64(s.req.MaxOutput)))})
+	}
+	return len(p), nil
+}
+
+// Event forwards an event; a figure is rendered here, while the cell that
+// made it runs, so a plot that fails to draw fails at its own line.
+func (s *session) Event(e notebook.Event) {
+	if e.Kind == notebook.Figure && e.Plot != nil {
+		svg, err := plots.Render(e.Plot, plots.Slide, "svg")
+		if err != nil {
+			panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
+		}
+		e.SVG = svg
+		if s.req.PNG {
+			if e.PNG, err = plots.Render(e.Plot, plots.Slide, "png"); err != nil {
+				panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
+			}
+		}
+		e.Plot = nil
+	}
+	s.rep.send(Message{Type: msgEvent, Event: &e})
+}
+
+func (s *session) Override(name string) (string, bool) {
+	v, ok := s.req.Set[name]
+	return v, ok
+}
+
+func (s *session) Seed() uint64 { return s.req.Seed }
+
+// onCell receives the hook at cell n's marker. Cells only move forward.
+func (s *session) onCell(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= s.cell {
+		return
+	}
+	s.cell, s.line, s.printed, s.truncated = n, 0, 0, false
+	s.rep.send(Message{Type: msgCell, Cell: n})
+}
+
+// onLine receives the hook before the top-level statement on line n.
+func (s *session) onLine(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.line = n
+	s.rep.send(Message{Type: msgLine, Line: n})
+}
+
+// capped keeps the first n bytes written to it.
+type capped struct {
+	w io.Writer
+	n int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.n > 0 {
+		q := p
+		if len(q) > c.n {
+			q = q[:c.n]
+		}
+		c.n -= len(q)
+		c.w.Write(q)
+	}
+	return len(p), nil
+}
+
+var framePat = regexp.MustCompile(`panic: main\.(\w+)\(`)
+
+// innerFrame names the innermost lesson function a panic passed through,
+// when that is not main itself.
+func innerFrame(stderr string) string {
+	m := framePat.FindStringSubmatch(stderr)
+	if m == nil || m[1] == "main" {
+		return ""
+	}
+	return m[1]
+}
+
+var posPat = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): (.*)$`)
+
+// compileError turns an interpreter error into a file:line:col error in
+// the lesson's own coordinates, undoing the column shift of the planted
+// hooks.
+func compileError(file, msg string, shifts map[int][2]int) *notebook.Error {
+	first := strings.SplitN(msg, "\n", 2)[0]
+	m := posPat.FindStringSubmatch(first)
+	if m == nil {
+		return &notebook.Error{File: file, Line: 1, Msg: first}
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	if sh, ok := shifts[line]; ok && col > sh[0] {
+		col -= sh[1]
+	}
+	return &notebook.Error{File: file, Line: line, Col: col, Msg: m[3]}
+}
+
+const hookPkg = "github.com/rlhfsim/rlhfsim/internal/nbcell"
+
+// instrument returns the lesson's source with the cell and line hooks
+// planted without moving any line: the hook import joins the package
+// clause's line, each marker comment becomes a Cell call, and each
+// top-level statement of main starts with a Line call. shifts records, per
+// line, the column of the planted call and its length, to correct the
+// columns of error messages. Positions ignore line directives, which the
+// checker rejects anyway.
+func instrument(l *notebook.Lesson) (string, map[int][2]int) {
+	fset, f, src := l.Syntax()
+	lines := append([]string(nil), src...)
+	shifts := map[int][2]int{}
+	pk := fset.PositionFor(f.Name.End(), false)
+	lines[pk.Line-1] = lines[pk.Line-1][:pk.Column-1] + `; import __nbcell "` + hookPkg + `"` + lines[pk.Line-1][pk.Column-1:]
+	for i, c := range l.Cells {
+		lines[c.Marker-1] = fmt.Sprintf("__nbcell.Cell(%d)", i)
+	}
+	var main *ast.FuncDecl
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			main = fd
+		}
+	}
+	for _, st := range main.Body.List {
+		p := fset.PositionFor(st.Pos(), false)
+		if _, ok := shifts[p.Line]; ok {
+			continue // two statements on one line: one hook is enough
+		}
+		hook := fmt.Sprintf("__nbcell.Line(%d); ", p.Line)
+		s := lines[p.Line-1]
+		lines[p.Line-1] = s[:p.Column-1] + hook + s[p.Column-1:]
+		shifts[p.Line] = [2]int{p.Column, len(hook)}
+	}
+	return strings.Join(lines, "\n"), shifts
+}
+
+// Exports returns the interpreter's symbols for a lesson: the allowed
+// packages through the sandbox's filter (with "." so that fmt's printing
+// goes to the captured output), and the runner's hooks.
+func Exports() interp.Exports {
+	all := map[string]map[string]reflect.Value{}
+	for k, v := range stdlib.Symbols {
+		all[k] = v
+	}
+	for k, v := range symbols.Symbols {
+		all[k] = v
+	}
+	ex := interp.Exports(sandbox.Filter(all))
+	ex["."] = stdlib.Symbols["."]
+	ex[hookPkg+"/nbcell"] = map[string]reflect.Value{
+		"Cell": reflect.ValueOf(nbcell.Cell),
+		"Line": reflect.ValueOf(nbcell.Line),
+	}
+	return ex
+}
+
+// applyLimits sets what the worker may use: a soft memory limit that
+// makes the collector work hard before the hard limit (set per operating
+// system by setHardMemoryLimit) kills the process, and a small stack, so
+// unbounded recursion dies in milliseconds rather than after a gigabyte.
+func applyLimits(r *Request) {
+	if r.Memory > 0 {
+		debug.SetMemoryLimit(r.Memory / 10 * 9)
+		setHardMemoryLimit(r.Memory)
+	}
+	if r.MaxStack > 0 {
+		debug.SetMaxStack(r.MaxStack)
+	}
+	if r.MaxOutput <= 0 {
+		r.MaxOutput = DefaultMaxOutput
+	}
+}
+
+// byteSize writes n bytes for people: 1 MB, 2 GiB.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,395 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+)
+
+// The default limits of a lesson run.
+const (
+	DefaultCellTimeout   = 10 * time.Second
+	DefaultLessonTimeout = 5 * time.Minute
+	DefaultMemory        = 2 << 30
+	DefaultMaxOutput     = 1 << 20
+	DefaultMaxStack      = 64 << 20
+)
+
+// Limits bound a lesson run from outside its worker process: the runner
+// kills a worker that runs past a time limit, so compiled work stops too.
+// The zero value of each field means its default.
+type Limits struct {
+	// Cell limits each cell's running time, and the time to start the
+	// worker and compile the lesson; default 10 s.
+	Cell time.Duration
+	// Lesson limits the whole run; default 5 minutes.
+	Lesson time.Duration
+	// Memory limits the worker's memory in bytes; default 2 GiB.
+	Memory int64
+	// Output caps what one cell may print, in bytes; default 1 MiB.
+	Output int
+	// Stack caps the lesson's stack, in bytes; default 64 MiB.
+	Stack int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Cell <= 0 {
+		l.Cell = DefaultCellTimeout
+	}
+	if l.Lesson <= 0 {
+		l.Lesson = DefaultLessonTimeout
+	}
+	if l.Memory <= 0 {
+		l.Memory = DefaultMemory
+	}
+	if l.Output <= 0 {
+		l.Output = DefaultMaxOutput
+	}
+	if l.Stack <= 0 {
+		l.Stack = DefaultMaxStack
+	}
+	return l
+}
+
+// Options configure a run. The zero value runs with seed 1, the
+// parameter defaults and the default limits.
+type Options struct {
+	// Set overrides parameters by name ("--set name=value").
+	Set map[string]string
+	// Seed is what nb.Seed returns; zero means 1.
+	Seed uint64
+	// Limits bound the run.
+	Limits Limits
+	// PNG renders every figure as PNG too.
+	PNG bool
+}
+
+// Run runs a lesson in a worker process and collects every cell's output.
+// It never panics and nothing the lesson does can stop the caller: compile
+// errors, panics, runtime errors, time limits, memory exhaustion, stack
+// overflows and interpreter crashes come back in Result.Err, naming the
+// file, the cell and the line, with the cells after the failing one
+// marked not run. Cancelling ctx kills the worker.
+func Run(ctx context.Context, l *notebook.Lesson, o Options) *notebook.Result {
+	return run(ctx, l, o, false)
+}
+
+// Compile has a worker parse, check and compile the lesson without running
+// it, and returns the first problem, or nil.
+func Compile(ctx context.Context, l *notebook.Lesson, o Options) *notebook.Error {
+	res := run(ctx, l, o, true)
+	var re *notebook.RunError
+	if errors.As(res.Err, &re) {
+		return re.Err
+	}
+	return nil
+}
+
+// assembly builds a Result from a worker's messages.
+type assembly struct {
+	res     *notebook.Result
+	cell    int // running cell, -1 before the first
+	line    int // running top-level statement, 0 if none yet
+	text    strings.Builder
+	stopped bool
+	done    bool
+}
+
+func (a *assembly) flush() {
+	if a.text.Len() == 0 {
+		return
+	}
+	c := &a.res.Cells[max(a.cell, 0)]
+	c.Items = append(c.Items, notebook.Item{Text: a.text.String()})
+	a.text.Reset()
+}
+
+func (a *assembly) apply(m Message) {
+	switch m.Type {
+	case msgCell:
+		if m.Cell <= a.cell || m.Cell >= len(a.res.Cells) {
+			return
+		}
+		a.flush()
+		a.cell, a.line = m.Cell, 0
+		a.res.Cells[m.Cell].Status = notebook.Done
+	case msgLine:
+		a.line = m.Line
+	case msgOutput:
+		a.text.WriteString(m.Text)
+	case msgEvent:
+		if m.Event == nil {
+			return
+		}
+		a.flush()
+		e := m.Event
+		switch e.Kind {
+		case notebook.Param:
+			a.res.Params = append(a.res.Params, e.Param)
+		case notebook.Check:
+			a.res.Checks++
+			if !e.Pass {
+				a.res.FailedChecks++
+			}
+		}
+		c := &a.res.Cells[max(a.cell, 0)]
+		c.Items = append(c.Items, notebook.Item{Event: e})
+	case msgStop:
+		if m.Err == nil || a.stopped {
+			return
+		}
+		a.stop(m.Kind, m.Err, a.cell)
+	case msgDone:
+		a.done = true
+	}
+}
+
+// stop records why the lesson stopped, failing cell and marking the cells
+// after it not run.
+func (a *assembly) stop(kind string, e *notebook.Error, cell int) {
+	a.flush()
+	a.stopped = true
+	re := &notebook.RunError{Kind: kind, Err: e}
+	a.res.Err = re
+	if kind == notebook.StopCompile {
+		cell = cellAt(a.res.Lesson, e.Line)
+	}
+	if kind == notebook.StopCheck || kind == notebook.StopParameter || cell < 0 || cell >= len(a.res.Cells) {
+		return
+	}
+	a.res.Cells[cell].Status = notebook.Failed
+	a.res.Cells[cell].Err = re.Error()
+	for j := cell + 1; j < len(a.res.Cells); j++ {
+		a.res.Cells[j].Status = notebook.NotRun
+	}
+}
+
+// cellAt returns the index of the cell holding line, or 0.
+func cellAt(l *notebook.Lesson, line int) int {
+	c := 0
+	for i, cell := range l.Cells {
+		if cell.Marker <= line {
+			c = i
+		}
+	}
+	return c
+}
+
+func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *notebook.Result {
+	start := time.Now()
+	lim := o.Limits.withDefaults()
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	a := &assembly{res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1}
+	defer func() { a.res.Duration = time.Since(start) }()
+	fail := func(kind, msg string) *notebook.Result {
+		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
+		return a.res
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
+	}
+	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, PNG: o.PNG,
+		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack}
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
+	}
+	defer repR.Close()
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), envWorker+"=1")
+	cmd.ExtraFiles = []*os.File{reqR, repW}
+	var last lastWords
+	cmd.Stdout, cmd.Stderr = &last, &last
+	err = cmd.Start()
+	reqR.Close()
+	repW.Close()
+	if err != nil {
+		reqW.Close()
+		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
+	}
+	go func() {
+		_ = json.NewEncoder(reqW).Encode(req)
+		reqW.Close()
+	}()
+
+	msgs := make(chan Message, 256)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer close(msgs)
+		dec := json.NewDecoder(bufio.NewReaderSize(repR, 1<<16))
+		for {
+			var m Message
+			if dec.Decode(&m) != nil {
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-quit:
+				return
+			}
+		}
+	}()
+
+	var (
+		killed     string // why the runner killed the worker
+		phaseStart = start
+		compiled   bool
+		tick       = time.NewTicker(5 * time.Millisecond)
+	)
+	defer tick.Stop()
+	kill := func(why string) {
+		if killed == "" {
+			killed = why
+			_ = cmd.Process.Kill()
+		}
+	}
+loop:
+	for {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				break loop
+			}
+			a.apply(m)
+			switch m.Type {
+			case msgCompiled:
+				compiled = true
+				phaseStart = time.Now()
+			case msgCell:
+				phaseStart = time.Now()
+			}
+		case <-tick.C:
+			now := time.Now()
+			switch {
+			case killed != "":
+			case now.Sub(start) > lim.Lesson:
+				kill("lesson")
+			case now.Sub(phaseStart) > lim.Cell && !compiled:
+				kill("compile")
+			case now.Sub(phaseStart) > lim.Cell:
+				kill("cell")
+			}
+		case <-ctx.Done():
+			kill("cancel")
+		}
+	}
+	waitErr := cmd.Wait()
+	if a.stopped || (a.done && killed == "") {
+		a.flush()
+		return a.res
+	}
+	a.flush()
+	kind, what := death(killed, last.String(), waitErr, lim)
+	line := a.line
+	where := ""
+	if a.cell >= 0 {
+		where = fmt.Sprintf(" in the cell at line %d", l.Cells[a.cell].Marker)
+		if line == 0 {
+			line = l.Cells[a.cell].Marker
+		}
+	}
+	if line == 0 {
+		line = 1
+	}
+	msg := what + where
+	if !compileOnly && kind != notebook.StopCompile {
+		msg += "; the rest of the lesson was not run"
+	}
+	if kind == notebook.StopCompile {
+		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
+	} else {
+		a.stop(kind, &notebook.Error{File: l.File, Line: line, Msg: msg}, a.cell)
+	}
+	return a.res
+}
+
+// death says why a worker ended without finishing, from why the runner
+// killed it or from the Go runtime's last words.
+func death(killed, last string, waitErr error, lim Limits) (kind, what string) {
+	switch killed {
+	case "cell":
+		return notebook.StopTimeout, fmt.Sprintf("did not finish within %v (an endless loop, or slow work? raise --timeout if it is only slow)", lim.Cell)
+	case "lesson":
+		return notebook.StopTimeout, fmt.Sprintf("the lesson did not finish within %v (raise --lesson-timeout if it is only slow)", lim.Lesson)
+	case "compile":
+		return notebook.StopCompile, fmt.Sprintf("compiling the lesson took longer than %v (a constant expression that explodes?)", lim.Cell)
+	case "cancel":
+		return notebook.StopTimeout, "the run was cancelled"
+	}
+	switch {
+	case strings.Contains(last, "stack exceeds") || strings.Contains(last, "stack overflow"):
+		return notebook.StopStack, fmt.Sprintf("stack overflow: the lesson's stack grew past %s (unbounded recursion?)", byteSize(int64(lim.Stack)))
+	case strings.Contains(last, "out of memory") || strings.Contains(last, "cannot allocate memory"):
+		return notebook.StopMemory, fmt.Sprintf("used more than %s of memory (a huge or endlessly growing allocation? raise --memory if the lesson really needs more)", byteSize(lim.Memory))
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) && ee.ProcessState != nil && strings.Contains(ee.ProcessState.String(), "killed") {
+		return notebook.StopMemory, fmt.Sprintf("the worker was killed by the system (out of memory? the limit is %s)", byteSize(lim.Memory))
+	}
+	first := firstLine(last)
+	if first == "" && waitErr != nil {
+		first = waitErr.Error()
+	}
+	if first == "" {
+		first = "it stopped without a word"
+	}
+	return notebook.StopCrash, "the interpreter crashed: " + first
+}
+
+// firstLine returns the first line of the runtime's last words that says
+// what happened ("fatal error: ...", "panic: ...").
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime:") || strings.HasPrefix(l, "rlhfsim:") {
+			return l
+		}
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// lastWords keeps the first 64 KiB a worker writes to its standard output
+// and error: the runtime's message when it dies.
+type lastWords struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *lastWords) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if room := 1<<16 - w.b.Len(); room > 0 {
+		w.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (w *lastWords) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}

@@ -1,0 +1,46 @@
+package worker
+
+import "github.com/rlhfsim/rlhfsim/notebook"
+
+// Request is what the runner sends a worker: one lesson to run, or only to
+// compile.
+type Request struct {
+	ID     string            `json:"id"`
+	File   string            `json:"file"`
+	Source []byte            `json:"source"`
+	Set    map[string]string `json:"set,omitempty"`
+	Seed   uint64            `json:"seed"`
+	// PNG asks for every figure as PNG too (the SVG always comes).
+	PNG bool `json:"png,omitempty"`
+	// CompileOnly stops after compiling: "rlhfsim check".
+	CompileOnly bool `json:"compile_only,omitempty"`
+	// Memory is the worker's memory limit in bytes.
+	Memory int64 `json:"memory"`
+	// MaxOutput caps the text one cell may print, in bytes.
+	MaxOutput int `json:"max_output"`
+	// MaxStack caps the stack of the lesson's goroutine, in bytes.
+	MaxStack int `json:"max_stack"`
+}
+
+// The message types a worker sends, in the order a run sends them.
+const (
+	msgCompiling = "compiling" // the source passed the checks; compiling starts
+	msgCompiled  = "compiled"  // the interpreter accepted the source
+	msgCell      = "cell"      // cell Cell starts
+	msgLine      = "line"      // the top-level statement on Line starts
+	msgOutput    = "output"    // the lesson printed Text
+	msgEvent     = "event"     // the lesson emitted Event
+	msgStop      = "stop"      // the lesson stopped early: Err, of kind Kind
+	msgDone      = "done"      // the worker is finished
+)
+
+// Message is one line of the worker's report, as JSON.
+type Message struct {
+	Type  string          `json:"type"`
+	Cell  int             `json:"cell,omitempty"`
+	Line  int             `json:"line,omitempty"`
+	Text  string          `json:"text,omitempty"`
+	Event *notebook.Event `json:"event,omitempty"`
+	Kind  string          `json:"kind,omitempty"`
+	Err   *notebook.Error `json:"err,omitempty"`
+}
