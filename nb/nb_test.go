@@ -7,16 +7,17 @@ import (
 	"testing"
 
 	"github.com/rlhfsim/rlhfsim/internal/nbrt"
+	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
 // sink records what a lesson emits, as the notebook runtime does.
 type sink struct {
 	bytes.Buffer
-	events []nbrt.Event
+	events []notebook.Event
 	set    map[string]string
 }
 
-func (s *sink) Event(e nbrt.Event)               { s.events = append(s.events, e) }
+func (s *sink) Event(e notebook.Event)           { s.events = append(s.events, e) }
 func (s *sink) Override(n string) (string, bool) { v, ok := s.set[n]; return v, ok }
 func (s *sink) Seed() uint64                     { return 7 }
 
@@ -24,7 +25,7 @@ func TestRuntimeOverridesAndEvents(t *testing.T) {
 	s := &sink{set: map[string]string{"k": "5", "tau": "0.5", "on": "true", "gold": "linear"}}
 	nbrt.Current = s
 	defer func() { nbrt.Current = nil }()
-	Reset()
+	counters = map[notebook.Kind]int{}
 	if Int("k", 3, 1, 9, "") != 5 || Float("tau", 1, 0, 2, "") != 0.5 || !Bool("on", false, "") ||
 		Choice("gold", "default", []string{"default", "linear"}, "") != "linear" || Seed() != 7 {
 		t.Error("overrides were not applied")
@@ -35,8 +36,8 @@ func TestRuntimeOverridesAndEvents(t *testing.T) {
 	if n := len(s.events); n != 7 || s.events[5].N != 2 || s.events[6].Answer != 1 {
 		t.Errorf("events %+v", s.events)
 	}
-	if !strings.Contains(s.String(), "✗ b\n  hint: why\n") {
-		t.Errorf("plain text %q", s.String())
+	if got := s.events[5].PlainText(); got != "✗ b\n  hint: why\n" {
+		t.Errorf("plain text %q", got)
 	}
 }
 

@@ -63,7 +63,15 @@ func (l *Lesson) Check() ErrorList {
 	// The imports are stand-ins with empty scopes: checking needs no Go
 	// toolchain, and what it cannot type it leaves alone. Type errors are
 	// the interpreter's to report; here types only sharpen the checks.
-	conf := types.Config{Importer: emptyImporter{}, Error: func(error) {}}
+	// Constant arithmetic is the exception: the interpreter computes
+	// constants without the compiler's limits, so a constant that
+	// overflows them gives a wrong answer or eats the memory, and is
+	// reported here.
+	conf := types.Config{Importer: emptyImporter{}, Error: func(err error) {
+		if te, ok := err.(types.Error); ok && isConstantOverflow(te.Msg) {
+			at(te.Pos, "%s: a constant this large overflows what Go computes exactly; use float64 values (math.Pow) instead", te.Msg)
+		}
+	}}
 	conf.Check("main", l.fset, []*ast.File{l.ast}, info)
 
 	isInt := func(e ast.Expr) bool {
@@ -254,6 +262,10 @@ func (l *Lesson) checkCapture(loop ast.Node, body *ast.BlockStmt, info *types.In
 		})
 		return false
 	})
+}
+
+func isConstantOverflow(msg string) bool {
+	return strings.Contains(msg, "overflow") || strings.Contains(msg, "shift count") || strings.Contains(msg, "excessive")
 }
 
 // emptyImporter gives every import an empty, complete package.

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
 )
 
 // LessonFile is the file a lesson directory holds.

@@ -85,9 +85,9 @@ func TestParamsAreReadStatically(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"beta": "1"}, "--set beta: no such parameter. Lesson x's parameters: tau (float, default 1, 0 to 5): noise; gold (choice, default linear, one of linear/default): which gold."},
-		{map[string]string{"tau": "9"}, "--set tau=9: out of bounds, want 0 to 5."},
-		{map[string]string{"tau": "x"}, "--set tau=x: not a number."},
-		{map[string]string{"gold": "cubic"}, "--set gold=cubic: want one of linear, default."},
+		{map[string]string{"tau": "9"}, `--set tau=9: "9" is not a number from 0 to 5.`},
+		{map[string]string{"tau": "x"}, `--set tau=x: "x" is not a number from 0 to 5.`},
+		{map[string]string{"gold": "cubic"}, `--set gold=cubic: "cubic" is not one of linear, default.`},
 	} {
 		err := l.CheckSet(c.set)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -96,6 +96,35 @@ func TestParamsAreReadStatically(t *testing.T) {
 	}
 	if err := l.CheckSet(map[string]string{"tau": "2.5", "gold": "default"}); err != nil {
 		t.Errorf("valid --set rejected: %v", err)
+	}
+}
+
+// TestParamParse is the one rule nb.Float, Int, Bool and Choice and --set
+// share: each value either parses to its canonical text or is refused
+// with what the parameter wants.
+func TestParamParse(t *testing.T) {
+	f := ParamSpec{Name: "tau", Type: FloatParam, Min: "0", Max: "5"}
+	i := ParamSpec{Name: "k", Type: IntParam, Min: "2", Max: "9"}
+	b := ParamSpec{Name: "on", Type: BoolParam}
+	c := ParamSpec{Name: "gold", Type: ChoiceParam, Options: []string{"linear", "default"}}
+	for _, tc := range []struct {
+		p        ParamSpec
+		in, want string // want is the canonical value, or the error
+	}{
+		{f, "2.50", "2.5"}, {f, "0", "0"}, {f, "5", "5"}, {f, "5.0001", `"5.0001" is not a number from 0 to 5`},
+		{f, "NaN", `"NaN" is not a number from 0 to 5`}, {f, "Inf", `"Inf" is not a number from 0 to 5`}, {f, "-1", `"-1" is not a number from 0 to 5`},
+		{i, "09", "9"}, {i, "2.5", `"2.5" is not an integer from 2 to 9`}, {i, "1", `"1" is not an integer from 2 to 9`},
+		{i, "99999999999999999999", `"99999999999999999999" is not an integer from 2 to 9`},
+		{b, "TRUE", "true"}, {b, "0", "false"}, {b, "yes", `"yes" is not true or false`},
+		{c, "linear", "linear"}, {c, "Linear", `"Linear" is not one of linear, default`},
+	} {
+		got, err := tc.p.Parse(tc.in)
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s %q: got %q, want %q", tc.p.Name, tc.in, got, tc.want)
+		}
 	}
 }
 

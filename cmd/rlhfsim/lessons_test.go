@@ -47,7 +47,7 @@ func TestRunErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "00", "--set", "nope=1"}, "--set nope: no selected lesson has that parameter. Lesson 00-notebook-tour's parameters: tokens (float, default 120, 10 to 1000)"},
-		{[]string{"run", "00", "--set", "tokens=5000"}, "--set tokens=5000: out of bounds, want 10 to 1000"},
+		{[]string{"run", "00", "--set", "tokens=5000"}, `--set tokens=5000: "5000" is not a number from 10 to 1000`},
 		{[]string{"run", "zz"}, `"zz" matches no lesson`},
 		{[]string{"run", "--format", "pdf"}, `--format "pdf"`},
 		{[]string{"new", "Bad Name"}, "lower-case letters"},

@@ -7,10 +7,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
 // rlhfsim runs the command line in-process and returns its exit code and
 // outputs.
+// TestMain lets this test binary serve as the lesson worker, as the
+// rlhfsim binary does.
+func TestMain(m *testing.M) {
+	worker.Main()
+	os.Exit(m.Run())
+}
+
 func rlhfsim(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := run(args, &out, &errb)

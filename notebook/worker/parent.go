@@ -252,6 +252,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *
 	var (
 		killed     string // why the runner killed the worker
 		phaseStart = start
+		compiling  bool
 		compiled   bool
 		tick       = time.NewTicker(5 * time.Millisecond)
 	)
@@ -271,6 +272,9 @@ loop:
 			}
 			a.apply(m)
 			switch m.Type {
+			case msgCompiling:
+				compiling = true
+				phaseStart = time.Now()
 			case msgCompiled:
 				compiled = true
 				phaseStart = time.Now()
@@ -283,6 +287,8 @@ loop:
 			case killed != "":
 			case now.Sub(start) > lim.Lesson:
 				kill("lesson")
+			case !compiling && !a.stopped && now.Sub(start) > max(lim.Cell, 10*time.Second):
+				kill("start")
 			case now.Sub(phaseStart) > lim.Cell && !compiled:
 				kill("compile")
 			case now.Sub(phaseStart) > lim.Cell:
@@ -332,6 +338,8 @@ func death(killed, last string, waitErr error, lim Limits) (kind, what string) {
 		return notebook.StopTimeout, fmt.Sprintf("the lesson did not finish within %v (raise --lesson-timeout if it is only slow)", lim.Lesson)
 	case "compile":
 		return notebook.StopCompile, fmt.Sprintf("compiling the lesson took longer than %v (a constant expression that explodes?)", lim.Cell)
+	case "start":
+		return notebook.StopCrash, fmt.Sprintf("the lesson worker did not start within %v", max(lim.Cell, 10*time.Second))
 	case "cancel":
 		return notebook.StopTimeout, "the run was cancelled"
 	}

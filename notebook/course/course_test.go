@@ -1,0 +1,236 @@
+package course
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+)
+
+func TestMain(m *testing.M) {
+	worker.Main()
+	os.Exit(m.Run())
+}
+
+func embedded(t testing.TB) *Course {
+	t.Helper()
+	c, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func demo(t testing.TB) *notebook.Lesson {
+	sel, err := embedded(t).Select([]string{"00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sel[0]
+}
+
+func run(t testing.TB, l *notebook.Lesson, o worker.Options) *notebook.Result {
+	t.Helper()
+	return worker.Run(context.Background(), l, o)
+}
+
+// TestCourseRunsOnSixSeeds runs every lesson with the default seed and
+// five others and requires every self-check to pass: a check that holds on
+// one seed only would be testing luck, not the phenomenon.
+func TestCourseRunsOnSixSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole course six times")
+	}
+	ls := embedded(t).Lessons
+	if len(ls) < 8 {
+		t.Fatalf("the course has %d lessons, want the tour and seven more", len(ls))
+	}
+	for _, seed := range []uint64{1, 2, 3, 4, 5, 6} {
+		for _, l := range ls {
+			res := run(t, l, worker.Options{Seed: seed, Limits: worker.Limits{Cell: time.Minute}})
+			if res.Err != nil {
+				t.Errorf("%s, seed %d: %v", l.Meta.ID, seed, res.Err)
+				continue
+			}
+			if res.Checks == 0 {
+				t.Errorf("%s has no self-check", l.Meta.ID)
+			}
+			for _, e := range res.Events(notebook.Check) {
+				if !e.Pass {
+					t.Errorf("%s, seed %d: check failed: %s (hint: %s)", l.Meta.ID, seed, e.Text, e.Hint)
+				}
+			}
+			if seed == 1 && res.Duration > 5*time.Second {
+				t.Errorf("%s took %v, want at most 5 s", l.Meta.ID, res.Duration)
+			}
+		}
+	}
+}
+
+// TestEveryLessonHasTheParts checks the course's promise for each lesson: a
+// figure, a self-check, a quiz, a parameter and course-map metadata.
+func TestEveryLessonHasTheParts(t *testing.T) {
+	for _, l := range embedded(t).Lessons {
+		res := run(t, l, worker.Options{})
+		for _, k := range []notebook.Kind{notebook.Figure, notebook.Check, notebook.Quiz, notebook.Param} {
+			if len(res.Events(k)) == 0 {
+				t.Errorf("%s has no %s", l.Meta.ID, k)
+			}
+		}
+		if len(l.Meta.LearnBefore) == 0 && l.Meta.ID != "00-notebook-tour" {
+			t.Errorf("%s has no learn-before", l.Meta.ID)
+		}
+	}
+}
+
+// TestCompiledAndInterpretedAgree compiles the demo lesson with the Go
+// toolchain and compares its output with the interpreter's, byte for byte,
+// with default parameters and with parameters set.
+func TestCompiledAndInterpretedAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a lesson with the go command")
+	}
+	for _, set := range []map[string]string{nil, {"tokens": "300", "verbose": "true", "category": "coding"}} {
+		args := []string{"run", "../../lessons/00-notebook-tour"}
+		for k, v := range set {
+			args = append(args, "--set", k+"="+v)
+		}
+		cmd := exec.Command("go", args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		compiled, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go run: %v\n%s", err, stderr.String())
+		}
+		res := run(t, demo(t), worker.Options{Set: set})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if got := res.PlainText(); got != string(compiled) {
+			t.Errorf("set %v: interpreted output\n%s\ndiffers from compiled\n%s", set, got, compiled)
+		}
+	}
+}
+
+func TestHTMLIsReproducibleAndSelfContained(t *testing.T) {
+	page := func() []byte {
+		var b bytes.Buffer
+		if err := render.HTML(&b, run(t, demo(t), worker.Options{}), nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	a, b := page(), page()
+	if !bytes.Equal(a, b) {
+		t.Error("two runs gave different HTML")
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?https?:|@import`).Find(a); m != nil {
+		t.Errorf("the page loads something from outside: %q", m)
+	}
+	for _, want := range []string{"<svg", "class=\"quiz", "class=\"check pass", "<table class=\"nbt\"", "class=\"chroma\"", "<script>"} {
+		if !bytes.Contains(a, []byte(want)) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	var idx bytes.Buffer
+	var entries []render.CourseEntry
+	for _, l := range embedded(t).Lessons {
+		entries = append(entries, render.CourseEntry{Meta: l.Meta})
+	}
+	if err := render.Index(&idx, entries); err != nil || !bytes.Contains(idx.Bytes(), []byte("00-notebook-tour.html")) {
+		t.Errorf("index: %v", err)
+	}
+}
+
+func TestCourseChecksClean(t *testing.T) {
+	c := embedded(t)
+	for _, l := range c.Lessons {
+		if errs := Check(context.Background(), l, worker.Limits{}); errs != nil {
+			t.Errorf("%s: %v", l.Meta.ID, errs)
+		}
+	}
+	if errs := notebook.CheckCourse(c.Lessons); len(errs) > 0 {
+		t.Error(errs)
+	}
+}
+
+func TestRunDemoRendersEverywhere(t *testing.T) {
+	res := run(t, demo(t), worker.Options{})
+	if res.Err != nil || res.Checks == 0 || res.FailedChecks != 0 {
+		t.Fatalf("demo: err %v, %d checks, %d failed", res.Err, res.Checks, res.FailedChecks)
+	}
+	var term, md bytes.Buffer
+	if err := render.Terminal(&term, res, render.TermOptions{Interactive: true, In: strings.NewReader("b\na\n\n")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"A tour of the notebook", "✓ the gold reward peaks", "your answer (a-c, Enter to skip): ", "✓ right.", "✗ not quite.", "answer: b) 60 tokens"} {
+		if !strings.Contains(term.String(), want) {
+			t.Errorf("terminal output lacks %q", want)
+		}
+	}
+	if err := render.Markdown(&md, res, nil); err != nil || !strings.Contains(md.String(), "```go") || !strings.Contains(md.String(), "<details><summary>Answer</summary>") {
+		t.Errorf("markdown: %v", err)
+	}
+}
+
+// TestAKilledLessonLosesNothingBefore runs a good lesson, then one that
+// dies of a stack overflow, then a good one: the first lesson's pages
+// were written when it ended, and the third still runs.
+func TestAKilledLessonLosesNothingBefore(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "98-bad", "main.go")
+	src := "// Title: Bad\n// Summary: dies\n// Minutes: 1\npackage main\n\nfunc main() {\n\t// %%\n\tvar f func(int) int\n\tf = func(n int) int { return f(n+1) + 1 }\n\tprintln(f(0))\n}\n"
+	if err := WriteFile(bad, []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	c := embedded(t)
+	sel, err := c.Select([]string{"00", bad, "00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stderr bytes.Buffer
+	rep, err := c.Run(context.Background(), sel, nil, Options{Out: out, Formats: Formats{HTML: true, Markdown: true}, Stderr: &stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stopped != 1 || !strings.Contains(stderr.String(), "lesson 98-bad stopped: "+bad+":10: stack overflow") {
+		t.Errorf("stopped %d: %s", rep.Stopped, stderr.String())
+	}
+	for _, f := range []string{"html/00-notebook-tour.html", "html/98-bad.html", "html/index.html", "md/00-notebook-tour.md", "figures/00-notebook-tour-figure-1.svg", "figures/00-notebook-tour-figure-1.png"} {
+		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("missing %s", f)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "html", "98-bad.html"))
+	if !bytes.Contains(page, []byte("stack overflow")) {
+		t.Error("the failed lesson's page does not say why it stopped")
+	}
+}
+
+func TestRouteAndSelectErrors(t *testing.T) {
+	c := embedded(t)
+	sel, _ := c.Select([]string{"00"})
+	for _, set := range []map[string]string{{"nope": "1"}, {"tokens": "5000"}, {"tokens": "x"}} {
+		if _, err := Route(sel, set); err == nil {
+			t.Errorf("%v: no error", set)
+		} else if _, ok := err.(*InputError); !ok {
+			t.Errorf("%v: %T is not an input error", set, err)
+		}
+	}
+	if _, err := c.Select([]string{"zz"}); err == nil || !strings.Contains(err.Error(), `"zz" matches no lesson`) {
+		t.Errorf("select zz: %v", err)
+	}
+	if _, err := ParseSet([]string{"novalue"}); err == nil {
+		t.Error("--set without = was accepted")
+	}
+}

@@ -1,0 +1,265 @@
+package worker
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/plots"
+)
+
+// TestMain lets this test binary serve as the lesson worker, as the
+// rlhfsim binary does: Run starts the running executable again.
+func TestMain(m *testing.M) {
+	Main()
+	os.Exit(m.Run())
+}
+
+const header = "// Title: T\n// Summary: S\n// Minutes: 3\n"
+
+// lesson builds a three-cell lesson whose middle cell is body. In the
+// generated file the second cell's marker is on line 20 and its body
+// starts on 21; each extra import moves both down one.
+func lesson(t testing.TB, body string, imports ...string) *notebook.Lesson {
+	t.Helper()
+	src := header + "package main\n\nimport (\n"
+	for _, im := range append([]string{"fmt", "github.com/rlhfsim/rlhfsim/nb"}, imports...) {
+		src += "\t\"" + im + "\"\n"
+	}
+	src += ")\n\nvar _ = fmt.Sprint\nvar _ = nb.Seed\n\nfunc boom(s []int) int { return s[3] }\n\nfunc main() {\n\t// %%\n\tfmt.Println(\"first cell\")\n\n\t// %%\n" + body + "\n\n\t// %%\n\tfmt.Println(\"last cell\")\n}\n"
+	l, err := notebook.Parse("t", "t.go", []byte(src))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	return l
+}
+
+// small limits make the failures fast; the defaults are tested through
+// the command line.
+var small = Limits{Cell: 2 * time.Second, Memory: 512 << 20}
+
+// TestEveryWayALessonCanFail runs a lesson that fails in each way the
+// runner knows, each in its own worker, and checks the kind of stop, the
+// message (which names the file, the line and for a running lesson the
+// cell), and the cell statuses.
+func TestEveryWayALessonCanFail(t *testing.T) {
+	const cell = `in the cell at line 20; the rest of the lesson was not run$`
+	for _, c := range []struct {
+		name, body string
+		imports    []string
+		limits     Limits
+		kind       string
+		want       string // regexp on the error
+	}{
+		{"endless loop", "\tfor {\n\t}", nil, Limits{Cell: 300 * time.Millisecond}, notebook.StopTimeout, `^t\.go:21: did not finish within 300ms \(an endless loop, or slow work\? raise --timeout if it is only slow\) ` + cell},
+		{"panic", "\tpanic(\"on purpose\")", nil, small, notebook.StopPanic, `^t\.go:21: panic: on purpose; the rest of the lesson was not run$`},
+		{"runtime error", "\tfmt.Println(boom(nil))", nil, small, notebook.StopPanic, `^t\.go:21: panic: .*index out of range.* \(inside boom\)`},
+		{"compile error", "\tx := undefinedName + 1\n\t_ = x", nil, small, notebook.StopCompile, `^t\.go:21:7: undefined: undefinedName$`},
+		{"unbounded recursion", "\tvar f func(int) int\n\tf = func(n int) int { return f(n+1) + 1 }\n\tfmt.Println(f(0))", nil, small, notebook.StopStack,
+			`^t\.go:23: stack overflow: the lesson's stack grew past 64 MiB \(unbounded recursion\?\) ` + cell},
+		{"make bomb", "\tx := make([]float64, 1<<40)\n\tfmt.Println(len(x))", nil, small, notebook.StopMemory,
+			`^t\.go:21: used more than 512 MiB of memory \(a huge or endlessly growing allocation\? raise --memory if the lesson really needs more\) ` + cell},
+		{"append growth", "\tvar xs [][]float64\n\tfor {\n\t\txs = append(xs, make([]float64, 1<<20))\n\t}", nil, small, notebook.StopMemory, `^t\.go:22: used more than 512 MiB of memory`},
+		{"compiled work past the time limit", "\tc := pipeline.Default()\n\tc.Data.Prompts = 100000\n\tc.RM.Epochs = 200\n\tc.RM.Patience = 200\n\t_, _, err := c.Reward()\n\tfmt.Println(err)",
+			[]string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, Limits{Cell: 300 * time.Millisecond}, notebook.StopTimeout, `^t\.go:26: did not finish within 300ms`},
+		{"plot callback that panics", "\tp := plot.New()\n\tp.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick { panic(\"tick boom\") })\n\tnb.Figure(\"f\", p)",
+			[]string{"gonum.org/v1/plot"}, small, notebook.StopPanic, `^t\.go:24: panic: tick boom; the rest of the lesson was not run$`},
+		{"plot callback that never returns", "\tp := plot.New()\n\tp.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {\n\t\tfor {\n\t\t}\n\t})\n\tnb.Figure(\"f\", p)",
+			[]string{"gonum.org/v1/plot"}, Limits{Cell: 300 * time.Millisecond}, notebook.StopTimeout, `^t\.go:27: did not finish within 300ms`},
+	} {
+		start := time.Now()
+		res := Run(context.Background(), lesson(t, c.body, c.imports...), Options{Limits: c.limits})
+		re, ok := res.Err.(*notebook.RunError)
+		if !ok {
+			t.Errorf("%s: error %v (%T), want a *RunError", c.name, res.Err, res.Err)
+			continue
+		}
+		if re.Kind != c.kind || !regexp.MustCompile(c.want).MatchString(re.Error()) {
+			t.Errorf("%s: %s error %q, want %s matching %s", c.name, re.Kind, re.Error(), c.kind, c.want)
+		}
+		if c.kind != notebook.StopCompile {
+			if res.Cells[0].Status != notebook.Done || res.Cells[1].Status != notebook.Failed || res.Cells[2].Status != notebook.NotRun {
+				t.Errorf("%s: cell statuses %v %v %v, want done, failed, not run", c.name, res.Cells[0].Status, res.Cells[1].Status, res.Cells[2].Status)
+			}
+			if got := res.PlainText(); !strings.HasPrefix(got, "first cell\n") || strings.Contains(got, "last cell") {
+				t.Errorf("%s: output %q", c.name, got)
+			}
+		}
+		// A limit is enforced from outside: the run ends soon after it.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s took %v", c.name, d)
+		}
+	}
+}
+
+// TestCheckerStopsWhatTheSandboxForbids runs lessons that try to leave the
+// sandbox; each is stopped by the checker, before anything runs, with a
+// message that names the line and says what to do instead.
+func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
+	dir := t.TempDir()
+	victim := dir + "/victim.txt"
+	if err := os.WriteFile(victim, []byte("intact"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := func(s string) string { return `"` + s + `"` }
+	for _, c := range []struct {
+		name, body string
+		imports    []string
+		want       string
+	}{
+		{"plots.Save", "\tp := plot.New()\n\t_ = plots.Save(p, nil, " + q(victim) + ")", []string{"gonum.org/v1/plot", "github.com/rlhfsim/rlhfsim/plots"}, `t\.go:24:\d+: plots\.Save writes files`},
+		{"(*plot.Plot).Save", "\tp := plot.New()\n\t_ = p.Save(100, 100, " + q(victim) + ")", []string{"gonum.org/v1/plot"}, `t\.go:23:\d+: the method Save \(of plot\.Plot, reward\.Scorer\) writes files`},
+		{"method value of Save", "\tp := plot.New()\n\tsave := p.Save\n\t_ = save", []string{"gonum.org/v1/plot"}, `the method Save`},
+		{"prefs.WriteFile", "\t_ = prefs.WriteFile(" + q(victim) + ", nil)", []string{"github.com/rlhfsim/rlhfsim/sim/prefs"}, `t\.go:22:\d+: prefs\.WriteFile writes files`},
+		{"prefs.ReadFile", "\t_, _ = prefs.ReadFile(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/prefs"}, `prefs\.ReadFile reads files`},
+		{"reward.LoadFile", "\t_, _ = reward.LoadFile(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `reward\.LoadFile reads files`},
+		{"(*reward.Scorer).Save", "\tvar s *reward.Scorer\n\t_ = s.Save(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `the method Save`},
+		{"fmt.Scanln", "\tvar s string\n\tfmt.Scanln(&s)", nil, `fmt\.Scanln reads standard input`},
+		{"plots.Palette = nil", "\tplots.Palette = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `t\.go:22:2: lessons cannot change the package variable plots\.Palette`},
+		{"plots.Slide.FontSize", "\tplots.Slide.FontSize = 1", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Slide`},
+		{"plots.Palette[0]", "\tplots.Palette[0] = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Palette`},
+		{"plot.DefaultFont", "\tplot.DefaultFont.Size = 3", []string{"gonum.org/v1/plot"}, `package variable plot\.DefaultFont`},
+		{"plotter.DefaultLineStyle", "\tplotter.DefaultLineStyle.Width = 0", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultLineStyle`},
+		{"&plotter.DefaultGlyphStyle", "\tg := &plotter.DefaultGlyphStyle\n\tg.Radius = 9", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultGlyphStyle`},
+		{"line directive", "//line other.go:1\n\tgo panic(\"hidden\")", nil, `t\.go:21:1: line directives are not allowed`},
+		{"block line directive", "\t/*line other.go:1:1*/ fmt.Println()", nil, `line directives are not allowed`},
+		{"calling the hook", "\tfor {\n\t\t__nbcell.Cell(5)\n\t}", nil, `t\.go:22:3: the name __nbcell is reserved`},
+		{"forbidden import", "\t_ = os.Args", []string{"os"}, `^t\.go:9: package os is not available in lessons`},
+		{"range over int", "\tfor i := range 10 {\n\t\t_ = i\n\t}", nil, `^t\.go:21:2: range over an integer crashes the lesson interpreter`},
+		{"goroutine", "\tgo func() { panic(\"in a goroutine\") }()", nil, `^t\.go:21:2: go statement: lessons may not start goroutines`},
+		{"constant bomb", "\tconst a = 1 << 100000\n\tconst b = a * a * a * a * a * a * a * a\n\tfmt.Println(b > 0)", nil, `t\.go:21:\d+: .*(overflow|shift count).*use float64 values`},
+	} {
+		res := Run(context.Background(), lesson(t, c.body, c.imports...), Options{Limits: small})
+		re, ok := res.Err.(*notebook.RunError)
+		if !ok || re.Kind != notebook.StopCheck || !regexp.MustCompile(c.want).MatchString(re.Error()) {
+			t.Errorf("%s: %v, want a check error matching %s", c.name, res.Err, c.want)
+		}
+		if len(res.PlainText()) > 0 {
+			t.Errorf("%s: the lesson ran: %q", c.name, res.PlainText())
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "intact" {
+		t.Errorf("the victim file holds %q", b)
+	}
+}
+
+// TestMarkerInsideABlock: a cell marker in a loop would restart the cell's
+// clock on every pass, so the parser refuses it.
+func TestMarkerInsideABlock(t *testing.T) {
+	src := header + "package main\n\nfunc main() {\n\t// %%\n\tfor {\n\t// %%\n\t}\n}\n"
+	_, err := notebook.Parse("t", "t.go", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "t.go:9: a cell marker inside a block") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestOutputIsCappedAndLinear(t *testing.T) {
+	// 20,000 lines of 1 KB: quadratic capture took 8 s and hit the time
+	// limit; now the cell ends quickly and keeps its first MiB.
+	body := "\tline := strings.Repeat(\"x\", 1000)\n\tfor i := 0; i < 20000; i++ {\n\t\tfmt.Println(line)\n\t}\n\tfmt.Println(\"after\")"
+	start := time.Now()
+	res := Run(context.Background(), lesson(t, body, "strings"), Options{Limits: small})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	out := res.PlainText()
+	if !strings.Contains(out, "… output truncated: this cell printed more than 1 MiB") || len(out) > DefaultMaxOutput+2000 || !strings.HasSuffix(out, "last cell\n") {
+		t.Errorf("output of %d bytes ends %q", len(out), out[max(0, len(out)-200):])
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	// One print of 100 MB.
+	res = Run(context.Background(), lesson(t, "\tfmt.Println(strings.Repeat(\"y\", 100<<20))", "strings"), Options{Limits: Limits{Memory: 1 << 30}})
+	if res.Err != nil || len(res.PlainText()) > DefaultMaxOutput+2000 {
+		t.Errorf("100 MB print: %v, %d bytes kept", res.Err, len(res.PlainText()))
+	}
+}
+
+func TestSetOverridesParameters(t *testing.T) {
+	l := lesson(t, "\tk := nb.Int(\"k\", 3, 1, 9, \"how many\")\n\tfmt.Println(\"k is\", k)")
+	if out := Run(context.Background(), l, Options{}).PlainText(); !strings.Contains(out, "k is 3") {
+		t.Errorf("default run: %q", out)
+	}
+	if out := Run(context.Background(), l, Options{Set: map[string]string{"k": "7"}}).PlainText(); !strings.Contains(out, "k is 7") {
+		t.Errorf("--set k=7: %q", out)
+	}
+	res := Run(context.Background(), l, Options{Set: map[string]string{"kk": "7"}})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "k (int, default 3, 1 to 9): how many") {
+		t.Errorf("unknown --set: %v", res.Err)
+	}
+	res = Run(context.Background(), l, Options{Set: map[string]string{"k": "12"}})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `--set k=12: "12" is not an integer from 1 to 9`) {
+		t.Errorf("out of range --set: %v", res.Err)
+	}
+}
+
+func TestCompileOnly(t *testing.T) {
+	if e := Compile(context.Background(), lesson(t, "\tfmt.Println(\"x\")"), Options{}); e != nil {
+		t.Error(e)
+	}
+	e := Compile(context.Background(), lesson(t, "\tx := undefinedName + 1\n\t_ = x"), Options{})
+	if e == nil || e.Error() != "t.go:21:7: undefined: undefinedName" {
+		t.Errorf("got %v", e)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	res := Run(ctx, lesson(t, "\tfor {\n\t}"), Options{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "the run was cancelled") {
+		t.Errorf("got %v", res.Err)
+	}
+}
+
+// TestExportsAreTheSandbox bypasses the checker and talks to the
+// interpreter with the symbols a lesson gets: denied functions do not
+// exist, and changing a package variable changes only the lesson's copy.
+func TestExportsAreTheSandbox(t *testing.T) {
+	i := interp.New(interp.Options{})
+	if err := i.Use(Exports()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(`import ("image/color"; "github.com/rlhfsim/rlhfsim/plots"; "github.com/rlhfsim/rlhfsim/sim/prefs"; "gonum.org/v1/plot/plotter")`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := i.Eval(`plots.Slide.FontSize = 1; plots.Palette[0] = color.Black; plotter.DefaultLineStyle.Width = 0`); err != nil {
+		t.Logf("changing a copy: %v", err)
+	}
+	if plots.Slide.FontSize != 18 || plots.Palette[0] != plots.Blue || plotter.DefaultLineStyle.Width == 0 {
+		t.Error("a lesson changed a package variable of the host")
+	}
+	for _, src := range []string{`plots.Palette = nil`, `plots.Slide = nil`} {
+		if _, err := i.Eval(src); err == nil && (plots.Palette == nil || plots.Slide == nil) {
+			t.Errorf("%s reached the host", src)
+		}
+	}
+	for _, src := range []string{`plots.Save`, `prefs.WriteFile`, `prefs.ReadFile`} {
+		if _, err := i.Eval(src); err == nil {
+			t.Errorf("%s is reachable", src)
+		}
+	}
+}
+
+// TestSlowCompileIsNamed: a lesson whose compiling runs past the time
+// limit is reported as a slow compile, not as a cell that loops.
+func TestSlowCompileIsNamed(t *testing.T) {
+	lim := Limits{Cell: 150 * time.Millisecond}
+	if res := Run(context.Background(), lesson(t, "\tfmt.Println(1 + 2*3)"), Options{Limits: lim}); res.Err != nil {
+		t.Fatalf("a short lesson: %v", res.Err)
+	}
+	body := strings.Repeat("\tfmt.Println(1 + 2*3)\n", 50000)
+	res := Run(context.Background(), lesson(t, body), Options{Limits: lim})
+	re, ok := res.Err.(*notebook.RunError)
+	if !ok || re.Kind != notebook.StopCompile || !strings.Contains(re.Error(), "compiling the lesson took longer than 150ms") {
+		t.Errorf("got %v", res.Err)
+	}
+}
