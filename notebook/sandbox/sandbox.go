@@ -56,11 +56,15 @@ type Decision struct {
 }
 
 const (
-	writesFiles   = "writes files, which lessons cannot do; a figure leaves a lesson only through nb.Figure, and data and models stay in memory"
-	readsFiles    = "reads files, which lessons cannot do; generate the data in the lesson (pipeline, prefs.Generate) or train the model there"
-	compiledOnly  = "reads the command line and the environment only when the lesson is compiled with go run; under rlhfsim run the runner answers instead"
-	lessonCounter = "numbers the lesson's own events; each lesson runs in a process of its own"
-	readsInput    = "reads standard input, which lessons cannot do; ask with nb.Quiz or nb.Predict, or declare a parameter"
+	writesFiles = "writes files, which lessons cannot do; a figure leaves a lesson only through nb.Figure, and data and models stay in memory"
+	readsFiles  = "reads files, which lessons cannot do; generate the data in the lesson (pipeline, prefs.Generate) or train the model there"
+	// The lesson API reaches the command line, the environment and
+	// files only in a lesson compiled with go run (for --set, --seed and
+	// RLHFSIM_FIGURES); under rlhfsim run the runner's sink answers
+	// instead. Its event counters are the lesson's own: each lesson runs
+	// in a process of its own.
+	lessonAPI  = "the lesson API: files and the command line only when compiled with go run; counters per lesson process"
+	readsInput = "reads standard input, which lessons cannot do; ask with nb.Quiz or nb.Predict, or declare a parameter"
 )
 
 // Reach records a decision for every exported function and method of the
@@ -79,17 +83,17 @@ var Reach = map[string]Decision{
 	"fmt.Scan":                                             {Deny: true, Why: readsInput},
 	"fmt.Scanf":                                            {Deny: true, Why: readsInput},
 	"fmt.Scanln":                                           {Deny: true, Why: readsInput},
-	"github.com/rlhfsim/rlhfsim/nb.Seed":                   {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Float":                  {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Int":                    {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Bool":                   {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Choice":                 {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Figure":                 {Why: compiledOnly},
-	"github.com/rlhfsim/rlhfsim/nb.Table":                  {Why: lessonCounter},
-	"github.com/rlhfsim/rlhfsim/nb.Check":                  {Why: lessonCounter},
-	"github.com/rlhfsim/rlhfsim/nb.Quiz":                   {Why: lessonCounter},
-	"github.com/rlhfsim/rlhfsim/nb.TrueFalse":              {Why: lessonCounter},
-	"github.com/rlhfsim/rlhfsim/nb.Predict":                {Why: lessonCounter},
+	"github.com/rlhfsim/rlhfsim/nb.Seed":                   {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Float":                  {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Int":                    {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Bool":                   {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Choice":                 {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Figure":                 {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Table":                  {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Check":                  {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Quiz":                   {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.TrueFalse":              {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Predict":                {Why: lessonAPI},
 }
 
 // Denied returns the denied function or method of package path called
