@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// hostileLesson writes a lesson whose second cell is body. Its second
+// cell's marker is on line 14 plus one per import, and body starts on the
+// line after.
+func hostileLesson(t *testing.T, dir, id, body string, imports ...string) string {
+	t.Helper()
+	src := "// Title: " + id + "\n// Summary: tries to break the runner\n// Minutes: 1\npackage main\n\nimport (\n\t\"fmt\"\n"
+	for _, im := range imports {
+		src += "\t\"" + im + "\"\n"
+	}
+	src += ")\n\nfunc main() {\n\t// %%\n\tfmt.Println(\"first\")\n\n\t// %%\n" + body + "\n}\n"
+	p := filepath.Join(dir, id, "main.go")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// snapshot hashes every file under dir.
+func snapshot(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	m := map[string][32]byte{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			m[p] = sha256.Sum256(b)
+		}
+		return nil
+	})
+	return m
+}
+
+// TestHostileLessonsFailAlone runs, in one invocation, every lesson a
+// hostile instructor or a careless student could write, and then a good
+// lesson. The run exits 1; each hostile lesson gets one line naming its
+// file, line and (once running) cell; the good lesson's page is written
+// with every check passing; no file outside --out changes; and the run
+// keeps to its time and memory limits.
+func TestHostileLessonsFailAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a memory bomb and waits for time limits")
+	}
+	dir := t.TempDir()
+	lessons := filepath.Join(dir, "lessons")
+	victims := filepath.Join(dir, "victims")
+	os.MkdirAll(victims, 0o755)
+	victim := filepath.Join(victims, "data.jsonl")
+	os.WriteFile(victim, []byte("{}\n"), 0o644)
+	q := func(s string) string { return `"` + s + `"` }
+	const plot, plots, prefs, reward, plotter, pipeline = "gonum.org/v1/plot", "github.com/rlhfsim/rlhfsim/plots", "github.com/rlhfsim/rlhfsim/sim/prefs",
+		"github.com/rlhfsim/rlhfsim/sim/reward", "gonum.org/v1/plot/plotter", "github.com/rlhfsim/rlhfsim/sim/pipeline"
+	cases := []struct {
+		id, body string
+		imports  []string
+		want     string // regexp after "lesson ID stopped: FILE:"
+	}{
+		{"h01-recursion", "\tvar f func(int) int\n\tf = func(n int) int { return f(n+1) + 1 }\n\tfmt.Println(f(0))", nil, `17: stack overflow: .* \(unbounded recursion\?\) in the cell at line 14; the rest of the lesson was not run`},
+		{"h02-make-bomb", "\tx := make([]float64, 1<<40)\n\tfmt.Println(len(x))", nil, `15: used more than 512 MiB of memory .* in the cell at line 14`},
+		{"h03-append-growth", "\tvar xs [][]float64\n\tfor {\n\t\txs = append(xs, make([]float64, 1<<20))\n\t}", nil, `16: used more than 512 MiB of memory`},
+		{"h04-constant-bomb", "\tconst a = 1 << 100000\n\tfmt.Println(a > 0)", nil, `15:\d+: .*shift count.*use float64 values`},
+		{"h05-compiled-work", "\tc := pipeline.Default()\n\tc.Data.Prompts = 100000\n\tc.RM.Epochs = 500\n\tc.RM.Patience = 500\n\t_, _, err := c.Reward()\n\tfmt.Println(err)", []string{pipeline}, `20: did not finish within 1s .* in the cell at line 15`},
+		{"h06-callback-panics", "\tp := plot.New()\n\tp.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick { panic(\"tick\") })\n\tnb.Figure(\"f\", p)", []string{plot, "github.com/rlhfsim/rlhfsim/nb"}, `19: panic: tick; the rest`},
+		{"h07-callback-hangs", "\tp := plot.New()\n\tp.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {\n\t\tfor {\n\t\t}\n\t})\n\tnb.Figure(\"f\", p)", []string{plot, "github.com/rlhfsim/rlhfsim/nb"}, `22: did not finish within 1s`},
+		{"h08-plots-save", "\t_ = plots.Save(nil, nil, " + q(victim) + ")", []string{plots}, `16:\d+: plots.Save writes files`},
+		{"h09-plot-save", "\tp := plot.New()\n\t_ = p.Save(100, 100, " + q(victim) + ")", []string{plot}, `17:\d+: the method Save`},
+		{"h10-prefs-write", "\t_ = prefs.WriteFile(" + q(victim) + ", nil)", []string{prefs}, `16:\d+: prefs.WriteFile writes files`},
+		{"h11-prefs-read", "\t_, _ = prefs.ReadFile(" + q(victim) + ")", []string{prefs}, `16:\d+: prefs.ReadFile reads files`},
+		{"h12-model-load", "\t_, _ = reward.LoadFile(" + q(victim) + ")", []string{reward}, `16:\d+: reward.LoadFile reads files`},
+		{"h13-model-save", "\tvar s *reward.Scorer\n\t_ = s.Save(" + q(victim) + ")", []string{reward}, `17:\d+: the method Save`},
+		{"h14-plots-vars", "\tplots.Palette = nil", []string{plots}, `16:2: lessons cannot change the package variable plots.Palette`},
+		{"h15-plot-vars", "\tplot.DefaultFont.Size = 1", []string{plot}, `16:2: lessons cannot change the package variable plot.DefaultFont`},
+		{"h16-plotter-vars", "\tplotter.DefaultLineStyle.Width = 0", []string{plotter}, `16:2: lessons cannot change the package variable plotter.DefaultLineStyle`},
+		{"h17-line-directive", "//line elsewhere.go:1\n\tgo panic(\"hidden\")", nil, `15:1: line directives are not allowed`},
+		{"h18-hook", "\tfor {\n\t\t__nbcell.Cell(5)\n\t}", nil, `16:3: the name __nbcell is reserved`},
+		{"h19-scanln", "\tvar s string\n\tfmt.Scanln(&s)", nil, `16:2: fmt.Scanln reads standard input`},
+	}
+	args := []string{"run"}
+	for _, c := range cases {
+		args = append(args, hostileLesson(t, lessons, c.id, c.body, c.imports...))
+	}
+	// 100 MB of output is not a failure: the cell's output is cut at 1 MiB.
+	loud := hostileLesson(t, lessons, "h20-loud", "\tfmt.Println(strings.Repeat(\"y\", 100<<20))\n\tfmt.Println(\"after\")", "strings")
+	args = append(args, loud, "00")
+	out := filepath.Join(dir, "out")
+	args = append(args, "--out", out, "--format", "html", "--timeout", "1s", "--memory", "512MiB")
+	before, beforeLessons := snapshot(t, victims), snapshot(t, lessons)
+
+	start := time.Now()
+	code, stdout, stderr := rlhfsim(args...)
+	elapsed := time.Since(start)
+	if code != 1 || !strings.Contains(stderr, "19 of 21 lessons failed") {
+		t.Errorf("exit %d, stderr ends %q", code, stderr[max(0, len(stderr)-200):])
+	}
+	for _, c := range cases {
+		file := filepath.Join(lessons, c.id, "main.go")
+		re := regexp.MustCompile("(?m)^rlhfsim: lesson " + c.id + " stopped: " + regexp.QuoteMeta(file) + ":" + c.want)
+		if !re.MatchString(stderr) {
+			t.Errorf("%s: no line matching %s in\n%s", c.id, re, stderr)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "html", "00-notebook-tour.html"))
+	if err != nil || !bytes.Contains(page, []byte("Self-checks: 1, failed: 0.")) {
+		t.Errorf("the good lesson's page: %v", err)
+	}
+	loudPage, _ := os.ReadFile(filepath.Join(out, "html", "h20-loud.html"))
+	if !bytes.Contains(loudPage, []byte("output truncated")) || !bytes.Contains(loudPage, []byte("after")) || len(loudPage) > 3<<20 {
+		t.Errorf("the loud lesson's page has %d bytes", len(loudPage))
+	}
+	for p, h := range snapshot(t, victims) {
+		if before[p] != h {
+			t.Errorf("%s changed", p)
+		}
+	}
+	if after := snapshot(t, lessons); len(after) != len(beforeLessons) {
+		t.Errorf("the lessons directory changed: %d files, was %d", len(after), len(beforeLessons))
+	}
+	_ = stdout
+	// Three time limits of 1 s, two memory bombs and 19 worker starts.
+	if elapsed > 20*time.Second {
+		t.Errorf("the run took %v", elapsed)
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err == nil && ru.Maxrss*1024 > 600<<20 {
+		t.Errorf("a worker reached %d MiB, past its 512 MiB limit", ru.Maxrss>>10)
+	}
+}
