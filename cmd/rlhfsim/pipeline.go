@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -294,7 +294,7 @@ func writeOut(dir string, r *pipeline.Result, rep pipelineReport) error {
 	if err := writeJSON(&b, rep); err != nil {
 		return err
 	}
-	return renameio.WriteFile(filepath.Join(dir, "report.json"), b.Bytes(), 0o644)
+	return atomicfile.WriteBytes(filepath.Join(dir, "report.json"), b.Bytes())
 }
 
 func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {

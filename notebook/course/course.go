@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/renameio/v2"
+	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 
 	"github.com/rlhfsim/rlhfsim/lessons"
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -289,17 +289,14 @@ func (c *Course) write(res *notebook.Result, sel []*notebook.Lesson, results map
 	return nil
 }
 
-// WriteFile writes a file atomically (a temporary file renamed into
+// WriteFile writes a file atomically (a pending file renamed into
 // place), making its directory first, so no reader ever sees half a file.
-// Its errors name the file, never the temporary one.
+// Its errors name the file, never the pending one.
 func WriteFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
 	}
-	if err := renameio.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
-	}
-	return nil
+	return atomicfile.WriteBytes(path, b)
 }
 
 // unwrapPath drops the file name from a *fs.PathError, which for an

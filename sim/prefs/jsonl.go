@@ -12,7 +12,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/google/renameio/v2"
+	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -92,14 +92,11 @@ func Write(w io.Writer, d *Dataset) error {
 	return bw.Flush()
 }
 
-// WriteFile writes d as JSONL to path atomically: it writes a temporary file
-// beside path and renames it, so path is never left half-written.
+// WriteFile writes d as JSONL to path atomically: it streams into a
+// pending file beside path and renames it when complete, so path is never
+// left half-written and memory does not grow with the file.
 func WriteFile(path string, d *Dataset) error {
-	var buf bytes.Buffer
-	if err := Write(&buf, d); err != nil {
-		return err
-	}
-	return renameio.WriteFile(path, buf.Bytes(), 0o644)
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, d) })
 }
 
 // ErrFormat is wrapped by every error Read returns for malformed input.

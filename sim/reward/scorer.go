@@ -10,7 +10,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/google/renameio/v2"
+	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 )
 
 // Scorer is a trained reward model in its second role: an absolute scorer
@@ -193,7 +193,7 @@ func (s *Scorer) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return renameio.WriteFile(path, append(b, '\n'), 0o644)
+	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
 
 // Load reads a scorer from r.
