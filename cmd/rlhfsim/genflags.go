@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/spf13/pflag"
@@ -23,16 +24,17 @@ type genFlags struct {
 	tauSpread    float64
 	gold         string
 	val, test    float64
+	memory       string
 }
 
 func defaultGenFlags() genFlags {
-	return genFlags{seed: 1, prompts: 1000, k: 4, tau: 1, annotators: 1, gold: "default", val: 0.1, test: 0.1}
+	return genFlags{seed: 1, prompts: 1000, k: 4, tau: 1, annotators: 1, gold: "default", val: 0.1, test: 0.1, memory: "4GiB"}
 }
 
 func (g *genFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&g.seed, "seed", g.seed, "random seed: the same seed gives byte-identical output")
 	fs.IntVar(&g.prompts, "prompts", g.prompts, "number of prompts (1 to 1000000)")
-	fs.IntVar(&g.k, "k", g.k, "responses ranked per prompt (2 to 20)")
+	fs.IntVar(&g.k, "k", g.k, fmt.Sprintf("responses ranked per prompt (2 to %d)", prefs.MaxK))
 	fs.Float64Var(&g.tau, "tau", g.tau, "annotator temperature (0 = perfect, large = coin flips; 0 to 100)")
 	fs.Float64Var(&g.lengthBias, "length-bias", g.lengthBias, "annotator utility added per log token of length (-10 to 10)")
 	fs.Float64Var(&g.positionBias, "position-bias", g.positionBias, "annotator utility added to the response shown first (-10 to 10)")
@@ -42,6 +44,7 @@ func (g *genFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.gold, "gold", g.gold, "hidden gold reward: default (concave in length) or linear")
 	fs.Float64Var(&g.val, "val", g.val, "fraction of prompts held out for validation (0 to 0.5)")
 	fs.Float64Var(&g.test, "test", g.test, "fraction of prompts held out for test (0 to 0.5)")
+	fs.StringVar(&g.memory, "memory", g.memory, "memory budget: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
 }
 
 // checkRange reports a flag value outside [lo, hi] or not finite.
@@ -62,7 +65,7 @@ func checkIntRange(flag string, v, lo, hi int) error {
 func (g *genFlags) validate() error {
 	for _, err := range []error{
 		checkIntRange("prompts", g.prompts, 1, 1_000_000),
-		checkIntRange("k", g.k, 2, 20),
+		checkIntRange("k", g.k, 2, prefs.MaxK),
 		checkRange("tau", g.tau, 0, 100),
 		checkRange("length-bias", g.lengthBias, -10, 10),
 		checkRange("position-bias", g.positionBias, -10, 10),
@@ -79,7 +82,18 @@ func (g *genFlags) validate() error {
 	if _, ok := world.GoldByName(g.gold); !ok {
 		return usagef("invalid --gold %q: must be default or linear", g.gold)
 	}
+	if g.val+g.test >= 0.9 {
+		return usagef("invalid --val %v with --test %v: together they must leave at least 10%% of the prompts for training", g.val, g.test)
+	}
 	return nil
+}
+
+// checkMemory refuses settings that would need more memory than the
+// budget, counting distractor features the command will add.
+func (g *genFlags) checkMemory(distractors int) error {
+	c := g.config()
+	c.Distractors = distractors
+	return checkMemory(c.MemoryEstimate(), g.memory, "--prompts or --k")
 }
 
 // config returns the flags as a pipeline data configuration.
@@ -92,6 +106,9 @@ func (g *genFlags) config() pipeline.Data {
 // generate validates the flags and builds the world and the dataset.
 func (g *genFlags) generate() (*world.World, world.Gold, *prefs.Dataset, error) {
 	if err := g.validate(); err != nil {
+		return nil, world.Gold{}, nil, err
+	}
+	if err := g.checkMemory(0); err != nil {
 		return nil, world.Gold{}, nil, err
 	}
 	return g.config().Generate(g.seed)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +62,12 @@ Without a command, rlhfsim runs the whole course: every lesson prints to the
 terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q: the commands are %s (see rlhfsim help)", args[0], commandNames(cmd))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLessons(cmd, nil, defaultRunOptions())
 		},
@@ -72,4 +78,15 @@ terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newFiguresCmd(),
 		newLessonsCmd(), newRunCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
 	return root
+}
+
+// commandNames lists the subcommands people use.
+func commandNames(root *cobra.Command) string {
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" && c.Name() != "completion" {
+			names = append(names, c.Name())
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -152,6 +152,10 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	if err != nil {
 		return pipeline.Config{}, err
 	}
+	pol := pipeline.Policy{Prompts: o.prompts, PoolSize: o.poolSize, Draws: pipeline.Default().Policy.Draws}
+	if err := checkMemory(o.gen.config().MemoryEstimate()+pol.MemoryEstimate(), o.gen.memory, "--prompts, --k, --policy-prompts or --pool-size"); err != nil {
+		return pipeline.Config{}, err
+	}
 	c := pipeline.Default()
 	c.Seed = o.gen.seed
 	c.Data = o.gen.config()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
@@ -71,7 +72,7 @@ func runScore(cmd *cobra.Command, o *scoreOptions) error {
 	if err != nil {
 		return usagef("reading --model: %v", err)
 	}
-	d, _, err := o.src.load(cmd)
+	d, _, err := o.src.load(cmd, 0)
 	if err != nil {
 		return err
 	}
@@ -79,6 +80,11 @@ func runScore(cmd *cobra.Command, o *scoreOptions) error {
 		return usagef("--model does not fit the data: %v", err)
 	}
 	scores := sc.ScoreBatch(d.Phi, nil)
+	for i, s := range scores {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return usagef("--model gives response %d a score of %v: its weights are too large for these features", i, s)
+		}
+	}
 	rep := scoreReport{Model: o.model, Responses: len(scores), Spearman: stats.Spearman(scores, d.Gold)}
 	textual := strings.Join(d.Features, ",") == strings.Join(world.FeatureNames(), ",")
 	for _, rk := range d.Rankings {

@@ -133,8 +133,16 @@ type dataSource struct {
 
 // load returns the dataset, and the gold spec when the data were generated
 // here (it is unknown for a file).
-func (s *dataSource) load(cmd *cobra.Command) (*prefs.Dataset, *world.Gold, error) {
+// distractors is the number of distractor features training will add,
+// which the memory check counts.
+func (s *dataSource) load(cmd *cobra.Command, distractors int) (*prefs.Dataset, *world.Gold, error) {
 	if s.data == "" {
+		if err := s.gen.validate(); err != nil {
+			return nil, nil, err
+		}
+		if err := s.gen.checkMemory(distractors); err != nil {
+			return nil, nil, err
+		}
 		_, gold, d, err := s.gen.generate()
 		if err != nil {
 			return nil, nil, err
@@ -153,6 +161,12 @@ func (s *dataSource) load(cmd *cobra.Command) (*prefs.Dataset, *world.Gold, erro
 	d, err := prefs.ReadFile(s.data)
 	if err != nil {
 		return nil, nil, usagef("reading --data: %v", err)
+	}
+	if distractors > 0 {
+		need := int64(d.NumResponses()) * int64(len(d.Features)+distractors) * 8 * 2
+		if err := checkMemory(need, s.gen.memory, "--distractors"); err != nil {
+			return nil, nil, err
+		}
 	}
 	return d, nil, nil
 }
@@ -278,7 +292,10 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if err := o.train.validate(); err != nil {
 		return err
 	}
-	d, gold, err := o.src.load(cmd)
+	if o.save != "" && o.src.data != "" && samePath(o.save, o.src.data) {
+		return usagef("invalid --save-model %q: it is the --data file, which saving the model would replace; choose another name", o.save)
+	}
+	d, gold, err := o.src.load(cmd, o.train.distractors)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ package symbols
 
 import (
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
@@ -15,6 +17,9 @@ func init() {
 		"ExpectedCeilings": reflect.ValueOf(prefs.ExpectedCeilings),
 		"Generate":         reflect.ValueOf(prefs.Generate),
 		"GoldAgreement":    reflect.ValueOf(prefs.GoldAgreement),
+		"MaxFeatures":      reflect.ValueOf(constant.MakeFromLiteral("4096", token.INT, 0)),
+		"MaxK":             reflect.ValueOf(constant.MakeFromLiteral("20", token.INT, 0)),
+		"MaxValue":         reflect.ValueOf(constant.MakeFromLiteral("1000000", token.FLOAT, 0)),
 		"NumPairs":         reflect.ValueOf(prefs.NumPairs),
 		"ParseSplit":       reflect.ValueOf(prefs.ParseSplit),
 		"Read":             reflect.ValueOf(prefs.Read),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
@@ -112,6 +113,31 @@ func frac(f float64) float64 {
 		return -1
 	}
 	return f
+}
+
+// MemoryEstimate is about how many bytes the dataset and its training
+// take: the responses' features (with Distractors), the gold rewards, the
+// pairs and the rankings, and the reward model's per-response and per-pair
+// work arrays. Commands compare it with the memory they may use before
+// they allocate anything.
+func (c Data) MemoryEstimate() int64 {
+	n, k := int64(max(c.Prompts, 0)), int64(max(c.K, 0))
+	d := int64(len(world.FeatureNames()) + max(c.Distractors, 0))
+	responses, pairs := n*k, n*k*(k-1)/2
+	data := responses*(d+1)*8 + pairs*int64(unsafe.Sizeof(prefs.Pair{})) +
+		n*(int64(unsafe.Sizeof(prefs.Ranking{}))+k*8+64)
+	training := responses*3*8 + pairs*2*8
+	return data + training
+}
+
+// MemoryEstimate is about how many bytes the policy stage takes: the
+// pool's features and scores and, for the generative policy, its draws.
+func (c Policy) MemoryEstimate() int64 {
+	n := int64(max(c.Prompts, 0))
+	d := int64(len(world.FeatureNames()))
+	pool := n * int64(max(c.PoolSize, 0)) * (d + 4) * 8
+	draws := n * int64(max(c.Draws, 0)) * (2*d + 4) * 8
+	return pool + draws
 }
 
 // Generate builds the world and the preference dataset.

@@ -164,8 +164,8 @@ func Read(r io.Reader) (*Dataset, error) {
 			return nil, lineErr(n, "%v", err)
 		}
 		if d.Features == nil {
-			if len(l.FeatureNames) == 0 {
-				return nil, lineErr(n, "feature_names is empty")
+			if len(l.FeatureNames) == 0 || len(l.FeatureNames) > MaxFeatures {
+				return nil, lineErr(n, "feature_names has %d names, want 1 to %d", len(l.FeatureNames), MaxFeatures)
 			}
 			d.Features = append([]string(nil), l.FeatureNames...)
 		} else if !slices.Equal(d.Features, l.FeatureNames) {
@@ -186,8 +186,13 @@ func Read(r io.Reader) (*Dataset, error) {
 		if err != nil {
 			return nil, lineErr(n, "split: %v", err)
 		}
-		if l.K < 2 {
-			return nil, lineErr(n, "k = %d, want at least 2", l.K)
+		if l.K < 2 || l.K > MaxK {
+			return nil, lineErr(n, "k = %d, want 2 to %d", l.K, MaxK)
+		}
+		for _, g := range []float64{l.ChosenGold, l.RejectedGold, l.Difficulty} {
+			if !(math.Abs(g) <= MaxValue) {
+				return nil, lineErr(n, "gold reward or difficulty %g is not a number from -%g to %g", g, MaxValue, MaxValue)
+			}
 		}
 		for _, v := range []struct {
 			name  string
@@ -279,8 +284,8 @@ func Read(r io.Reader) (*Dataset, error) {
 // add records the response at pos, checking it against earlier lines.
 func (g *group) add(n, pos int, phi []float64, gold float64, rank int) error {
 	for _, x := range phi {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return lineErr(n, "non-finite feature value %g", x)
+		if !(math.Abs(x) <= MaxValue) {
+			return lineErr(n, "feature value %g is not a number from -%g to %g", x, MaxValue, MaxValue)
 		}
 	}
 	if g.seenAt[pos] == 0 {

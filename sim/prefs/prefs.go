@@ -145,6 +145,19 @@ type Settings struct {
 	FirstID int
 }
 
+// Bounds on what a dataset may hold, for generated data and for files
+// alike: beyond them the memory a dataset needs grows past what a course
+// machine has, or scores stop being finite.
+const (
+	// MaxK is the most responses one ranking may hold.
+	MaxK = 20
+	// MaxFeatures is the most features a response may have.
+	MaxFeatures = 4096
+	// MaxValue bounds the magnitude of a feature value or a gold reward,
+	// so that a model with bounded weights gives finite scores.
+	MaxValue = 1e6
+)
+
 // ErrSettings is wrapped by the errors Generate returns for bad settings.
 var ErrSettings = errors.New("prefs: bad settings")
 
@@ -168,8 +181,8 @@ func (s *Settings) resolve() (Settings, error) {
 	switch {
 	case r.Prompts < 1:
 		return r, fmt.Errorf("%w: Prompts = %d, want at least 1", ErrSettings, r.Prompts)
-	case r.K < 2:
-		return r, fmt.Errorf("%w: K = %d, want at least 2", ErrSettings, r.K)
+	case r.K < 2 || r.K > MaxK:
+		return r, fmt.Errorf("%w: K = %d, want 2 to %d", ErrSettings, r.K, MaxK)
 	case !(r.Val+r.Test < 1):
 		return r, fmt.Errorf("%w: Val + Test = %g, want below 1", ErrSettings, r.Val+r.Test)
 	}

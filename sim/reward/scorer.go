@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -140,9 +141,12 @@ func (s *Scorer) UnmarshalJSON(b []byte) error {
 		}
 	}
 	for _, v := range append(append(append([]float64{f.Offset}, f.Params...), f.InMean...), f.InScale...) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return badFile("a parameter is not finite")
+		if !(math.Abs(v) <= MaxParam) {
+			return badFile("a parameter is %g, not a number from -%g to %g", v, MaxParam, MaxParam)
 		}
+	}
+	if len(f.Features) > 4096 {
+		return badFile("%d features, more than 4096", len(f.Features))
 	}
 	D := len(f.Features)
 	var m Model
@@ -169,8 +173,8 @@ func (s *Scorer) UnmarshalJSON(b []byte) error {
 			return badFile("input_mean and input_scale need %d values each", D)
 		}
 		for _, v := range f.InScale {
-			if v <= 0 {
-				return badFile("input_scale values must be positive")
+			if !(v >= MinInputScale) {
+				return badFile("input_scale values must be at least %g", MinInputScale)
 			}
 		}
 		copy(mlp.params, f.Params)
@@ -196,11 +200,42 @@ func (s *Scorer) Save(path string) error {
 	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
 
-// Load reads a scorer from r.
+// Bounds on a model file: beyond them a file is not one train wrote, and
+// loading it would exhaust memory or give scores that are not finite.
+const (
+	// MaxFileSize is the largest model file Load reads: a two-layer MLP
+	// of width 4096 on 4096 features fits.
+	MaxFileSize = 1 << 30
+	// MaxParam bounds the magnitude of every parameter and offset.
+	MaxParam = 1e6
+	// MinInputScale is the smallest input scale of an MLP.
+	MinInputScale = 1e-6
+)
+
+// Load reads a scorer from r, refusing input that cannot be a model file
+// before reading much of it.
 func Load(r io.Reader) (*Scorer, error) {
-	b, err := io.ReadAll(r)
+	br := bufio.NewReader(r)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return nil, badFile("empty file, or no JSON object in it")
+		}
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			continue
+		}
+		if c != '{' {
+			return nil, badFile("not a model file: it does not start with a JSON object")
+		}
+		_ = br.UnreadByte()
+		break
+	}
+	b, err := io.ReadAll(io.LimitReader(br, MaxFileSize+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(b) > MaxFileSize {
+		return nil, badFile("larger than %d MiB: not a model file train wrote", MaxFileSize>>20)
 	}
 	var s Scorer
 	if err := json.Unmarshal(b, &s); err != nil {
