@@ -234,3 +234,36 @@ func TestRouteAndSelectErrors(t *testing.T) {
 		t.Error("--set without = was accepted")
 	}
 }
+
+// TestRunsAreByteIdentical runs two lessons twice into two directories:
+// every file written, pages and figures alike, is the same.
+func TestRunsAreByteIdentical(t *testing.T) {
+	c := embedded(t)
+	sel, err := c.Select([]string{"00", "03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{t.TempDir(), t.TempDir()}
+	for _, d := range dirs {
+		if _, err := c.Run(context.Background(), sel, nil, Options{Out: d, Formats: Formats{HTML: true, Markdown: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	filepath.WalkDir(dirs[0], func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dirs[0], p)
+		a, _ := os.ReadFile(p)
+		b, err := os.ReadFile(filepath.Join(dirs[1], rel))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs", rel)
+		}
+		n++
+		return nil
+	})
+	if n < 8 {
+		t.Errorf("only %d files written", n)
+	}
+}

@@ -263,3 +263,38 @@ func TestSlowCompileIsNamed(t *testing.T) {
 		t.Errorf("got %v", res.Err)
 	}
 }
+
+// BenchmarkTrivialLesson times a lesson that prints one line: starting a
+// worker process, its interpreter and symbol set-up, compiling and
+// running. It is the cost the process boundary adds to every lesson.
+func BenchmarkTrivialLesson(b *testing.B) {
+	l := lesson(b, "\tfmt.Println(\"hello\")")
+	for i := 0; i < b.N; i++ {
+		if res := Run(context.Background(), l, Options{}); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+}
+
+// TestDeathMessages names each way a worker can end from what the runtime
+// printed last: the cases a lesson cannot easily provoke on purpose.
+func TestDeathMessages(t *testing.T) {
+	lim := Limits{}.withDefaults()
+	for _, c := range []struct {
+		killed, last string
+		kind, want   string
+	}{
+		{"", "runtime: goroutine stack exceeds 67108864-byte limit\nfatal error: stack overflow\n", notebook.StopStack, "stack overflow: the lesson's stack grew past 64 MiB (unbounded recursion?)"},
+		{"", "fatal error: runtime: out of memory\n", notebook.StopMemory, "used more than 2 GiB of memory"},
+		{"", "goroutine 1 [running]:\nfatal error: concurrent map writes\n", notebook.StopCrash, "the interpreter crashed: fatal error: concurrent map writes"},
+		{"", "", notebook.StopCrash, "the interpreter crashed: it stopped without a word"},
+		{"cell", "", notebook.StopTimeout, "did not finish within 10s"},
+		{"lesson", "", notebook.StopTimeout, "the lesson did not finish within 5m0s"},
+		{"compile", "", notebook.StopCompile, "compiling the lesson took longer than 10s"},
+	} {
+		kind, what := death(c.killed, c.last, nil, lim)
+		if kind != c.kind || !strings.HasPrefix(what, c.want) {
+			t.Errorf("%q %q: %s %q, want %s %q", c.killed, c.last, kind, what, c.kind, c.want)
+		}
+	}
+}
