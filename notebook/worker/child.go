@@ -181,6 +181,35 @@ type session struct {
 	line      int // the running top-level statement
 	printed   int // bytes the running cell printed
 	truncated bool
+	events    int // events sent
+	sent      int // bytes of events sent
+}
+
+// Bounds on what one lesson may emit besides printed text, so that the
+// runner's memory stays bounded whatever a lesson does: a figure that
+// renders to more than maxFigure bytes of SVG, or more than maxEvents
+// events or maxEventBytes of them in all, stop the lesson with a message.
+const (
+	maxFigure     = 16 << 20
+	maxEvents     = 10000
+	maxEventBytes = 128 << 20
+)
+
+// size is about how many bytes an event takes.
+func size(e *notebook.Event) int {
+	n := len(e.Text) + len(e.Hint) + len(e.Explanation) + len(e.SVG) + len(e.PNG) + 64
+	for _, h := range e.Headers {
+		n += len(h)
+	}
+	for _, r := range e.Rows {
+		for _, c := range r {
+			n += len(c) + 4
+		}
+	}
+	for _, o := range e.Options {
+		n += len(o)
+	}
+	return n
 }
 
 var _ nbrt.Sink = (*session)(nil)
@@ -216,6 +245,17 @@ func (s *session) Event(e notebook.Event) {
 			}
 		}
 		e.Plot = nil
+		if len(e.SVG) > maxFigure {
+			panic(fmt.Sprintf("nb.Figure: the figure draws to %s of SVG, more than %s; plot fewer points", byteSize(int64(len(e.SVG))), byteSize(maxFigure)))
+		}
+	}
+	s.mu.Lock()
+	s.events++
+	s.sent += size(&e)
+	over := s.events > maxEvents || s.sent > maxEventBytes
+	s.mu.Unlock()
+	if over {
+		panic(fmt.Sprintf("nb: more than %d figures, tables, checks and quizzes, or more than %s of them: a lesson shows a few of each", maxEvents, byteSize(maxEventBytes)))
 	}
 	s.rep.send(Message{Type: msgEvent, Event: &e})
 }

@@ -298,3 +298,10 @@ func TestDeathMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestEventsAreBounded(t *testing.T) {
+	res := Run(context.Background(), lesson(t, "\tfor i := 0; i < 20000; i++ {\n\t\tnb.Check(\"again\", true, \"\")\n\t}"), Options{Limits: small})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "t.go:21: panic: nb: more than 10000 figures, tables, checks and quizzes") || res.Checks != maxEvents {
+		t.Errorf("%d checks, error %v", res.Checks, res.Err)
+	}
+}
