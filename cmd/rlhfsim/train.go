@@ -189,7 +189,7 @@ func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epo
 		return nil, err
 	}
 	if t.distractors > 0 {
-		d = prefs.WithDistractors(d, t.distractors, rng.Source(seed, rng.Eval))
+		d = prefs.WithDistractors(d, t.distractors, rng.Stream(seed, rng.Distractors))
 	}
 	tr, err := t.rmConfig().Train(d, seed, progress)
 	if err != nil {

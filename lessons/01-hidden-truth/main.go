@@ -42,7 +42,7 @@ func main() {
 	k := nb.Int("k", 4, 2, 6, "how many answers to draw for the prompt")
 	category := nb.Choice("category", "advice", []string{"factual", "advice", "creative", "coding"}, "kind of prompt")
 	w := world.Default()
-	r := rng.New(nb.Seed(), rng.Data)
+	r := rng.Stream(nb.Seed(), "lesson01/answers")
 	cat, err := world.ParseCategory(category)
 	if err != nil {
 		panic(err)

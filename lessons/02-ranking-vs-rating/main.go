@@ -32,7 +32,7 @@ func main() {
 	tau := nb.Float("tau", 1, 0, 4, "annotator noise (temperature)")
 	offset := nb.Float("offset", 1.5, 0, 3, "spread of the annotators' rating offsets, in points of the 1-7 scale")
 	w := world.Default()
-	r := rng.New(nb.Seed(), rng.Data)
+	r := rng.Stream(nb.Seed(), "lesson02/ratings")
 	panel := annotate.PanelSpread(3, annotate.Annotator{Tau: tau}, offset, 0.3, 0, r)
 	prompt := w.Prompts(1, 0, r)[0]
 	const k = 4

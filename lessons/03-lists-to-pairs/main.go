@@ -31,7 +31,7 @@ func main() {
 	prompts := nb.Int("prompts", 4000, 50, 20000, "prompts in the dataset")
 	w := world.Default()
 	panel := []annotate.Annotator{{Name: "ann", Tau: tau}}
-	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: prompts, K: k}, rng.Source(nb.Seed(), rng.Data))
+	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: prompts, K: k}, rng.Stream(nb.Seed(), rng.Data))
 	if err != nil {
 		panic(err)
 	}

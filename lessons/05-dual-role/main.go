@@ -104,7 +104,7 @@ func main() {
 	for _, cen := range []float64{0, lambda} {
 		m := reward.NewAffine(d.D())
 		m.Params()[d.D()] = 3
-		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.SGD, LR: 1, Batch: 1 << 30, Epochs: steps, Patience: -1}, rng.Source(c.Seed, rng.Train))
+		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.SGD, LR: 1, Batch: 1 << 30, Epochs: steps, Patience: -1}, rng.Stream(c.Seed, rng.Train))
 		if err != nil {
 			panic(err)
 		}

@@ -81,9 +81,9 @@ func main() {
 	reps := nb.Int("estimates", 400, 50, 4000, "gradient estimates per baseline")
 	level := nb.Float("level", 5, -20, 20, "constant the reward model's scores sit around")
 	raw := func(p world.Prompt, phi []float64) float64 { return tr.Scorer.Score(phi) + level }
-	prompts := w.Prompts(20, 0, rng.New(c.Seed, rng.Policy))
-	pool := policy.NewPool(w, prompts, 32, rng.Source(c.Seed, rng.Policy+1))
-	r := rng.New(c.Seed, rng.Eval)
+	prompts := w.Prompts(20, 0, rng.Stream(c.Seed, "lesson06/pool-prompts"))
+	pool := policy.NewPool(w, prompts, 32, rng.Stream(c.Seed, "lesson06/pool"))
+	r := rng.Stream(c.Seed, "lesson06/estimates")
 	vars := map[string]float64{}
 	for _, base := range []string{policy.NoBaseline, policy.LOOBaseline} {
 		var est [][]float64
@@ -115,9 +115,9 @@ func main() {
 	// %%
 	beta := nb.Float("beta", 0.1, 0, 5, "KL coefficient")
 	steps := nb.Int("steps", 200, 20, 2000, "policy-gradient steps")
-	pprompts := w.Prompts(200, 1000000, rng.New(c.Seed, rng.Policy+2))
-	g := policy.NewGaussian(w, pprompts, 16, rng.Source(c.Seed, rng.Policy+3))
-	run, err := policy.Optimize(g, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Source(c.Seed, rng.Policy+4))
+	pprompts := w.Prompts(200, 1000000, rng.Stream(c.Seed, rng.Prompts))
+	g := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
+	run, err := policy.Optimize(g, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
 	if err != nil {
 		panic(err)
 	}
@@ -144,8 +144,8 @@ func main() {
 	var kls []float64
 	var rows [][]string
 	for _, b := range betas {
-		gb := policy.NewGaussian(w, pprompts, 16, rng.Source(c.Seed, rng.Policy+3))
-		rb, err := policy.Optimize(gb, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Source(c.Seed, rng.Policy+4))
+		gb := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
+		rb, err := policy.Optimize(gb, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
 		if err != nil {
 			panic(err)
 		}

@@ -54,7 +54,7 @@ type _github_com_rlhfsim_rlhfsim_sim_policy_Policy struct {
 	WLogRef  func(s *policy.Sample) float64
 	WParams  func() []float64
 	WPrompts func() []world.Prompt
-	WSample  func(i int, rng *rand.Rand) policy.Sample
+	WSample  func(i int, src rand.Source) policy.Sample
 }
 
 func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Eval(proxy policy.RewardFunc, gold policy.RewardFunc) policy.Stats {
@@ -72,6 +72,6 @@ func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Params() []float64 {
 func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Prompts() []world.Prompt {
 	return W.WPrompts()
 }
-func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Sample(i int, rng *rand.Rand) policy.Sample {
-	return W.WSample(i, rng)
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Sample(i int, src rand.Source) policy.Sample {
+	return W.WSample(i, src)
 }

@@ -4,18 +4,28 @@ package symbols
 
 import (
 	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/rng/rng"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Data":   reflect.ValueOf(rng.Data),
-		"Eval":   reflect.ValueOf(rng.Eval),
-		"New":    reflect.ValueOf(rng.New),
-		"Panel":  reflect.ValueOf(rng.Panel),
-		"Policy": reflect.ValueOf(rng.Policy),
-		"Source": reflect.ValueOf(rng.Source),
-		"Train":  reflect.ValueOf(rng.Train),
+		"Data":        reflect.ValueOf(constant.MakeFromLiteral("\"prefs/data\"", token.STRING, 0)),
+		"Distractors": reflect.ValueOf(constant.MakeFromLiteral("\"prefs/distractors\"", token.STRING, 0)),
+		"Draws":       reflect.ValueOf(constant.MakeFromLiteral("\"policy/draws\"", token.STRING, 0)),
+		"Drift":       reflect.ValueOf(constant.MakeFromLiteral("\"pipeline/drift\"", token.STRING, 0)),
+		"Hash":        reflect.ValueOf(rng.Hash),
+		"Init":        reflect.ValueOf(constant.MakeFromLiteral("\"reward/init\"", token.STRING, 0)),
+		"Names":       reflect.ValueOf(&rng.Names).Elem(),
+		"Of":          reflect.ValueOf(rng.Of),
+		"Optimize":    reflect.ValueOf(constant.MakeFromLiteral("\"policy/optimize\"", token.STRING, 0)),
+		"Panel":       reflect.ValueOf(constant.MakeFromLiteral("\"annotate/panel\"", token.STRING, 0)),
+		"Pool":        reflect.ValueOf(constant.MakeFromLiteral("\"policy/pool\"", token.STRING, 0)),
+		"Prompts":     reflect.ValueOf(constant.MakeFromLiteral("\"policy/prompts\"", token.STRING, 0)),
+		"Ratings":     reflect.ValueOf(constant.MakeFromLiteral("\"pipeline/ratings\"", token.STRING, 0)),
+		"Stream":      reflect.ValueOf(rng.Stream),
+		"Train":       reflect.ValueOf(constant.MakeFromLiteral("\"reward/train\"", token.STRING, 0)),
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -115,7 +117,8 @@ func (a *Annotator) Utilities(gold world.GoldFunc, p world.Prompt, phis []float6
 // RankUtilities samples a Plackett-Luce ranking of items with utilities u at
 // temperature tau and writes it to order, best first, as indices into u.
 // With tau = 0 the order is by decreasing utility, ties broken by index.
-func RankUtilities(u []float64, tau float64, order []int, rng *rand.Rand) {
+func RankUtilities(u []float64, tau float64, order []int, src rand.Source) {
+	rnd := rng.Of(src)
 	if len(order) != len(u) {
 		panic("annotate: length mismatch")
 	}
@@ -128,7 +131,7 @@ func RankUtilities(u []float64, tau float64, order []int, rng *rand.Rand) {
 		key[i] = u[i]
 		if tau > 0 {
 			// Gumbel(0,1) noise: -log(-log U), U in (0,1).
-			key[i] = u[i]/tau - math.Log(-math.Log(1-rng.Float64()))
+			key[i] = u[i]/tau - math.Log(-math.Log(1-rnd.Float64()))
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return key[order[i]] > key[order[j]] })
@@ -136,9 +139,10 @@ func RankUtilities(u []float64, tau float64, order []int, rng *rand.Rand) {
 
 // Rank has the annotator rank the k responses in phis (flat, presentation
 // order) and writes the ranking, best first, into order.
-func (a *Annotator) Rank(gold world.GoldFunc, p world.Prompt, phis []float64, order []int, rng *rand.Rand) {
+func (a *Annotator) Rank(gold world.GoldFunc, p world.Prompt, phis []float64, order []int, src rand.Source) {
+	rnd := rng.Of(src)
 	u := a.Utilities(gold, p, phis, nil)
-	RankUtilities(u, a.Tau, order, rng)
+	RankUtilities(u, a.Tau, order, rnd)
 }
 
 // PreferProb returns the Bradley-Terry probability that an annotator at
@@ -160,20 +164,22 @@ func PreferProb(u1, u2, tau float64) float64 {
 
 // Choose has the annotator compare two responses, a shown first and b
 // second, and reports whether a is preferred.
-func (a *Annotator) Choose(gold world.GoldFunc, p world.Prompt, phiA, phiB []float64, rng *rand.Rand) bool {
+func (a *Annotator) Choose(gold world.GoldFunc, p world.Prompt, phiA, phiB []float64, src rand.Source) bool {
+	rnd := rng.Of(src)
 	ua := a.Utility(gold, p, phiA, 0, 2)
 	ub := a.Utility(gold, p, phiB, 1, 2)
-	return rng.Float64() < PreferProb(ua, ub, a.Tau)
+	return rnd.Float64() < PreferProb(ua, ub, a.Tau)
 }
 
 // Rate returns the annotator's Likert rating, 1 to 7, of response phi.
 // Rating noise is Gaussian with standard deviation Tau, in utility units.
-func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, rng *rand.Rand) int {
+func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, src rand.Source) int {
+	rnd := rng.Of(src)
 	scale := a.Scale
 	if scale == 0 {
 		scale = 1
 	}
-	u := a.Utility(gold, p, phi, 0, 1) + a.Tau*rng.NormFloat64()
+	u := a.Utility(gold, p, phi, 0, 1) + a.Tau*rnd.NormFloat64()
 	r := int(math.Round(4 + a.Offset + scale*u))
 	if r < 1 {
 		return 1
@@ -188,14 +194,16 @@ func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, rng
 // have their own rating offset (sd 0.8) and scale (log-sd 0.3), and, if
 // tauSpread > 0, their own temperature base.Tau * exp(tauSpread * N(0,1)).
 // Names are "ann-1", "ann-2", and so on.
-func Panel(n int, base Annotator, tauSpread float64, rng *rand.Rand) []Annotator {
-	return PanelSpread(n, base, 0.8, 0.3, tauSpread, rng)
+func Panel(n int, base Annotator, tauSpread float64, src rand.Source) []Annotator {
+	rnd := rng.Of(src)
+	return PanelSpread(n, base, 0.8, 0.3, tauSpread, rnd)
 }
 
 // PanelSpread is Panel with the spread of the rating offsets (their
 // standard deviation) and scales (the standard deviation of their log)
 // chosen by the caller.
-func PanelSpread(n int, base Annotator, offsetSD, scaleLogSD, tauSpread float64, rng *rand.Rand) []Annotator {
+func PanelSpread(n int, base Annotator, offsetSD, scaleLogSD, tauSpread float64, src rand.Source) []Annotator {
+	rnd := rng.Of(src)
 	if n < 1 {
 		panic("annotate: empty panel")
 	}
@@ -204,14 +212,14 @@ func PanelSpread(n int, base Annotator, offsetSD, scaleLogSD, tauSpread float64,
 		a := base
 		a.Name = fmt.Sprintf("ann-%d", i+1)
 		a.Biases = append([]Bias(nil), base.Biases...)
-		a.Offset = base.Offset + offsetSD*rng.NormFloat64()
+		a.Offset = base.Offset + offsetSD*rnd.NormFloat64()
 		s := base.Scale
 		if s == 0 {
 			s = 1
 		}
-		a.Scale = s * math.Exp(scaleLogSD*rng.NormFloat64())
+		a.Scale = s * math.Exp(scaleLogSD*rnd.NormFloat64())
 		if tauSpread > 0 {
-			a.Tau = base.Tau * math.Exp(tauSpread*rng.NormFloat64())
+			a.Tau = base.Tau * math.Exp(tauSpread*rnd.NormFloat64())
 		}
 		ps[i] = a
 	}
@@ -281,7 +289,8 @@ func ranks(order []int) []int {
 // and returns the mean agreement over all pairs of annotators: for
 // rankings by PairAgreement, for ratings by RatingAgreement. phis holds, per
 // prompt, the flat feature vectors of its responses.
-func Agreement(panel []Annotator, gold world.GoldFunc, prompts []world.Prompt, phis [][]float64, rng *rand.Rand) (ranking, rating float64) {
+func Agreement(panel []Annotator, gold world.GoldFunc, prompts []world.Prompt, phis [][]float64, src rand.Source) (ranking, rating float64) {
+	rnd := rng.Of(src)
 	if len(panel) < 2 || len(prompts) != len(phis) {
 		panic("annotate: Agreement needs two annotators and one response set per prompt")
 	}
@@ -292,10 +301,10 @@ func Agreement(panel []Annotator, gold world.GoldFunc, prompts []world.Prompt, p
 		rates := make([][]int, len(panel))
 		for a := range panel {
 			orders[a] = make([]int, k)
-			panel[a].Rank(gold, p, phis[i], orders[a], rng)
+			panel[a].Rank(gold, p, phis[i], orders[a], rnd)
 			rates[a] = make([]int, k)
 			for j := 0; j < k; j++ {
-				rates[a][j] = panel[a].Rate(gold, p, phis[i][j*world.NumFeatures:(j+1)*world.NumFeatures], rng)
+				rates[a][j] = panel[a].Rate(gold, p, phis[i][j*world.NumFeatures:(j+1)*world.NumFeatures], rnd)
 			}
 		}
 		for a := range panel {

@@ -152,14 +152,14 @@ func (c Data) Generate(seed uint64) (*world.World, world.Gold, *prefs.Dataset, e
 	if c.K < 2 || c.Prompts < 1 {
 		return nil, gold, nil, bad("%d prompts with K = %d (want at least 1 prompt and K >= 2)", c.Prompts, c.K)
 	}
-	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.New(seed, rng.Panel))
+	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.Stream(seed, rng.Panel))
 	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
-		rng.Source(seed, rng.Data))
+		rng.Stream(seed, rng.Data))
 	if err != nil {
 		return nil, gold, nil, err
 	}
 	if c.Distractors > 0 {
-		d = prefs.WithDistractors(d, c.Distractors, rng.Source(seed, rng.Eval))
+		d = prefs.WithDistractors(d, c.Distractors, rng.Stream(seed, rng.Distractors))
 	}
 	return w, gold, d, nil
 }
@@ -197,14 +197,14 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 		if act != reward.Tanh && act != reward.ReLU && act != reward.Softplus {
 			return nil, bad("activation %q (want tanh, relu or softplus)", c.Activation)
 		}
-		m = reward.NewMLP(d.D(), c.Hidden, act, rng.Source(seed, rng.Train+100))
+		m = reward.NewMLP(d.D(), c.Hidden, act, rng.Stream(seed, rng.Init))
 	default:
 		return nil, bad("reward model %q (want linear or mlp)", c.Model)
 	}
 	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
 		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
 		Patience: c.Patience, Progress: progress,
-	}, rng.Source(seed, rng.Train))
+	}, rng.Stream(seed, rng.Train))
 	if err != nil {
 		return nil, err
 	}
@@ -282,13 +282,13 @@ func Run(c Config, progress Progress) (*Result, error) {
 		return nil, err
 	}
 	proxy := Proxy(r.RM.Scorer)
-	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.New(c.Seed, rng.Policy))
-	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Source(c.Seed, rng.Policy+10))
+	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
+	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	r.PoolProxy, r.PoolGold = r.Pool.Scores(proxy), r.Pool.Scores(w.Gold)
 	if pc.Kind == "pool" {
 		r.Policy = r.Pool
 	} else {
-		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Source(c.Seed, rng.Policy+20))
+		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))
 	}
 	// The sweep runs before optimisation, while the pool is still the base
 	// policy: best-of-n samples from pi_ref.
@@ -301,7 +301,7 @@ func Run(c Config, progress Progress) (*Result, error) {
 		set.Steps = 300
 	}
 	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
-	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Source(c.Seed, rng.Policy+30))
+	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func (r *Result) GoldPeak() (step int, drop float64) {
 // optimised policy, for the same prompts, drawn from the seed's evaluation
 // stream.
 func (r *Result) Drift(f, n int) (before, after []float64) {
-	rg := rng.New(r.Config.Seed, rng.Eval+1)
+	rg := rng.Stream(r.Config.Seed, rng.Drift)
 	prompts := r.Policy.Prompts()
 	phi := make([]float64, world.NumFeatures)
 	for i := 0; i < n; i++ {
@@ -368,7 +368,7 @@ func (r *Result) HeldOut() (scores, gold []float64) {
 // Within one annotator's ranking, offsets and scales cancel; across raters
 // they do not.
 func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, k int, seed uint64) (ranking, rating []float64) {
-	rg := rng.New(seed, rng.Eval+2)
+	rg := rng.Stream(seed, rng.Ratings)
 	ps := w.Prompts(prompts, 0, rg)
 	D := world.NumFeatures
 	phis := make([][]float64, len(ps))

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/rlhfsim/rlhfsim/sim/world"
@@ -342,8 +344,9 @@ func (b *batch) ppoGrad(pol Policy, adv, logpOld []float64, clip float64, grad [
 // REINFORCE estimate of the gradient of E[r] - beta KL, with the named
 // baseline ("none", "mean" or "loo"), to grad. It is the estimator Optimize
 // uses, exposed so tests and lessons can study its bias and variance.
-func GradientEstimate(pol Policy, reward RewardFunc, beta float64, baseline string, n, k int, grad []float64, rng *rand.Rand) {
-	b := drawBatch(pol, n, k, rng)
+func GradientEstimate(pol Policy, reward RewardFunc, beta float64, baseline string, n, k int, grad []float64, src rand.Source) {
+	rnd := rng.Of(src)
+	b := drawBatch(pol, n, k, rnd)
 	r := make([]float64, len(b.samples))
 	for i := range b.samples {
 		r[i] = reward(pol.Prompts()[b.samples[i].Prompt], b.samples[i].Phi)

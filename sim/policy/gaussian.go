@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/rlhfsim/rlhfsim/sim/world"
@@ -80,10 +82,11 @@ func (g *Gaussian) Shift() []float64 { return g.theta[:world.NumFeatures] }
 func (g *Gaussian) LogScale() float64 { return g.theta[world.NumFeatures] }
 
 // Sample draws a new response to prompt i.
-func (g *Gaussian) Sample(i int, rng *rand.Rand) Sample {
+func (g *Gaussian) Sample(i int, src rand.Source) Sample {
+	rnd := rng.Of(src)
 	var z [world.NumFeatures]float64
 	for k := range z {
-		z[k] = rng.NormFloat64()
+		z[k] = rnd.NormFloat64()
 	}
 	phi := make([]float64, world.NumFeatures)
 	g.w.Place(g.prompts[i], g.Shift(), math.Exp(g.LogScale()), z[:], phi)

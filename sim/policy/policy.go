@@ -42,7 +42,7 @@ type Policy interface {
 	// Params returns the live parameter vector.
 	Params() []float64
 	// Sample draws a response to prompt i.
-	Sample(i int, rng *rand.Rand) Sample
+	Sample(i int, src rand.Source) Sample
 	// LogProb returns log pi_theta(y|x) and, if grad is not nil, adds
 	// scale times its gradient in theta to grad.
 	LogProb(s *Sample, grad []float64, scale float64) float64

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -80,9 +82,10 @@ func (pl *Pool) Probs(i int, dst []float64) []float64 {
 }
 
 // Sample draws a pool member for prompt i from pi_theta.
-func (pl *Pool) Sample(i int, rng *rand.Rand) Sample {
+func (pl *Pool) Sample(i int, src rand.Source) Sample {
+	rnd := rng.Of(src)
 	p := pl.Probs(i, pl.p)
-	u := rng.Float64()
+	u := rnd.Float64()
 	j := 0
 	for c := p[0]; c < u && j < pl.m-1; c += p[j] {
 		j++

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -226,10 +228,11 @@ func (w *World) Mean(p Prompt, dst []float64) []float64 {
 // SampleShifted draws one response from the base policy for p with its mean
 // moved by shift (nil for none) and writes it to dst. Moving the mean while
 // keeping the covariance is what the generative policy does.
-func (w *World) SampleShifted(p Prompt, shift, dst []float64, rng *rand.Rand) {
+func (w *World) SampleShifted(p Prompt, shift, dst []float64, src rand.Source) {
+	rnd := rng.Of(src)
 	var z [NumFeatures]float64
 	for i := range z {
-		z[i] = rng.NormFloat64()
+		z[i] = rnd.NormFloat64()
 	}
 	w.Place(p, shift, 1, z[:], dst)
 }
@@ -257,22 +260,24 @@ func (w *World) Place(p Prompt, shift []float64, scale float64, z, dst []float64
 }
 
 // Sample draws one response from the base policy for p into dst.
-func (w *World) Sample(p Prompt, dst []float64, rng *rand.Rand) {
-	w.SampleShifted(p, nil, dst, rng)
+func (w *World) Sample(p Prompt, dst []float64, src rand.Source) {
+	rnd := rng.Of(src)
+	w.SampleShifted(p, nil, dst, rnd)
 }
 
 // Prompts draws n prompts with uniformly chosen categories and topics and
 // normally distributed difficulty (sd 0.5). IDs run from first.
-func (w *World) Prompts(n, first int, rng *rand.Rand) []Prompt {
+func (w *World) Prompts(n, first int, src rand.Source) []Prompt {
+	rnd := rng.Of(src)
 	ps := make([]Prompt, n)
 	for i := range ps {
-		c := Category(rng.IntN(int(NumCategories)))
-		t := rng.IntN(len(promptTemplates[c]))
+		c := Category(rnd.IntN(int(NumCategories)))
+		t := rnd.IntN(len(promptTemplates[c]))
 		ps[i] = Prompt{
 			ID:         first + i,
 			Category:   c,
 			Topic:      t,
-			Difficulty: 0.5 * rng.NormFloat64(),
+			Difficulty: 0.5 * rnd.NormFloat64(),
 			Text:       promptTemplates[c][t],
 		}
 	}
