@@ -130,6 +130,15 @@ func Choice(name, def string, options []string, help string) string {
 		Default: def, Options: append([]string(nil), options...)})
 }
 
+// Must stops the lesson with err if it is not nil. Use it for errors a
+// lesson does not expect, such as a configuration a parameter made
+// invalid: the runner reports the message and the line.
+func Must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
 // Figure shows a plot with a one-line caption.
 func Figure(caption string, p *plot.Plot) {
 	if p == nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/world"
@@ -41,7 +42,7 @@ func (g *genFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&g.flattery, "flattery-bias", g.flattery, "annotator utility added per unit of flattery (-10 to 10)")
 	fs.IntVar(&g.annotators, "annotators", g.annotators, "number of annotators; each has its own rating offset and scale (1 to 100)")
 	fs.Float64Var(&g.tauSpread, "tau-spread", g.tauSpread, "log-sd of the annotators' temperatures around --tau (0 to 2)")
-	fs.StringVar(&g.gold, "gold", g.gold, "hidden gold reward: default (concave in length) or linear")
+	fs.StringVar(&g.gold, "gold", g.gold, "hidden gold reward: "+enum.List(world.GoldNames()...)+" (concave in length, or not)")
 	fs.Float64Var(&g.val, "val", g.val, "fraction of prompts held out for validation (0 to 0.5)")
 	fs.Float64Var(&g.test, "test", g.test, "fraction of prompts held out for test (0 to 0.5)")
 	fs.StringVar(&g.memory, "memory", g.memory, "memory budget: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
@@ -79,8 +80,8 @@ func (g *genFlags) validate() error {
 			return err
 		}
 	}
-	if _, ok := world.GoldByName(g.gold); !ok {
-		return usagef("invalid --gold %q: must be default or linear", g.gold)
+	if err := option("gold", world.GoldName(g.gold).Validate()); err != nil {
+		return err
 	}
 	if g.val+g.test >= 0.9 {
 		return usagef("invalid --val %v with --test %v: together they must leave at least 10%% of the prompts for training", g.val, g.test)
@@ -100,7 +101,7 @@ func (g *genFlags) checkMemory(distractors int) error {
 func (g *genFlags) config() pipeline.Data {
 	return pipeline.Data{Prompts: g.prompts, K: g.k, Tau: g.tau, LengthBias: g.lengthBias,
 		PositionBias: g.positionBias, FlatteryBias: g.flattery, Annotators: g.annotators,
-		TauSpread: g.tauSpread, Gold: g.gold, Val: g.val, Test: g.test}
+		TauSpread: g.tauSpread, Gold: world.GoldName(g.gold), Val: g.val, Test: g.test}
 }
 
 // generate validates the flags and builds the world and the dataset.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -46,7 +47,7 @@ type pipelineOptions struct {
 func newPipelineCmd() *cobra.Command {
 	d := pipeline.Default()
 	o := &pipelineOptions{gen: defaultGenFlags(), train: defaultTrainFlags(),
-		kind: d.Policy.Kind, algo: d.Policy.Settings.Algo, beta: d.Policy.Settings.Beta,
+		kind: string(d.Policy.Kind), algo: string(d.Policy.Settings.Algo), beta: d.Policy.Settings.Beta,
 		steps: d.Policy.Settings.Steps, lr: d.Policy.Settings.LR, samples: d.Policy.Settings.Samples,
 		perPrompt: d.Policy.Settings.PerPrompt, clip: 0.2, ppoEpochs: 4,
 		prompts: d.Policy.Prompts, poolSize: d.Policy.PoolSize, bon: joinInts(d.Policy.BoN)}
@@ -73,8 +74,8 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs := cmd.Flags()
 	o.gen.register(fs)
 	o.train.register(fs, "rm-lr")
-	fs.StringVar(&o.kind, "policy", o.kind, "policy: generative (new responses, can leave the training region) or pool (exact, reweights base-policy samples)")
-	fs.StringVar(&o.algo, "algo", o.algo, "algorithm: reinforce (mean baseline), rloo (leave-one-out), ppo (clipped) or exact (pool only)")
+	fs.StringVar(&o.kind, "policy", o.kind, "policy: "+enum.List(pipeline.PolicyKinds()...)+" (new responses that can leave the training region, or exact reweighting of base-policy samples)")
+	fs.StringVar(&o.algo, "algo", o.algo, "algorithm: "+enum.List(policy.Algos()...)+" (mean baseline, leave-one-out, clipped, or exact on the pool)")
 	fs.Float64Var(&o.beta, "beta", o.beta, "KL coefficient of E[r] - beta KL (0 to 100)")
 	fs.Float64Var(&o.targetKL, "target-kl", o.targetKL, "adapt beta towards this KL; 0 keeps beta fixed (0 to 1000)")
 	fs.IntVar(&o.steps, "steps", o.steps, "policy updates (1 to 100000)")
@@ -122,8 +123,8 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 		return pipeline.Config{}, usagef("invalid --distractors %d: a policy cannot produce distractor features; use it with train", o.train.distractors)
 	}
 	for _, err := range []error{
-		oneOf("policy", o.kind, "generative", "pool"),
-		oneOf("algo", o.algo, "reinforce", "rloo", "ppo", "exact"),
+		option("policy", pipeline.PolicyKind(o.kind).Validate()),
+		option("algo", policy.Algo(o.algo).Validate()),
 		checkRange("beta", o.beta, 0, 100),
 		checkRange("target-kl", o.targetKL, 0, 1000),
 		checkIntRange("steps", o.steps, 1, 100000),
@@ -139,15 +140,6 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 			return pipeline.Config{}, err
 		}
 	}
-	if o.algo == "exact" && o.kind != "pool" {
-		return pipeline.Config{}, usagef("invalid --algo exact with --policy %s: the exact gradient needs --policy pool", o.kind)
-	}
-	if (o.algo == "rloo" || o.algo == "ppo") && o.perPrompt < 2 {
-		return pipeline.Config{}, usagef("invalid --per-prompt %d with --algo %s: the leave-one-out baseline needs 2 or more", o.perPrompt, o.algo)
-	}
-	if o.targetKL > 0 && o.beta == 0 {
-		return pipeline.Config{}, usagef("invalid --target-kl with --beta 0: the controller scales beta, so start it above 0")
-	}
 	bon, err := parseBoN(o.bon)
 	if err != nil {
 		return pipeline.Config{}, err
@@ -160,9 +152,12 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	c.Seed = o.gen.seed
 	c.Data = o.gen.config()
 	c.RM = o.train.rmConfig()
-	c.Policy = pipeline.Policy{Kind: o.kind, Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
-		Settings: policy.Settings{Algo: o.algo, Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
+	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
+		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
 			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
+	if err := settings(c.Policy.Validate()); err != nil {
+		return pipeline.Config{}, err
+	}
 	return c, nil
 }
 
@@ -177,16 +172,16 @@ type pipelineReport struct {
 }
 
 type policyReport struct {
-	Kind            string        `json:"kind"`
-	Algo            string        `json:"algo"`
-	Beta            float64       `json:"beta"`
-	TargetKL        float64       `json:"target_kl"`
-	KLEstimator     string        `json:"kl_estimator"`
-	RewardEstimator string        `json:"reward_estimator"`
-	Features        []string      `json:"features"`
-	GoldPeakStep    int           `json:"gold_peak_step"`
-	GoldDrop        float64       `json:"gold_drop_from_peak"`
-	Steps           []policy.Step `json:"steps"`
+	Kind            pipeline.PolicyKind `json:"kind"`
+	Algo            policy.Algo         `json:"algo"`
+	Beta            float64             `json:"beta"`
+	TargetKL        float64             `json:"target_kl"`
+	KLEstimator     string              `json:"kl_estimator"`
+	RewardEstimator string              `json:"reward_estimator"`
+	Features        []string            `json:"features"`
+	GoldPeakStep    int                 `json:"gold_peak_step"`
+	GoldDrop        float64             `json:"gold_drop_from_peak"`
+	Steps           []policy.Step       `json:"steps"`
 }
 
 func report(r *pipeline.Result) pipelineReport {

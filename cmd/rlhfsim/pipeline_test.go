@@ -86,12 +86,13 @@ func TestPipelineErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"pipeline", "--algo", "exact"}, "needs --policy pool"},
+		{[]string{"pipeline", "--algo", "exact"}, "the exact gradient needs the pool policy"},
 		{[]string{"pipeline", "--bon", "1,x"}, "invalid --bon"},
-		{[]string{"pipeline", "--per-prompt", "1"}, "leave-one-out baseline needs 2"},
-		{[]string{"pipeline", "--beta", "0", "--target-kl", "2"}, "start it above 0"},
+		{[]string{"pipeline", "--per-prompt", "1"}, "rloo needs at least 2 samples per prompt for its leave-one-out baseline"},
+		{[]string{"pipeline", "--beta", "0", "--target-kl", "2"}, "an adaptive KL controller needs a starting beta above 0"},
 		{[]string{"pipeline", "--distractors", "2"}, "cannot produce distractor"},
-		{[]string{"pipeline", "--policy", "tabular"}, `--policy "tabular"`},
+		{[]string{"pipeline", "--policy", "tabular"}, `invalid --policy "tabular": want generative or pool`},
+		{[]string{"pipeline", "--algo", "trpo"}, `invalid --algo "trpo": want reinforce, rloo, ppo or exact`},
 		{[]string{"pipeline", "--rm-lr", "-1"}, "--rm-lr -1"},
 		{[]string{"pipeline", "--steps", "0"}, "--steps 0"},
 	} {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
@@ -47,38 +48,57 @@ func defaultTrainFlags() trainFlags {
 // pipeline calls rm-lr because its --lr is the policy's.
 func (t *trainFlags) register(fs *pflag.FlagSet, lrFlag string) {
 	t.lrFlag = lrFlag
-	fs.StringVar(&t.model, "model", t.model, "reward model: linear or mlp")
-	fs.StringVar(&t.hidden, "hidden", t.hidden, "mlp hidden widths, one or two, e.g. 32 or 32,16 (1 to 4096 each)")
-	fs.StringVar(&t.activation, "activation", t.activation, "mlp activation: tanh, relu or softplus")
-	fs.StringVar(&t.loss, "loss", t.loss, "loss: bt (pairwise Bradley-Terry) or pl (listwise Plackett-Luce)")
+	fs.StringVar(&t.model, "model", t.model, "reward model: "+enum.List(reward.Kinds()...)+" (affine has a bias, to show it gets no gradient)")
+	fs.StringVar(&t.hidden, "hidden", t.hidden, fmt.Sprintf("mlp hidden widths, one or two, e.g. 32 or 32,16 (1 to %d each)", reward.MaxWidth))
+	fs.StringVar(&t.activation, "activation", t.activation, "mlp activation: "+enum.List(reward.Activations()...))
+	fs.StringVar(&t.loss, "loss", t.loss, "loss: "+enum.List(reward.Losses()...)+" (pairwise Bradley-Terry or listwise Plackett-Luce)")
 	fs.Float64Var(&t.margin, "margin", t.margin, "Bradley-Terry margin m in -log sigma(r_w - r_l - m) (-100 to 100)")
 	fs.Float64Var(&t.l2, "l2", t.l2, "weight decay: adds (l2/2)||theta||^2 (0 to 100)")
 	fs.Float64Var(&t.center, "center", t.center, "reward centering: adds center*(r_w + r_l)^2 (0 to 100; TRL uses 0.01)")
-	fs.StringVar(&t.optimizer, "optimizer", t.optimizer, "optimizer: adam, sgd or lbfgs (full batch, exact for linear)")
+	fs.StringVar(&t.optimizer, "optimizer", t.optimizer, "optimizer: "+enum.List(reward.Optimizers()...)+" (lbfgs: full batch, exact for linear)")
 	fs.IntVar(&t.epochs, "epochs", t.epochs, "epochs (for lbfgs: most iterations) (1 to 100000)")
 	fs.Float64Var(&t.lr, lrFlag, t.lr, "reward-model learning rate for adam and sgd (above 0, at most 100)")
 	fs.IntVar(&t.batch, "batch", t.batch, "minibatch size in prompts (grouping prompt) or pairs (flat) (1 to 1000000)")
 	fs.IntVar(&t.patience, "patience", t.patience, "stop after this many epochs without a lower validation loss; -1 never stops early")
-	fs.StringVar(&t.grouping, "grouping", t.grouping, "prompt (all pairs of a prompt together, weight 1/C(K,2)) or flat (shuffled pairs)")
+	fs.StringVar(&t.grouping, "grouping", t.grouping, "grouping: "+enum.List(reward.Groupings()...)+" (all pairs of a prompt together, weight 1/C(K,2); or shuffled pairs)")
 	fs.IntVar(&t.distractors, "distractors", t.distractors, "append this many irrelevant random features to every response (0 to 1000)")
 }
 
-func oneOf(flag, v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
+// option turns an option type's error into a usage error that names the
+// flag: the valid values come from the type, never from a second list.
+func option(flag string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return usagef("invalid --%s %q: must be %s", flag, v, strings.Join(allowed, ", "))
+	var ee *enum.Error
+	if errors.As(err, &ee) {
+		return usagef("invalid --%s %q: want %s", flag, ee.Value, ee.Valid)
+	}
+	return usagef("invalid --%s: %v", flag, err)
+}
+
+// oneOf checks a flag whose values only the command line knows, such as
+// an output format.
+func oneOf(flag, v string, allowed ...string) error {
+	return option(flag, enum.Check(flag, v, allowed...))
+}
+
+// settings turns the error of a settings struct's Validate, which checks
+// rules between options, into a usage error.
+func settings(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usagef("invalid flags: %v", err)
 }
 
 func (t *trainFlags) validate() error {
 	for _, err := range []error{
-		oneOf("model", t.model, "linear", "mlp"),
-		oneOf("activation", t.activation, "tanh", "relu", "softplus"),
-		oneOf("loss", t.loss, "bt", "pl"),
-		oneOf("optimizer", t.optimizer, "adam", "sgd", "lbfgs"),
-		oneOf("grouping", t.grouping, "prompt", "flat"),
+		option("model", t.kind().Validate()),
+		option("activation", reward.Activation(t.activation).Validate()),
+		option("loss", reward.Loss(t.loss).Validate()),
+		option("optimizer", reward.Optimizer(t.optimizer).Validate()),
+		option("grouping", reward.Grouping(t.grouping).Validate()),
 		checkRange("margin", t.margin, -100, 100),
 		checkRange("l2", t.l2, 0, 100),
 		checkRange("center", t.center, 0, 100),
@@ -95,33 +115,29 @@ func (t *trainFlags) validate() error {
 	if _, err := t.hiddenWidths(); err != nil {
 		return err
 	}
-	if t.loss == "pl" && t.grouping == "flat" {
-		return usagef("invalid --grouping flat with --loss pl: the listwise loss needs whole rankings, use --grouping prompt")
-	}
-	if t.loss == "pl" && t.margin != 0 {
-		return usagef("invalid --margin with --loss pl: a margin applies to the bt loss only")
-	}
-	return nil
+	return settings(t.rmConfig().Validate())
 }
 
+// kind is the --model flag's model kind.
+func (t *trainFlags) kind() reward.Kind { return reward.Kind(t.model) }
+
 func (t *trainFlags) hiddenWidths() ([]int, error) {
-	parts := strings.Split(t.hidden, ",")
-	if len(parts) > 2 {
-		return nil, usagef("invalid --hidden %q: give one or two widths, e.g. 32 or 32,16", t.hidden)
-	}
 	var hs []int
-	for _, p := range parts {
+	for _, p := range strings.Split(t.hidden, ",") {
 		h, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || h < 1 || h > 4096 {
-			return nil, usagef("invalid --hidden %q: widths must be integers from 1 to 4096", t.hidden)
+		if err != nil {
+			return nil, usagef("invalid --hidden %q: give one or two whole-number widths, e.g. 32 or 32,16", t.hidden)
 		}
 		hs = append(hs, h)
+	}
+	if err := reward.CheckHidden(hs); err != nil {
+		return nil, option("hidden", err)
 	}
 	return hs, nil
 }
 
 func (t *trainFlags) objective() reward.Objective {
-	return reward.Objective{Loss: t.loss, Margin: t.margin, L2: t.l2, Center: t.center, Grouping: t.grouping}
+	return reward.Objective{Loss: reward.Loss(t.loss), Margin: t.margin, L2: t.l2, Center: t.center, Grouping: reward.Grouping(t.grouping)}
 }
 
 // dataSource is where train and pipeline get their preference data: a JSONL
@@ -179,8 +195,8 @@ var genFlagNames = map[string]bool{
 // rmConfig returns the flags as a pipeline reward-model configuration.
 func (t *trainFlags) rmConfig() pipeline.RM {
 	hs, _ := t.hiddenWidths()
-	return pipeline.RM{Model: t.model, Hidden: hs, Activation: t.activation, Objective: t.objective(),
-		Optimizer: t.optimizer, Epochs: t.epochs, LR: t.lr, Batch: t.batch, Patience: t.patience}
+	return pipeline.RM{Model: t.kind(), Hidden: hs, Activation: reward.Activation(t.activation), Objective: t.objective(),
+		Optimizer: reward.Optimizer(t.optimizer), Epochs: t.epochs, LR: t.lr, Batch: t.batch, Patience: t.patience}
 }
 
 // fit trains a reward model on d as the flags say.
@@ -248,9 +264,9 @@ type trainReport struct {
 }
 
 type modelInfo struct {
-	Kind   string  `json:"kind"`
-	Params int     `json:"params"`
-	Offset float64 `json:"offset"`
+	Kind   reward.Kind `json:"kind"`
+	Params int         `json:"params"`
+	Offset float64     `json:"offset"`
 }
 
 // metricsReport is reward.Metrics with the training history.

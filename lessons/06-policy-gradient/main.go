@@ -84,12 +84,12 @@ func main() {
 	prompts := w.Prompts(20, 0, rng.Stream(c.Seed, "lesson06/pool-prompts"))
 	pool := policy.NewPool(w, prompts, 32, rng.Stream(c.Seed, "lesson06/pool"))
 	r := rng.Stream(c.Seed, "lesson06/estimates")
-	vars := map[string]float64{}
-	for _, base := range []string{policy.NoBaseline, policy.LOOBaseline} {
+	vars := map[policy.Baseline]float64{}
+	for _, base := range []policy.Baseline{policy.NoBaseline, policy.LOOBaseline} {
 		var est [][]float64
 		for i := 0; i < reps; i++ {
 			g := make([]float64, world.NumFeatures)
-			policy.GradientEstimate(pool, raw, 0.1, base, 32, 8, g, r)
+			nb.Must(policy.GradientEstimate(pool, raw, &policy.Estimate{Beta: 0.1, Baseline: base, Samples: 32, PerPrompt: 8}, g, r))
 			est = append(est, g)
 		}
 		vars[base] = variance(est)

@@ -16,6 +16,7 @@ func init() {
 		"Figure":    reflect.ValueOf(nb.Figure),
 		"Float":     reflect.ValueOf(nb.Float),
 		"Int":       reflect.ValueOf(nb.Int),
+		"Must":      reflect.ValueOf(nb.Must),
 		"Predict":   reflect.ValueOf(nb.Predict),
 		"Quiz":      reflect.ValueOf(nb.Quiz),
 		"Seed":      reflect.ValueOf(nb.Seed),

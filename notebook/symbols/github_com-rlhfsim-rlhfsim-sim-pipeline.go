@@ -12,17 +12,21 @@ func init() {
 		// function, constant and variable definitions
 		"Default":         reflect.ValueOf(pipeline.Default),
 		"ErrConfig":       reflect.ValueOf(&pipeline.ErrConfig).Elem(),
+		"Generative":      reflect.ValueOf(pipeline.Generative),
+		"PolicyKinds":     reflect.ValueOf(pipeline.PolicyKinds),
+		"PoolPolicy":      reflect.ValueOf(pipeline.PoolPolicy),
 		"Proxy":           reflect.ValueOf(pipeline.Proxy),
 		"RankingVsRating": reflect.ValueOf(pipeline.RankingVsRating),
 		"Run":             reflect.ValueOf(pipeline.Run),
 
 		// type definitions
-		"Config":   reflect.ValueOf((*pipeline.Config)(nil)),
-		"Data":     reflect.ValueOf((*pipeline.Data)(nil)),
-		"Policy":   reflect.ValueOf((*pipeline.Policy)(nil)),
-		"Progress": reflect.ValueOf((*pipeline.Progress)(nil)),
-		"RM":       reflect.ValueOf((*pipeline.RM)(nil)),
-		"Result":   reflect.ValueOf((*pipeline.Result)(nil)),
-		"Trained":  reflect.ValueOf((*pipeline.Trained)(nil)),
+		"Config":     reflect.ValueOf((*pipeline.Config)(nil)),
+		"Data":       reflect.ValueOf((*pipeline.Data)(nil)),
+		"Policy":     reflect.ValueOf((*pipeline.Policy)(nil)),
+		"PolicyKind": reflect.ValueOf((*pipeline.PolicyKind)(nil)),
+		"Progress":   reflect.ValueOf((*pipeline.Progress)(nil)),
+		"RM":         reflect.ValueOf((*pipeline.RM)(nil)),
+		"Result":     reflect.ValueOf((*pipeline.Result)(nil)),
+		"Trained":    reflect.ValueOf((*pipeline.Trained)(nil)),
 	}
 }

@@ -5,8 +5,6 @@ package symbols
 import (
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/world"
-	"go/constant"
-	"go/token"
 	"math/rand/v2"
 	"reflect"
 )
@@ -14,23 +12,28 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/policy/policy"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Algos":            reflect.ValueOf(policy.Algos),
+		"Baselines":        reflect.ValueOf(policy.Baselines),
 		"BestOfN":          reflect.ValueOf(policy.BestOfN),
 		"BoNBound":         reflect.ValueOf(policy.BoNBound),
 		"ErrSettings":      reflect.ValueOf(&policy.ErrSettings).Elem(),
-		"Exact":            reflect.ValueOf(constant.MakeFromLiteral("\"exact\"", token.STRING, 0)),
+		"Exact":            reflect.ValueOf(policy.Exact),
 		"GradientEstimate": reflect.ValueOf(policy.GradientEstimate),
-		"LOOBaseline":      reflect.ValueOf(constant.MakeFromLiteral("\"loo\"", token.STRING, 0)),
-		"MeanBaseline":     reflect.ValueOf(constant.MakeFromLiteral("\"mean\"", token.STRING, 0)),
+		"LOOBaseline":      reflect.ValueOf(policy.LOOBaseline),
+		"MeanBaseline":     reflect.ValueOf(policy.MeanBaseline),
 		"NewGaussian":      reflect.ValueOf(policy.NewGaussian),
 		"NewPool":          reflect.ValueOf(policy.NewPool),
-		"NoBaseline":       reflect.ValueOf(constant.MakeFromLiteral("\"none\"", token.STRING, 0)),
+		"NoBaseline":       reflect.ValueOf(policy.NoBaseline),
 		"Optimize":         reflect.ValueOf(policy.Optimize),
-		"PPO":              reflect.ValueOf(constant.MakeFromLiteral("\"ppo\"", token.STRING, 0)),
-		"RLOO":             reflect.ValueOf(constant.MakeFromLiteral("\"rloo\"", token.STRING, 0)),
-		"Reinforce":        reflect.ValueOf(constant.MakeFromLiteral("\"reinforce\"", token.STRING, 0)),
+		"PPO":              reflect.ValueOf(policy.PPO),
+		"RLOO":             reflect.ValueOf(policy.RLOO),
+		"Reinforce":        reflect.ValueOf(policy.Reinforce),
 
 		// type definitions
+		"Algo":       reflect.ValueOf((*policy.Algo)(nil)),
+		"Baseline":   reflect.ValueOf((*policy.Baseline)(nil)),
 		"BoN":        reflect.ValueOf((*policy.BoN)(nil)),
+		"Estimate":   reflect.ValueOf((*policy.Estimate)(nil)),
 		"Gaussian":   reflect.ValueOf((*policy.Gaussian)(nil)),
 		"Policy":     reflect.ValueOf((*policy.Policy)(nil)),
 		"Pool":       reflect.ValueOf((*policy.Pool)(nil)),

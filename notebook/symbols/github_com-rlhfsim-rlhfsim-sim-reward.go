@@ -12,29 +12,42 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/reward/reward"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Adam":          reflect.ValueOf(constant.MakeFromLiteral("\"adam\"", token.STRING, 0)),
-		"BradleyTerry":  reflect.ValueOf(constant.MakeFromLiteral("\"bt\"", token.STRING, 0)),
+		"Activations":   reflect.ValueOf(reward.Activations),
+		"Adam":          reflect.ValueOf(reward.Adam),
+		"BradleyTerry":  reflect.ValueOf(reward.BradleyTerry),
+		"CheckHidden":   reflect.ValueOf(reward.CheckHidden),
 		"ErrData":       reflect.ValueOf(&reward.ErrData).Elem(),
 		"ErrModelFile":  reflect.ValueOf(&reward.ErrModelFile).Elem(),
 		"ErrObjective":  reflect.ValueOf(&reward.ErrObjective).Elem(),
+		"ErrOption":     reflect.ValueOf(&reward.ErrOption).Elem(),
 		"ErrShape":      reflect.ValueOf(&reward.ErrShape).Elem(),
 		"Evaluate":      reflect.ValueOf(reward.Evaluate),
-		"GroupByPrompt": reflect.ValueOf(constant.MakeFromLiteral("\"prompt\"", token.STRING, 0)),
-		"GroupFlat":     reflect.ValueOf(constant.MakeFromLiteral("\"flat\"", token.STRING, 0)),
-		"LBFGS":         reflect.ValueOf(constant.MakeFromLiteral("\"lbfgs\"", token.STRING, 0)),
+		"GroupByPrompt": reflect.ValueOf(reward.GroupByPrompt),
+		"GroupFlat":     reflect.ValueOf(reward.GroupFlat),
+		"Groupings":     reflect.ValueOf(reward.Groupings),
+		"KindAffine":    reflect.ValueOf(reward.KindAffine),
+		"KindLinear":    reflect.ValueOf(reward.KindLinear),
+		"KindMLP":       reflect.ValueOf(reward.KindMLP),
+		"Kinds":         reflect.ValueOf(reward.Kinds),
+		"LBFGS":         reflect.ValueOf(reward.LBFGS),
 		"Load":          reflect.ValueOf(reward.Load),
 		"LoadFile":      reflect.ValueOf(reward.LoadFile),
+		"Losses":        reflect.ValueOf(reward.Losses),
+		"MaxFeatures":   reflect.ValueOf(constant.MakeFromLiteral("4096", token.INT, 0)),
 		"MaxFileSize":   reflect.ValueOf(constant.MakeFromLiteral("1073741824", token.INT, 0)),
 		"MaxKendall":    reflect.ValueOf(constant.MakeFromLiteral("3000", token.INT, 0)),
+		"MaxLayers":     reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"MaxParam":      reflect.ValueOf(constant.MakeFromLiteral("1000000", token.FLOAT, 0)),
+		"MaxWidth":      reflect.ValueOf(constant.MakeFromLiteral("4096", token.INT, 0)),
 		"MinInputScale": reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
 		"NewAffine":     reflect.ValueOf(reward.NewAffine),
 		"NewLinear":     reflect.ValueOf(reward.NewLinear),
 		"NewMLP":        reflect.ValueOf(reward.NewMLP),
 		"NewScorer":     reflect.ValueOf(reward.NewScorer),
-		"PlackettLuce":  reflect.ValueOf(constant.MakeFromLiteral("\"pl\"", token.STRING, 0)),
+		"Optimizers":    reflect.ValueOf(reward.Optimizers),
+		"PlackettLuce":  reflect.ValueOf(reward.PlackettLuce),
 		"ReLU":          reflect.ValueOf(reward.ReLU),
-		"SGD":           reflect.ValueOf(constant.MakeFromLiteral("\"sgd\"", token.STRING, 0)),
+		"SGD":           reflect.ValueOf(reward.SGD),
 		"Score":         reflect.ValueOf(reward.Score),
 		"Softplus":      reflect.ValueOf(reward.Softplus),
 		"Tanh":          reflect.ValueOf(reward.Tanh),
@@ -44,11 +57,15 @@ func init() {
 		"Activation": reflect.ValueOf((*reward.Activation)(nil)),
 		"Bin":        reflect.ValueOf((*reward.Bin)(nil)),
 		"Epoch":      reflect.ValueOf((*reward.Epoch)(nil)),
+		"Grouping":   reflect.ValueOf((*reward.Grouping)(nil)),
+		"Kind":       reflect.ValueOf((*reward.Kind)(nil)),
 		"Linear":     reflect.ValueOf((*reward.Linear)(nil)),
+		"Loss":       reflect.ValueOf((*reward.Loss)(nil)),
 		"MLP":        reflect.ValueOf((*reward.MLP)(nil)),
 		"Metrics":    reflect.ValueOf((*reward.Metrics)(nil)),
 		"Model":      reflect.ValueOf((*reward.Model)(nil)),
 		"Objective":  reflect.ValueOf((*reward.Objective)(nil)),
+		"Optimizer":  reflect.ValueOf((*reward.Optimizer)(nil)),
 		"Result":     reflect.ValueOf((*reward.Result)(nil)),
 		"Scorer":     reflect.ValueOf((*reward.Scorer)(nil)),
 		"Settings":   reflect.ValueOf((*reward.Settings)(nil)),
@@ -65,7 +82,7 @@ type _github_com_rlhfsim_rlhfsim_sim_reward_Model struct {
 	WBackward func(x []float64, act []float64, scale float64, grad []float64)
 	WD        func() int
 	WForward  func(x []float64, act []float64) float64
-	WKind     func() string
+	WKind     func() reward.Kind
 	WParams   func() []float64
 }
 
@@ -81,7 +98,7 @@ func (W _github_com_rlhfsim_rlhfsim_sim_reward_Model) D() int {
 func (W _github_com_rlhfsim_rlhfsim_sim_reward_Model) Forward(x []float64, act []float64) float64 {
 	return W.WForward(x, act)
 }
-func (W _github_com_rlhfsim_rlhfsim_sim_reward_Model) Kind() string {
+func (W _github_com_rlhfsim_rlhfsim_sim_reward_Model) Kind() reward.Kind {
 	return W.WKind()
 }
 func (W _github_com_rlhfsim_rlhfsim_sim_reward_Model) Params() []float64 {

@@ -23,18 +23,18 @@ type Data struct {
 	FlatteryBias float64
 	Annotators   int
 	TauSpread    float64
-	Gold         string // "default" or "linear"
+	Gold         world.GoldName
 	Val, Test    float64
 	Distractors  int // irrelevant random features appended for the reward model
 }
 
 // RM configures the reward model and its training.
 type RM struct {
-	Model      string // "linear" or "mlp"
-	Hidden     []int
-	Activation string
+	Model      reward.Kind // linear (the default), affine or mlp
+	Hidden     []int       // the MLP's hidden widths
+	Activation reward.Activation
 	Objective  reward.Objective
-	Optimizer  string
+	Optimizer  reward.Optimizer
 	Epochs     int
 	LR         float64
 	Batch      int
@@ -43,7 +43,7 @@ type RM struct {
 
 // Policy configures policy optimisation and best-of-n.
 type Policy struct {
-	Kind     string // "generative" or "pool"
+	Kind     PolicyKind
 	Settings policy.Settings
 	Prompts  int   // prompts the policy answers
 	PoolSize int   // responses per prompt in the pool (also for best-of-n)
@@ -66,10 +66,10 @@ type Config struct {
 func Default() Config {
 	return Config{
 		Seed: 1,
-		Data: Data{Prompts: 2000, K: 4, Tau: 1, Annotators: 1, Gold: "default", Val: 0.1, Test: 0.1},
-		RM: RM{Model: "linear", Hidden: []int{32}, Activation: "tanh", Optimizer: reward.Adam,
+		Data: Data{Prompts: 2000, K: 4, Tau: 1, Annotators: 1, Gold: world.GoldDefault, Val: 0.1, Test: 0.1},
+		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
 			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
-		Policy: Policy{Kind: "generative", Prompts: 200, PoolSize: 128, Draws: 16,
+		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
 			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.05, Steps: 300, LR: 0.02, Samples: 64, PerPrompt: 4},
 			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256}},
 	}
@@ -84,9 +84,9 @@ func bad(format string, args ...any) error {
 
 // World builds the simulated world the data configuration describes.
 func (c Data) World() (*world.World, world.Gold, error) {
-	gold, ok := world.GoldByName(c.Gold)
-	if !ok {
-		return nil, gold, bad("gold %q (want default or linear)", c.Gold)
+	gold, err := world.GoldByName(c.Gold)
+	if err != nil {
+		return nil, gold, config(err)
 	}
 	w, err := world.New(&world.Settings{Gold: gold.Func()})
 	return w, gold, err
@@ -146,11 +146,8 @@ func (c Data) Generate(seed uint64) (*world.World, world.Gold, *prefs.Dataset, e
 	if err != nil {
 		return nil, gold, nil, err
 	}
-	if c.Annotators < 1 {
-		return nil, gold, nil, bad("%d annotators (want at least 1)", c.Annotators)
-	}
-	if c.K < 2 || c.Prompts < 1 {
-		return nil, gold, nil, bad("%d prompts with K = %d (want at least 1 prompt and K >= 2)", c.Prompts, c.K)
+	if err := c.Validate(); err != nil {
+		return nil, gold, nil, err
 	}
 	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.Stream(seed, rng.Panel))
 	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
@@ -180,26 +177,21 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 			return nil, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
 		}
 	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	var m reward.Model
 	switch c.Model {
-	case "linear":
-		m = reward.NewLinear(d.D())
-	case "mlp":
-		if len(c.Hidden) < 1 || len(c.Hidden) > 2 {
-			return nil, bad("mlp hidden widths %v (want one or two)", c.Hidden)
+	case reward.KindMLP:
+		mlp, err := reward.NewMLP(d.D(), c.Hidden, c.Activation, rng.Stream(seed, rng.Init))
+		if err != nil {
+			return nil, err
 		}
-		for _, h := range c.Hidden {
-			if h < 1 || h > 4096 {
-				return nil, bad("mlp hidden width %d (want 1 to 4096)", h)
-			}
-		}
-		act := reward.Activation(c.Activation)
-		if act != reward.Tanh && act != reward.ReLU && act != reward.Softplus {
-			return nil, bad("activation %q (want tanh, relu or softplus)", c.Activation)
-		}
-		m = reward.NewMLP(d.D(), c.Hidden, act, rng.Stream(seed, rng.Init))
+		m = mlp
+	case reward.KindAffine:
+		m = reward.NewAffine(d.D())
 	default:
-		return nil, bad("reward model %q (want linear or mlp)", c.Model)
+		m = reward.NewLinear(d.D())
 	}
 	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
 		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
@@ -258,16 +250,8 @@ func Run(c Config, progress Progress) (*Result, error) {
 		return nil, bad("distractor features exist only for reward-model training; a policy cannot produce them")
 	}
 	pc := c.Policy
-	if pc.Kind != "generative" && pc.Kind != "pool" {
-		return nil, bad("policy %q (want generative or pool)", pc.Kind)
-	}
-	if pc.Prompts < 1 || pc.PoolSize < 1 || pc.Draws < 1 {
-		return nil, bad("the policy needs at least one prompt, pool member and draw")
-	}
-	for _, n := range pc.BoN {
-		if n < 1 || n > 1<<20 {
-			return nil, bad("best-of-n n = %d (want 1 to 1048576)", n)
-		}
+	if err := pc.Validate(); err != nil {
+		return nil, err
 	}
 	r := &Result{Config: c}
 	progress("data", 0, 1)
@@ -285,7 +269,7 @@ func Run(c Config, progress Progress) (*Result, error) {
 	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
 	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	r.PoolProxy, r.PoolGold = r.Pool.Scores(proxy), r.Pool.Scores(w.Gold)
-	if pc.Kind == "pool" {
+	if pc.Kind == PoolPolicy {
 		r.Policy = r.Pool
 	} else {
 		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))

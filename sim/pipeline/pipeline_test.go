@@ -4,6 +4,9 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
 )
 
 func TestRunIsDeterministic(t *testing.T) {
@@ -68,6 +71,23 @@ func BenchmarkDefault(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := Run(Default(), nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestOptionTypesAreConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{PolicyKind("tabular").Validate(), `pipeline: bad configuration: policy "tabular": want generative or pool`},
+		{RM{Model: "forest"}.Validate(), `pipeline: bad configuration: reward: bad option: model "forest": want linear, affine or mlp`},
+		{RM{Model: reward.KindMLP, Hidden: []int{0}}.Validate(), `pipeline: bad configuration: reward: bad option: hidden width 0, want 1 to 4096`},
+		{Data{Gold: "cubic", Prompts: 1, K: 2, Annotators: 1}.Validate(), `pipeline: bad configuration: world: unknown gold reward: gold "cubic": want default or linear`},
+		{Policy{Kind: Generative, Prompts: 1, PoolSize: 1, Draws: 1, Settings: policy.Settings{Algo: policy.Exact}}.Validate(), `pipeline: bad configuration: the exact gradient needs the pool policy`},
+	} {
+		if c.err == nil || c.err.Error() != c.want || !errors.Is(c.err, ErrConfig) {
+			t.Errorf("got %v, want %s", c.err, c.want)
 		}
 	}
 }

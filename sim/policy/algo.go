@@ -15,26 +15,11 @@ import (
 // lengthIndex is where the policies keep the length feature.
 const lengthIndex = world.Length
 
-// Algorithm names.
-const (
-	Reinforce = "reinforce" // REINFORCE with the batch-mean baseline
-	RLOO      = "rloo"      // REINFORCE with a leave-one-out baseline per prompt
-	PPO       = "ppo"       // PPO's clipped surrogate on leave-one-out advantages
-	Exact     = "exact"     // gradient ascent on the exact objective (pool only)
-)
-
-// Baseline names for GradientEstimate.
-const (
-	NoBaseline   = "none"
-	MeanBaseline = "mean"
-	LOOBaseline  = "loo"
-)
-
 // Settings configures Optimize. The zero value gives the documented
 // defaults, except Beta, whose zero value means no KL penalty.
 type Settings struct {
-	// Algo is "reinforce", "rloo" (the default), "ppo" or "exact".
-	Algo string
+	// Algo is the algorithm; the zero value means RLOO.
+	Algo Algo
 	// Beta is the KL coefficient of E[r] - Beta KL(pi || pi_ref), applied
 	// as a per-sample penalty Beta (log pi(y) - log pi_ref(y)).
 	Beta float64
@@ -56,6 +41,12 @@ type Settings struct {
 	PPOEpochs int
 	// Progress, if not nil, is called after every step.
 	Progress func(Step)
+}
+
+// Validate reports settings Optimize cannot use, with what they want.
+func (s *Settings) Validate() error {
+	_, err := s.resolve()
+	return err
 }
 
 func (s *Settings) resolve() (Settings, error) {
@@ -80,9 +71,10 @@ func (s *Settings) resolve() (Settings, error) {
 			r.Clip = s.Clip
 		}
 	}
+	if err := r.Algo.Validate(); err != nil {
+		return r, err
+	}
 	switch {
-	case r.Algo != Reinforce && r.Algo != RLOO && r.Algo != PPO && r.Algo != Exact:
-		return r, fmt.Errorf("%w: algorithm %q (want reinforce, rloo, ppo or exact)", ErrSettings, r.Algo)
 	case !(r.Beta >= 0) || math.IsInf(r.Beta, 0):
 		return r, fmt.Errorf("%w: beta %v, want a finite value >= 0", ErrSettings, r.Beta)
 	case !(r.TargetKL >= 0) || math.IsInf(r.TargetKL, 0):
@@ -269,7 +261,7 @@ func drawBatch(pol Policy, n, k int, rng *rand.Rand) batch {
 // advantages turns rewards into penalised returns R = r - beta (log pi -
 // log pi_ref) minus the baseline, and also returns the samples' log pi and
 // the k1 KL estimate mean(log pi - log pi_ref).
-func (b *batch) advantages(pol Policy, rewards []float64, beta float64, baseline string) (adv, logp []float64, kl float64) {
+func (b *batch) advantages(pol Policy, rewards []float64, beta float64, baseline Baseline) (adv, logp []float64, kl float64) {
 	n := len(b.samples)
 	R := make([]float64, n)
 	logp = make([]float64, n)
@@ -340,17 +332,54 @@ func (b *batch) ppoGrad(pol Policy, adv, logpOld []float64, clip float64, grad [
 	}
 }
 
-// GradientEstimate draws samples from pol, k per prompt, and writes the
-// REINFORCE estimate of the gradient of E[r] - beta KL, with the named
-// baseline ("none", "mean" or "loo"), to grad. It is the estimator Optimize
-// uses, exposed so tests and lessons can study its bias and variance.
-func GradientEstimate(pol Policy, reward RewardFunc, beta float64, baseline string, n, k int, grad []float64, src rand.Source) {
+// Estimate configures GradientEstimate. The zero value draws 64 samples,
+// 4 per prompt, with no baseline and no KL penalty.
+type Estimate struct {
+	// Beta is the KL coefficient of E[r] - Beta KL.
+	Beta float64
+	// Baseline is subtracted from each sample's reward; zero means none.
+	Baseline Baseline
+	// Samples is the number of samples; zero means 64.
+	Samples int
+	// PerPrompt is the number of samples per prompt; zero means 4.
+	PerPrompt int
+}
+
+// GradientEstimate draws samples from pol and writes the REINFORCE
+// estimate of the gradient of E[r] - beta KL to grad. It is the estimator
+// Optimize uses, exposed so tests and lessons can study its bias and
+// variance. Settings it cannot use are an error that wraps ErrSettings.
+func GradientEstimate(pol Policy, reward RewardFunc, e *Estimate, grad []float64, src rand.Source) error {
+	var s Estimate
+	if e != nil {
+		s = *e
+	}
+	if s.Samples == 0 {
+		s.Samples = 64
+	}
+	if s.PerPrompt == 0 {
+		s.PerPrompt = 4
+	}
+	if s.Baseline == "" {
+		s.Baseline = NoBaseline
+	}
+	if err := s.Baseline.Validate(); err != nil {
+		return err
+	}
+	if s.Samples < 1 || s.PerPrompt < 1 || !(s.Beta >= 0) || math.IsInf(s.Beta, 0) {
+		return fmt.Errorf("%w: %d samples, %d per prompt, beta %v: want positive counts and a finite beta >= 0", ErrSettings, s.Samples, s.PerPrompt, s.Beta)
+	}
+	if s.Baseline == LOOBaseline && s.PerPrompt < 2 {
+		return fmt.Errorf("%w: the leave-one-out baseline needs at least 2 samples per prompt", ErrSettings)
+	}
+	beta, baseline := s.Beta, s.Baseline
 	rnd := rng.Of(src)
-	b := drawBatch(pol, n, k, rnd)
+	b := drawBatch(pol, s.Samples, s.PerPrompt, rnd)
 	r := make([]float64, len(b.samples))
 	for i := range b.samples {
 		r[i] = reward(pol.Prompts()[b.samples[i].Prompt], b.samples[i].Phi)
 	}
 	adv, _, _ := b.advantages(pol, r, beta, baseline)
 	b.reinforce(pol, adv, grad)
+	return nil
 }

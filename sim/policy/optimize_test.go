@@ -35,7 +35,7 @@ func TestKLRegularisedOptimum(t *testing.T) {
 	r := pl.Scores(rw)
 	const beta = 1
 	for _, c := range []struct {
-		algo string
+		algo Algo
 		lr   float64
 		tol  float64
 	}{{Exact, 0.05, 1e-3}, {RLOO, 0.01, 1e-3}, {Reinforce, 0.003, 0.05}, {PPO, 0.003, 0.05}} {

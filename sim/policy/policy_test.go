@@ -65,12 +65,14 @@ func TestReinforceUnbiasedAndLOOVariance(t *testing.T) {
 	pl.Objective(pl.Scores(rw), beta, exact)
 	rng := rand.New(rand.NewPCG(5, 5))
 	const reps = 20000
-	variance := map[string]float64{}
-	for _, base := range []string{NoBaseline, LOOBaseline} {
+	variance := map[Baseline]float64{}
+	for _, base := range []Baseline{NoBaseline, LOOBaseline} {
 		est := make([][]float64, world.NumFeatures)
 		g := make([]float64, world.NumFeatures)
 		for r := 0; r < reps; r++ {
-			GradientEstimate(pl, rw, beta, base, 8, 4, g, rng)
+			if err := GradientEstimate(pl, rw, &Estimate{Beta: beta, Baseline: base, Samples: 8, PerPrompt: 4}, g, rng); err != nil {
+				t.Fatal(err)
+			}
 			for k, v := range g {
 				est[k] = append(est[k], v)
 			}

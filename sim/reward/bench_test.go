@@ -66,12 +66,12 @@ func dataBytes(d *prefs.Dataset) float64 {
 var benchModels = []struct {
 	name  string
 	model func() Model
-	group string
+	group Grouping
 }{
 	{"linear/flat", func() Model { return NewLinear(16) }, GroupFlat},
 	{"linear/prompt", func() Model { return NewLinear(16) }, GroupByPrompt},
-	{"mlp32/flat", func() Model { return NewMLP(16, []int{32}, Tanh, rand.NewPCG(1, 1)) }, GroupFlat},
-	{"mlp32/prompt", func() Model { return NewMLP(16, []int{32}, Tanh, rand.NewPCG(1, 1)) }, GroupByPrompt},
+	{"mlp32/flat", func() Model { return mustMLP(16, []int{32}, Tanh, rand.NewPCG(1, 1)) }, GroupFlat},
+	{"mlp32/prompt", func() Model { return mustMLP(16, []int{32}, Tanh, rand.NewPCG(1, 1)) }, GroupByPrompt},
 }
 
 // BenchmarkEpoch times one training epoch of minibatch Adam (batch 32) over

@@ -14,7 +14,7 @@ import (
 // response's activations once and reuses them for the gradient.
 type Model interface {
 	// Kind names the architecture, as saved in model files.
-	Kind() string
+	Kind() Kind
 	// D is the number of input features.
 	D() int
 	// Params returns the live parameter vector; optimisers update it in
@@ -65,12 +65,12 @@ func NewAffine(d int) *Linear {
 	return &Linear{p: make([]float64, d+1), d: d, bias: true}
 }
 
-// Kind returns "linear", or "affine" for a model with a bias.
-func (m *Linear) Kind() string {
+// Kind returns KindLinear, or KindAffine for a model with a bias.
+func (m *Linear) Kind() Kind {
 	if m.bias {
-		return "affine"
+		return KindAffine
 	}
-	return "linear"
+	return KindLinear
 }
 
 // D returns the number of features.
@@ -110,16 +110,6 @@ func (m *Linear) Backward(x, _ []float64, scale float64, grad []float64) {
 	}
 }
 
-// Activation names a hidden-layer nonlinearity of an MLP.
-type Activation string
-
-// The activations an MLP supports.
-const (
-	Tanh     Activation = "tanh"
-	ReLU     Activation = "relu"
-	Softplus Activation = "softplus"
-)
-
 // MLP is a multilayer perceptron with one or two hidden layers and a linear
 // output without bias:
 //
@@ -138,12 +128,13 @@ type MLP struct {
 }
 
 // NewMLP returns an MLP on d features with the given hidden widths (one or
-// two layers) and activation, its weights drawn from src with variance
-// 1/fan-in. It panics on a bad shape or an unknown activation.
-func NewMLP(d int, hidden []int, act Activation, src rand.Source) *MLP {
+// two layers, each 1 to MaxWidth) and activation, its weights drawn from
+// src with variance 1/fan-in. A bad shape or activation is an error that
+// wraps ErrShape.
+func NewMLP(d int, hidden []int, act Activation, src rand.Source) (*MLP, error) {
 	m, err := newMLP(d, hidden, act)
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
 	rng := rand.New(src)
 	off, in := 0, d
@@ -159,25 +150,23 @@ func NewMLP(d int, hidden []int, act Activation, src rand.Source) *MLP {
 	for i := off; i < len(m.params); i++ {
 		m.params[i] = sd * rng.NormFloat64()
 	}
-	return m
+	return m, nil
 }
 
+// newMLP makes an MLP of the given shape with zero weights: the one place
+// an MLP's shape is checked, for new models and for model files.
 func newMLP(d int, hidden []int, act Activation) (*MLP, error) {
-	if d < 1 {
-		return nil, fmt.Errorf("reward: MLP needs at least one feature")
+	if d < 1 || d > MaxFeatures {
+		return nil, fmt.Errorf("%w: an MLP on %d features, want 1 to %d", ErrShape, d, MaxFeatures)
 	}
-	if len(hidden) < 1 || len(hidden) > 2 {
-		return nil, fmt.Errorf("reward: MLP has %d hidden layers, want 1 or 2", len(hidden))
+	if err := CheckHidden(hidden); err != nil {
+		return nil, err
 	}
-	for _, h := range hidden {
-		if h < 1 || h > 4096 {
-			return nil, fmt.Errorf("reward: hidden width %d, want 1 to 4096", h)
-		}
+	if act == "" {
+		act = Tanh
 	}
-	switch act {
-	case Tanh, ReLU, Softplus:
-	default:
-		return nil, fmt.Errorf("reward: unknown activation %q (want tanh, relu or softplus)", act)
+	if err := act.Validate(); err != nil {
+		return nil, err
 	}
 	n, in, maxW := 0, d, d
 	for _, h := range hidden {
@@ -201,7 +190,7 @@ func newMLP(d int, hidden []int, act Activation) (*MLP, error) {
 }
 
 // Kind returns "mlp".
-func (m *MLP) Kind() string { return "mlp" }
+func (m *MLP) Kind() Kind { return KindMLP }
 
 // D returns the number of input features.
 func (m *MLP) D() int { return m.d }

@@ -9,21 +9,13 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
-// Loss names.
-const (
-	BradleyTerry  = "bt"
-	PlackettLuce  = "pl"
-	GroupByPrompt = "prompt"
-	GroupFlat     = "flat"
-)
-
 // Objective is what training minimises; see the package documentation for
 // the formula. The zero value is the pairwise Bradley-Terry loss, grouped
 // by prompt, without margin, decay or centering.
 type Objective struct {
 	// Loss is "bt" (pairwise Bradley-Terry, the default) or "pl"
 	// (listwise Plackett-Luce on whole rankings).
-	Loss string `json:"loss"`
+	Loss Loss `json:"loss"`
 	// Margin m requires r_w - r_l to exceed m before the pair's loss
 	// flattens (bt only).
 	Margin float64 `json:"margin"`
@@ -35,13 +27,27 @@ type Objective struct {
 	// Grouping is "prompt" (the default: a unit is all pairs of one
 	// prompt, each weighted 1/C(K,2)) or "flat" (a unit is one pair, and
 	// pairs are shuffled independently).
-	Grouping string `json:"grouping"`
+	Grouping Grouping `json:"grouping"`
 }
 
 // ErrObjective is wrapped by errors for an invalid Objective.
 var ErrObjective = errors.New("reward: bad objective")
 
+// Validate reports an objective training cannot minimise: an unknown loss
+// or grouping, the listwise loss without grouping by prompt, a margin with
+// it, or a negative or non-finite coefficient.
+func (o Objective) Validate() error {
+	_, err := o.resolve()
+	return err
+}
+
 func (o Objective) resolve() (Objective, error) {
+	if err := o.Loss.Validate(); err != nil {
+		return o, err
+	}
+	if err := o.Grouping.Validate(); err != nil {
+		return o, err
+	}
 	if o.Loss == "" {
 		o.Loss = BradleyTerry
 	}
@@ -49,10 +55,6 @@ func (o Objective) resolve() (Objective, error) {
 		o.Grouping = GroupByPrompt
 	}
 	switch {
-	case o.Loss != BradleyTerry && o.Loss != PlackettLuce:
-		return o, fmt.Errorf("%w: loss %q, want bt or pl", ErrObjective, o.Loss)
-	case o.Grouping != GroupByPrompt && o.Grouping != GroupFlat:
-		return o, fmt.Errorf("%w: grouping %q, want prompt or flat", ErrObjective, o.Grouping)
 	case o.Loss == PlackettLuce && o.Grouping == GroupFlat:
 		return o, fmt.Errorf("%w: the pl loss scores whole rankings, so it needs grouping by prompt", ErrObjective)
 	case o.Loss == PlackettLuce && o.Margin != 0:

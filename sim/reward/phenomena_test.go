@@ -181,8 +181,8 @@ func TestGroupingOverfits(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		d := data(t, world.DefaultGoldSpec(), 60, 9, annotate.Annotator{Tau: 1}, seed)
 		d = prefs.WithDistractors(d, 100, rand.NewPCG(seed, 3))
-		gap := map[string]float64{}
-		for _, g := range []string{GroupFlat, GroupByPrompt} {
+		gap := map[Grouping]float64{}
+		for _, g := range []Grouping{GroupFlat, GroupByPrompt} {
 			m := NewLinear(d.D())
 			r := train(t, m, d, Objective{Grouping: g}, &Settings{Optimizer: SGD, Epochs: 1, Patience: -1, Batch: 8, LR: 0.1})
 			h := r.History[1]

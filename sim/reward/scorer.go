@@ -11,6 +11,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+
 	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 )
 
@@ -86,7 +88,7 @@ func (s *Scorer) Normalize(refs []float64) {
 // file is the JSON form of a Scorer.
 type file struct {
 	Format     string     `json:"format"`
-	Kind       string     `json:"kind"`
+	Kind       Kind       `json:"kind"`
 	Features   []string   `json:"features"`
 	Params     []float64  `json:"params"`
 	Hidden     []int      `json:"hidden,omitempty"`
@@ -181,7 +183,7 @@ func (s *Scorer) UnmarshalJSON(b []byte) error {
 		mlp.InMean, mlp.InScale = f.InMean, f.InScale
 		m = mlp
 	default:
-		return badFile("unknown kind %q (want linear, affine or mlp)", f.Kind)
+		return badFile("%v", enum.Check("kind", f.Kind, Kinds()...))
 	}
 	obj, err := f.Objective.resolve()
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 func TestScorerRoundTrip(t *testing.T) {
 	names := world.FeatureNames()
-	mlp := NewMLP(7, []int{5, 3}, Softplus, rand.NewPCG(1, 1))
+	mlp := mustMLP(7, []int{5, 3}, Softplus, rand.NewPCG(1, 1))
 	mlp.InMean[4] = 4.7
 	for _, m := range []Model{NewLinear(7), NewAffine(7), mlp} {
 		randomize(m, 4, 0.3)
@@ -53,7 +53,7 @@ func TestNormalize(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	good, _ := json.Marshal(NewScorer(NewLinear(2), []string{"a", "b"}, Objective{}))
 	for _, c := range []struct{ name, old, new, want string }{
-		{"kind", `"kind":"linear"`, `"kind":"forest"`, `unknown kind "forest"`},
+		{"kind", `"kind":"linear"`, `"kind":"forest"`, `kind "forest": want linear, affine or mlp`},
 		{"params", `"params":[`, `"params":[1,`, "needs 2 parameters, has 3"},
 		{"names", `"b"`, `"a"`, "repeated"},
 		{"format", `rlhfsim-reward-model/1`, `other/2`, "format"},

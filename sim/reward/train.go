@@ -12,18 +12,11 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 )
 
-// Optimizer names.
-const (
-	Adam  = "adam"
-	SGD   = "sgd"
-	LBFGS = "lbfgs"
-)
-
 // Settings configures Train. The zero value gives the documented defaults.
 type Settings struct {
 	// Optimizer is "adam" (the default), "sgd" or "lbfgs" (full batch,
 	// through gonum/optimize).
-	Optimizer string
+	Optimizer Optimizer
 	// Epochs is the number of passes over the training units; for lbfgs,
 	// the most major iterations. Zero means 30 (lbfgs: 500).
 	Epochs int
@@ -91,8 +84,8 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 		return nil, err
 	}
 	set := resolveSettings(s)
-	if set.Optimizer != Adam && set.Optimizer != SGD && set.Optimizer != LBFGS {
-		return nil, fmt.Errorf("reward: unknown optimizer %q (want adam, sgd or lbfgs)", set.Optimizer)
+	if err := set.Optimizer.Validate(); err != nil {
+		return nil, err
 	}
 	if !(set.LR > 0) || math.IsInf(set.LR, 0) || set.Batch < 1 || set.Epochs < 1 {
 		return nil, fmt.Errorf("reward: learning rate, batch and epochs must be positive")

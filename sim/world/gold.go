@@ -1,6 +1,11 @@
 package world
 
-import "math"
+import (
+	"errors"
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+)
 
 // GoldFunc is a hidden true reward: it scores response phi to prompt p.
 // Any Go function of this type can serve as the gold reward, including one
@@ -17,7 +22,7 @@ type GoldFunc func(p Prompt, phi []float64) float64
 // learn the local slope of the length term, and a policy that follows that
 // slope too far overshoots the ideal.
 type Gold struct {
-	Name            string
+	Name            GoldName
 	W               [NumFeatures]float64
 	LengthCurvature float64
 }
@@ -37,13 +42,13 @@ var goldWeights = [NumFeatures]float64{
 // DefaultGoldSpec is the default gold reward: the quality weights plus a
 // length penalty of curvature 1.5 per squared log token.
 func DefaultGoldSpec() Gold {
-	return Gold{Name: "default", W: goldWeights, LengthCurvature: 1.5}
+	return Gold{Name: GoldDefault, W: goldWeights, LengthCurvature: 1.5}
 }
 
 // LinearGoldSpec is the purely linear variant, with no length term at all, so
 // a linear reward model is well specified and the true length weight is 0.
 func LinearGoldSpec() Gold {
-	return Gold{Name: "linear", W: goldWeights}
+	return Gold{Name: GoldLinear, W: goldWeights}
 }
 
 // Reward evaluates the gold reward. It panics if phi has the wrong length.
@@ -71,16 +76,34 @@ func DefaultGold() GoldFunc { return DefaultGoldSpec().Func() }
 // LinearGold returns the purely linear gold reward function.
 func LinearGold() GoldFunc { return LinearGoldSpec().Func() }
 
-// GoldByName returns the built-in gold reward called name ("default" or
-// "linear") and whether it exists.
-func GoldByName(name string) (Gold, bool) {
-	switch name {
-	case "default":
-		return DefaultGoldSpec(), true
-	case "linear":
-		return LinearGoldSpec(), true
+// GoldName names a built-in gold reward.
+type GoldName string
+
+// The built-in gold rewards.
+const (
+	GoldDefault GoldName = "default" // quality weights and a concave length term
+	GoldLinear  GoldName = "linear"  // the quality weights alone
+)
+
+// GoldNames lists the built-in gold rewards.
+func GoldNames() []GoldName { return []GoldName{GoldDefault, GoldLinear} }
+
+// ErrGold is wrapped by the error for an unknown gold reward.
+var ErrGold = errors.New("world: unknown gold reward")
+
+// Validate reports a name that is not one of GoldNames; "" means default.
+func (n GoldName) Validate() error { return enum.Option(ErrGold, "gold", n, GoldNames()...) }
+
+// GoldByName returns the built-in gold reward called name; "" is the
+// default.
+func GoldByName(name GoldName) (Gold, error) {
+	if err := name.Validate(); err != nil {
+		return Gold{}, err
 	}
-	return Gold{}, false
+	if name == GoldLinear {
+		return LinearGoldSpec(), nil
+	}
+	return DefaultGoldSpec(), nil
 }
 
 // Tokens converts a length feature (log tokens) to a whole number of tokens,

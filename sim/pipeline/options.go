@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+)
+
+// PolicyKind names the policy that optimisation moves.
+type PolicyKind string
+
+// The policies.
+const (
+	Generative PolicyKind = "generative" // a Gaussian over features that makes new responses (the default)
+	PoolPolicy PolicyKind = "pool"       // a softmax over a fixed pool of base-policy responses, exact
+)
+
+// PolicyKinds lists the valid policies.
+func PolicyKinds() []PolicyKind { return []PolicyKind{Generative, PoolPolicy} }
+
+// Validate reports a policy that is not one of PolicyKinds; "" means
+// generative.
+func (k PolicyKind) Validate() error { return enum.Option(ErrConfig, "policy", k, PolicyKinds()...) }
+
+// config marks an error of a part's own Validate as a configuration
+// error too.
+func config(err error) error {
+	if err == nil || errors.Is(err, ErrConfig) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrConfig, err)
+}
+
+// Validate reports a data configuration that cannot be generated.
+func (c Data) Validate() error {
+	if err := c.Gold.Validate(); err != nil {
+		return config(err)
+	}
+	if c.Annotators < 1 {
+		return bad("%d annotators (want at least 1)", c.Annotators)
+	}
+	if c.K < 2 || c.Prompts < 1 {
+		return bad("%d prompts with K = %d (want at least 1 prompt and K >= 2)", c.Prompts, c.K)
+	}
+	return nil
+}
+
+// Validate reports a reward-model configuration that cannot be trained:
+// an unknown kind, activation or optimizer, hidden widths an MLP cannot
+// have, or an objective training cannot minimise.
+func (c RM) Validate() error {
+	for _, err := range []error{c.Model.Validate(), c.Activation.Validate(), c.Optimizer.Validate(), c.Objective.Validate()} {
+		if err != nil {
+			return config(err)
+		}
+	}
+	if c.Model == reward.KindMLP {
+		return config(reward.CheckHidden(c.Hidden))
+	}
+	return nil
+}
+
+// Validate reports a policy configuration that cannot run.
+func (c Policy) Validate() error {
+	if err := c.Kind.Validate(); err != nil {
+		return err
+	}
+	if c.Prompts < 1 || c.PoolSize < 1 || c.Draws < 1 {
+		return bad("the policy needs at least one prompt, pool member and draw")
+	}
+	for _, n := range c.BoN {
+		if n < 1 || n > 1<<20 {
+			return bad("best-of-n n = %d (want 1 to 1048576)", n)
+		}
+	}
+	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
+		return bad("the exact gradient needs the pool policy")
+	}
+	return config(c.Settings.Validate())
+}
