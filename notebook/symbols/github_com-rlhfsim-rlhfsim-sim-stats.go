@@ -10,14 +10,16 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/stats/stats"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"FitGaoBoN":  reflect.ValueOf(stats.FitGaoBoN),
-		"FitGaoRL":   reflect.ValueOf(stats.FitGaoRL),
-		"Kendall":    reflect.ValueOf(stats.Kendall),
-		"LogSigmoid": reflect.ValueOf(stats.LogSigmoid),
-		"MeanSE":     reflect.ValueOf(stats.MeanSE),
-		"Ranks":      reflect.ValueOf(stats.Ranks),
-		"Sigmoid":    reflect.ValueOf(stats.Sigmoid),
-		"Softplus":   reflect.ValueOf(stats.Softplus),
-		"Spearman":   reflect.ValueOf(stats.Spearman),
+		"Concordance": reflect.ValueOf(stats.Concordance),
+		"FitGaoBoN":   reflect.ValueOf(stats.FitGaoBoN),
+		"FitGaoRL":    reflect.ValueOf(stats.FitGaoRL),
+		"Invert":      reflect.ValueOf(stats.Invert),
+		"Kendall":     reflect.ValueOf(stats.Kendall),
+		"LogSigmoid":  reflect.ValueOf(stats.LogSigmoid),
+		"MeanSE":      reflect.ValueOf(stats.MeanSE),
+		"Ranks":       reflect.ValueOf(stats.Ranks),
+		"Sigmoid":     reflect.ValueOf(stats.Sigmoid),
+		"Softplus":    reflect.ValueOf(stats.Softplus),
+		"Spearman":    reflect.ValueOf(stats.Spearman),
 	}
 }

@@ -91,11 +91,17 @@ func (a Annotator) Without(name string) Annotator {
 // Utility returns the annotator's utility for response phi to p, shown at
 // position pos of k.
 func (a *Annotator) Utility(gold world.GoldFunc, p world.Prompt, phi []float64, pos, k int) float64 {
-	u := gold(p, phi)
+	return gold(p, phi) + a.Bias(phi, pos, k)
+}
+
+// Bias returns the sum of the annotator's biases for response phi, shown
+// at position pos of k: what the annotator adds to the gold reward.
+func (a *Annotator) Bias(phi []float64, pos, k int) float64 {
+	s := 0.0
 	for _, b := range a.Biases {
-		u += b.Shift(phi, pos, k)
+		s += b.Shift(phi, pos, k)
 	}
-	return u
+	return s
 }
 
 // Utilities writes the utilities of the k responses in phis (flat, k*D,
@@ -236,17 +242,15 @@ func PairAgreement(a, b []int) float64 {
 	if k < 2 {
 		return 1
 	}
-	ra, rb := ranks(a), ranks(b)
-	agree, n := 0, 0
+	ra, rb := stats.Invert(nil, a), stats.Invert(nil, b)
+	agree, n := 0.0, 0
 	for i := 0; i < k; i++ {
 		for j := i + 1; j < k; j++ {
-			if (ra[i] < ra[j]) == (rb[i] < rb[j]) {
-				agree++
-			}
+			agree += stats.Concordance(float64(ra[j]-ra[i]), float64(rb[j]-rb[i]))
 			n++
 		}
 	}
-	return float64(agree) / float64(n)
+	return agree / float64(n)
 }
 
 // RatingAgreement returns the fraction of item pairs that two annotators'
@@ -263,26 +267,11 @@ func RatingAgreement(a, b []int) float64 {
 	agree, n := 0.0, 0
 	for i := 0; i < k; i++ {
 		for j := i + 1; j < k; j++ {
-			da, db := a[i]-a[j], b[i]-b[j]
-			switch {
-			case da == 0 || db == 0:
-				agree += 0.5
-			case (da > 0) == (db > 0):
-				agree++
-			}
+			agree += stats.Concordance(float64(a[i]-a[j]), float64(b[i]-b[j]))
 			n++
 		}
 	}
 	return agree / float64(n)
-}
-
-// ranks inverts a best-first order: ranks(order)[item] is its 0-based rank.
-func ranks(order []int) []int {
-	r := make([]int, len(order))
-	for rank, item := range order {
-		r[item] = rank
-	}
-	return r
 }
 
 // Agreement has every annotator in panel rank and rate the same responses

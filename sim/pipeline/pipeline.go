@@ -11,6 +11,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -377,22 +378,11 @@ func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, 
 				a := &panel[rg.IntN(len(panel))]
 				rates[j] = a.Rate(w.Gold, p, phis[i][j*D:(j+1)*D], rg)
 			}
-			pos := make([]int, k)
-			for r, j := range order {
-				pos[j] = r
-			}
+			pos := stats.Invert(nil, order)
 			for a := 0; a < k; a++ {
 				for b := a + 1; b < k; b++ {
-					goldFirst := g[a] > g[b]
-					if (pos[a] < pos[b]) == goldFirst {
-						rk++
-					}
-					switch {
-					case rates[a] == rates[b]:
-						rt += 0.5
-					case (rates[a] > rates[b]) == goldFirst:
-						rt++
-					}
+					rk += stats.Concordance(float64(pos[b]-pos[a]), g[a]-g[b])
+					rt += stats.Concordance(float64(rates[a]-rates[b]), g[a]-g[b])
 					n++
 				}
 			}

@@ -3,6 +3,8 @@ package policy
 import (
 	"math"
 	"sort"
+
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // BoN describes best-of-n sampling on a pool: draw n responses from the base
@@ -56,12 +58,7 @@ func BestOfN(pl *Pool, proxy, gold []float64, n int) BoN {
 			b.WinRate += q * (float64(k) + 0.5) / fm
 			below := 0.0
 			for jj := 0; jj < M; jj++ {
-				switch g, h := gold[off+jj], gold[off+j]; {
-				case g < h:
-					below++
-				case g == h:
-					below += 0.5
-				}
+				below += stats.Concordance(gold[off+j]-gold[off+jj], 1)
 			}
 			b.GoldWinRate += q * below / fm
 		}

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"errors"
-	"math"
 	"math/rand/v2"
 
 	"github.com/rlhfsim/rlhfsim/sim/world"
@@ -54,19 +53,3 @@ type Policy interface {
 
 // ErrSettings is wrapped by errors for bad settings.
 var ErrSettings = errors.New("policy: bad settings")
-
-// logSumExp returns log(sum exp(x)) stably.
-func logSumExp(x []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = math.Max(m, v)
-	}
-	if math.IsInf(m, -1) {
-		return m
-	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(v - m)
-	}
-	return m + math.Log(s)
-}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"gonum.org/v1/gonum/floats"
 
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -74,7 +75,7 @@ func (pl *Pool) Probs(i int, dst []float64) []float64 {
 		}
 		dst[j] = s
 	}
-	lse := logSumExp(dst)
+	lse := floats.LogSumExp(dst)
 	for j := range dst {
 		dst[j] = math.Exp(dst[j] - lse)
 	}
@@ -211,7 +212,7 @@ func (pl *Pool) Optimal(i int, r []float64, beta float64) []float64 {
 	for j := range q {
 		q[j] = r[i*pl.m+j] / beta
 	}
-	lse := logSumExp(q)
+	lse := floats.LogSumExp(q)
 	for j := range q {
 		q[j] = math.Exp(q[j] - lse)
 	}

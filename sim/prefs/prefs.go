@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -235,7 +236,7 @@ func Generate(w *world.World, panel []annotate.Annotator, s *Settings, src rand.
 		}
 		a := &panel[ai]
 		for j := 0; j < k; j++ {
-			util[j] = d.Gold[first+j] + biasShift(a, phis[j*D:(j+1)*D], j, k)
+			util[j] = d.Gold[first+j] + a.Bias(phis[j*D:(j+1)*D], j, k)
 		}
 		order := orders[i*k : (i+1)*k : (i+1)*k]
 		annotate.RankUtilities(util, a.Tau, order, rng)
@@ -250,15 +251,6 @@ func Generate(w *world.World, panel []annotate.Annotator, s *Settings, src rand.
 	return d, nil
 }
 
-// biasShift is the sum of an annotator's biases for one response.
-func biasShift(a *annotate.Annotator, phi []float64, pos, k int) float64 {
-	s := 0.0
-	for _, b := range a.Biases {
-		s += b.Shift(phi, pos, k)
-	}
-	return s
-}
-
 // fillRanks sets RankW and RankL of ranking r's pairs from its order.
 func fillRanks(d *Dataset, r int) {
 	rk := &d.Rankings[r]
@@ -269,9 +261,7 @@ func fillRanks(d *Dataset, r int) {
 	} else {
 		ro = make([]int, rk.K)
 	}
-	for rank, pos := range rk.Order {
-		ro[pos] = rank
-	}
+	ro = stats.Invert(ro, rk.Order)
 	for i := range d.PairsOf(r) {
 		p := &d.Pairs[rk.FirstPair+i]
 		p.RankW = ro[p.W-rk.First]

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // SplitCount counts the prompts and pairs of one split.
@@ -114,12 +115,7 @@ func GoldAgreement(d *Dataset, pairs []int) float64 {
 	agree := 0.0
 	for _, i := range pairs {
 		p := d.Pairs[i]
-		switch gw, gl := d.Gold[p.W], d.Gold[p.L]; {
-		case gw > gl:
-			agree++
-		case gw == gl:
-			agree += 0.5
-		}
+		agree += stats.Concordance(d.Gold[p.W]-d.Gold[p.L], 1)
 	}
 	return agree / float64(len(pairs))
 }
@@ -144,8 +140,8 @@ func ExpectedCeilings(d *Dataset, pairs []int) (expected, bayes float64, ok bool
 			return math.NaN(), math.NaN(), false
 		}
 		pw, pl := p.W-r.First, p.L-r.First
-		uw := d.Gold[p.W] + biasShift(a, d.Phi[p.W*D:(p.W+1)*D], pw, r.K)
-		ul := d.Gold[p.L] + biasShift(a, d.Phi[p.L*D:(p.L+1)*D], pl, r.K)
+		uw := d.Gold[p.W] + a.Bias(d.Phi[p.W*D:(p.W+1)*D], pw, r.K)
+		ul := d.Gold[p.L] + a.Bias(d.Phi[p.L*D:(p.L+1)*D], pl, r.K)
 		// q = P(the annotator orders this pair as gold does).
 		var q float64
 		switch gw, gl := d.Gold[p.W], d.Gold[p.L]; {

@@ -98,13 +98,7 @@ func goldAgreement(d *prefs.Dataset, scores []float64, pairs []int) float64 {
 	a := 0.0
 	for _, pi := range pairs {
 		p := d.Pairs[pi]
-		ds, dg := scores[p.W]-scores[p.L], d.Gold[p.W]-d.Gold[p.L]
-		switch {
-		case ds == 0 || dg == 0:
-			a += 0.5
-		case (ds > 0) == (dg > 0):
-			a++
-		}
+		a += stats.Concordance(scores[p.W]-scores[p.L], d.Gold[p.W]-d.Gold[p.L])
 	}
 	return a / float64(len(pairs))
 }

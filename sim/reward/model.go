@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"gonum.org/v1/gonum/floats"
 )
 
@@ -214,7 +215,7 @@ func (m *MLP) f(z float64) float64 {
 	case ReLU:
 		return math.Max(z, 0)
 	case Softplus:
-		return math.Max(z, 0) + math.Log1p(math.Exp(-math.Abs(z)))
+		return stats.Softplus(z)
 	}
 	return math.Tanh(z)
 }

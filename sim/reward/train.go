@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // Settings configures Train. The zero value gives the documented defaults.
@@ -238,12 +239,7 @@ func pairAccuracy(d *prefs.Dataset, scores []float64, pairs []int) float64 {
 	acc := 0.0
 	for _, pi := range pairs {
 		p := d.Pairs[pi]
-		switch sw, sl := scores[p.W], scores[p.L]; {
-		case sw > sl:
-			acc++
-		case sw == sl:
-			acc += 0.5
-		}
+		acc += stats.Concordance(scores[p.W]-scores[p.L], 1)
 	}
 	return acc / float64(len(pairs))
 }

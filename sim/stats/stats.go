@@ -23,6 +23,35 @@ func Softplus(x float64) float64 {
 	return math.Max(x, 0) + math.Log1p(math.Exp(-math.Abs(x)))
 }
 
+// Concordance scores how two differences order one pair: 1 when a and b
+// have the same sign, 0 when opposite signs, and 1/2 when either is zero,
+// so a tie counts one half. Every agreement in rlhfsim (accuracy against
+// labels, agreement with gold, rating against rating, best-of-n's win rate)
+// is a mean of it over pairs.
+func Concordance(a, b float64) float64 {
+	switch {
+	case a == 0 || b == 0:
+		return 0.5
+	case (a > 0) == (b > 0):
+		return 1
+	}
+	return 0
+}
+
+// Invert writes the inverse of permutation p into dst and returns it:
+// dst[p[i]] = i. When p is an order, best first, of positions, the inverse
+// gives each position its rank. dst is allocated when it is too short.
+func Invert(dst, p []int) []int {
+	if len(dst) < len(p) {
+		dst = make([]int, len(p))
+	}
+	dst = dst[:len(p)]
+	for i, x := range p {
+		dst[x] = i
+	}
+	return dst
+}
+
 // LogSigmoid returns log sigma(x) = -Softplus(-x).
 func LogSigmoid(x float64) float64 { return -Softplus(-x) }
 

@@ -68,3 +68,24 @@ func TestGaoFits(t *testing.T) {
 		t.Error("a fit from d = 0 only succeeded")
 	}
 }
+
+func TestConcordanceAndInvert(t *testing.T) {
+	// Ties in either difference count one half; otherwise signs decide.
+	for _, c := range []struct{ a, b, want float64 }{
+		{1, 2, 1}, {-1, -3, 1}, {1, -1, 0}, {-2, 5, 0}, {0, 1, 0.5}, {3, 0, 0.5}, {0, 0, 0.5},
+	} {
+		if got := Concordance(c.a, c.b); got != c.want {
+			t.Errorf("Concordance(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	p := []int{2, 0, 3, 1}
+	inv := Invert(make([]int, 1), p)
+	for i, x := range p {
+		if inv[x] != i {
+			t.Fatalf("Invert(%v) = %v", p, inv)
+		}
+	}
+	if got := Invert(inv, Invert(nil, p)); got[0] != 2 || got[3] != 1 {
+		t.Errorf("inverting twice gave %v", got)
+	}
+}
