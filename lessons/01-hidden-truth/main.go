@@ -16,11 +16,6 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// response returns feature vector i of a flat slice.
-func response(phis []float64, i int) []float64 {
-	return phis[i*world.NumFeatures : (i+1)*world.NumFeatures]
-}
-
 func main() {
 	// %% [markdown]
 	// RLHF teaches a language model with a **reward model**: a second
@@ -57,12 +52,12 @@ func main() {
 	}
 	phis := make([]float64, k*world.NumFeatures)
 	for i := 0; i < k; i++ {
-		w.Sample(prompt, response(phis, i), r)
+		w.Sample(prompt, world.Response(phis, i), r)
 	}
 	fmt.Printf("Prompt (%s): %s\n\n", prompt.Category, prompt.Text)
 	letters := []string{"A", "B", "C", "D", "E", "F"}
 	for i := 0; i < k; i++ {
-		fmt.Printf("Answer %s:\n%s\n\n", letters[i], world.Text(prompt, response(phis, i)))
+		fmt.Printf("Answer %s:\n%s\n\n", letters[i], world.Text(prompt, world.Response(phis, i)))
 	}
 
 	// %% [markdown]
@@ -78,7 +73,7 @@ func main() {
 	var rows [][]string
 	for i := 0; i < k; i++ {
 		row := []string{letters[i]}
-		for j, x := range response(phis, i) {
+		for j, x := range world.Response(phis, i) {
 			if j == world.Length {
 				row = append(row, fmt.Sprintf("%d", world.Tokens(x)))
 			} else {
@@ -97,7 +92,7 @@ func main() {
 	gold := make([]float64, k)
 	best := 0
 	for i := 0; i < k; i++ {
-		gold[i] = w.Gold(prompt, response(phis, i))
+		gold[i] = w.Gold(prompt, world.Response(phis, i))
 		if gold[i] > gold[best] {
 			best = i
 		}
@@ -153,7 +148,7 @@ func main() {
 	// %%
 	ideal := prompt.Category.IdealLength()
 	atIdeal := make([]float64, world.NumFeatures)
-	copy(atIdeal, response(phis, best))
+	copy(atIdeal, world.Response(phis, best))
 	atIdeal[world.Length] = ideal
 	padded := make([]float64, world.NumFeatures)
 	copy(padded, atIdeal)

@@ -38,7 +38,7 @@ func main() {
 	const k = 4
 	phis := make([]float64, k*world.NumFeatures)
 	for i := 0; i < k; i++ {
-		w.Sample(prompt, phis[i*world.NumFeatures:(i+1)*world.NumFeatures], r)
+		w.Sample(prompt, world.Response(phis, i), r)
 	}
 	fmt.Printf("Prompt: %s\n", prompt.Text)
 	header := []string{"answer", "gold"}
@@ -56,7 +56,7 @@ func main() {
 	}
 	var rows [][]string
 	for i := 0; i < k; i++ {
-		phi := phis[i*world.NumFeatures : (i+1)*world.NumFeatures]
+		phi := world.Response(phis, i)
 		row := []string{string(rune('A' + i)), fmt.Sprintf("%+.2f", w.Gold(prompt, phi))}
 		for ai := range panel {
 			row = append(row, strconv.Itoa(panel[ai].Rate(w.Gold, prompt, phi, r)), "#"+strconv.Itoa(ranks[ai][i]))

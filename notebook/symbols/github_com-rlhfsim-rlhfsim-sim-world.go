@@ -42,6 +42,8 @@ func init() {
 		"NumCategories":     reflect.ValueOf(world.NumCategories),
 		"NumFeatures":       reflect.ValueOf(constant.MakeFromLiteral("7", token.INT, 0)),
 		"ParseCategory":     reflect.ValueOf(world.ParseCategory),
+		"Response":          reflect.ValueOf(world.Response),
+		"Row":               reflect.ValueOf(world.Row),
 		"Text":              reflect.ValueOf(world.Text),
 		"Tokens":            reflect.ValueOf(world.Tokens),
 

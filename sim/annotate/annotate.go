@@ -115,7 +115,7 @@ func (a *Annotator) Utilities(gold world.GoldFunc, p world.Prompt, phis []float6
 		dst = make([]float64, k)
 	}
 	for i := 0; i < k; i++ {
-		dst[i] = a.Utility(gold, p, phis[i*world.NumFeatures:(i+1)*world.NumFeatures], i, k)
+		dst[i] = a.Utility(gold, p, world.Response(phis, i), i, k)
 	}
 	return dst
 }
@@ -293,7 +293,7 @@ func Agreement(panel []Annotator, gold world.GoldFunc, prompts []world.Prompt, p
 			panel[a].Rank(gold, p, phis[i], orders[a], rnd)
 			rates[a] = make([]int, k)
 			for j := 0; j < k; j++ {
-				rates[a][j] = panel[a].Rate(gold, p, phis[i][j*world.NumFeatures:(j+1)*world.NumFeatures], rnd)
+				rates[a][j] = panel[a].Rate(gold, p, world.Response(phis[i], j), rnd)
 			}
 		}
 		for a := range panel {

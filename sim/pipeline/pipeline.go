@@ -360,7 +360,7 @@ func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, 
 	for i, p := range ps {
 		phis[i] = make([]float64, k*D)
 		for j := 0; j < k; j++ {
-			w.Sample(p, phis[i][j*D:(j+1)*D], rg)
+			w.Sample(p, world.Row(phis[i], D, j), rg)
 		}
 	}
 	order := make([]int, k)
@@ -371,12 +371,12 @@ func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, 
 		for i, p := range ps {
 			g := make([]float64, k)
 			for j := range g {
-				g[j] = w.Gold(p, phis[i][j*D:(j+1)*D])
+				g[j] = w.Gold(p, world.Row(phis[i], D, j))
 			}
 			panel[rg.IntN(len(panel))].Rank(w.Gold, p, phis[i], order, rg)
 			for j := range rates {
 				a := &panel[rg.IntN(len(panel))]
-				rates[j] = a.Rate(w.Gold, p, phis[i][j*D:(j+1)*D], rg)
+				rates[j] = a.Rate(w.Gold, p, world.Row(phis[i], D, j), rg)
 			}
 			pos := stats.Invert(nil, order)
 			for a := 0; a < k; a++ {

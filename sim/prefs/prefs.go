@@ -83,7 +83,7 @@ func (d *Dataset) D() int { return len(d.Features) }
 // Response returns the feature vector of response i (a view, not a copy).
 func (d *Dataset) Response(i int) []float64 {
 	D := len(d.Features)
-	return d.Phi[i*D : (i+1)*D : (i+1)*D]
+	return world.Row(d.Phi, D, i)
 }
 
 // NumResponses returns the number of responses.
@@ -226,7 +226,7 @@ func Generate(w *world.World, panel []annotate.Annotator, s *Settings, src rand.
 		first := i * k
 		phis := d.Phi[first*D : (first+k)*D]
 		for j := 0; j < k; j++ {
-			phi := phis[j*D : (j+1)*D]
+			phi := world.Row(phis, D, j)
 			w.Sample(p, phi, rng)
 			d.Gold[first+j] = w.Gold(p, phi)
 		}
@@ -236,7 +236,7 @@ func Generate(w *world.World, panel []annotate.Annotator, s *Settings, src rand.
 		}
 		a := &panel[ai]
 		for j := 0; j < k; j++ {
-			util[j] = d.Gold[first+j] + a.Bias(phis[j*D:(j+1)*D], j, k)
+			util[j] = d.Gold[first+j] + a.Bias(world.Row(phis, D, j), j, k)
 		}
 		order := orders[i*k : (i+1)*k : (i+1)*k]
 		annotate.RankUtilities(util, a.Tau, order, rng)

@@ -131,7 +131,6 @@ func ExpectedCeilings(d *Dataset, pairs []int) (expected, bayes float64, ok bool
 	if len(pairs) == 0 {
 		return math.NaN(), math.NaN(), false
 	}
-	D := d.D()
 	for _, i := range pairs {
 		p := d.Pairs[i]
 		r := &d.Rankings[p.Ranking]
@@ -140,8 +139,8 @@ func ExpectedCeilings(d *Dataset, pairs []int) (expected, bayes float64, ok bool
 			return math.NaN(), math.NaN(), false
 		}
 		pw, pl := p.W-r.First, p.L-r.First
-		uw := d.Gold[p.W] + a.Bias(d.Phi[p.W*D:(p.W+1)*D], pw, r.K)
-		ul := d.Gold[p.L] + a.Bias(d.Phi[p.L*D:(p.L+1)*D], pl, r.K)
+		uw := d.Gold[p.W] + a.Bias(d.Response(p.W), pw, r.K)
+		ul := d.Gold[p.L] + a.Bias(d.Response(p.L), pl, r.K)
 		// q = P(the annotator orders this pair as gold does).
 		var q float64
 		switch gw, gl := d.Gold[p.W], d.Gold[p.L]; {

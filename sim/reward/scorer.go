@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 
 	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
 )
@@ -64,7 +65,7 @@ func (s *Scorer) ScoreBatch(phis, dst []float64) []float64 {
 		dst = make([]float64, n)
 	}
 	for i := 0; i < n; i++ {
-		dst[i] = s.Score(phis[i*D : (i+1)*D])
+		dst[i] = s.Score(world.Row(phis, D, i))
 	}
 	return dst
 }

@@ -283,3 +283,15 @@ func (w *World) Prompts(n, first int, src rand.Source) []Prompt {
 	}
 	return ps
 }
+
+// Row returns response i of phis, a flat slice of responses of d features
+// each (the layout every sim package uses; see package sim): phis[i*d :
+// (i+1)*d], with its capacity cut there, so that appending to it cannot
+// overwrite response i+1.
+func Row(phis []float64, d, i int) []float64 {
+	return phis[i*d : (i+1)*d : (i+1)*d]
+}
+
+// Response returns response i of a flat slice of the world's responses,
+// NumFeatures values each.
+func Response(phis []float64, i int) []float64 { return Row(phis, NumFeatures, i) }
