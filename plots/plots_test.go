@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"path/filepath"
@@ -10,9 +9,9 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/cmpimg"
 
-	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // testTheme is the print preset at a lower resolution, to keep the golden
@@ -87,8 +86,17 @@ var builders = map[string]func() (*plot.Plot, error){
 		for _, b := range bonRows() {
 			bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
 		}
-		p, _, err := Overoptimisation(bon, rl, testTheme)
-		return p, err
+		for _, c := range []struct {
+			curve *Curve
+			form  stats.GaoForm
+		}{{&bon, stats.GaoBoN}, {&rl, stats.GaoRL}} {
+			f, err := stats.FitGao(c.form, c.curve.KL, c.curve.Gold)
+			if err != nil {
+				return nil, err
+			}
+			c.curve.Fit = &f
+		}
+		return Overoptimisation(bon, rl, testTheme)
 	},
 	"best_of_n": func() (*plot.Plot, error) { return BestOfN(bonRows(), testTheme) },
 	"feature_drift": func() (*plot.Plot, error) {
@@ -140,8 +148,8 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"calibration":      second(Calibration([]reward.Bin{{Count: 0}}, nil)),
 		"distributions":    second(ScoreDistributions(nil, []float64{1}, nil)),
 		"policy":           second(PolicyCurves([]policy.Step{{Gold: math.Inf(1)}}, nil)),
-		"overopt":          third(Overoptimisation(Curve{}, Curve{}, nil)),
-		"overopt_nan":      third(Overoptimisation(Curve{KL: []float64{nan}, Gold: []float64{0}, Proxy: []float64{0}}, Curve{}, nil)),
+		"overopt":          second(Overoptimisation(Curve{}, Curve{}, nil)),
+		"overopt_nan":      second(Overoptimisation(Curve{KL: []float64{nan}, Gold: []float64{0}, Proxy: []float64{0}}, Curve{}, nil)),
 		"bon":              second(BestOfN(nil, nil)),
 		"drift":            second(FeatureDrift("x", []float64{1}, nil, nil)),
 		"rvr":              second(RankingVsRating([]float64{1}, "x", []float64{nan}, []float64{1}, nil)),
@@ -155,69 +163,7 @@ func TestBuildersRejectBadData(t *testing.T) {
 	}
 }
 
-func second(_ *plot.Plot, err error) error       { return err }
-func third(_ *plot.Plot, _ Fit, err error) error { return err }
-
-// TestOveroptimisationFit: points generated from the two laws with known
-// coefficients come back from the figure's fits.
-func TestOveroptimisationFit(t *testing.T) {
-	var bon, rl Curve
-	for i := 0; i <= 30; i++ {
-		d := 0.1 * float64(i)
-		bon.KL, rl.KL = append(bon.KL, d*d), append(rl.KL, d*d)
-		bon.Gold, bon.Proxy = append(bon.Gold, d*(1.2-0.3*d)), append(bon.Proxy, d)
-		g := 0.0
-		if d > 0 {
-			g = d * (0.8 - 0.25*math.Log(d))
-		}
-		rl.Gold, rl.Proxy = append(rl.Gold, g), append(rl.Proxy, d)
-	}
-	_, fit, err := Overoptimisation(bon, rl, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if math.Abs(fit.BoNAlpha-1.2) > 1e-9 || math.Abs(fit.BoNBeta-0.3) > 1e-9 || math.Abs(fit.RLAlpha-0.8) > 1e-9 || math.Abs(fit.RLBeta-0.25) > 1e-9 {
-		t.Errorf("fit %+v, want best-of-n 1.2, 0.3 and RL 0.8, 0.25", fit)
-	}
-}
-
-// TestStandardSetIsReproducible renders the standard set twice from runs
-// with the same seed and compares the SVG and PDF bytes.
-func TestStandardSetIsReproducible(t *testing.T) {
-	render := func() map[string][]byte {
-		c := pipeline.Default()
-		c.Data.Prompts, c.Policy.Settings.Steps, c.Policy.Prompts = 300, 30, 20
-		c.Data.LengthBias = 1
-		r, err := pipeline.Run(c, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		figs, err := Standard(r, Print)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string][]byte{}
-		for _, f := range figs {
-			for _, ext := range []string{"svg", "pdf"} {
-				b, err := Render(f.Plot, Print, ext)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out[f.Name+"."+ext] = b
-			}
-		}
-		return out
-	}
-	a, b := render(), render()
-	if len(a) != 22 {
-		t.Fatalf("%d rendered files, want 11 figures x 2 formats", len(a))
-	}
-	for name, x := range a {
-		if !bytes.Equal(x, b[name]) {
-			t.Errorf("%s differs between two runs with the same seed", name)
-		}
-	}
-}
+func second(_ *plot.Plot, err error) error { return err }
 
 func TestRenderUnknownFormat(t *testing.T) {
 	p, _ := RankingToPairs([]string{"A", "B"}, nil)

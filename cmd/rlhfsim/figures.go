@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/plots/standard"
 	"github.com/spf13/cobra"
 
 	"github.com/rlhfsim/rlhfsim/plots"
@@ -74,7 +75,7 @@ func runFigures(cmd *cobra.Command, o *figuresOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	figs, err := plots.Standard(res, th)
+	figs, err := standard.Standard(res, th)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -120,12 +121,15 @@ func main() {
 	for _, s := range res.Run.Steps {
 		rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
 	}
-	op, fit, err := plots.Overoptimisation(bon, rl, nil)
-	if err != nil {
-		panic(err)
-	}
+	bonFit, err := stats.FitGao(stats.GaoBoN, bon.KL, bon.Gold)
+	nb.Must(err)
+	rlFit, err := stats.FitGao(stats.GaoRL, rl.KL, rl.Gold)
+	nb.Must(err)
+	bon.Fit, rl.Fit = &bonFit, &rlFit
+	op, err := plots.Overoptimisation(bon, rl, nil)
+	nb.Must(err)
 	nb.Figure("Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws", op)
-	fmt.Printf("fits: best-of-n gold = d (%.2f - %.2f d); RL gold = d (%.2f - %.2f log d)\n", fit.BoNAlpha, fit.BoNBeta, fit.RLAlpha, fit.RLBeta)
+	fmt.Printf("fits: best-of-n gold = %s; RL gold = %s\n", bonFit, rlFit)
 
 	// %% [markdown]
 	// ## Without any bias

@@ -35,7 +35,6 @@ func init() {
 		"ScoreVsGold":        reflect.ValueOf(plots.ScoreVsGold),
 		"SkyBlue":            reflect.ValueOf(&plots.SkyBlue).Elem(),
 		"Slide":              reflect.ValueOf(&plots.Slide).Elem(),
-		"Standard":           reflect.ValueOf(plots.Standard),
 		"ThemeByName":        reflect.ValueOf(plots.ThemeByName),
 		"TrainingCurves":     reflect.ValueOf(plots.TrainingCurves),
 		"Vermilion":          reflect.ValueOf(&plots.Vermilion).Elem(),
@@ -45,7 +44,6 @@ func init() {
 		// type definitions
 		"Curve":  reflect.ValueOf((*plots.Curve)(nil)),
 		"Figure": reflect.ValueOf((*plots.Figure)(nil)),
-		"Fit":    reflect.ValueOf((*plots.Fit)(nil)),
 		"Series": reflect.ValueOf((*plots.Series)(nil)),
 		"Theme":  reflect.ValueOf((*plots.Theme)(nil)),
 	}

@@ -11,8 +11,10 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/stats/stats"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Concordance": reflect.ValueOf(stats.Concordance),
-		"FitGaoBoN":   reflect.ValueOf(stats.FitGaoBoN),
-		"FitGaoRL":    reflect.ValueOf(stats.FitGaoRL),
+		"ErrFit":      reflect.ValueOf(&stats.ErrFit).Elem(),
+		"FitGao":      reflect.ValueOf(stats.FitGao),
+		"GaoBoN":      reflect.ValueOf(stats.GaoBoN),
+		"GaoRL":       reflect.ValueOf(stats.GaoRL),
 		"Invert":      reflect.ValueOf(stats.Invert),
 		"Kendall":     reflect.ValueOf(stats.Kendall),
 		"LogSigmoid":  reflect.ValueOf(stats.LogSigmoid),
@@ -21,5 +23,9 @@ func init() {
 		"Sigmoid":     reflect.ValueOf(stats.Sigmoid),
 		"Softplus":    reflect.ValueOf(stats.Softplus),
 		"Spearman":    reflect.ValueOf(stats.Spearman),
+
+		// type definitions
+		"GaoFit":  reflect.ValueOf((*stats.GaoFit)(nil)),
+		"GaoForm": reflect.ValueOf((*stats.GaoForm)(nil)),
 	}
 }

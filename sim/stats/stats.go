@@ -99,24 +99,6 @@ func MeanSE(x []float64) (mean, se float64) {
 	return m, math.Sqrt(v / float64(len(x)))
 }
 
-// FitGaoBoN fits Gao et al.'s best-of-n law R(d) = d (alpha - beta d) by
-// least squares, where d = sqrt(KL) and R is the gold reward gained over the
-// starting policy. ok is false when the points cannot determine the fit.
-func FitGaoBoN(d, r []float64) (alpha, beta float64, ok bool) {
-	return fit2(d, r, func(x float64) (float64, float64) { return x, -x * x })
-}
-
-// FitGaoRL fits Gao et al.'s reinforcement-learning law
-// R(d) = d (alpha - beta log d) by least squares (d log d -> 0 at d = 0).
-func FitGaoRL(d, r []float64) (alpha, beta float64, ok bool) {
-	return fit2(d, r, func(x float64) (float64, float64) {
-		if x <= 0 {
-			return 0, 0
-		}
-		return x, -x * math.Log(x)
-	})
-}
-
 // fit2 solves the 2x2 normal equations of y ~ a f1(x) + b f2(x).
 func fit2(x, y []float64, f func(float64) (float64, float64)) (a, b float64, ok bool) {
 	if len(x) != len(y) {

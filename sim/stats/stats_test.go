@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"errors"
 	"math"
 	"testing"
 )
@@ -49,23 +50,35 @@ func TestRanksAndSpearman(t *testing.T) {
 // TestGaoFits generates points from the two laws with known coefficients,
 // adds a little deterministic noise, and recovers the coefficients.
 func TestGaoFits(t *testing.T) {
-	var d, bon, rl []float64
+	var kl, bon, rl []float64
 	for i := 0; i <= 40; i++ {
 		x := 0.1 * float64(i)
 		noise := 0.001 * math.Sin(float64(7*i)) // small, bounded, zero-mean-ish
-		d = append(d, x)
-		bon = append(bon, x*(1.3-0.25*x)+noise)
-		rl = append(rl, x*(0.9-0.4*math.Log(math.Max(x, 1e-300)))+noise)
+		kl = append(kl, x*x)
+		bon = append(bon, 5+x*(1.3-0.25*x)+noise) // the gain is over the first point
+		rl = append(rl, 5+x*(0.9-0.4*math.Log(math.Max(x, 1e-300)))+noise)
 	}
-	rl[0] = 0 // the RL law is 0 at d = 0
-	if a, b, ok := FitGaoBoN(d, bon); !ok || math.Abs(a-1.3) > 0.01 || math.Abs(b-0.25) > 0.01 {
-		t.Errorf("best-of-n fit: alpha %v beta %v ok %v; want 1.3, 0.25", a, b, ok)
+	rl[0], bon[0] = 5, 5 // both laws are 0 at d = 0
+	f, err := FitGao(GaoBoN, kl, bon)
+	if err != nil || math.Abs(f.Alpha-1.3) > 0.01 || math.Abs(f.Beta-0.25) > 0.01 || f.R2 < 0.999 {
+		t.Errorf("best-of-n fit: %+v, %v; want 1.3, 0.25 and R2 near 1", f, err)
 	}
-	if a, b, ok := FitGaoRL(d, rl); !ok || math.Abs(a-0.9) > 0.01 || math.Abs(b-0.4) > 0.01 {
-		t.Errorf("RL fit: alpha %v beta %v ok %v; want 0.9, 0.4", a, b, ok)
+	if f.String() != "d (1.30 - 0.25 d)" || math.Abs(f.At(2)-2*(1.3-0.25*2)) > 0.02 {
+		t.Errorf("%s, at 2: %v", f, f.At(2))
 	}
-	if _, _, ok := FitGaoBoN([]float64{0, 0}, []float64{1, 2}); ok {
-		t.Error("a fit from d = 0 only succeeded")
+	g, err := FitGao(GaoRL, kl, rl)
+	if err != nil || math.Abs(g.Alpha-0.9) > 0.01 || math.Abs(g.Beta-0.4) > 0.01 || g.R2 < 0.999 {
+		t.Errorf("RL fit: %+v, %v; want 0.9, 0.4 and R2 near 1", g, err)
+	}
+	// The wrong form fits worse: R2 tells the two laws apart.
+	if h, _ := FitGao(GaoBoN, kl, rl); h.R2 >= g.R2 {
+		t.Errorf("the best-of-n form fits the RL curve as well (%v >= %v)", h.R2, g.R2)
+	}
+	if _, err := FitGao(GaoBoN, []float64{0, 0, 0}, []float64{1, 2, 3}); !errors.Is(err, ErrFit) {
+		t.Errorf("a fit from d = 0 only: %v", err)
+	}
+	if _, err := FitGao("cubic", kl, bon); err == nil {
+		t.Error("an unknown form was fitted")
 	}
 }
 

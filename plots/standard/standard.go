@@ -1,30 +1,28 @@
-package plots
+package standard
 
 import (
 	"fmt"
 
 	"gonum.org/v1/plot"
 
+	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// Figure is a named plot with a one-line caption.
-type Figure struct {
-	Name    string // file name without extension
-	Caption string
-	Plot    *plot.Plot
-}
-
 // Standard builds the course's standard figure set from a pipeline run.
-func Standard(r *pipeline.Result, th *Theme) ([]Figure, error) {
-	th = th.or()
-	var figs []Figure
+func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
+	if th == nil {
+		th = plots.Slide
+	}
+	var figs []plots.Figure
 	add := func(name, caption string, p *plot.Plot, err error) error {
 		if err != nil {
 			return fmt.Errorf("figure %s: %w", name, err)
 		}
-		figs = append(figs, Figure{Name: name, Caption: caption, Plot: p})
+		figs = append(figs, plots.Figure{Name: name, Caption: caption, Plot: p})
 		return nil
 	}
 	d := r.Data
@@ -33,27 +31,27 @@ func Standard(r *pipeline.Result, th *Theme) ([]Figure, error) {
 	for i, pos := range rk.Order {
 		labels[i] = fmt.Sprintf("%c", 'A'+pos)
 	}
-	p, err := RankingToPairs(labels, th)
+	p, err := plots.RankingToPairs(labels, th)
 	if err := add("ranking_to_pairs", fmt.Sprintf("One annotator's ranking of %d responses becomes %d preference pairs, the winner first.", rk.K, rk.K*(rk.K-1)/2), p, err); err != nil {
 		return nil, err
 	}
 	m := r.RM.Metrics
-	p, err = TrainingCurves(r.RM.Result.History, m.ValCeiling, th)
+	p, err = plots.TrainingCurves(r.RM.Result.History, m.ValCeiling, th)
 	if err := add("training_curves", "Pairwise loss and accuracy per epoch; validation accuracy approaches, but does not pass, the gold reward's own accuracy on the same labels.", p, err); err != nil {
 		return nil, err
 	}
 	sc, gold := r.HeldOut()
-	p, err = ScoreVsGold(sc, gold, th)
+	p, err = plots.ScoreVsGold(sc, gold, th)
 	if err := add("score_vs_gold", "Trained on comparisons, used as a scorer: held-out responses' scores against their hidden gold reward.", p, err); err != nil {
 		return nil, err
 	}
 	if lin, ok := linearWeights(r); ok {
-		p, err = Weights(d.Features, lin, r.Gold.W[:], th)
+		p, err = plots.Weights(d.Features, lin, r.Gold.W[:], th)
 		if err := add("weights", "Learned weights beside the gold reward's linear weights; length has no true linear weight.", p, err); err != nil {
 			return nil, err
 		}
 	}
-	p, err = Calibration(m.Calibration, th)
+	p, err = plots.Calibration(m.Calibration, th)
 	if err := add("calibration", "Predicted against observed preference frequency on test pairs.", p, err); err != nil {
 		return nil, err
 	}
@@ -61,37 +59,43 @@ func Standard(r *pipeline.Result, th *Theme) ([]Figure, error) {
 	for i, s := range sc {
 		raw[i] = s + r.RM.Scorer.Offset
 	}
-	p, err = ScoreDistributions(raw, sc, th)
+	p, err = plots.ScoreDistributions(raw, sc, th)
 	if err := add("score_distributions", "Held-out scores before and after subtracting the offset that gives base-policy responses mean 0.", p, err); err != nil {
 		return nil, err
 	}
-	p, err = PolicyCurves(r.Run.Steps, th)
+	p, err = plots.PolicyCurves(r.Run.Steps, th)
 	if err := add("policy_curves", "Proxy reward, hidden gold reward and KL to the base policy during policy optimisation.", p, err); err != nil {
 		return nil, err
 	}
-	var bon, rl Curve
+	var bon, rl plots.Curve
 	for _, b := range r.BoN {
 		bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
 	}
 	for _, s := range r.Run.Steps {
 		rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
 	}
-	p, _, err = Overoptimisation(bon, rl, th)
+	if f, err := stats.FitGao(stats.GaoBoN, bon.KL, bon.Gold); err == nil {
+		bon.Fit = &f
+	}
+	if f, err := stats.FitGao(stats.GaoRL, rl.KL, rl.Gold); err == nil {
+		rl.Fit = &f
+	}
+	p, err = plots.Overoptimisation(bon, rl, th)
 	if err := add("overoptimisation", "Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws for best-of-n and RL.", p, err); err != nil {
 		return nil, err
 	}
-	p, err = BestOfN(r.BoN, th)
+	p, err = plots.BestOfN(r.BoN, th)
 	if err := add("best_of_n", "Best-of-n on the pool: exact proxy, gold and KL, with the KL bound.", p, err); err != nil {
 		return nil, err
 	}
 	before, after := r.Drift(world.Length, 4000)
-	p, err = FeatureDrift("length (log tokens)", before, after, th)
+	p, err = plots.FeatureDrift("length (log tokens)", before, after, th)
 	if err := add("feature_drift", "Answer length under the base policy and after optimisation.", p, err); err != nil {
 		return nil, err
 	}
 	sds := []float64{0, 0.25, 0.5, 0.75, 1, 1.5}
 	rank, rate := pipeline.RankingVsRating(r.World, sds, r.Config.Data.Tau, 400, r.Config.Data.K, r.Config.Seed)
-	p, err = RankingVsRating(sds, "spread of the annotators' rating offsets (sd, Likert points)", rank, rate, th)
+	p, err = plots.RankingVsRating(sds, "spread of the annotators' rating offsets (sd, Likert points)", rank, rate, th)
 	if err := add("ranking_vs_rating", "How often pair labels agree with the gold reward when one annotator ranks a prompt's responses, and when different annotators rate them 1-7 with their own offsets.", p, err); err != nil {
 		return nil, err
 	}
@@ -100,7 +104,7 @@ func Standard(r *pipeline.Result, th *Theme) ([]Figure, error) {
 
 func linearWeights(r *pipeline.Result) ([]float64, bool) {
 	type weighter interface{ Weights() []float64 }
-	if w, ok := r.RM.Scorer.Model.(weighter); ok && r.RM.Scorer.Model.Kind() == "linear" {
+	if w, ok := r.RM.Scorer.Model.(weighter); ok && r.RM.Scorer.Model.Kind() == reward.KindLinear {
 		return w.Weights(), true
 	}
 	return nil, false

@@ -1,0 +1,181 @@
+package plots
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// PolicyCurves draws the proxy reward, the gold reward and the KL to the
+// base policy at every optimisation step.
+func PolicyCurves(steps []policy.Step, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	var x, proxy, gold, kl []float64
+	for _, s := range steps {
+		x = append(x, float64(s.Step))
+		proxy, gold, kl = append(proxy, s.Proxy), append(gold, s.Gold), append(kl, s.KL)
+	}
+	if err := check("policy curves", x, proxy, gold, kl); err != nil {
+		return nil, err
+	}
+	p := th.newPlot("Optimising the policy against the reward model", "policy step", "reward, or KL in nats")
+	for _, s := range []struct {
+		name   string
+		c      int
+		dashed bool
+		y      []float64
+	}{{"proxy reward (reward model)", 0, false, proxy}, {"gold reward (hidden)", 2, false, gold}, {"KL to the base policy", 1, true, kl}} {
+		if err := th.addLine(p, s.name, s.c, s.dashed, x, s.y); err != nil {
+			return nil, err
+		}
+	}
+	p.Legend.Left = true
+	p.Legend.XOffs = th.FontSize / 2
+	headroom(p, 0.35)
+	return p, nil
+}
+
+// Curve is one method's points on the overoptimisation figure: its KL to
+// the starting policy, gold reward and proxy reward at each point, the
+// first being the start, and the Gao law fitted to its gold gain, if any.
+type Curve struct {
+	KL, Gold, Proxy []float64
+	// Fit is drawn as a solid line when not nil; stats.FitGao computes it.
+	Fit *stats.GaoFit
+}
+
+// Overoptimisation draws the gold and proxy gain over the starting policy
+// against d = sqrt(KL), for best-of-n and for RL, with each curve's fitted
+// law. Either curve may be empty, not both.
+func Overoptimisation(bon, rl Curve, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	if len(bon.KL) == 0 && len(rl.KL) == 0 {
+		return nil, fmt.Errorf("%w: overoptimisation: no points", ErrData)
+	}
+	p := th.newPlot("Overoptimisation: the proxy climbs, the gold turns", "d = sqrt(KL)", "gain over the base policy")
+	for _, c := range []struct {
+		name  string
+		curve Curve
+		color int
+		glyph draw.GlyphDrawer
+	}{{"best-of-n", bon, 2, draw.CircleGlyph{}}, {"RL", rl, 1, draw.TriangleGlyph{}}} {
+		if len(c.curve.KL) == 0 {
+			continue
+		}
+		if err := check(c.name, c.curve.KL, c.curve.Gold, c.curve.Proxy); err != nil {
+			return nil, err
+		}
+		n := len(c.curve.KL)
+		if len(c.curve.Gold) != n || len(c.curve.Proxy) != n {
+			return nil, fmt.Errorf("%w: %s: KL, gold and proxy lengths differ", ErrData, c.name)
+		}
+		d := make([]float64, n)
+		gold := make([]float64, n)
+		proxy := make([]float64, n)
+		for i := range d {
+			d[i] = math.Sqrt(math.Max(c.curve.KL[i], 0))
+			gold[i] = c.curve.Gold[i] - c.curve.Gold[0]
+			proxy[i] = c.curve.Proxy[i] - c.curve.Proxy[0]
+		}
+		// At most 40 markers: hundreds of RL steps would blot the curve.
+		step := max(1, n/40)
+		var md, mg []float64
+		for i := 0; i < n; i += step {
+			md, mg = append(md, d[i]), append(mg, gold[i])
+		}
+		sc, err := plotter.NewScatter(xys(md, mg))
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: Palette[c.color], Radius: th.FontSize / 4, Shape: c.glyph}
+		p.Add(sc)
+		p.Legend.Add(c.name+" gold", sc)
+		pl, err := plotter.NewLine(xys(d, proxy))
+		if err != nil {
+			return nil, err
+		}
+		pl.LineStyle = th.lineStyle(c.color, true)
+		p.Add(pl)
+		p.Legend.Add(c.name+" proxy", pl)
+		if fit := c.curve.Fit; fit != nil {
+			f := plotter.NewFunction(fit.At)
+			f.XMin, f.XMax = 0, d[n-1]
+			f.Samples = 200
+			f.LineStyle = th.lineStyle(c.color, false)
+			p.Add(f)
+			p.Legend.Add(fmt.Sprintf("%s fit a=%.2f b=%.2f", c.name, fit.Alpha, fit.Beta), f)
+		}
+	}
+	p.Legend.Left = true
+	p.Legend.XOffs = th.FontSize / 2
+	headroom(p, 0.6)
+	return p, nil
+}
+
+// BestOfN draws best-of-n's proxy and gold reward against n (log scale),
+// with its exact KL and the bound log n - (n-1)/n.
+func BestOfN(rows []policy.BoN, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	var n, proxy, gold, kl, bound []float64
+	for _, r := range rows {
+		n = append(n, float64(r.N))
+		proxy, gold = append(proxy, r.Proxy), append(gold, r.Gold)
+		kl, bound = append(kl, r.KL), append(bound, r.Bound)
+	}
+	if err := check("best-of-n", n, proxy, gold, kl, bound); err != nil {
+		return nil, err
+	}
+	p := th.newPlot("Best-of-n: keep the highest-scoring of n samples", "n (samples drawn)", "reward, or KL in nats")
+	p.X.Scale = plot.LogScale{}
+	ticks := make([]plot.Tick, len(n))
+	for i, v := range n {
+		ticks[i] = plot.Tick{Value: v, Label: strconv.Itoa(int(v))}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	if n[0] <= 0 {
+		return nil, fmt.Errorf("%w: best-of-n: n must be positive", ErrData)
+	}
+	for _, s := range []struct {
+		name   string
+		c      int
+		dashed bool
+		y      []float64
+	}{{"proxy reward", 0, false, proxy}, {"gold reward", 2, false, gold}, {"KL (exact)", 1, true, kl}} {
+		if err := th.addLine(p, s.name, s.c, s.dashed, n, s.y); err != nil {
+			return nil, err
+		}
+	}
+	b, _ := plotter.NewLine(xys(n, bound))
+	b.LineStyle = th.refStyle()
+	p.Add(b)
+	p.Legend.Add("KL bound log n - (n-1)/n", b)
+	p.Legend.Left = true
+	p.Legend.XOffs = th.FontSize / 2
+	headroom(p, 0.45)
+	return p, nil
+}
+
+// FeatureDrift overlays the histograms of one feature before and after
+// policy optimisation.
+func FeatureDrift(name string, before, after []float64, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	if err := check("feature drift", before, after); err != nil {
+		return nil, err
+	}
+	p := th.newPlot(fmt.Sprintf("How optimisation moved %s", name), name, "density")
+	lo, hi := minmax(before, after)
+	if err := th.hist(p, "base policy", 0, before, lo, hi, 40); err != nil {
+		return nil, err
+	}
+	if err := th.hist(p, "optimised policy", 1, after, lo, hi, 40); err != nil {
+		return nil, err
+	}
+	headroom(p, 0.3)
+	return p, nil
+}
