@@ -1,6 +1,7 @@
 package notebook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,7 +28,7 @@ func Load(fsys fs.FS, dirName string) ([]*Lesson, error) {
 	var ls []*Lesson
 	var errs []error
 	for _, e := range ents {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), "_") || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), "_") || strings.HasPrefix(e.Name(), ".") || e.Name() == TemplateDir {
 			continue
 		}
 		src, err := fs.ReadFile(fsys, path.Join(e.Name(), LessonFile))
@@ -64,55 +65,15 @@ func LoadPath(p string) (*Lesson, error) {
 
 var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
-// NewLesson returns the source of a new lesson called id, from the
-// template documented in lessons/README.md.
-func NewLesson(id string) ([]byte, error) {
-	if !slug.MatchString(id) {
+// TemplateDir is the lesson directory that "rlhfsim new" copies. Load
+// skips it: it is a lesson for authors, not for students.
+const TemplateDir = "template"
+
+// NewLesson returns the source of a new lesson called id, made from the
+// template lesson's source (template/main.go in the embedded course).
+func NewLesson(id string, template []byte) ([]byte, error) {
+	if !slug.MatchString(id) || id == TemplateDir {
 		return nil, fmt.Errorf("lesson name %q: use lower-case letters, digits and dashes, e.g. 08-my-lesson", id)
 	}
-	return []byte(strings.ReplaceAll(Template, "{{ID}}", id)), nil
+	return bytes.Replace(template, []byte("// Title: "+TemplateDir+"\n"), []byte("// Title: "+id+"\n"), 1), nil
 }
-
-// Template is the skeleton "rlhfsim new" writes.
-const Template = `// Title: {{ID}}
-// Summary: One sentence on what the student will see happen.
-// Minutes: 10
-// Learn-before: 01-hidden-truth
-// Learn-after:
-package main
-
-import (
-	"fmt"
-
-	"github.com/rlhfsim/rlhfsim/nb"
-	"github.com/rlhfsim/rlhfsim/sim/pipeline"
-)
-
-func main() {
-	// %% [markdown]
-	// # A title students will read
-	//
-	// Prose cells are comment lines. Say what the student is about to see
-	// and why it matters.
-
-	// %%
-	prompts := nb.Int("prompts", 500, 50, 5000, "number of prompts to generate")
-	c := pipeline.Default()
-	c.Seed = nb.Seed()
-	c.Data.Prompts = prompts
-	_, _, d, err := c.Data.Generate(c.Seed)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println("pairs:", len(d.Pairs))
-
-	// %% [markdown]
-	// Explain the output, then check that the phenomenon really happened.
-
-	// %%
-	nb.Check("every prompt gave K(K-1)/2 pairs", len(d.Pairs) == prompts*6,
-		"a K-way ranking implies one pair per two responses")
-	nb.Quiz("How many pairs does a ranking of 4 responses give?",
-		[]string{"3", "4", "6", "12"}, 2, "C(4,2) = 6: every response beats all below it.")
-}
-`

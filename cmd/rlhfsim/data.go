@@ -45,10 +45,11 @@ func runData(cmd *cobra.Command, o *dataOptions) error {
 	if o.out != "" && !strings.HasSuffix(o.out, ".jsonl") {
 		return usagef("invalid --out %q: the file name must end in .jsonl", o.out)
 	}
-	_, _, d, err := o.gen.generate()
+	g, err := o.gen.generate()
 	if err != nil {
 		return err
 	}
+	d := g.Data
 	if o.out != "" {
 		if err := prefs.WriteFile(o.out, d); err != nil {
 			return usagef("writing --out: %v", err)

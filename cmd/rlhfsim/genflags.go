@@ -105,12 +105,12 @@ func (g *genFlags) config() pipeline.Data {
 }
 
 // generate validates the flags and builds the world and the dataset.
-func (g *genFlags) generate() (*world.World, world.Gold, *prefs.Dataset, error) {
+func (g *genFlags) generate() (*pipeline.Generated, error) {
 	if err := g.validate(); err != nil {
-		return nil, world.Gold{}, nil, err
+		return nil, err
 	}
 	if err := g.checkMemory(0); err != nil {
-		return nil, world.Gold{}, nil, err
+		return nil, err
 	}
 	return g.config().Generate(g.seed)
 }

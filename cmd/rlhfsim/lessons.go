@@ -276,9 +276,9 @@ func newNewCmd() *cobra.Command {
 Run it with "rlhfsim run DIR/NAME" and check it with "rlhfsim check DIR/NAME".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src, err := notebook.NewLesson(args[0])
+			src, err := course.NewLesson(args[0])
 			if err != nil {
-				return usageError{err}
+				return asUsage(err)
 			}
 			path := filepath.Join(dir, args[0], notebook.LessonFile)
 			if _, err := os.Stat(path); err == nil {

@@ -159,11 +159,11 @@ func (s *dataSource) load(cmd *cobra.Command, distractors int) (*prefs.Dataset, 
 		if err := s.gen.checkMemory(distractors); err != nil {
 			return nil, nil, err
 		}
-		_, gold, d, err := s.gen.generate()
+		g, err := s.gen.generate()
 		if err != nil {
 			return nil, nil, err
 		}
-		return d, &gold, nil
+		return g.Data, &g.Gold, nil
 	}
 	var set []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {

@@ -55,9 +55,7 @@ func main() {
 
 	// %%
 	cat, err := world.ParseCategory(category)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	if verbose {
 		for c := world.Category(0); c < world.NumCategories; c++ {
 			fmt.Printf("%-9s ideal %4d tokens\n", c, world.Tokens(c.IdealLength()))
@@ -87,9 +85,7 @@ func main() {
 	}
 	p, err := plots.Lines("The gold reward is concave in length", "answer length (tokens)", "gold reward", lens,
 		[]plots.Series{{Name: "gold reward", Y: gold}, {Name: "at the inspected length", Y: flat, Dashed: true}}, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Gold reward of an average factual answer by length; the dashed line marks the inspected length", p)
 
 	// %% [markdown]

@@ -39,9 +39,7 @@ func main() {
 	w := world.Default()
 	r := rng.Stream(nb.Seed(), "lesson01/answers")
 	cat, err := world.ParseCategory(category)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	var prompt world.Prompt
 	for {
 		ps := w.Prompts(1, 0, r)
@@ -131,9 +129,7 @@ func main() {
 		helps = append(helps, sample[world.Helpfulness])
 	}
 	p, err := plots.Scatter("Gold reward against length", "length - ideal length (log tokens)", "gold reward", lens, golds, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Gold reward of base-policy answers against how far their length is from the ideal", p)
 	rho := stats.Spearman(lens, helps)
 	fmt.Printf("rank correlation of length with helpfulness: %+.3f\n", rho)

@@ -100,9 +100,7 @@ func main() {
 	sds := []float64{0, 0.5, 1, 1.5, 2, 2.5}
 	rank, rate := pipeline.RankingVsRating(w, sds, tau, prompts, k, nb.Seed())
 	p, err := plots.RankingVsRating(sds, "spread of the annotators' rating offsets (sd, Likert points)", rank, rate, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Pair labels that agree with the gold reward, from rankings and from ratings by different annotators", p)
 	last := len(sds) - 1
 	fmt.Printf("at an offset spread of %.1f: rankings %.3f, ratings %.3f\n", sds[last], rank[last], rate[last])

@@ -32,9 +32,7 @@ func main() {
 	w := world.Default()
 	panel := []annotate.Annotator{{Name: "ann", Tau: tau}}
 	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: prompts, K: k}, rng.Stream(nb.Seed(), rng.Data))
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	rk := d.Rankings[0]
 	labels := make([]string, k)
 	for i, pos := range rk.Order {
@@ -45,9 +43,7 @@ func main() {
 		fmt.Printf("  %c preferred to %c\n", 'A'+p.W-rk.First, 'A'+p.L-rk.First)
 	}
 	fig, err := plots.RankingToPairs(labels, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("The win matrix of one ranking: every filled cell is one preference pair", fig)
 
 	// %% [markdown]
@@ -69,9 +65,7 @@ func main() {
 	nb.Table([]string{"K", "pairs per ranking"}, rows)
 	lp, err := plots.Lines("Pairs grow with the square of K", "answers ranked per prompt (K)", "count", ks,
 		[]plots.Series{{Name: "preference pairs, K(K-1)/2", Y: pairs}, {Name: "answers read, K", Y: effort, Dashed: true}}, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Preference pairs per ranking against the number of answers an annotator reads", lp)
 
 	// %% [markdown]

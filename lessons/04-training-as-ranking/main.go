@@ -12,6 +12,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
@@ -45,9 +46,7 @@ func main() {
 	}
 	lp, err := plots.Lines("The Bradley-Terry loss of one pair", "r(winner) - r(loser)", "loss (nats)", zs,
 		[]plots.Series{{Name: "-log sigma(difference)", Y: loss}, {Name: "ln 2: scores equal", Y: ln2, Dashed: true}}, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("The loss of one pair against the score difference", lp)
 
 	// %% [markdown]
@@ -70,11 +69,9 @@ func main() {
 	c.Data.Prompts = prompts
 	c.Data.Tau = tau
 	d, tr, err := c.Reward()
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	m := tr.Metrics
-	fmt.Printf("trained on %d pairs: %s\n", len(d.SplitPairs(0)), tr.Result.Stopped)
+	fmt.Printf("trained on %d pairs: %s\n", len(d.SplitPairs(prefs.Train)), tr.Result.Stopped)
 
 	// %% [markdown]
 	// Compare the model with the **ceiling**: how often the hidden gold
@@ -84,7 +81,7 @@ func main() {
 	// noise. The figure after your prediction draws it as a dotted line.
 
 	// %%
-	n := float64(len(d.SplitPairs(1)))
+	n := float64(len(d.SplitPairs(prefs.Val)))
 	se := math.Sqrt(m.ValCeiling * (1 - m.ValCeiling) / n)
 	where := 1
 	switch {
@@ -99,9 +96,7 @@ func main() {
 		[]string{"clearly above that ceiling", "close to it, and not above it by more than noise", "far below it"}, where,
 		fmt.Sprintf("Validation accuracy %.1f%% against a ceiling of %.1f%% (one standard error of the ceiling: %.1f points).", 100*m.ValAccuracy, 100*m.ValCeiling, 100*se))
 	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Loss and accuracy per epoch, with the gold ceiling", tp)
 	nb.Table([]string{"", "accuracy on the labels"}, [][]string{
 		{"training pairs", fmt.Sprintf("%.3f", m.TrainAccuracy)},
@@ -133,16 +128,12 @@ func main() {
 		dc.Val = 2000 / (s + 2000)
 		dc.Test = 0.02
 		dc.Distractors = distractors
-		_, _, dd, err := dc.Generate(c.Seed)
-		if err != nil {
-			panic(err)
-		}
+		g, err := dc.Generate(c.Seed)
+		nb.Must(err)
 		rm := c.RM
 		rm.LR = 0.05
-		t2, err := rm.Train(dd, c.Seed, nil)
-		if err != nil {
-			panic(err)
-		}
+		t2, err := rm.Train(g.Data, c.Seed, nil)
+		nb.Must(err)
 		logn = append(logn, math.Log10(s))
 		vloss = append(vloss, t2.Metrics.ValLoss)
 		ln2s = append(ln2s, lnTwo)
@@ -150,9 +141,7 @@ func main() {
 	}
 	dp, err := plots.Lines("Below a threshold of data nothing is learned", "log10(training comparisons)", "validation loss (nats)", logn,
 		[]plots.Series{{Name: "validation loss", Y: vloss}, {Name: "ln 2", Y: ln2s, Dashed: true}}, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Validation loss against the number of training comparisons", dp)
 	if distractors >= 50 {
 		nb.Check("with 100 comparisons the validation loss stays near ln 2",

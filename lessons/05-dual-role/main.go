@@ -35,9 +35,7 @@ func main() {
 	c.Seed = nb.Seed()
 	c.Data.Prompts = prompts
 	d, tr, err := c.Reward()
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	var scores, gold []float64
 	for _, ri := range d.SplitRankings(prefs.Test) {
 		rk := d.Rankings[ri]
@@ -48,9 +46,7 @@ func main() {
 	}
 	rho := stats.Spearman(scores, gold)
 	sp, err := plots.ScoreVsGold(scores, gold, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Each held-out answer scored on its own, against its hidden gold reward", sp)
 	fmt.Printf("Spearman correlation of single-answer scores with the gold reward: %.3f\n", rho)
 	nb.Check("scores of single answers track the gold reward (Spearman above 0.8)", rho > 0.8,
@@ -105,9 +101,7 @@ func main() {
 		m := reward.NewAffine(d.D())
 		m.Params()[d.D()] = 3
 		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.SGD, LR: 1, Batch: 1 << 30, Epochs: steps, Patience: -1}, rng.Stream(c.Seed, rng.Train))
-		if err != nil {
-			panic(err)
-		}
+		nb.Must(err)
 		var mean []float64
 		xs = xs[:0]
 		for _, h := range res.History {
@@ -123,9 +117,7 @@ func main() {
 		fmt.Printf("%-24s final mean score %+.3f, bias %+.3f\n", name+":", mean[len(mean)-1], m.Bias())
 	}
 	cp, err := plots.Lines("Only centering pins the level of the scores", "gradient-descent step", "mean score of training answers", xs, series, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Mean score during training, without and with reward centering", cp)
 	nb.Check("without centering the mean score drifts far from 0", math.Abs(finals[0]) > 1,
 		"the ranking loss never corrects the level of the scores: an initial offset, and any drift, persist")
@@ -158,9 +150,7 @@ func main() {
 	}
 	mean /= float64(len(norm))
 	hp, err := plots.ScoreDistributions(raw, norm, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Training answers' scores before and after normalisation", hp)
 	fmt.Printf("offset subtracted: %.3f; mean normalised score of the base-policy answers: %+.2e\n", tr.Scorer.Offset, mean)
 	nb.Check("normalised scores of the reference answers average 0", math.Abs(mean) < 1e-9,

@@ -56,13 +56,9 @@ func main() {
 	c := pipeline.Default()
 	c.Seed = nb.Seed()
 	w, _, err := c.Data.World()
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	_, tr, err := c.Reward()
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	fmt.Printf("reward model trained: test accuracy %.3f; its raw scores average %+.2f on base-policy answers\n", tr.Metrics.TestAccuracy, tr.Scorer.Offset)
 
 	// %% [markdown]
@@ -118,13 +114,9 @@ func main() {
 	pprompts := w.Prompts(200, 1000000, rng.Stream(c.Seed, rng.Prompts))
 	g := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
 	run, err := policy.Optimize(g, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	pc, err := plots.PolicyCurves(run.Steps, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Proxy reward, gold reward and KL during RLOO", pc)
 	first, last := run.Steps[0], run.Steps[len(run.Steps)-1]
 	fmt.Printf("proxy %+.3f -> %+.3f; gold %+.3f -> %+.3f; KL %.3f -> %.3f\n", first.Proxy, last.Proxy, first.Gold, last.Gold, first.KL, last.KL)
@@ -146,9 +138,7 @@ func main() {
 	for _, b := range betas {
 		gb := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
 		rb, err := policy.Optimize(gb, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
-		if err != nil {
-			panic(err)
-		}
+		nb.Must(err)
 		s := rb.Steps[len(rb.Steps)-1]
 		kls = append(kls, s.KL)
 		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%.3f", s.KL), fmt.Sprintf("%+.3f", s.Proxy), fmt.Sprintf("%+.3f", s.Gold)})

@@ -37,14 +37,10 @@ func main() {
 	c.Policy.Settings.Beta = beta
 	c.Policy.Settings.Steps = steps
 	res, err := pipeline.Run(c, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	learned := res.RM.Scorer.Model.Params()
 	wp, err := plots.Weights(res.Data.Features, learned, res.Gold.W[:], nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("The reward model's weights beside the gold reward's", wp)
 	wlen := learned[world.Length]
 	fmt.Printf("learned length weight %+.3f; the gold reward has no linear length weight at all\n", wlen)
@@ -76,9 +72,7 @@ func main() {
 		[]string{"they grow a lot", "they stay about the same", "they get shorter"}, grow,
 		fmt.Sprintf("The mean answer grew from %d to %d tokens.", world.Tokens(steps0.Length), world.Tokens(stepsN.Length)))
 	pc, err := plots.PolicyCurves(res.Run.Steps, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Proxy reward, gold reward and KL while the policy optimises the length-biased reward model", pc)
 	peak, drop := res.GoldPeak()
 	fmt.Printf("proxy %+.2f -> %+.2f; gold %+.2f -> %+.2f, peaking at step %d and ending %.2f below the peak\n",
@@ -100,9 +94,7 @@ func main() {
 	// %%
 	before, after := res.Drift(world.Length, 4000)
 	dp, err := plots.FeatureDrift("length (log tokens)", before, after, nil)
-	if err != nil {
-		panic(err)
-	}
+	nb.Must(err)
 	nb.Figure("Answer length before and after optimisation", dp)
 	mb, ma := 0.0, 0.0
 	for i := range before {
@@ -145,14 +137,11 @@ func main() {
 	for _, b := range []float64{0, bias} {
 		dc := c.Data
 		dc.LengthBias = b
-		_, _, d, err := dc.Generate(c.Seed)
-		if err != nil {
-			panic(err)
-		}
+		g, err := dc.Generate(c.Seed)
+		nb.Must(err)
+		d := g.Data
 		tr, err := c.RM.Train(d, c.Seed, nil)
-		if err != nil {
-			panic(err)
-		}
+		nb.Must(err)
 		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%+.3f", tr.Scorer.Model.Params()[world.Length]),
 			fmt.Sprintf("%.3f", prefs.Summarize(d).GoldCeiling), fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy)})
 	}

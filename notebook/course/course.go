@@ -34,6 +34,20 @@ func Embedded() (*Course, error) {
 	return &Course{Lessons: ls}, nil
 }
 
+// NewLesson returns the source of a new lesson called id, made from the
+// embedded template lesson.
+func NewLesson(id string) ([]byte, error) {
+	tmpl, err := fs.ReadFile(lessons.FS, notebook.TemplateDir+"/"+notebook.LessonFile)
+	if err != nil {
+		return nil, err
+	}
+	src, err := notebook.NewLesson(id, tmpl)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	return src, nil
+}
+
 // InputError is a problem with what the user asked for: a lesson that does
 // not exist, a parameter no selected lesson has, a value out of range.
 type InputError struct{ Err error }

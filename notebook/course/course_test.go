@@ -267,3 +267,37 @@ func TestRunsAreByteIdentical(t *testing.T) {
 		t.Errorf("only %d files written", n)
 	}
 }
+
+// TestTemplateIsARealLesson: the lesson "rlhfsim new" copies parses,
+// checks, runs with every check passing, and has the parts every lesson
+// has; the course itself does not list it.
+func TestTemplateIsARealLesson(t *testing.T) {
+	src, err := NewLesson("99-new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := notebook.Parse("99-new", "99-new/main.go", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Meta.Title != "99-new" {
+		t.Errorf("title %q", l.Meta.Title)
+	}
+	res := run(t, l, worker.Options{})
+	if res.Err != nil || res.Checks == 0 || res.FailedChecks != 0 {
+		t.Fatalf("the template: %v, %d checks, %d failed", res.Err, res.Checks, res.FailedChecks)
+	}
+	for _, k := range []notebook.Kind{notebook.Figure, notebook.Check, notebook.Quiz, notebook.Param, notebook.Predict} {
+		if len(res.Events(k)) == 0 {
+			t.Errorf("the template has no %s", k)
+		}
+	}
+	for _, l := range embedded(t).Lessons {
+		if l.Meta.ID == notebook.TemplateDir {
+			t.Error("the template is listed as a lesson of the course")
+		}
+	}
+	if _, err := NewLesson("template"); err == nil {
+		t.Error("a lesson may be called template")
+	}
+}

@@ -22,6 +22,7 @@ func init() {
 		// type definitions
 		"Config":     reflect.ValueOf((*pipeline.Config)(nil)),
 		"Data":       reflect.ValueOf((*pipeline.Data)(nil)),
+		"Generated":  reflect.ValueOf((*pipeline.Generated)(nil)),
 		"Policy":     reflect.ValueOf((*pipeline.Policy)(nil)),
 		"PolicyKind": reflect.ValueOf((*pipeline.PolicyKind)(nil)),
 		"Progress":   reflect.ValueOf((*pipeline.Progress)(nil)),

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"unsafe"
+
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Data configures the preference data.
+type Data struct {
+	Prompts, K   int
+	Tau          float64
+	LengthBias   float64
+	PositionBias float64
+	FlatteryBias float64
+	Annotators   int
+	TauSpread    float64
+	Gold         world.GoldName
+	Val, Test    float64
+	Distractors  int // irrelevant random features appended for the reward model
+}
+
+// World builds the simulated world the data configuration describes.
+func (c Data) World() (*world.World, world.Gold, error) {
+	gold, err := world.GoldByName(c.Gold)
+	if err != nil {
+		return nil, gold, config(err)
+	}
+	w, err := world.New(&world.Settings{Gold: gold.Func()})
+	return w, gold, err
+}
+
+// Annotator returns the panel's shared settings.
+func (c Data) Annotator() annotate.Annotator {
+	a := annotate.Annotator{Tau: c.Tau}
+	if c.LengthBias != 0 {
+		a.Biases = append(a.Biases, annotate.LengthBias(c.LengthBias))
+	}
+	if c.PositionBias != 0 {
+		a.Biases = append(a.Biases, annotate.PositionBias(c.PositionBias))
+	}
+	if c.FlatteryBias != 0 {
+		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: c.FlatteryBias})
+	}
+	return a
+}
+
+// frac maps 0 ("none") to the negative value prefs uses for none.
+func frac(f float64) float64 {
+	if f == 0 {
+		return -1
+	}
+	return f
+}
+
+// MemoryEstimate is about how many bytes the dataset and its training
+// take: the responses' features (with Distractors), the gold rewards, the
+// pairs and the rankings, and the reward model's per-response and per-pair
+// work arrays. Commands compare it with the memory they may use before
+// they allocate anything.
+func (c Data) MemoryEstimate() int64 {
+	n, k := int64(max(c.Prompts, 0)), int64(max(c.K, 0))
+	d := int64(len(world.FeatureNames()) + max(c.Distractors, 0))
+	responses, pairs := n*k, n*k*(k-1)/2
+	data := responses*(d+1)*8 + pairs*int64(unsafe.Sizeof(prefs.Pair{})) +
+		n*(int64(unsafe.Sizeof(prefs.Ranking{}))+k*8+64)
+	training := responses*3*8 + pairs*2*8
+	return data + training
+}
+
+// Generated is a generated dataset and the world it came from.
+type Generated struct {
+	World *world.World
+	// Gold is the hidden gold reward the annotators judged by.
+	Gold world.Gold
+	Data *prefs.Dataset
+}
+
+// Generate builds the world and the preference dataset.
+func (c Data) Generate(seed uint64) (*Generated, error) {
+	w, gold, err := c.World()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.Stream(seed, rng.Panel))
+	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
+		rng.Stream(seed, rng.Data))
+	if err != nil {
+		return nil, err
+	}
+	if c.Distractors > 0 {
+		d = prefs.WithDistractors(d, c.Distractors, rng.Stream(seed, rng.Distractors))
+	}
+	return &Generated{World: w, Gold: gold, Data: d}, nil
+}

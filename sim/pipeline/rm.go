@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// RM configures the reward model and its training.
+type RM struct {
+	Model      reward.Kind // linear (the default), affine or mlp
+	Hidden     []int       // the MLP's hidden widths
+	Activation reward.Activation
+	Objective  reward.Objective
+	Optimizer  reward.Optimizer
+	Epochs     int
+	LR         float64
+	Batch      int
+	Patience   int
+}
+
+// Trained is a reward model after training: its scorer, history and
+// evaluation.
+type Trained struct {
+	Scorer  *reward.Scorer
+	Result  *reward.Result
+	Metrics reward.Metrics
+}
+
+// Train fits the configured reward model to d, evaluates it and normalises
+// its scores on the training responses (base-policy samples).
+func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, error) {
+	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
+		if len(d.SplitPairs(sp)) == 0 {
+			return nil, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var m reward.Model
+	switch c.Model {
+	case reward.KindMLP:
+		mlp, err := reward.NewMLP(d.D(), c.Hidden, c.Activation, rng.Stream(seed, rng.Init))
+		if err != nil {
+			return nil, err
+		}
+		m = mlp
+	case reward.KindAffine:
+		m = reward.NewAffine(d.D())
+	default:
+		m = reward.NewLinear(d.D())
+	}
+	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
+		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
+		Patience: c.Patience, Progress: progress,
+	}, rng.Stream(seed, rng.Train))
+	if err != nil {
+		return nil, err
+	}
+	mt, err := reward.Evaluate(m, d, res.Objective)
+	if err != nil {
+		return nil, err
+	}
+	sc := reward.NewScorer(m, d.Features, res.Objective)
+	var refs []float64
+	for _, ri := range d.SplitRankings(prefs.Train) {
+		rk := &d.Rankings[ri]
+		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
+	}
+	sc.Normalize(refs)
+	return &Trained{Scorer: sc, Result: res, Metrics: mt}, nil
+}
+
+// Proxy returns the scorer as a policy reward.
+func Proxy(sc *reward.Scorer) policy.RewardFunc {
+	return func(_ world.Prompt, phi []float64) float64 { return sc.Score(phi) }
+}

@@ -1,0 +1,152 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Policy configures policy optimisation and best-of-n.
+type Policy struct {
+	Kind     PolicyKind
+	Settings policy.Settings
+	Prompts  int   // prompts the policy answers
+	PoolSize int   // responses per prompt in the pool (also for best-of-n)
+	Draws    int   // common random draws per prompt for the generative policy
+	BoN      []int // n values of the best-of-n sweep
+}
+
+// Config is a whole pipeline run.
+type Config struct {
+	Seed   uint64
+	Data   Data
+	RM     RM
+	Policy Policy
+}
+
+// Default returns the configuration of the default run: 2,000 prompts,
+// K = 4, one annotator at temperature 1, the default (concave) gold, a
+// linear reward model trained with Adam, and 300 RLOO steps of the
+// generative policy at beta 0.05.
+func Default() Config {
+	return Config{
+		Seed: 1,
+		Data: Data{Prompts: 2000, K: 4, Tau: 1, Annotators: 1, Gold: world.GoldDefault, Val: 0.1, Test: 0.1},
+		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
+			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
+		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
+			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.05, Steps: 300, LR: 0.02, Samples: 64, PerPrompt: 4},
+			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256}},
+	}
+}
+
+// ErrConfig is wrapped by errors for a bad configuration.
+var ErrConfig = errors.New("pipeline: bad configuration")
+
+func bad(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+}
+
+// MemoryEstimate is about how many bytes the policy stage takes: the
+// pool's features and scores and, for the generative policy, its draws.
+func (c Policy) MemoryEstimate() int64 {
+	n := int64(max(c.Prompts, 0))
+	d := int64(len(world.FeatureNames()))
+	pool := n * int64(max(c.PoolSize, 0)) * (d + 4) * 8
+	draws := n * int64(max(c.Draws, 0)) * (2*d + 4) * 8
+	return pool + draws
+}
+
+// Result is everything a pipeline run produced.
+type Result struct {
+	Config  Config
+	World   *world.World
+	Gold    world.Gold
+	Data    *prefs.Dataset
+	Summary prefs.Summary
+	RM      *Trained
+	Policy  policy.Policy
+	Run     *policy.Run
+	// Pool is the pool the best-of-n sweep ran on (the policy itself when
+	// it is a pool, at its starting point).
+	Pool *policy.Pool
+	BoN  []policy.BoN
+	// PoolProxy and PoolGold score every pool member.
+	PoolProxy, PoolGold []float64
+}
+
+// Progress reports a run's progress: stage is "data", "reward model",
+// "policy" or "best-of-n"; done of total units of that stage are finished.
+type Progress func(stage string, done, total int)
+
+// Run executes the whole pipeline.
+func Run(c Config, progress Progress) (*Result, error) {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	if c.Data.Distractors > 0 {
+		return nil, bad("distractor features exist only for reward-model training; a policy cannot produce them")
+	}
+	pc := c.Policy
+	if err := pc.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Result{Config: c}
+	progress("data", 0, 1)
+	g, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		return nil, err
+	}
+	w, gold, d := g.World, g.Gold, g.Data
+	r.World, r.Gold, r.Data, r.Summary = w, gold, d, prefs.Summarize(d)
+	progress("data", 1, 1)
+	r.RM, err = c.RM.Train(d, c.Seed, func(e reward.Epoch) { progress("reward model", e.Epoch, c.RM.Epochs) })
+	if err != nil {
+		return nil, err
+	}
+	proxy := Proxy(r.RM.Scorer)
+	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
+	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
+	r.PoolProxy, r.PoolGold = r.Pool.Scores(proxy), r.Pool.Scores(w.Gold)
+	if pc.Kind == PoolPolicy {
+		r.Policy = r.Pool
+	} else {
+		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))
+	}
+	// The sweep runs before optimisation, while the pool is still the base
+	// policy: best-of-n samples from pi_ref.
+	for i, n := range pc.BoN {
+		r.BoN = append(r.BoN, policy.BestOfN(r.Pool, r.PoolProxy, r.PoolGold, n))
+		progress("best-of-n", i+1, len(pc.BoN))
+	}
+	set := pc.Settings
+	if set.Steps == 0 {
+		set.Steps = 300
+	}
+	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
+	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Reward generates the configured data and trains the configured reward
+// model on it: the first half of Run, for lessons that stop at the reward
+// model.
+func (c Config) Reward() (*prefs.Dataset, *Trained, error) {
+	g, err := c.Data.Generate(c.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := c.RM.Train(g.Data, c.Seed, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.Data, tr, nil
+}
