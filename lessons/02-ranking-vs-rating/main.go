@@ -33,7 +33,7 @@ func main() {
 	offset := nb.Float("offset", 1.5, 0, 3, "spread of the annotators' rating offsets, in points of the 1-7 scale")
 	w := world.Default()
 	r := rng.Stream(nb.Seed(), "lesson02/ratings")
-	panel := annotate.PanelSpread(3, annotate.Annotator{Tau: tau}, offset, 0.3, 0, r)
+	panel := annotate.Panel(3, annotate.Annotator{Tau: tau}, &annotate.Spread{Offset: offset, LogScale: 0.3}, r)
 	prompt := w.Prompts(1, 0, r)[0]
 	const k = 4
 	phis := make([]float64, k*world.NumFeatures)
@@ -80,7 +80,7 @@ func main() {
 
 	// %%
 	prompts := nb.Int("prompts", 400, 50, 4000, "prompts per point of the experiment")
-	rk, rt := pipeline.RankingVsRating(w, []float64{offset}, tau, prompts, k, nb.Seed())
+	rk, rt := pipeline.RankingVsRating(w, &pipeline.RatingExperiment{OffsetSDs: []float64{offset}, Tau: tau, Prompts: prompts, K: k}, nb.Seed())
 	truth := 1
 	switch {
 	case rk[0] > rt[0]+0.02:
@@ -98,7 +98,7 @@ func main() {
 
 	// %%
 	sds := []float64{0, 0.5, 1, 1.5, 2, 2.5}
-	rank, rate := pipeline.RankingVsRating(w, sds, tau, prompts, k, nb.Seed())
+	rank, rate := pipeline.RankingVsRating(w, &pipeline.RatingExperiment{OffsetSDs: sds, Tau: tau, Prompts: prompts, K: k}, nb.Seed())
 	p, err := plots.RankingVsRating(sds, "spread of the annotators' rating offsets (sd, Likert points)", rank, rate, nil)
 	nb.Must(err)
 	nb.Figure("Pair labels that agree with the gold reward, from rankings and from ratings by different annotators", p)

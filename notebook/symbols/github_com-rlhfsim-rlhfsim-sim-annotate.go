@@ -11,9 +11,9 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/annotate/annotate"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Agreement":       reflect.ValueOf(annotate.Agreement),
+		"DefaultSpread":   reflect.ValueOf(&annotate.DefaultSpread).Elem(),
 		"PairAgreement":   reflect.ValueOf(annotate.PairAgreement),
 		"Panel":           reflect.ValueOf(annotate.Panel),
-		"PanelSpread":     reflect.ValueOf(annotate.PanelSpread),
 		"PreferProb":      reflect.ValueOf(annotate.PreferProb),
 		"RankUtilities":   reflect.ValueOf(annotate.RankUtilities),
 		"RatingAgreement": reflect.ValueOf(annotate.RatingAgreement),
@@ -24,6 +24,7 @@ func init() {
 		"FeatureBias":  reflect.ValueOf((*annotate.FeatureBias)(nil)),
 		"LengthBias":   reflect.ValueOf((*annotate.LengthBias)(nil)),
 		"PositionBias": reflect.ValueOf((*annotate.PositionBias)(nil)),
+		"Spread":       reflect.ValueOf((*annotate.Spread)(nil)),
 
 		// interface wrapper definitions
 		"_Bias": reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_annotate_Bias)(nil)),

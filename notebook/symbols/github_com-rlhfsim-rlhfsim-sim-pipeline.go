@@ -20,14 +20,15 @@ func init() {
 		"Run":             reflect.ValueOf(pipeline.Run),
 
 		// type definitions
-		"Config":     reflect.ValueOf((*pipeline.Config)(nil)),
-		"Data":       reflect.ValueOf((*pipeline.Data)(nil)),
-		"Generated":  reflect.ValueOf((*pipeline.Generated)(nil)),
-		"Policy":     reflect.ValueOf((*pipeline.Policy)(nil)),
-		"PolicyKind": reflect.ValueOf((*pipeline.PolicyKind)(nil)),
-		"Progress":   reflect.ValueOf((*pipeline.Progress)(nil)),
-		"RM":         reflect.ValueOf((*pipeline.RM)(nil)),
-		"Result":     reflect.ValueOf((*pipeline.Result)(nil)),
-		"Trained":    reflect.ValueOf((*pipeline.Trained)(nil)),
+		"Config":           reflect.ValueOf((*pipeline.Config)(nil)),
+		"Data":             reflect.ValueOf((*pipeline.Data)(nil)),
+		"Generated":        reflect.ValueOf((*pipeline.Generated)(nil)),
+		"Policy":           reflect.ValueOf((*pipeline.Policy)(nil)),
+		"PolicyKind":       reflect.ValueOf((*pipeline.PolicyKind)(nil)),
+		"Progress":         reflect.ValueOf((*pipeline.Progress)(nil)),
+		"RM":               reflect.ValueOf((*pipeline.RM)(nil)),
+		"RatingExperiment": reflect.ValueOf((*pipeline.RatingExperiment)(nil)),
+		"Result":           reflect.ValueOf((*pipeline.Result)(nil)),
+		"Trained":          reflect.ValueOf((*pipeline.Trained)(nil)),
 	}
 }

@@ -94,7 +94,7 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 		return nil, err
 	}
 	sds := []float64{0, 0.25, 0.5, 0.75, 1, 1.5}
-	rank, rate := pipeline.RankingVsRating(r.World, sds, r.Config.Data.Tau, 400, r.Config.Data.K, r.Config.Seed)
+	rank, rate := pipeline.RankingVsRating(r.World, &pipeline.RatingExperiment{OffsetSDs: sds, Tau: r.Config.Data.Tau, K: r.Config.Data.K}, r.Config.Seed)
 	p, err = plots.RankingVsRating(sds, "spread of the annotators' rating offsets (sd, Likert points)", rank, rate, th)
 	if err := add("ranking_vs_rating", "How often pair labels agree with the gold reward when one annotator ranks a prompt's responses, and when different annotators rate them 1-7 with their own offsets.", p, err); err != nil {
 		return nil, err

@@ -196,19 +196,33 @@ func (a *Annotator) Rate(gold world.GoldFunc, p world.Prompt, phi []float64, src
 	return r
 }
 
-// Panel returns n annotators who share base's temperature and biases but
-// have their own rating offset (sd 0.8) and scale (log-sd 0.3), and, if
-// tauSpread > 0, their own temperature base.Tau * exp(tauSpread * N(0,1)).
-// Names are "ann-1", "ann-2", and so on.
-func Panel(n int, base Annotator, tauSpread float64, src rand.Source) []Annotator {
-	rnd := rng.Of(src)
-	return PanelSpread(n, base, 0.8, 0.3, tauSpread, rnd)
+// Spread is how much the annotators of a panel differ from one another.
+type Spread struct {
+	// Offset is the standard deviation of their rating offsets, in
+	// Likert points.
+	Offset float64
+	// LogScale is the standard deviation of the log of their rating
+	// scales.
+	LogScale float64
+	// LogTau is the standard deviation of the log of their temperatures
+	// around the base annotator's.
+	LogTau float64
 }
 
-// PanelSpread is Panel with the spread of the rating offsets (their
-// standard deviation) and scales (the standard deviation of their log)
-// chosen by the caller.
-func PanelSpread(n int, base Annotator, offsetSD, scaleLogSD, tauSpread float64, src rand.Source) []Annotator {
+// DefaultSpread is the spread Panel uses for a nil *Spread: offsets of sd
+// 0.8, scales of log-sd 0.3, one shared temperature.
+var DefaultSpread = Spread{Offset: 0.8, LogScale: 0.3}
+
+// Panel returns n annotators who share base's biases but have their own
+// rating offset base.Offset + s.Offset N(0,1), scale base.Scale
+// exp(s.LogScale N(0,1)) and temperature base.Tau exp(s.LogTau N(0,1)). A
+// nil s means DefaultSpread. Names are "ann-1", "ann-2", and so on.
+func Panel(n int, base Annotator, s *Spread, src rand.Source) []Annotator {
+	sp := DefaultSpread
+	if s != nil {
+		sp = *s
+	}
+	offsetSD, scaleLogSD, tauSpread := sp.Offset, sp.LogScale, sp.LogTau
 	rnd := rng.Of(src)
 	if n < 1 {
 		panic("annotate: empty panel")

@@ -171,7 +171,7 @@ func TestAgreement(t *testing.T) {
 
 func TestPanel(t *testing.T) {
 	base := Annotator{Tau: 0.5, Biases: []Bias{LengthBias(1)}}
-	ps := Panel(5, base, 0, rand.New(rand.NewPCG(1, 1)))
+	ps := Panel(5, base, nil, rand.New(rand.NewPCG(1, 1)))
 	if len(ps) != 5 || ps[4].Name != "ann-5" {
 		t.Fatalf("Panel names: %v", ps)
 	}
@@ -200,12 +200,12 @@ func TestPanelAgreement(t *testing.T) {
 	}
 	// Noiseless annotators all rank by gold, so rankings agree exactly;
 	// their ratings still tie after rounding to 7 levels, which counts 1/2.
-	perfect := Panel(3, Annotator{Tau: 0}, 0, rng)
+	perfect := Panel(3, Annotator{Tau: 0}, nil, rng)
 	rk, rt := Agreement(perfect, w.Gold, prompts, phis, rng)
 	if rk != 1 || rt >= 1 {
 		t.Errorf("noiseless panel: ranking agreement %v (want 1), rating %v (want < 1)", rk, rt)
 	}
-	noisy := Panel(3, Annotator{Tau: 2}, 0, rng)
+	noisy := Panel(3, Annotator{Tau: 2}, nil, rng)
 	if rk2, _ := Agreement(noisy, w.Gold, prompts, phis, rng); rk2 >= rk-0.1 || rk2 < 0.5 {
 		t.Errorf("tau 2 panel: ranking agreement %v, want well below 1 and above chance", rk2)
 	}

@@ -88,7 +88,9 @@ func (c Data) Generate(seed uint64) (*Generated, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	panel := annotate.Panel(c.Annotators, c.Annotator(), c.TauSpread, rng.Stream(seed, rng.Panel))
+	spread := annotate.DefaultSpread
+	spread.LogTau = c.TauSpread
+	panel := annotate.Panel(c.Annotators, c.Annotator(), &spread, rng.Stream(seed, rng.Panel))
 	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
 		rng.Stream(seed, rng.Data))
 	if err != nil {

@@ -53,6 +53,19 @@ func (r *Result) HeldOut() (scores, gold []float64) {
 	return scores, gold
 }
 
+// RatingExperiment configures RankingVsRating. Zero counts mean 400
+// prompts, K = 4 and 5 raters; Tau is the annotators' temperature as
+// given.
+type RatingExperiment struct {
+	// OffsetSDs are the spreads of the raters' rating offsets to try.
+	OffsetSDs []float64
+	Tau       float64
+	Prompts   int
+	K         int
+	// Raters is the number of annotators whose ratings are mixed.
+	Raters int
+}
+
 // RankingVsRating measures how consistent a training signal rankings and
 // ratings give. For each spread of the annotators' rating offsets in
 // offsetSDs it builds a panel of five annotators at temperature tau (rating
@@ -69,7 +82,24 @@ func (r *Result) HeldOut() (scores, gold []float64) {
 //
 // Within one annotator's ranking, offsets and scales cancel; across raters
 // they do not.
-func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, k int, seed uint64) (ranking, rating []float64) {
+func RankingVsRating(w *world.World, e *RatingExperiment, seed uint64) (ranking, rating []float64) {
+	var s RatingExperiment
+	if e != nil {
+		s = *e
+	}
+	if s.Prompts == 0 {
+		s.Prompts = 400
+	}
+	if s.K == 0 {
+		s.K = 4
+	}
+	if s.Raters == 0 {
+		s.Raters = 5
+	}
+	if s.Prompts < 1 || s.K < 2 || s.Raters < 1 {
+		panic("pipeline: RankingVsRating needs a prompt, two responses and a rater")
+	}
+	offsetSDs, tau, prompts, k := s.OffsetSDs, s.Tau, s.Prompts, s.K
 	rg := rng.Stream(seed, rng.Ratings)
 	ps := w.Prompts(prompts, 0, rg)
 	D := world.NumFeatures
@@ -83,7 +113,7 @@ func RankingVsRating(w *world.World, offsetSDs []float64, tau float64, prompts, 
 	order := make([]int, k)
 	rates := make([]int, k)
 	for _, sd := range offsetSDs {
-		panel := annotate.PanelSpread(5, annotate.Annotator{Tau: tau}, sd, 0.3, 0, rg)
+		panel := annotate.Panel(s.Raters, annotate.Annotator{Tau: tau}, &annotate.Spread{Offset: sd, LogScale: 0.3}, rg)
 		var rk, rt, n float64
 		for i, p := range ps {
 			g := make([]float64, k)

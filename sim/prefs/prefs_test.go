@@ -147,7 +147,7 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	panel := annotate.Panel(3, annotate.Annotator{Tau: 1}, 0, rand.New(rand.NewPCG(1, 1)))
+	panel := annotate.Panel(3, annotate.Annotator{Tau: 1}, &annotate.Spread{Offset: 0.8, LogScale: 0.3}, rand.New(rand.NewPCG(1, 1)))
 	d := gen(t, &Settings{Prompts: 40, K: 5}, panel, 3)
 	b := jsonl(t, d)
 	r, err := Read(bytes.NewReader(b))
@@ -247,7 +247,7 @@ func TestGenerateSettingsErrors(t *testing.T) {
 // B/op (total bytes allocated) bounds the peak heap from above.
 func BenchmarkGenerate100k(b *testing.B) {
 	w := world.Default()
-	panel := annotate.Panel(4, annotate.Annotator{Tau: 1, Biases: []annotate.Bias{annotate.LengthBias(0.5)}}, 0, rand.New(rand.NewPCG(1, 1)))
+	panel := annotate.Panel(4, annotate.Annotator{Tau: 1, Biases: []annotate.Bias{annotate.LengthBias(0.5)}}, &annotate.Spread{Offset: 0.8, LogScale: 0.3}, rand.New(rand.NewPCG(1, 1)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		d, err := Generate(w, panel, &Settings{Prompts: 100000, K: 4}, rand.NewPCG(uint64(i), 1))
