@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -199,5 +199,5 @@ func Save(p *plot.Plot, th *Theme, path string) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(path, b)
+	return fileio.WriteBytes(path, b)
 }

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/plots/standard"
 	"github.com/spf13/cobra"
 
@@ -93,16 +93,16 @@ func runFigures(cmd *cobra.Command, o *figuresOptions) error {
 			if err != nil {
 				return fmt.Errorf("rendering %s.%s: %w", f.Name, ext, err)
 			}
-			if err := atomicfile.WriteBytes(filepath.Join(o.out, f.Name+"."+ext), b); err != nil {
+			if err := fileio.WriteBytes(filepath.Join(o.out, f.Name+"."+ext), b); err != nil {
 				return usagef("writing --out: %v", err)
 			}
 			rendered[f.Name][ext] = b
 		}
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(o.out, "index.md"), figureIndexMD(figs, formats, params, th)); err != nil {
+	if err := fileio.WriteBytes(filepath.Join(o.out, "index.md"), figureIndexMD(figs, formats, params, th)); err != nil {
 		return usagef("writing --out: %v", err)
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(o.out, "index.html"), figureIndexHTML(figs, rendered, formats, params, th)); err != nil {
+	if err := fileio.WriteBytes(filepath.Join(o.out, "index.html"), figureIndexHTML(figs, rendered, formats, params, th)); err != nil {
 		return usagef("writing --out: %v", err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %d figures (%s, %s size) and index.md, index.html to %s\n", len(figs), strings.Join(formats, ", "), th.Name, o.out)

@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -293,7 +293,7 @@ func writeOut(dir string, r *pipeline.Result, rep pipelineReport) error {
 	if err := writeJSON(&b, rep); err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(filepath.Join(dir, "report.json"), b.Bytes())
+	return fileio.WriteBytes(filepath.Join(dir, "report.json"), b.Bytes())
 }
 
 func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {

@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 
 	"github.com/rlhfsim/rlhfsim/lessons"
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -310,7 +310,7 @@ func WriteFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", path, unwrapPath(err))
 	}
-	return atomicfile.WriteBytes(path, b)
+	return fileio.WriteBytes(path, b)
 }
 
 // unwrapPath drops the file name from a *fs.PathError, which for an

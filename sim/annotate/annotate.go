@@ -256,15 +256,8 @@ func PairAgreement(a, b []int) float64 {
 	if k < 2 {
 		return 1
 	}
-	ra, rb := stats.Invert(nil, a), stats.Invert(nil, b)
-	agree, n := 0.0, 0
-	for i := 0; i < k; i++ {
-		for j := i + 1; j < k; j++ {
-			agree += stats.Concordance(float64(ra[j]-ra[i]), float64(rb[j]-rb[i]))
-			n++
-		}
-	}
-	return agree / float64(n)
+	// Ranks order the items as ratings do, with no ties.
+	return RatingAgreement(stats.Invert(nil, a), stats.Invert(nil, b))
 }
 
 // RatingAgreement returns the fraction of item pairs that two annotators'

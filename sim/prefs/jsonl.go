@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sort"
 
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -96,7 +95,7 @@ func Write(w io.Writer, d *Dataset) error {
 // pending file beside path and renames it when complete, so path is never
 // left half-written and memory does not grow with the file.
 func WriteFile(path string, d *Dataset) error {
-	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, d) })
+	return fileio.Write(path, func(w io.Writer) error { return Write(w, d) })
 }
 
 // ErrFormat is wrapped by every error Read returns for malformed input.
@@ -302,15 +301,10 @@ func (g *group) add(n, pos int, phi []float64, gold float64, rank int) error {
 }
 
 // ReadFile reads a JSONL dataset from path; errors name the file and line.
-func ReadFile(path string) (*Dataset, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	d, err := Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return d, nil
+func ReadFile(path string) (d *Dataset, err error) {
+	err = fileio.Read(path, func(r io.Reader) (err error) {
+		d, err = Read(r)
+		return err
+	})
+	return d, err
 }

@@ -108,14 +108,20 @@ func indexOf(names []string, n string) int {
 // GoldAgreement returns the fraction of the given pairs whose label agrees
 // with the gold reward, counting gold ties as one half. On held-out pairs
 // this is the ceiling a reward model's accuracy is measured against.
-func GoldAgreement(d *Dataset, pairs []int) float64 {
+func GoldAgreement(d *Dataset, pairs []int) float64 { return Accuracy(d, d.Gold, pairs) }
+
+// Accuracy returns the fraction of the given pairs whose preferred
+// response has the higher score, a tie counting one half: a reward model's
+// pairwise accuracy, with scores indexed like d.Phi. It is NaN for no
+// pairs.
+func Accuracy(d *Dataset, scores []float64, pairs []int) float64 {
 	if len(pairs) == 0 {
 		return math.NaN()
 	}
 	agree := 0.0
 	for _, i := range pairs {
 		p := d.Pairs[i]
-		agree += stats.Concordance(d.Gold[p.W]-d.Gold[p.L], 1)
+		agree += stats.Concordance(scores[p.W]-scores[p.L], 1)
 	}
 	return agree / float64(len(pairs))
 }

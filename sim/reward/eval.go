@@ -62,9 +62,9 @@ func Evaluate(m Model, d *prefs.Dataset, obj Objective) (Metrics, error) {
 	e.scoreAll()
 	tr, va, te := d.SplitPairs(prefs.Train), d.SplitPairs(prefs.Val), d.SplitPairs(prefs.Test)
 	mt := Metrics{
-		TrainAccuracy:   pairAccuracy(d, e.scores, tr),
-		ValAccuracy:     pairAccuracy(d, e.scores, va),
-		TestAccuracy:    pairAccuracy(d, e.scores, te),
+		TrainAccuracy:   prefs.Accuracy(d, e.scores, tr),
+		ValAccuracy:     prefs.Accuracy(d, e.scores, va),
+		TestAccuracy:    prefs.Accuracy(d, e.scores, te),
 		CeilingAccuracy: prefs.GoldAgreement(d, te),
 		ValCeiling:      prefs.GoldAgreement(d, va),
 		TrainLoss:       e.loss(obj.units(d, prefs.Train)),

@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 
-	"github.com/rlhfsim/rlhfsim/internal/atomicfile"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 )
 
 // Scorer is a trained reward model in its second role: an absolute scorer
@@ -200,7 +199,7 @@ func (s *Scorer) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
+	return fileio.WriteBytes(path, append(b, '\n'))
 }
 
 // Bounds on a model file: beyond them a file is not one train wrote, and
@@ -248,17 +247,12 @@ func Load(r io.Reader) (*Scorer, error) {
 }
 
 // LoadFile reads a scorer from path; errors name the file.
-func LoadFile(path string) (*Scorer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	s, err := Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
+func LoadFile(path string) (s *Scorer, err error) {
+	err = fileio.Read(path, func(r io.Reader) (err error) {
+		s, err = Load(r)
+		return err
+	})
+	return s, err
 }
 
 // CheckFeatures returns an error unless names are the scorer's features in

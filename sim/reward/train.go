@@ -10,7 +10,6 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
-	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // Settings configures Train. The zero value gives the documented defaults.
@@ -201,10 +200,10 @@ func (t *trainer) record(epoch int, gradNorm float64) Epoch {
 	e.scoreAll()
 	ep := Epoch{Epoch: epoch, GradNorm: gradNorm,
 		Loss: e.loss(t.train), ValLoss: math.NaN(), ValAcc: math.NaN(),
-		TrainAcc: pairAccuracy(e.d, e.scores, t.trainPairs)}
+		TrainAcc: prefs.Accuracy(e.d, e.scores, t.trainPairs)}
 	if len(t.val) > 0 {
 		ep.ValLoss = e.loss(t.val)
-		ep.ValAcc = pairAccuracy(e.d, e.scores, t.valPairs)
+		ep.ValAcc = prefs.Accuracy(e.d, e.scores, t.valPairs)
 	}
 	ep.MinReward, ep.MaxReward = math.Inf(1), math.Inf(-1)
 	n := 0
@@ -228,20 +227,6 @@ func (t *trainer) record(epoch int, gradNorm float64) Epoch {
 		t.set.Progress(ep)
 	}
 	return ep
-}
-
-// pairAccuracy is the fraction of pairs whose chosen response scores higher,
-// a tie counting one half.
-func pairAccuracy(d *prefs.Dataset, scores []float64, pairs []int) float64 {
-	if len(pairs) == 0 {
-		return math.NaN()
-	}
-	acc := 0.0
-	for _, pi := range pairs {
-		p := d.Pairs[pi]
-		acc += stats.Concordance(scores[p.W]-scores[p.L], 1)
-	}
-	return acc / float64(len(pairs))
 }
 
 // minibatch runs Adam or SGD with early stopping on the validation loss.

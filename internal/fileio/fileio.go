@@ -1,9 +1,9 @@
-// Package atomicfile writes files the way every rlhfsim output is
-// written: streamed into a pending file beside the target and renamed into
-// place only when complete, so no reader ever sees half a file, a failed
-// write leaves the old file as it was, and memory does not grow with the
-// file. Errors name the target, never the pending file.
-package atomicfile
+// Package fileio reads and writes rlhfsim's files. Every output is
+// streamed into a pending file beside the target and renamed into place
+// only when complete, so no reader ever sees half a file, a failed write
+// leaves the old file as it was, and memory does not grow with the file.
+// Errors name the file asked for, never the pending one.
+package fileio
 
 import (
 	"bufio"
@@ -31,6 +31,19 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 		return clean(path, err)
 	}
 	return clean(path, pf.CloseAtomicallyReplace())
+}
+
+// Read opens path and hands it to read, naming the file in read's error.
+func Read(path string, read func(r io.Reader) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := read(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // WriteBytes writes b to path, atomically.
