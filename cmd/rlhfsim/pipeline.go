@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
