@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
 )
 
 // The options of a reward model and its training are string types, each
@@ -102,7 +103,7 @@ var ErrOption = errors.New("reward: bad option")
 // Bounds on a model's shape.
 const (
 	// MaxFeatures is the most features a model may read.
-	MaxFeatures = 4096
+	MaxFeatures = prefs.MaxFeatures
 	// MaxWidth is the widest hidden layer of an MLP.
 	MaxWidth = 4096
 	// MaxLayers is the most hidden layers of an MLP.

@@ -147,8 +147,8 @@ func (s *Scorer) UnmarshalJSON(b []byte) error {
 			return badFile("a parameter is %g, not a number from -%g to %g", v, MaxParam, MaxParam)
 		}
 	}
-	if len(f.Features) > 4096 {
-		return badFile("%d features, more than 4096", len(f.Features))
+	if len(f.Features) > MaxFeatures {
+		return badFile("%d features, more than %d", len(f.Features), MaxFeatures)
 	}
 	D := len(f.Features)
 	var m Model
