@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/prefs/prefs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Accuracy":         reflect.ValueOf(prefs.Accuracy),
 		"ErrFormat":        reflect.ValueOf(&prefs.ErrFormat).Elem(),
 		"ErrSettings":      reflect.ValueOf(&prefs.ErrSettings).Elem(),
 		"ExpectedCeilings": reflect.ValueOf(prefs.ExpectedCeilings),
