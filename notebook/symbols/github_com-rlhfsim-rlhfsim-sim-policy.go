@@ -15,6 +15,7 @@ func init() {
 		"Algos":            reflect.ValueOf(policy.Algos),
 		"Baselines":        reflect.ValueOf(policy.Baselines),
 		"BestOfN":          reflect.ValueOf(policy.BestOfN),
+		"BestOfNSweep":     reflect.ValueOf(policy.BestOfNSweep),
 		"BoNBound":         reflect.ValueOf(policy.BoNBound),
 		"ErrSettings":      reflect.ValueOf(&policy.ErrSettings).Elem(),
 		"Exact":            reflect.ValueOf(policy.Exact),

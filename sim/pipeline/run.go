@@ -120,9 +120,10 @@ func Run(c Config, progress Progress) (*Result, error) {
 	}
 	// The sweep runs before optimisation, while the pool is still the base
 	// policy: best-of-n samples from pi_ref.
-	for i, n := range pc.BoN {
-		r.BoN = append(r.BoN, policy.BestOfN(r.Pool, r.PoolProxy, r.PoolGold, n))
-		progress("best-of-n", i+1, len(pc.BoN))
+	if len(pc.BoN) > 0 {
+		progress("best-of-n", 0, 1)
+		r.BoN = policy.BestOfNSweep(r.Pool, r.PoolProxy, r.PoolGold, pc.BoN)
+		progress("best-of-n", 1, 1)
 	}
 	set := pc.Settings
 	if set.Steps == 0 {

@@ -3,8 +3,6 @@ package policy
 import (
 	"math"
 	"sort"
-
-	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
 // BoN describes best-of-n sampling on a pool: draw n responses from the base
@@ -33,41 +31,65 @@ func BoNBound(n int) float64 { return math.Log(float64(n)) - float64(n-1)/float6
 // With the pool sorted by proxy, the k-th lowest of M members is the best of
 // n uniform draws with probability q_k = (k/M)^n - ((k-1)/M)^n.
 func BestOfN(pl *Pool, proxy, gold []float64, n int) BoN {
-	if n < 1 {
-		panic("policy: best-of-n needs n >= 1")
-	}
+	return BestOfNSweep(pl, proxy, gold, []int{n})[0]
+}
+
+// BestOfNSweep is BestOfN for several n at once: each prompt's pool is
+// sorted once. Drawing n from the pool stands for drawing n from the base
+// policy while n is well below the pool's size M (n <= M/4 keeps the
+// top-of-pool bias small); the KL and win rates are exact for the pool.
+func BestOfNSweep(pl *Pool, proxy, gold []float64, ns []int) []BoN {
 	M := pl.M()
-	b := BoN{N: n, Bound: BoNBound(n)}
-	idx := make([]int, M)
+	out := make([]BoN, len(ns))
+	for t, n := range ns {
+		if n < 1 {
+			panic("policy: best-of-n needs n >= 1")
+		}
+		out[t] = BoN{N: n, Bound: BoNBound(n)}
+	}
+	byProxy, byGold := make([]int, M), make([]int, M)
+	goldRank := make([]float64, M) // members with lower gold, ties counting one half
 	fm := float64(M)
 	for i := range pl.Prompts() {
 		off := i * M
-		for j := range idx {
-			idx[j] = j
+		for j := range byProxy {
+			byProxy[j], byGold[j] = j, j
 		}
-		sort.SliceStable(idx, func(a, c int) bool { return proxy[off+idx[a]] < proxy[off+idx[c]] })
-		// goldRank[j] = number of members with lower gold, + half the ties.
-		for k, j := range idx {
-			q := math.Pow(float64(k+1)/fm, float64(n)) - math.Pow(float64(k)/fm, float64(n))
-			if q == 0 {
-				continue
+		sort.SliceStable(byProxy, func(a, c int) bool { return proxy[off+byProxy[a]] < proxy[off+byProxy[c]] })
+		sort.SliceStable(byGold, func(a, c int) bool { return gold[off+byGold[a]] < gold[off+byGold[c]] })
+		for k := 0; k < M; {
+			e := k
+			for e+1 < M && gold[off+byGold[e+1]] == gold[off+byGold[k]] {
+				e++
 			}
-			b.KL += q * math.Log(q*fm)
-			b.Proxy += q * proxy[off+j]
-			b.Gold += q * gold[off+j]
-			b.WinRate += q * (float64(k) + 0.5) / fm
-			below := 0.0
-			for jj := 0; jj < M; jj++ {
-				below += stats.Concordance(gold[off+j]-gold[off+jj], 1)
+			for r := k; r <= e; r++ {
+				goldRank[byGold[r]] = float64(k) + float64(e-k)/2
 			}
-			b.GoldWinRate += q * below / fm
+			k = e + 1
+		}
+		for t, n := range ns {
+			b := &out[t]
+			for k, j := range byProxy {
+				q := math.Pow(float64(k+1)/fm, float64(n)) - math.Pow(float64(k)/fm, float64(n))
+				if q == 0 {
+					continue
+				}
+				b.KL += q * math.Log(q*fm)
+				b.Proxy += q * proxy[off+j]
+				b.Gold += q * gold[off+j]
+				b.WinRate += q * (float64(k) + 0.5) / fm
+				b.GoldWinRate += q * (goldRank[j] + 0.5) / fm
+			}
 		}
 	}
 	np := float64(len(pl.Prompts()))
-	b.KL /= np
-	b.Proxy /= np
-	b.Gold /= np
-	b.WinRate /= np
-	b.GoldWinRate /= np
-	return b
+	for t := range out {
+		b := &out[t]
+		b.KL /= np
+		b.Proxy /= np
+		b.Gold /= np
+		b.WinRate /= np
+		b.GoldWinRate /= np
+	}
+	return out
 }

@@ -3,11 +3,13 @@ package policy
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -199,5 +201,44 @@ func TestBestOfN(t *testing.T) {
 	se := math.Sqrt((sq/reps - m*m) / reps)
 	if math.Abs(m-b.Proxy) > 4*se {
 		t.Errorf("simulated best-of-4 proxy %.4f +- %.4f, exact %.4f", m, se, b.Proxy)
+	}
+}
+
+// TestBestOfNSweepMatchesBruteForce compares the sorted sweep with a
+// direct count over every pair of pool members, ties included.
+func TestBestOfNSweepMatchesBruteForce(t *testing.T) {
+	w := world.Default()
+	pl := NewPool(w, w.Prompts(3, 0, rand.NewPCG(1, 2)), 40, rand.NewPCG(3, 4))
+	proxy := pl.Scores(func(_ world.Prompt, phi []float64) float64 { return phi[world.Helpfulness] })
+	// Gold rounded to a tenth, so that ties occur.
+	gold := pl.Scores(func(p world.Prompt, phi []float64) float64 { return math.Round(10*w.Gold(p, phi)) / 10 })
+	ns := []int{1, 3, 8}
+	got := BestOfNSweep(pl, proxy, gold, ns)
+	M := pl.M()
+	for t2, n := range ns {
+		want := 0.0
+		for i := range pl.Prompts() {
+			off := i * M
+			idx := make([]int, M)
+			for j := range idx {
+				idx[j] = j
+			}
+			sort.SliceStable(idx, func(a, c int) bool { return proxy[off+idx[a]] < proxy[off+idx[c]] })
+			for k, j := range idx {
+				q := math.Pow(float64(k+1)/float64(M), float64(n)) - math.Pow(float64(k)/float64(M), float64(n))
+				below := 0.0
+				for jj := 0; jj < M; jj++ {
+					below += stats.Concordance(gold[off+j]-gold[off+jj], 1)
+				}
+				want += q * below / float64(M)
+			}
+		}
+		want /= float64(len(pl.Prompts()))
+		if math.Abs(got[t2].GoldWinRate-want) > 1e-12 {
+			t.Errorf("n=%d: gold win rate %v, brute force %v", n, got[t2].GoldWinRate, want)
+		}
+		if one := BestOfN(pl, proxy, gold, n); one != got[t2] {
+			t.Errorf("n=%d: BestOfN %+v differs from the sweep %+v", n, one, got[t2])
+		}
 	}
 }
