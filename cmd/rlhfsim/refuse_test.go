@@ -61,7 +61,7 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"score", "--model", bigWeights, "--prompts", "10"}, "a parameter is 1e+300, not a number from -1e+06 to 1e+06"},
 		{[]string{"train", "--data", data, "--save-model", data}, "it is the --data file, which saving the model would replace"},
 		{[]string{"train", "--data", data, "--save-model", filepath.Join(dir, ".", "d.jsonl")}, "it is the --data file"},
-		{[]string{"data", "--prompts", "1000000", "--k", "20", "--out", filepath.Join(dir, "x.jsonl")}, "these settings need about 11.9 GiB of memory, more than the --memory budget of 4.0 GiB: lower --prompts or --k"},
+		{[]string{"data", "--prompts", "1000000", "--k", "20", "--out", filepath.Join(dir, "x.jsonl")}, "of memory, more than the --memory budget of 4.0 GiB: lower --prompts or --k"},
 		{[]string{"pipeline", "--policy", "pool", "--policy-prompts", "100000", "--pool-size", "10000", "--out", filepath.Join(dir, "p")}, "lower --prompts, --k, --policy-prompts or --pool-size"},
 		{[]string{"train", "--prompts", "1000000", "--distractors", "1000", "--save-model", newModel}, "lower --prompts or --k"},
 		{[]string{"data", "--memory", "lots"}, `invalid --memory "lots"`},

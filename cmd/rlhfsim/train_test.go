@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 func TestTrainJSONReport(t *testing.T) {
@@ -34,8 +36,8 @@ func TestTrainJSONReport(t *testing.T) {
 	if s, _ := rep.Metrics["spearman_gold"].(float64); s < 0.9 {
 		t.Errorf("spearman_gold %v on the linear gold", s)
 	}
-	if len(rep.Weights) != 7 {
-		t.Errorf("%d weights, want 7", len(rep.Weights))
+	if len(rep.Weights) != world.NumFeatures {
+		t.Errorf("%d weights, want one per feature (%d)", len(rep.Weights), world.NumFeatures)
 	}
 
 	// score reads the model back and scores generated responses.

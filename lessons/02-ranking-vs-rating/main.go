@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/rlhfsim/rlhfsim/nb"
@@ -107,8 +108,12 @@ func main() {
 	nb.Check("with widely spread offsets, rankings give clearly more labels that agree with the truth than ratings",
 		rank[last] > rate[last]+0.03,
 		"a rating mixes the answer's quality with its rater's personal offset; a ranking by one person cancels it")
-	nb.Check("without offsets, ratings are about as good as rankings",
-		rate[0] > rank[0]-0.03,
+	// Both fractions are estimated from prompts*k(k-1)/2 pairs; a gap
+	// within four standard errors of the difference is noise.
+	npairs := float64(prompts * k * (k - 1) / 2)
+	seDiff := math.Sqrt((rank[0]*(1-rank[0]) + rate[0]*(1-rate[0])) / npairs)
+	nb.Check("without offsets, ratings are about as good as rankings (within four standard errors)",
+		rate[0] > rank[0]-4*seDiff,
 		"ratings lose to rankings because of the raters' offsets, not because numbers carry less information")
 
 	// %% [markdown]

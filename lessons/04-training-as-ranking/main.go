@@ -77,8 +77,12 @@ func main() {
 	// Compare the model with the **ceiling**: how often the hidden gold
 	// reward itself agrees with the noisy validation labels. The annotators
 	// are noisy, so even a perfect model of the truth cannot predict every
-	// label. A model that beat the ceiling by much would be fitting the
-	// noise. The figure after your prediction draws it as a dotted line.
+	// label. These annotators are fair (they judge by the gold reward plus
+	// noise), so no model can beat the ceiling on fresh labels except by
+	// chance; lesson 07 shows what changes when annotators are biased. A
+	// linear model can also fall short of it: the gold reward has
+	// diminishing returns and penalties a straight line cannot draw. The
+	// figure after your prediction draws the ceiling as a dotted line.
 
 	// %%
 	n := float64(len(d.SplitPairs(prefs.Val)))
@@ -87,13 +91,13 @@ func main() {
 	switch {
 	case m.ValAccuracy > m.ValCeiling+3*se:
 		where = 0
-	case m.ValAccuracy < m.ValCeiling-0.05:
+	case m.ValAccuracy < m.ValCeiling-0.1:
 		where = 2
 	}
 	// The curves and numbers come after the prediction, so they do not
 	// give it away.
 	nb.Predict(fmt.Sprintf("The gold reward agrees with %.1f%% of the validation labels. Where did the trained model's validation accuracy end up?", 100*m.ValCeiling),
-		[]string{"clearly above that ceiling", "close to it, and not above it by more than noise", "far below it"}, where,
+		[]string{"clearly above that ceiling", "within 10 points of it, and not above it by more than noise", "more than 10 points below it"}, where,
 		fmt.Sprintf("Validation accuracy %.1f%% against a ceiling of %.1f%% (one standard error of the ceiling: %.1f points).", 100*m.ValAccuracy, 100*m.ValCeiling, 100*se))
 	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
 	nb.Must(err)
@@ -103,9 +107,9 @@ func main() {
 		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
 		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},
 	})
-	nb.Check("validation accuracy approaches the gold ceiling but does not exceed it beyond noise",
-		m.ValAccuracy <= m.ValCeiling+3*se && m.ValAccuracy >= m.ValCeiling-0.05,
-		"a reward model learns from noisy labels; it cannot be more right about them than the truth is, except by luck")
+	nb.Check("validation accuracy comes within 10 points of the gold ceiling but does not exceed it beyond noise",
+		m.ValAccuracy <= m.ValCeiling+3*se && m.ValAccuracy >= m.ValCeiling-0.1,
+		"with fair annotators a reward model learns from noisy labels of the truth; it cannot be more right about them than the truth is, except by luck")
 
 	// %% [markdown]
 	// ## The data threshold
@@ -131,7 +135,7 @@ func main() {
 		g, err := dc.Generate(c.Seed)
 		nb.Must(err)
 		rm := c.RM
-		rm.LR = 0.05
+		rm.LR = 0.02
 		t2, err := rm.Train(g.Data, c.Seed, nil)
 		nb.Must(err)
 		logn = append(logn, math.Log10(s))

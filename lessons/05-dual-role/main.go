@@ -14,7 +14,6 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
-	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
@@ -84,46 +83,69 @@ func main() {
 
 	// %% [markdown]
 	// So nothing in the data fixes the level of the scores. A model with a
-	// bias term shows it plainly: the loss gives the bias a gradient of
-	// exactly zero, so whatever value it starts with, it keeps. **Reward
-	// centering** adds a small penalty, lambda (r_w + r_l)^2, that pulls
-	// the average score to 0 without touching the ranking. We train the
-	// same model twice from a bias of 3, with plain full-batch gradient
-	// descent, with and without centering.
+	// bias term shows it plainly: the ranking loss gives the bias a gradient
+	// of exactly zero, so whatever value it starts with, it keeps.
+	// **Reward centering** adds a small penalty, lambda (r_w + r_l)^2. Its gradient in
+	// the bias is 4 lambda times the mean score of the pair, so at the
+	// optimum the mean score is exactly 0; a small lambda barely moves the
+	// weights, and so barely the ranking. We train the same model from a
+	// bias of 3 twice, each to its optimum (L-BFGS), without and with
+	// centering.
 
 	// %%
 	lambda := nb.Float("center", 0.01, 0, 1, "reward-centering coefficient lambda")
-	steps := nb.Int("steps", 300, 50, 2000, "gradient-descent steps")
 	var series []plots.Series
-	var finals []float64
-	var xs []float64
+	var means, accs, biases []float64
+	longest := 0
 	for _, cen := range []float64{0, lambda} {
 		m := reward.NewAffine(d.D())
 		m.Params()[d.D()] = 3
-		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.SGD, LR: 1, Batch: 1 << 30, Epochs: steps, Patience: -1}, rng.Stream(c.Seed, rng.Train))
+		res, err := reward.Train(m, d, reward.Objective{Center: cen}, &reward.Settings{Optimizer: reward.LBFGS}, nil)
+		nb.Must(err)
+		mt, err := reward.Evaluate(m, d, res.Objective)
 		nb.Must(err)
 		var mean []float64
-		xs = xs[:0]
 		for _, h := range res.History {
-			xs = append(xs, float64(h.Epoch))
 			mean = append(mean, h.MeanReward)
+		}
+		if len(mean) > longest {
+			longest = len(mean)
 		}
 		name := "no centering"
 		if cen > 0 {
 			name = fmt.Sprintf("centering, lambda = %g", cen)
 		}
 		series = append(series, plots.Series{Name: name, Y: mean, Dashed: cen == 0})
-		finals = append(finals, mean[len(mean)-1])
-		fmt.Printf("%-24s final mean score %+.3f, bias %+.3f\n", name+":", mean[len(mean)-1], m.Bias())
+		means = append(means, mean[len(mean)-1])
+		accs = append(accs, mt.TestAccuracy)
+		biases = append(biases, m.Bias())
+		fmt.Printf("%-24s mean score %+.3f, bias %+.3f, test accuracy %.3f\n", name+":", mean[len(mean)-1], m.Bias(), mt.TestAccuracy)
 	}
-	cp, err := plots.Lines("Only centering pins the level of the scores", "gradient-descent step", "mean score of training answers", xs, series, nil)
+	// The runs take different numbers of iterations; a finished run keeps
+	// its last value.
+	xs := make([]float64, longest)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	for i := range series {
+		for len(series[i].Y) < longest {
+			series[i].Y = append(series[i].Y, series[i].Y[len(series[i].Y)-1])
+		}
+	}
+	cp, err := plots.Lines("Only centering pins the level of the scores", "L-BFGS iteration", "mean score of training answers", xs, series, nil)
 	nb.Must(err)
-	nb.Figure("Mean score during training, without and with reward centering", cp)
-	nb.Check("without centering the mean score drifts far from 0", math.Abs(finals[0]) > 1,
-		"the ranking loss never corrects the level of the scores: an initial offset, and any drift, persist")
-	if lambda >= 0.005 {
-		nb.Check("with centering the mean score ends near 0", math.Abs(finals[1]) < 0.1,
-			"the centering penalty is the only force on the average score, and it pulls it to 0")
+	nb.Figure("Mean score while training to the optimum, without and with reward centering", cp)
+	nb.Check("without centering the bias keeps its starting value of 3", math.Abs(biases[0]-3) < 1e-6,
+		"the ranking loss depends on differences of scores only, so it never moves the bias")
+	nb.Check("without centering the mean score is far from 0", math.Abs(means[0]) > 1,
+		"nothing in the comparisons says where the scores should sit")
+	if lambda >= 0.001 {
+		nb.Check("with centering the mean score at the optimum is 0", math.Abs(means[1]) < 1e-3,
+			"at the optimum the centering term's gradient in the bias, 4 lambda times the mean score, must vanish")
+	}
+	if lambda <= 0.05 {
+		nb.Check("a small centering penalty leaves the ranking almost as it was", math.Abs(accs[1]-accs[0]) < 0.01,
+			"centering pins the level of the scores; a small lambda costs the fit of the comparisons almost nothing")
 	}
 
 	// %% [markdown]

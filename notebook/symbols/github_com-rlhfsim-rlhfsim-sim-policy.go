@@ -31,22 +31,24 @@ func init() {
 		"Reinforce":        reflect.ValueOf(policy.Reinforce),
 
 		// type definitions
-		"Algo":       reflect.ValueOf((*policy.Algo)(nil)),
-		"Baseline":   reflect.ValueOf((*policy.Baseline)(nil)),
-		"BoN":        reflect.ValueOf((*policy.BoN)(nil)),
-		"Estimate":   reflect.ValueOf((*policy.Estimate)(nil)),
-		"Gaussian":   reflect.ValueOf((*policy.Gaussian)(nil)),
-		"Policy":     reflect.ValueOf((*policy.Policy)(nil)),
-		"Pool":       reflect.ValueOf((*policy.Pool)(nil)),
-		"RewardFunc": reflect.ValueOf((*policy.RewardFunc)(nil)),
-		"Run":        reflect.ValueOf((*policy.Run)(nil)),
-		"Sample":     reflect.ValueOf((*policy.Sample)(nil)),
-		"Settings":   reflect.ValueOf((*policy.Settings)(nil)),
-		"Stats":      reflect.ValueOf((*policy.Stats)(nil)),
-		"Step":       reflect.ValueOf((*policy.Step)(nil)),
+		"Algo":           reflect.ValueOf((*policy.Algo)(nil)),
+		"Baseline":       reflect.ValueOf((*policy.Baseline)(nil)),
+		"BoN":            reflect.ValueOf((*policy.BoN)(nil)),
+		"Estimate":       reflect.ValueOf((*policy.Estimate)(nil)),
+		"Gaussian":       reflect.ValueOf((*policy.Gaussian)(nil)),
+		"Policy":         reflect.ValueOf((*policy.Policy)(nil)),
+		"Pool":           reflect.ValueOf((*policy.Pool)(nil)),
+		"Preconditioner": reflect.ValueOf((*policy.Preconditioner)(nil)),
+		"RewardFunc":     reflect.ValueOf((*policy.RewardFunc)(nil)),
+		"Run":            reflect.ValueOf((*policy.Run)(nil)),
+		"Sample":         reflect.ValueOf((*policy.Sample)(nil)),
+		"Settings":       reflect.ValueOf((*policy.Settings)(nil)),
+		"Stats":          reflect.ValueOf((*policy.Stats)(nil)),
+		"Step":           reflect.ValueOf((*policy.Step)(nil)),
 
 		// interface wrapper definitions
-		"_Policy": reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_Policy)(nil)),
+		"_Policy":         reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_Policy)(nil)),
+		"_Preconditioner": reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_Preconditioner)(nil)),
 	}
 }
 
@@ -78,4 +80,14 @@ func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Prompts() []world.Prompt 
 }
 func (W _github_com_rlhfsim_rlhfsim_sim_policy_Policy) Sample(i int, src rand.Source) policy.Sample {
 	return W.WSample(i, src)
+}
+
+// _github_com_rlhfsim_rlhfsim_sim_policy_Preconditioner is an interface wrapper for Preconditioner type
+type _github_com_rlhfsim_rlhfsim_sim_policy_Preconditioner struct {
+	IValue        interface{}
+	WPrecondition func(g []float64)
+}
+
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_Preconditioner) Precondition(g []float64) {
+	W.WPrecondition(g)
 }

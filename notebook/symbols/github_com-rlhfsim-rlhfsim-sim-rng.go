@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/rng/rng"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"BoN":         reflect.ValueOf(constant.MakeFromLiteral("\"policy/best-of-n\"", token.STRING, 0)),
 		"Data":        reflect.ValueOf(constant.MakeFromLiteral("\"prefs/data\"", token.STRING, 0)),
 		"Distractors": reflect.ValueOf(constant.MakeFromLiteral("\"prefs/distractors\"", token.STRING, 0)),
 		"Draws":       reflect.ValueOf(constant.MakeFromLiteral("\"policy/draws\"", token.STRING, 0)),

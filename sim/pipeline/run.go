@@ -16,9 +16,15 @@ type Policy struct {
 	Kind     PolicyKind
 	Settings policy.Settings
 	Prompts  int   // prompts the policy answers
-	PoolSize int   // responses per prompt in the pool (also for best-of-n)
+	PoolSize int   // responses per prompt in the pool policy
 	Draws    int   // common random draws per prompt for the generative policy
 	BoN      []int // n values of the best-of-n sweep
+	// BoNPool is the number of base-policy samples per prompt the sweep
+	// selects from; n should stay at most a quarter of it. Zero means 4096.
+	BoNPool int
+	// BoNPrompts is the number of prompts the sweep averages over, the
+	// first of the policy's prompts. Zero means 64 (or all, if fewer).
+	BoNPrompts int
 }
 
 // Config is a whole pipeline run.
@@ -40,8 +46,8 @@ func Default() Config {
 		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
 			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
 		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
-			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.05, Steps: 300, LR: 0.02, Samples: 64, PerPrompt: 4},
-			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256}},
+			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.2, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4},
+			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}},
 	}
 }
 
@@ -57,7 +63,11 @@ func bad(format string, args ...any) error {
 func (c Policy) MemoryEstimate() int64 {
 	n := int64(max(c.Prompts, 0))
 	d := int64(len(world.FeatureNames()))
-	pool := n * int64(max(c.PoolSize, 0)) * (d + 4) * 8
+	bonPool := int64(c.BoNPool)
+	if bonPool == 0 {
+		bonPool = 4096
+	}
+	pool := n*int64(max(c.PoolSize, 0))*(d+4)*8 + min(n, 64)*bonPool*(d+6)*8
 	draws := n * int64(max(c.Draws, 0)) * (2*d + 4) * 8
 	return pool + draws
 }
@@ -72,12 +82,10 @@ type Result struct {
 	RM      *Trained
 	Policy  policy.Policy
 	Run     *policy.Run
-	// Pool is the pool the best-of-n sweep ran on (the policy itself when
-	// it is a pool, at its starting point).
-	Pool *policy.Pool
-	BoN  []policy.BoN
-	// PoolProxy and PoolGold score every pool member.
-	PoolProxy, PoolGold []float64
+	// BoNPool holds the base-policy samples the best-of-n sweep selected
+	// from.
+	BoNPool *policy.Pool
+	BoN     []policy.BoN
 }
 
 // Progress reports a run's progress: stage is "data", "reward model",
@@ -111,18 +119,24 @@ func Run(c Config, progress Progress) (*Result, error) {
 	}
 	proxy := Proxy(r.RM.Scorer)
 	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
-	r.Pool = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
-	r.PoolProxy, r.PoolGold = r.Pool.Scores(proxy), r.Pool.Scores(w.Gold)
 	if pc.Kind == PoolPolicy {
-		r.Policy = r.Pool
+		r.Policy = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	} else {
 		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))
 	}
-	// The sweep runs before optimisation, while the pool is still the base
-	// policy: best-of-n samples from pi_ref.
+	// Best-of-n selects from base-policy samples: a pool of its own,
+	// large enough for the largest n.
 	if len(pc.BoN) > 0 {
 		progress("best-of-n", 0, 1)
-		r.BoN = policy.BestOfNSweep(r.Pool, r.PoolProxy, r.PoolGold, pc.BoN)
+		m, np := pc.BoNPool, pc.BoNPrompts
+		if m == 0 {
+			m = 4096
+		}
+		if np == 0 || np > len(prompts) {
+			np = min(64, len(prompts))
+		}
+		r.BoNPool = policy.NewPool(w, prompts[:np], m, rng.Stream(c.Seed, rng.BoN))
+		r.BoN = policy.BestOfNSweep(r.BoNPool, r.BoNPool.Scores(proxy), r.BoNPool.Scores(w.Gold), pc.BoN)
 		progress("best-of-n", 1, 1)
 	}
 	set := pc.Settings

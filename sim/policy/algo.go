@@ -195,6 +195,20 @@ func (o *optimizer) reward(s *Sample) float64 {
 	return o.proxy(o.pol.Prompts()[s.Prompt], s.Phi)
 }
 
+// ascend takes one ascent step along o.grad: a natural-gradient step for a
+// policy that knows its Fisher information, an Adam step otherwise.
+func (o *optimizer) ascend() {
+	if pc, ok := o.pol.(Preconditioner); ok {
+		pc.Precondition(o.grad)
+		p := o.pol.Params()
+		for i, g := range o.grad {
+			p[i] += o.set.LR * g
+		}
+		return
+	}
+	o.adam()
+}
+
 // adam takes one Adam ascent step along o.grad.
 func (o *optimizer) adam() {
 	const b1, b2, eps = 0.9, 0.999, 1e-8
@@ -214,7 +228,7 @@ func (o *optimizer) adam() {
 func (o *optimizer) update() float64 {
 	if o.set.Algo == Exact {
 		o.pol.(*Pool).Objective(o.poolProxy, o.beta, o.grad)
-		o.adam()
+		o.ascend()
 		return 0
 	}
 	b := drawBatch(o.pol, o.set.Samples, o.set.PerPrompt, o.rng)
@@ -229,12 +243,12 @@ func (o *optimizer) update() float64 {
 	adv, logp, kl := b.advantages(o.pol, rewards, o.beta, baseline)
 	if o.set.Algo != PPO {
 		b.reinforce(o.pol, adv, o.grad)
-		o.adam()
+		o.ascend()
 		return kl
 	}
 	for e := 0; e < o.set.PPOEpochs; e++ {
 		b.ppoGrad(o.pol, adv, logp, o.set.Clip, o.grad)
-		o.adam()
+		o.ascend()
 	}
 	return kl
 }

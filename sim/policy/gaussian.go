@@ -30,6 +30,7 @@ type Gaussian struct {
 	prompts []world.Prompt
 	theta   []float64 // delta (D values), then s
 	inv     [world.NumFeatures][world.NumFeatures]float64
+	cov     [world.NumFeatures][world.NumFeatures]float64
 	logDet  float64 // log det Sigma
 	crn     []float64
 	draws   int
@@ -55,9 +56,11 @@ func NewGaussian(w *world.World, prompts []world.Prompt, draws int, src rand.Sou
 	if err := ch.InverseTo(&inv); err != nil {
 		panic(fmt.Sprintf("policy: %v", err))
 	}
+	cov := w.Cov()
 	for i := 0; i < D; i++ {
 		for j := 0; j < D; j++ {
 			g.inv[i][j] = inv.At(i, j)
+			g.cov[i][j] = cov.At(i, j)
 		}
 	}
 	g.logDet = ch.LogDet()
@@ -144,6 +147,30 @@ func (g *Gaussian) LogProb(smp *Sample, grad []float64, scale float64) float64 {
 func (g *Gaussian) LogRef(smp *Sample) float64 {
 	return g.logDensity(smp.Prompt, smp.Phi, nil, 0, nil, 0)
 }
+
+// Precondition turns a gradient in (delta, s) into the natural gradient.
+// The Fisher information of N(mu + delta, exp(2s) Sigma) is
+// exp(-2s) Sigma^-1 for delta and 2D for s, with no cross terms, so the
+// natural gradient is exp(2s) Sigma g_delta and g_s / (2D). For a linear
+// reward w the natural gradient of E[r] is Sigma w whatever the features'
+// scales: a feature the base policy varies a lot is cheap to move, one it
+// holds steady is dear.
+func (g *Gaussian) Precondition(grad []float64) {
+	D := world.NumFeatures
+	e := math.Exp(2 * g.LogScale())
+	var out [world.NumFeatures]float64
+	for i := 0; i < D; i++ {
+		s := 0.0
+		for j := 0; j < D; j++ {
+			s += g.cov[i][j] * grad[j]
+		}
+		out[i] = e * s
+	}
+	copy(grad[:D], out[:])
+	grad[D] /= 2 * float64(D)
+}
+
+var _ Preconditioner = (*Gaussian)(nil)
 
 // KL returns KL(pi_theta || pi_ref) in closed form.
 func (g *Gaussian) KL() float64 {

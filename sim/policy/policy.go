@@ -33,6 +33,16 @@ type Stats struct {
 	KLEstimator, RewardEstimator string
 }
 
+// Preconditioner is a policy that knows its Fisher information F:
+// Precondition replaces a gradient g by the natural gradient F^-1 g in
+// place. Optimize then takes plain natural-gradient steps, which move the
+// policy by an amount of KL that does not depend on how its parameters are
+// written, so every direction is priced by what it costs in KL. Policies
+// without it are stepped with Adam.
+type Preconditioner interface {
+	Precondition(g []float64)
+}
+
 // Policy is a conditional distribution over responses with parameters theta,
 // whose reference (theta = 0) is the base policy.
 type Policy interface {

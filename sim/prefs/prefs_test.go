@@ -3,6 +3,7 @@ package prefs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -185,7 +186,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"bad json", good + "\n{oops", "line 2: invalid JSON"},
 		{"missing field", good + "\n" + strings.Replace(lines[1], `"chosen_gold"`, `"other"`, 1), `line 2: missing field "chosen_gold"`},
-		{"short vector", strings.Replace(good, `"chosen_features":[`, `"chosen_features":[1,`, 1), "line 1: chosen_features has 8 values, want 7"},
+		{"short vector", strings.Replace(good, `"chosen_features":[`, `"chosen_features":[1,`, 1), fmt.Sprintf("line 1: chosen_features has %d values, want %d", world.NumFeatures+1, world.NumFeatures)},
 		{"bad split", strings.Replace(good, `"split":"`, `"split":"x`, 1), "line 1: split:"},
 		{"bad rank", strings.Replace(good, `"chosen_rank":0`, `"chosen_rank":5`, 1), "line 1: chosen_rank = 5, want 0 to 1"},
 		{"wrong type", strings.Replace(good, `"k":2`, `"k":"two"`, 1), "line 1: json: cannot unmarshal"},

@@ -2,6 +2,7 @@ package reward_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
@@ -20,18 +21,25 @@ func ExampleTrain() {
 	m := reward.NewLinear(d.D())
 	res, _ := reward.Train(m, d, reward.Objective{}, &reward.Settings{Optimizer: reward.LBFGS}, nil)
 	gold := world.LinearGoldSpec()
-	for i, name := range d.Features {
+	for i, name := range d.Features[:world.NumNamed] {
 		fmt.Printf("%-12s learned %5.2f  true %5.2f\n", name, m.Weights()[i], gold.W[i])
 	}
+	// The cues carry no gold weight; the model's weights on them are noise.
+	largest := 0.0
+	for _, x := range m.Weights()[world.Cue0:] {
+		largest = math.Max(largest, math.Abs(x))
+	}
+	fmt.Printf("%d cues       largest |weight| %.2f, true 0\n", world.NumCues, largest)
 	fmt.Println(res.Objective.Describe())
 	// Output:
-	// helpfulness  learned  0.98  true  1.00
-	// correctness  learned  1.01  true  1.00
-	// clarity      learned  0.47  true  0.50
+	// helpfulness  learned  1.01  true  1.00
+	// correctness  learned  1.04  true  1.00
+	// clarity      learned  0.56  true  0.50
 	// harmlessness learned  0.72  true  0.70
-	// length       learned  0.06  true  0.00
-	// filler       learned -0.41  true -0.40
-	// flattery     learned -0.17  true -0.20
+	// length       learned -0.09  true  0.00
+	// filler       learned -0.39  true -0.40
+	// flattery     learned -0.22  true -0.20
+	// 24 cues       largest |weight| 0.05, true 0
 	// mean over prompts of the per-prompt mean over its C(K,2) pairs of [-log sigma(r_w - r_l)]
 }
 

@@ -40,16 +40,16 @@ func randomize(m Model, seed uint64, sd float64) {
 func TestGradients(t *testing.T) {
 	d := data(t, world.DefaultGoldSpec(), 12, 4, annotate.Annotator{Tau: 1}, 1)
 	models := map[string]func() Model{
-		"linear": func() Model { m := NewLinear(7); randomize(m, 1, 0.5); return m },
-		"affine": func() Model { m := NewAffine(7); randomize(m, 2, 0.5); return m },
+		"linear": func() Model { m := NewLinear(world.NumFeatures); randomize(m, 1, 0.5); return m },
+		"affine": func() Model { m := NewAffine(world.NumFeatures); randomize(m, 2, 0.5); return m },
 		"mlp-tanh": func() Model {
-			return mustMLP(7, []int{5}, Tanh, rand.NewPCG(3, 3))
+			return mustMLP(world.NumFeatures, []int{5}, Tanh, rand.NewPCG(3, 3))
 		},
 		"mlp-softplus-2": func() Model {
-			return mustMLP(7, []int{4, 3}, Softplus, rand.NewPCG(4, 4))
+			return mustMLP(world.NumFeatures, []int{4, 3}, Softplus, rand.NewPCG(4, 4))
 		},
 		"mlp-relu-2": func() Model {
-			return mustMLP(7, []int{6, 4}, ReLU, rand.NewPCG(5, 5))
+			return mustMLP(world.NumFeatures, []int{6, 4}, ReLU, rand.NewPCG(5, 5))
 		},
 	}
 	objs := map[string]Objective{
@@ -124,7 +124,7 @@ func TestStableForHugeGaps(t *testing.T) {
 // exp(r_w)/(exp(r_w)+exp(r_l)) = sigma(r_w - r_l), the Bradley-Terry term.
 func TestPLEqualsBTForK2(t *testing.T) {
 	d := data(t, world.DefaultGoldSpec(), 50, 2, annotate.Annotator{Tau: 1}, 2)
-	m := mustMLP(7, []int{6}, Tanh, rand.NewPCG(1, 1))
+	m := mustMLP(world.NumFeatures, []int{6}, Tanh, rand.NewPCG(1, 1))
 	fitInputs(m, d)
 	gb := make([]float64, len(m.Params()))
 	gp := make([]float64, len(m.Params()))

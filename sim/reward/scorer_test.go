@@ -14,9 +14,9 @@ import (
 
 func TestScorerRoundTrip(t *testing.T) {
 	names := world.FeatureNames()
-	mlp := mustMLP(7, []int{5, 3}, Softplus, rand.NewPCG(1, 1))
+	mlp := mustMLP(world.NumFeatures, []int{5, 3}, Softplus, rand.NewPCG(1, 1))
 	mlp.InMean[4] = 4.7
-	for _, m := range []Model{NewLinear(7), NewAffine(7), mlp} {
+	for _, m := range []Model{NewLinear(world.NumFeatures), NewAffine(world.NumFeatures), mlp} {
 		randomize(m, 4, 0.3)
 		s := NewScorer(m, names, Objective{L2: 0.01, Center: 0.01})
 		s.Offset = 0.25
@@ -28,7 +28,8 @@ func TestScorerRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		phi := []float64{0.3, -1, 2, 0, 5, 1, -0.5}
+		phi := make([]float64, world.NumFeatures)
+		copy(phi, []float64{0.3, -1, 2, 0, 5, 1, -0.5, 0.7})
 		if a, b := s.Score(phi), r.Score(phi); a != b || r.Model.Kind() != m.Kind() || r.Objective != s.Objective {
 			t.Errorf("%s: score %v after loading, %v before", m.Kind(), b, a)
 		}

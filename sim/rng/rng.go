@@ -43,7 +43,8 @@ const (
 	Init        = "reward/init"       // an MLP's initial weights
 	Train       = "reward/train"      // minibatch order
 	Prompts     = "policy/prompts"    // the prompts the policy answers
-	Pool        = "policy/pool"       // the pool policy's responses (and best-of-n's)
+	Pool        = "policy/pool"       // the pool policy's responses
+	BoN         = "policy/best-of-n"  // the base-policy samples of the best-of-n sweep
 	Draws       = "policy/draws"      // the generative policy's common random draws
 	Optimize    = "policy/optimize"   // the samples of policy optimisation
 	Drift       = "pipeline/drift"    // feature samples before and after optimisation
@@ -51,4 +52,4 @@ const (
 )
 
 // Names lists the constants above, for the test that streams are distinct.
-var Names = []string{Panel, Data, Distractors, Init, Train, Prompts, Pool, Draws, Optimize, Drift, Ratings}
+var Names = []string{Panel, Data, Distractors, Init, Train, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings}

@@ -12,19 +12,41 @@ import (
 // written in a lesson script.
 type GoldFunc func(p Prompt, phi []float64) float64
 
-// Gold is the built-in family of gold rewards: linear in the features plus
-// an optional concave penalty on the distance of the length from the
-// category's ideal.
+// Gold is the built-in family of gold rewards:
 //
-//	r*(x, y) = W.phi - LengthCurvature * (phi[Length] - ideal(x))^2
+//	r*(x, y) = sum over quality features i of W_i s tanh(phi_i / s)
+//	         + sum over the other features of W_i phi_i
+//	         - LengthCurvature (phi[Length] - ideal(x))^2
+//	         - Incoherence sum_i max(0, |z_i| - Threshold)
 //
-// With LengthCurvature > 0 a linear reward model is misspecified: it can only
-// learn the local slope of the length term, and a policy that follows that
-// slope too far overshoots the ideal.
+// with s = Saturation (a plain W_i phi_i when it is 0) and z_i the distance
+// of feature i from a typical answer in the base policy's standard
+// deviations (length measured from the category's ideal). Each term is a
+// mechanism a student can name, and each makes a reward model trained on
+// base-policy answers go wrong in its own way when a policy optimises it
+// (Manheim and Garrabrant's kinds of Goodhart effect):
+//
+//   - diminishing returns of quality (Saturation): near the base policy
+//     more helpfulness is worth about W per unit, far above it little; a
+//     model that learned the local slope keeps paying for more. Extremal.
+//   - incoherence (Incoherence, Threshold): an answer that pushes any trait
+//     to an extreme (three times the usual padding, absurd confidence)
+//     stops making sense. Base-policy answers almost never go there, so the
+//     reward model never sees the penalty. Extremal.
+//   - the length ideal (LengthCurvature): the base policy answers a little
+//     too briefly, so longer answers are better nearby and worse beyond the
+//     ideal; length travels with helpfulness, so a model and a policy can
+//     buy length instead of quality. Causal.
+//   - the cues (weight 0): they travel with helpfulness, so a model
+//     trained on finite data weighs them by chance, and a policy moves them
+//     for nothing. Regressional.
 type Gold struct {
 	Name            GoldName
 	W               [NumFeatures]float64
 	LengthCurvature float64
+	Saturation      float64
+	Incoherence     float64
+	Threshold       float64
 }
 
 // goldWeights are the true weights of the quality features. Length has no
@@ -39,17 +61,23 @@ var goldWeights = [NumFeatures]float64{
 	Flattery:     -0.2,
 }
 
-// DefaultGoldSpec is the default gold reward: the quality weights plus a
-// length penalty of curvature 1.5 per squared log token.
+// DefaultGoldSpec is the default gold reward: the quality weights with
+// diminishing returns beyond 1.5 standard deviations, a length penalty of
+// curvature 1.5 per squared log token, and incoherence of 1 per standard
+// deviation beyond 2 in any feature.
 func DefaultGoldSpec() Gold {
-	return Gold{Name: GoldDefault, W: goldWeights, LengthCurvature: 1.5}
+	return Gold{Name: GoldDefault, W: goldWeights, LengthCurvature: 1.5, Saturation: 1.5, Incoherence: 1, Threshold: 2}
 }
 
-// LinearGoldSpec is the purely linear variant, with no length term at all, so
-// a linear reward model is well specified and the true length weight is 0.
+// LinearGoldSpec is the purely linear variant, with no length term,
+// saturation or incoherence, so a linear reward model is well specified and
+// the true length weight is 0.
 func LinearGoldSpec() Gold {
 	return Gold{Name: GoldLinear, W: goldWeights}
 }
+
+// quality marks the features whose returns diminish.
+var quality = [NumFeatures]bool{Helpfulness: true, Correctness: true, Clarity: true, Harmlessness: true}
 
 // Reward evaluates the gold reward. It panics if phi has the wrong length.
 func (g *Gold) Reward(p Prompt, phi []float64) float64 {
@@ -57,12 +85,27 @@ func (g *Gold) Reward(p Prompt, phi []float64) float64 {
 		panic("world: length mismatch")
 	}
 	r := 0.0
+	ideal := p.Category.IdealLength()
 	for i, w := range g.W {
-		r += w * phi[i]
+		x := phi[i]
+		if g.Saturation > 0 && quality[i] {
+			x = g.Saturation * math.Tanh(x/g.Saturation)
+		}
+		r += w * x
 	}
 	if g.LengthCurvature != 0 {
-		d := phi[Length] - p.Category.IdealLength()
+		d := phi[Length] - ideal
 		r -= g.LengthCurvature * d * d
+	}
+	if g.Incoherence != 0 {
+		ex := 0.0
+		for i, x := range phi {
+			if i == Length {
+				x -= ideal
+			}
+			ex += math.Max(0, math.Abs(x)/featureSD[i]-g.Threshold)
+		}
+		r -= g.Incoherence * ex
 	}
 	return r
 }

@@ -22,13 +22,36 @@ const (
 	Filler              // padding and verbosity that adds no content (z-score)
 	Flattery            // praise of the user and the question (z-score)
 
-	// NumFeatures is the length of every feature vector.
-	NumFeatures
+	// NumNamed is the number of named features above; the cues follow.
+	NumNamed
 )
 
-var featureNames = [NumFeatures]string{
-	"helpfulness", "correctness", "clarity", "harmlessness", "length", "filler", "flattery",
-}
+// NumCues is the number of surface cues: traits such as formatting habits,
+// stock phrases or a confident tone that travel with helpful answers in the
+// base policy (correlation CueCorrelation with helpfulness) but that the
+// gold reward ignores. A reward model trained on finite data gives each a
+// small weight by chance, and a policy can move them cheaply: that is
+// regressional Goodhart. They are features Cue0 to Cue0+NumCues-1.
+const NumCues = 24
+
+// Cue0 is the index of the first cue.
+const Cue0 = NumNamed
+
+// CueCorrelation is each cue's correlation with helpfulness under the base
+// policy.
+const CueCorrelation = 0.15
+
+// NumFeatures is the length of every feature vector: the named features,
+// then the cues.
+const NumFeatures = NumNamed + NumCues
+
+var featureNames = func() [NumFeatures]string {
+	n := [NumFeatures]string{"helpfulness", "correctness", "clarity", "harmlessness", "length", "filler", "flattery"}
+	for k := 0; k < NumCues; k++ {
+		n[Cue0+k] = fmt.Sprintf("cue-%02d", k+1)
+	}
+	return n
+}()
 
 // FeatureNames returns the names of the features, in index order. The
 // returned slice is a fresh copy.
@@ -173,15 +196,27 @@ func (w *World) Cov() *mat.SymDense {
 	return mat.NewSymDense(NumFeatures, append([]float64(nil), w.cov.RawSymmetric().Data...))
 }
 
-// standard deviations of the features under the base policy.
-var featureSD = [NumFeatures]float64{1, 1, 1, 1, 0.5, 1, 1}
+// featureSD are the standard deviations of the features under the base
+// policy: one for every z-scored feature, 0.5 log tokens for length.
+var featureSD = func() [NumFeatures]float64 {
+	var sd [NumFeatures]float64
+	for i := range sd {
+		sd[i] = 1
+	}
+	sd[Length] = 0.5
+	return sd
+}()
+
+// FeatureSD returns the standard deviation of feature i under the base
+// policy.
+func FeatureSD(i int) float64 { return featureSD[i] }
 
 // DefaultCovariance returns the base policy's covariance with the given
 // correlation between length and helpfulness (the confounder). The other
 // correlations are fixed: helpful answers tend to be correct and clear,
-// padded answers are longer and less clear, and flattery comes with filler.
-// It panics if confound is outside (-0.6, 0.6), where the matrix would stop
-// being positive definite.
+// padded answers are longer and less clear, flattery comes with filler, and
+// every cue travels with helpfulness. It panics if confound is outside
+// (-0.6, 0.6), where the matrix would stop being positive definite.
 func DefaultCovariance(confound float64) *mat.SymDense {
 	if !(confound > -0.6 && confound < 0.6) {
 		panic("world: confound out of range")
@@ -198,6 +233,9 @@ func DefaultCovariance(confound float64) *mat.SymDense {
 	set(Clarity, Filler, -0.3)
 	set(Length, Filler, 0.5)
 	set(Filler, Flattery, 0.3)
+	for k := 0; k < NumCues; k++ {
+		set(Helpfulness, Cue0+k, CueCorrelation)
+	}
 	cov := mat.NewSymDense(NumFeatures, nil)
 	for i := 0; i < NumFeatures; i++ {
 		for j := i; j < NumFeatures; j++ {

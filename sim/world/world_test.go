@@ -48,21 +48,34 @@ func TestSampleMomentsMatchCovariance(t *testing.T) {
 func TestGoldClosedForm(t *testing.T) {
 	p := Prompt{Category: Factual}
 	ideal := math.Log(60)
-	phi := []float64{1, 2, 0, -1, ideal + 0.5, 1, 2}
-	// By hand: 1*1 + 1*2 + 0.5*0 + 0.7*(-1) + 0 - 0.4*1 - 0.2*2 = 1.5.
+	phi := make([]float64, NumFeatures)
+	copy(phi, []float64{1, 2, 0, -1, ideal + 0.5, 1, 2})
+	phi[Cue0] = 3 // a cue: no weight, but 1 standard deviation past the threshold of 2
+	// By hand: 1*1 + 1*2 + 0.5*0 + 0.7*(-1) + 0 - 0.4*1 - 0.2*2 = 1.5; cues
+	// weigh nothing.
 	lin := LinearGold()(p, phi)
 	if math.Abs(lin-1.5) > 1e-12 {
 		t.Errorf("linear gold = %v, want 1.5", lin)
 	}
-	// The default adds -1.5 * 0.5^2 = -0.375.
-	if got := DefaultGold()(p, phi); math.Abs(got-1.125) > 1e-12 {
-		t.Errorf("default gold = %v, want 1.125", got)
+	// The default saturates quality at 1.5 tanh(x/1.5), subtracts
+	// 1.5 * 0.5^2 = 0.375 for the length and 1 per standard deviation past 2
+	// (the cue at 3 and the length at 0.5/0.5 = 1 is not past it).
+	s := func(x float64) float64 { return 1.5 * math.Tanh(x/1.5) }
+	want := s(1) + s(2) + 0.5*s(0) + 0.7*s(-1) - 0.4 - 0.4 - 0.375 - 1
+	if got := DefaultGold()(p, phi); math.Abs(got-want) > 1e-12 {
+		t.Errorf("default gold = %v, want %v", got, want)
 	}
 	// The default gold is concave in length with its peak at the ideal.
 	g := DefaultGoldSpec()
 	at := func(l float64) float64 { phi[Length] = l; return g.Reward(p, phi) }
 	if !(at(ideal) > at(ideal+0.3) && at(ideal) > at(ideal-0.3)) {
 		t.Error("default gold does not peak at the ideal length")
+	}
+	// Far out, more helpfulness buys little, and then costs.
+	phi[Length] = ideal
+	h := func(x float64) float64 { phi[Helpfulness] = x; return g.Reward(p, phi) }
+	if !(h(1)-h(0) > 0.8 && h(3)-h(2) < 0.3 && h(5) < h(3)) {
+		t.Errorf("helpfulness 0, 1, 2, 3, 5 gives gold %.2f %.2f %.2f %.2f %.2f: want diminishing returns, then incoherence", h(0), h(1), h(2), h(3), h(5))
 	}
 }
 
@@ -88,7 +101,8 @@ func TestParseCategory(t *testing.T) {
 
 func TestTextFollowsFeatures(t *testing.T) {
 	p := Prompt{ID: 3, Category: Coding, Topic: 1}
-	base := []float64{0, 0, 0, 0, math.Log(50), 0, 0}
+	base := make([]float64, NumFeatures)
+	base[Length] = math.Log(50)
 	short := Text(p, base)
 	if short != Text(p, base) {
 		t.Fatal("Text is not deterministic")
