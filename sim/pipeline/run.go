@@ -46,7 +46,7 @@ func Default() Config {
 		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
 			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
 		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
-			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.2, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4},
+			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.2, Steps: 300, LR: 0.04, Samples: 64, PerPrompt: 4},
 			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}},
 	}
 }
