@@ -331,7 +331,9 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
 		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")
 	}
-	fmt.Fprintln(w, "\nbest-of-n on the pool (exact):")
+	if r.BoNPool != nil {
+		fmt.Fprintf(w, "\nbest-of-n on the pool of %d base-policy samples for each of %d prompts (exact for the pool; drawing from it stands for drawing from the base policy while n is at most a quarter of it):\n", r.BoNPool.M(), len(r.BoNPool.Prompts()))
+	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "n\tKL\tbound\tproxy\tgold\twin rate\tgold win rate\t")
 	for _, b := range rep.BestOfN {

@@ -74,7 +74,7 @@ func TestPipelineText(t *testing.T) {
 	if code != 0 {
 		t.Fatal(stderr)
 	}
-	for _, want := range []string{"policy: generative, rloo", "best-of-n on the pool", "length weight"} {
+	for _, want := range []string{"policy: generative, rloo", "best-of-n on the pool of 4096 base-policy samples", "length weight"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)
 		}
