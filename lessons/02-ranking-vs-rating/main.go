@@ -112,9 +112,14 @@ func main() {
 	// within four standard errors of the difference is noise.
 	npairs := float64(prompts * k * (k - 1) / 2)
 	seDiff := math.Sqrt((rank[0]*(1-rank[0]) + rate[0]*(1-rate[0])) / npairs)
-	nb.Check("without offsets, ratings are about as good as rankings (within four standard errors)",
-		rate[0] > rank[0]-4*seDiff,
-		"ratings lose to rankings because of the raters' offsets, not because numbers carry less information")
+	if tau >= 0.5 {
+		// Nearly perfect rankers order every pair right, while a 7-point
+		// scale ties some pairs even without offsets: then ratings lose a
+		// little for want of resolution.
+		nb.Check("without offsets, ratings are about as good as rankings (within four standard errors)",
+			rate[0] > rank[0]-4*seDiff,
+			"ratings lose to rankings because of the raters' offsets, not because numbers carry less information")
+	}
 
 	// %% [markdown]
 	// This is why RLHF pipelines usually ask people to compare or rank

@@ -107,9 +107,15 @@ func main() {
 		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
 		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},
 	})
-	nb.Check("validation accuracy comes within 10 points of the gold ceiling but does not exceed it beyond noise",
-		m.ValAccuracy <= m.ValCeiling+3*se && m.ValAccuracy >= m.ValCeiling-0.1,
+	nb.Check("validation accuracy does not exceed the gold ceiling beyond noise",
+		m.ValAccuracy <= m.ValCeiling+3*se,
 		"with fair annotators a reward model learns from noisy labels of the truth; it cannot be more right about them than the truth is, except by luck")
+	if tau >= 0.5 {
+		// With nearly noiseless annotators the ceiling nears 1, and what a
+		// straight line cannot draw of the gold reward shows as a larger gap.
+		nb.Check("a linear model comes within 10 points of the ceiling", m.ValAccuracy >= m.ValCeiling-0.1,
+			"with enough data a linear model learns the gold reward's main directions; only its curves and penalties are out of reach")
+	}
 
 	// %% [markdown]
 	// ## The data threshold
@@ -152,9 +158,13 @@ func main() {
 			math.Abs(vloss[0]-lnTwo) < 0.05,
 			"with far more parameters than comparisons, what the model fits is noise, and noise does not generalise")
 	}
-	nb.Check("with 10,000 comparisons the validation loss falls well below ln 2",
-		vloss[len(vloss)-1] < lnTwo-0.1,
-		"enough comparisons let the real signal rise above the distractors")
+	if distractors <= 150 && tau <= 2 {
+		// With more distractors, or noisier annotators, the threshold lies
+		// beyond 10,000 comparisons.
+		nb.Check("with 10,000 comparisons the validation loss falls well below ln 2",
+			vloss[len(vloss)-1] < lnTwo-0.1,
+			"enough comparisons let the real signal rise above the distractors")
+	}
 
 	// %%
 	nb.Quiz("What does reward-model training minimise?",

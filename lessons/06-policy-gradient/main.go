@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/plots"
@@ -120,9 +121,18 @@ func main() {
 	nb.Figure("Proxy reward, gold reward and KL during RLOO", pc)
 	first, last := run.Steps[0], run.Steps[len(run.Steps)-1]
 	fmt.Printf("proxy %+.3f -> %+.3f; gold %+.3f -> %+.3f; KL %.3f -> %.3f\n", first.Proxy, last.Proxy, first.Gold, last.Gold, first.KL, last.KL)
-	nb.Check("the policy improves on the reward model's scores, and the hidden gold reward rises with them",
-		last.Proxy > first.Proxy+0.5 && last.Gold > first.Gold,
-		"with annotators who judge fairly, the scores point the policy towards genuinely better answers, at least early on")
+	bestGold := first.Gold
+	for _, s := range run.Steps {
+		bestGold = math.Max(bestGold, s.Gold)
+	}
+	if beta <= 1 {
+		// A larger beta holds the policy so close to the base policy that
+		// the scores barely move: its regularised optimum is at
+		// KL = w' Sigma w / (2 beta^2).
+		nb.Check("the policy improves on the reward model's scores, and the hidden gold reward rises with them, at least at first",
+			last.Proxy > first.Proxy+0.5 && bestGold > first.Gold+0.5,
+			"with annotators who judge fairly, the scores point the policy towards genuinely better answers, at least early on")
+	}
 
 	// %% [markdown]
 	// ## The KL coefficient

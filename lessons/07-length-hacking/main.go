@@ -30,7 +30,7 @@ func main() {
 	// %%
 	bias := nb.Float("length_bias", 1, 0, 3, "annotators' utility bonus per log token of length")
 	beta := nb.Float("beta", 0.02, 0, 2, "KL coefficient of the policy optimisation")
-	steps := nb.Int("steps", 300, 50, 2000, "policy-gradient steps")
+	steps := nb.Int("steps", 300, 150, 2000, "policy-gradient steps (150 or more, so the run can reach past the gold peak)")
 	c := pipeline.Default()
 	c.Seed = nb.Seed()
 	c.Data.LengthBias = bias

@@ -3,6 +3,7 @@ package course
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,5 +300,44 @@ func TestTemplateIsARealLesson(t *testing.T) {
 	}
 	if _, err := NewLesson("template"); err == nil {
 		t.Error("a lesson may be called template")
+	}
+}
+
+// TestEveryParameterRangeRuns runs each lesson with each parameter at each
+// end of its advertised range (and every option of a choice), one at a
+// time: no value a student may set can stop a lesson, and every check
+// holds. Where a phenomenon does not hold at an extreme, the lesson guards
+// its check with the condition and says why in a comment or its prose.
+func TestEveryParameterRangeRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every lesson at the ends of every parameter")
+	}
+	for _, l := range embedded(t).Lessons {
+		for _, p := range l.Params {
+			var values []string
+			switch p.Type {
+			case notebook.FloatParam, notebook.IntParam:
+				values = []string{p.Min, p.Max}
+			case notebook.BoolParam:
+				values = []string{"true", "false"}
+			case notebook.ChoiceParam:
+				values = p.Options
+			}
+			for _, v := range values {
+				l, p, v := l, p, v
+				t.Run(fmt.Sprintf("%s/%s=%s", l.Meta.ID, p.Name, v), func(t *testing.T) {
+					t.Parallel()
+					res := run(t, l, worker.Options{Set: map[string]string{p.Name: v}, Limits: worker.Limits{Cell: time.Minute}})
+					if res.Err != nil {
+						t.Errorf("%v", res.Err)
+					}
+					for _, e := range res.Events(notebook.Check) {
+						if !e.Pass {
+							t.Errorf("check fails: %s (hint: %s)", e.Text, e.Hint)
+						}
+					}
+				})
+			}
+		}
 	}
 }
