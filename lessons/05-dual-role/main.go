@@ -52,20 +52,22 @@ func main() {
 		"a model trained only to order pairs still assigns every answer a continuous score, and that score ranks answers across prompts too")
 
 	// %% [markdown]
-	// ## Defined only up to a shift
+	// ## What the comparisons cannot pin down
 	//
-	// The loss of a pair depends on r(winner) - r(loser) and nothing else.
-	// Add the same constant to every score and no pair's difference
-	// changes. Before you look: what happens to the training loss?
+	// The model was trained on pairs and now scores single answers. So
+	// what, exactly, did the pairs teach it about a single score? Predict
+	// first.
 
 	// %%
 	shift := nb.Float("shift", 5, -100, 100, "constant added to every score")
-	lossOf := func(add float64) (float64, float64) {
+	// lossOf scores the test pairs after adding add(prompt) to every score.
+	lossOf := func(add func(prompt int) float64) (float64, float64) {
 		l, acc := 0.0, 0.0
 		pairs := d.SplitPairs(prefs.Test)
 		for _, pi := range pairs {
 			p := d.Pairs[pi]
-			z := (tr.Scorer.Score(d.Response(p.W)) + add) - (tr.Scorer.Score(d.Response(p.L)) + add)
+			c := add(d.Rankings[p.Ranking].Prompt.ID)
+			z := (tr.Scorer.Score(d.Response(p.W)) + c) - (tr.Scorer.Score(d.Response(p.L)) + c)
 			l += stats.Softplus(-z)
 			if z > 0 {
 				acc++
@@ -73,13 +75,39 @@ func main() {
 		}
 		return l / float64(len(pairs)), acc / float64(len(pairs))
 	}
-	l0, a0 := lossOf(0)
-	l1, a1 := lossOf(shift)
+	l0, a0 := lossOf(func(int) float64 { return 0 })
+	l1, a1 := lossOf(func(int) float64 { return shift })
 	nb.Predict(fmt.Sprintf("Add %g to every score. What happens to the loss on the test pairs?", shift),
 		[]string{"it grows", "it shrinks", "it stays the same"}, 2,
-		fmt.Sprintf("Loss %.6f before and %.6f after; accuracy %.4f before and %.4f after. Only differences of scores enter the loss.", l0, l1, a0, a1))
+		fmt.Sprintf("Loss %.6f before and %.6f after; accuracy %.4f before and %.4f after.", l0, l1, a0, a1))
+
+	// %% [markdown]
+	// The loss of a pair depends on r(winner) - r(loser) and nothing else,
+	// and adding one constant to every score changes no difference. More
+	// than that: every pair compares two answers **to the same prompt**, so
+	// adding an amount c(x) that depends on the prompt alone changes no
+	// difference either. The data fix neither the level of the scores nor
+	// how the scores of one prompt's answers sit against another prompt's.
+	// A model that can represent such a per-prompt offset (for example one
+	// that reads the prompt's topic or difficulty) is free to drift along
+	// it: nothing in the data keeps its scores of answers to different
+	// prompts comparable. Our linear model reads only the answer's
+	// features, so one set of weights serves every prompt and its scores
+	// do compare across prompts, as the Spearman correlation above showed;
+	// that comes from the model, not from the data. Here every prompt gets
+	// an offset of its own:
+
+	// %%
+	offsets := map[int]float64{}
+	for i, ri := range d.SplitRankings(prefs.Test) {
+		offsets[d.Rankings[ri].Prompt.ID] = shift * math.Sin(float64(7*i+1))
+	}
+	l2, a2 := lossOf(func(id int) float64 { return offsets[id] })
+	fmt.Printf("loss on the test pairs: %.6f unchanged, %.6f shifted by %g, %.6f with a different offset per prompt\n", l0, l1, shift, l2)
 	nb.Check("shifting every score leaves loss and accuracy unchanged", math.Abs(l0-l1) < 1e-9 && a0 == a1,
 		"the ranking loss sees score differences only, so the level of the scores is not learned from the data")
+	nb.Check("a different offset for each prompt leaves them unchanged too", math.Abs(l0-l2) < 1e-9 && a0 == a2,
+		"every pair compares answers to the same prompt, so anything that depends only on the prompt cancels")
 
 	// %% [markdown]
 	// So nothing in the data fixes the level of the scores. A model with a
@@ -151,10 +179,12 @@ func main() {
 	// %% [markdown]
 	// ## Normalisation
 	//
-	// Before the scores steer a policy, InstructGPT-style pipelines
-	// subtract a constant so that answers of the base policy average 0.
-	// Then a positive score means "better than what the model already
-	// does". The shape of the distribution does not change, only its place.
+	// Before the scores steer a policy, the level is fixed by hand: a
+	// constant is subtracted so that a reference set of answers averages 0.
+	// InstructGPT used its labellers' demonstrations as that set. rlhfsim
+	// has no demonstrations and uses the base policy's own answers, so here
+	// a positive score means "better than what the policy already does".
+	// The shape of the distribution does not change, only its place.
 
 	// %%
 	var raw, norm []float64
