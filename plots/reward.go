@@ -104,7 +104,7 @@ func Weights(names []string, learned, truth []float64, th *Theme) (*plot.Plot, e
 	for i, s := range []struct {
 		name string
 		v    []float64
-	}{{"learned", learned}, {"true (gold)", truth}} {
+	}{{"learned", learned}, {"gold's slope at the base policy", truth}} {
 		if s.v == nil {
 			continue
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
-	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -25,7 +24,8 @@ func main() {
 	//
 	// A reward model learns whatever predicts the labels. Does it learn the
 	// bias too? We train a linear model and compare its weights with the
-	// gold reward's.
+	// gold reward's slope at a typical answer of the base policy: the
+	// weights a linear model would need to follow the gold reward there.
 
 	// %%
 	bias := nb.Float("length_bias", 1, 0, 3, "annotators' utility bonus per log token of length")
@@ -39,13 +39,22 @@ func main() {
 	res, err := pipeline.Run(c, nil)
 	nb.Must(err)
 	learned := res.RM.Scorer.Model.Params()
-	wp, err := plots.Weights(res.Data.Features, learned, res.Gold.W[:], nil)
+	typical := world.Prompt{Category: world.Advice}
+	slope := res.Gold.Gradient(typical, res.World.Mean(typical, nil), nil)
+	// The 24 surface cues weigh nothing in the gold reward; the figure
+	// shows the named features.
+	n := world.NumNamed
+	wp, err := plots.Weights(res.Data.Features[:n], learned[:n], slope[:n], nil)
 	nb.Must(err)
-	nb.Figure("The reward model's weights beside the gold reward's", wp)
+	nb.Figure("The reward model's weights beside the gold reward's slope at a typical base-policy answer", wp)
 	wlen := learned[world.Length]
-	fmt.Printf("learned length weight %+.3f; the gold reward has no linear length weight at all\n", wlen)
-	fmt.Printf("the labels agree with the gold reward on %.1f%% of pairs; the model reaches %.1f%% test accuracy\n",
-		100*res.Summary.GoldCeiling, 100*res.RM.Metrics.TestAccuracy)
+	fmt.Printf("learned length weight %+.3f; the gold reward's slope in length there is %+.3f\n", wlen, slope[world.Length])
+	m := res.RM.Metrics
+	fmt.Printf("on the test labels: the model %.1f%%, the gold reward itself %.1f%%\n", 100*m.TestAccuracy, 100*m.CeilingAccuracy)
+	if res.Summary.BayesCeiling != nil {
+		fmt.Printf("expected over the data: the gold reward %.1f%%, the best any scorer can do (one that knows the bias) %.1f%%\n",
+			100**res.Summary.ExpectedCeiling, 100**res.Summary.BayesCeiling)
+	}
 	if bias >= 0.5 {
 		nb.Check("the reward model puts a clearly positive weight on length", wlen > 0.5,
 			"the model fits the annotators, biases included: if longer answers win more comparisons, length earns weight")
@@ -53,8 +62,12 @@ func main() {
 
 	// %% [markdown]
 	// Notice that the model still scores well on held-out labels: the bias
-	// is in the labels, so fitting it *helps* accuracy. Accuracy cannot
-	// reveal this problem.
+	// is in the labels, so fitting it *helps* accuracy, and a model can even
+	// beat the gold reward's own accuracy on them. The gold ceiling of
+	// lesson 04 bounds a model only when annotators judge by the gold
+	// reward; with biased annotators the bound is the Bayes ceiling, the
+	// accuracy of a scorer that knows the bias. Accuracy cannot reveal
+	// this problem.
 	//
 	// ## What the policy does with it
 	//
@@ -63,10 +76,12 @@ func main() {
 
 	// %%
 	steps0, stepsN := res.Run.Steps[0], res.Run.Steps[len(res.Run.Steps)-1]
-	grow := 0
+	grow := 1
 	switch {
-	case stepsN.Length < steps0.Length+0.3:
-		grow = 1
+	case stepsN.Length > steps0.Length+0.3:
+		grow = 0
+	case stepsN.Length < steps0.Length-0.1:
+		grow = 2
 	}
 	nb.Predict("What happens to the length of the policy's answers?",
 		[]string{"they grow a lot", "they stay about the same", "they get shorter"}, grow,
@@ -86,10 +101,15 @@ func main() {
 	// %% [markdown]
 	// ## Diagnosing it
 	//
-	// Three views show the problem before a person reads a single answer:
-	// the weights (above), the **drift** of the features the policy changes,
-	// and the proxy and gold rewards against the distance travelled,
-	// sqrt(KL), where the gap between them opens.
+	// Two views show the problem before a person reads a single answer:
+	// the weights (above) and the **drift** of the features the policy
+	// changes. A third needs what real RLHF never has, the gold reward, and
+	// shows what the first two warn of: the proxy and gold rewards against
+	// the distance travelled, sqrt(KL), where the gap between them opens.
+	// It adds **best-of-n**, the simplest optimisation there is: draw n
+	// answers from the base policy and keep the one the reward model scores
+	// highest. Its KL to the base policy is at most log n - (n-1)/n, so
+	// each doubling of n buys a little more distance.
 
 	// %%
 	before, after := res.Drift(world.Length, 4000)
@@ -122,6 +142,21 @@ func main() {
 	nb.Must(err)
 	nb.Figure("Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws", op)
 	fmt.Printf("fits: best-of-n gold = %s; RL gold = %s\n", bonFit, rlFit)
+	rlAsBoN, err := stats.FitGao(stats.GaoBoN, rl.KL, rl.Gold)
+	nb.Must(err)
+	fmt.Printf("R^2: Gao's RL form fits the RL run %.3f, the best-of-n form fits it %.3f\n", rlFit.R2, rlAsBoN.R2)
+
+	nb.Check("both of Gao's forms fit the RL run closely (R^2 above 0.9)", rlFit.R2 > 0.9 && rlAsBoN.R2 > 0.9,
+		"gold first rises with the distance the policy travels, then falls as the proxy's flaws take over: both laws draw that hump")
+
+	// %% [markdown]
+	// Gao et al. found that best-of-n follows d (alpha - beta d) and RL
+	// d (alpha - beta log d). Compare the two R^2 values above: here both
+	// forms fit the RL run closely, and which fits better depends on how
+	// far the run goes. Our policy moves the mean of a Gaussian along a
+	// straight line, so the distance d grows in proportion to the shift,
+	// which favours best-of-n's shape; real policies spend KL on many
+	// directions at once, which stretches the RL curve.
 
 	// %% [markdown]
 	// ## Without any bias
@@ -143,9 +178,9 @@ func main() {
 		tr, err := c.RM.Train(d, c.Seed, nil)
 		nb.Must(err)
 		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%+.3f", tr.Scorer.Model.Params()[world.Length]),
-			fmt.Sprintf("%.3f", prefs.Summarize(d).GoldCeiling), fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy)})
+			fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy), fmt.Sprintf("%.3f", tr.Metrics.CeilingAccuracy)})
 	}
-	nb.Table([]string{"annotators' length bias", "learned length weight", "labels agreeing with gold", "test accuracy"}, rows)
+	nb.Table([]string{"annotators' length bias", "learned length weight", "test accuracy", "the gold reward's accuracy on the same test labels"}, rows)
 
 	// %%
 	nb.Quiz("A reward model trained on pairwise preferences ends up scoring longer, less helpful answers higher. What is the most likely explanation?",

@@ -46,8 +46,11 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 		return nil, err
 	}
 	if lin, ok := linearWeights(r); ok {
-		p, err = plots.Weights(d.Features, lin, r.Gold.W[:], th)
-		if err := add("weights", "Learned weights beside the gold reward's linear weights; length has no true linear weight.", p, err); err != nil {
+		typical := world.Prompt{Category: world.Advice}
+		slope := r.Gold.Gradient(typical, r.World.Mean(typical, nil), nil)
+		n := world.NumNamed
+		p, err = plots.Weights(d.Features[:n], lin[:n], slope[:n], th)
+		if err := add("weights", "Learned weights of the named features beside the gold reward's slope at a typical base-policy answer (the 24 cues weigh nothing).", p, err); err != nil {
 			return nil, err
 		}
 	}

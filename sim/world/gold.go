@@ -110,6 +110,41 @@ func (g *Gold) Reward(p Prompt, phi []float64) float64 {
 	return r
 }
 
+// Gradient writes the gold reward's gradient in the features at phi into
+// dst (allocated when nil) and returns it: the weights a linear model
+// would need to follow the gold reward near phi. At the base policy's
+// typical answer the length slope is positive, since its answers are a
+// little shorter than the ideal, although the length term has no linear
+// weight.
+func (g *Gold) Gradient(p Prompt, phi, dst []float64) []float64 {
+	if len(phi) != NumFeatures {
+		panic("world: length mismatch")
+	}
+	if dst == nil {
+		dst = make([]float64, NumFeatures)
+	}
+	ideal := p.Category.IdealLength()
+	for i, w := range g.W {
+		dst[i] = w
+		if g.Saturation > 0 && quality[i] {
+			t := math.Tanh(phi[i] / g.Saturation)
+			dst[i] = w * (1 - t*t)
+		}
+	}
+	dst[Length] -= 2 * g.LengthCurvature * (phi[Length] - ideal)
+	if g.Incoherence != 0 {
+		for i, x := range phi {
+			if i == Length {
+				x -= ideal
+			}
+			if math.Abs(x)/featureSD[i] > g.Threshold {
+				dst[i] -= g.Incoherence * math.Copysign(1, x) / featureSD[i]
+			}
+		}
+	}
+	return dst
+}
+
 // Func returns g.Reward as a GoldFunc.
 func (g Gold) Func() GoldFunc { return g.Reward }
 

@@ -137,3 +137,34 @@ func TestTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestGoldGradientMatchesFiniteDifferences checks Gradient against central
+// differences at points inside and beyond the incoherence threshold.
+func TestGoldGradientMatchesFiniteDifferences(t *testing.T) {
+	g := DefaultGoldSpec()
+	p := Prompt{Category: Advice}
+	for _, phi := range [][]float64{
+		append([]float64{0.3, -0.5, 1.2, 0.1, p.Category.IdealLength() - 0.15, 0.2, -0.4}, make([]float64, NumCues)...),
+		append([]float64{2.7, -0.5, 1.2, 0.1, p.Category.IdealLength() + 1.3, 2.5, -0.4}, make([]float64, NumCues)...),
+	} {
+		phi[Cue0+3] = -2.6
+		grad := g.Gradient(p, phi, nil)
+		for i := range phi {
+			const h = 1e-6
+			x := phi[i]
+			phi[i] = x + h
+			up := g.Reward(p, phi)
+			phi[i] = x - h
+			down := g.Reward(p, phi)
+			phi[i] = x
+			if fd := (up - down) / (2 * h); math.Abs(fd-grad[i]) > 1e-5 {
+				t.Errorf("feature %s: gradient %v, finite difference %v", featureNames[i], grad[i], fd)
+			}
+		}
+	}
+	// At the base policy's typical answer the length slope is 2 * 1.5 * 0.15.
+	mu := Default().Mean(p, nil)
+	if s := g.Gradient(p, mu, nil)[Length]; math.Abs(s-0.45) > 1e-12 {
+		t.Errorf("length slope at the base mean %v, want 0.45", s)
+	}
+}
