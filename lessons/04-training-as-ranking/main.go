@@ -13,6 +13,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
@@ -124,30 +125,44 @@ func main() {
 	// irrelevant to quality. We mimic that by appending 100 random
 	// **distractor** features to every answer, and train on ever more
 	// comparisons. Validation loss starts at ln 2, the loss of knowing
-	// nothing. Early stopping keeps the best epoch, the start included.
+	// nothing. Early stopping keeps the best epoch, the start included: with
+	// very few comparisons no epoch beats the all-zero start on validation,
+	// so the model stays at (or within a hair of) ln 2. One draw of data is
+	// noisy, so each point is the mean over four independent draws.
 
 	// %%
 	lnTwo := float64(math.Ln2)
 	distractors := nb.Int("distractors", 100, 0, 300, "irrelevant random features appended to every answer")
 	sizes := []float64{100, 300, 1000, 3000, 10000}
+	const draws = 4
+	replicates := rng.Stream(c.Seed, "lesson04/replicates")
+	seeds := make([]uint64, draws)
+	for i := range seeds {
+		seeds[i] = replicates.Uint64()
+	}
 	var logn, vloss, ln2s []float64
 	for _, s := range sizes {
-		dc := c.Data
-		dc.K = 2
-		dc.Prompts = int(s) + 2000
-		dc.Val = 2000 / (s + 2000)
-		dc.Test = 0.02
-		dc.Distractors = distractors
-		g, err := dc.Generate(c.Seed)
-		nb.Must(err)
-		rm := c.RM
-		rm.LR = 0.02
-		t2, err := rm.Train(g.Data, c.Seed, nil)
-		nb.Must(err)
+		var losses []float64
+		for _, seed := range seeds {
+			dc := c.Data
+			dc.K = 2
+			dc.Prompts = int(s) + 2000
+			dc.Val = 2000 / (s + 2000)
+			dc.Test = 0.02
+			dc.Distractors = distractors
+			g, err := dc.Generate(seed)
+			nb.Must(err)
+			rm := c.RM
+			rm.LR = 0.02
+			t2, err := rm.Train(g.Data, seed, nil)
+			nb.Must(err)
+			losses = append(losses, t2.Metrics.ValLoss)
+		}
+		mean, se := stats.MeanSE(losses)
 		logn = append(logn, math.Log10(s))
-		vloss = append(vloss, t2.Metrics.ValLoss)
+		vloss = append(vloss, mean)
 		ln2s = append(ln2s, lnTwo)
-		fmt.Printf("%6.0f comparisons: validation loss %.3f\n", s, t2.Metrics.ValLoss)
+		fmt.Printf("%6.0f comparisons: validation loss %.3f ± %.3f (mean ± standard error over %d draws)\n", s, mean, se, draws)
 	}
 	dp, err := plots.Lines("Below a threshold of data nothing is learned", "log10(training comparisons)", "validation loss (nats)", logn,
 		[]plots.Series{{Name: "validation loss", Y: vloss}, {Name: "ln 2", Y: ln2s, Dashed: true}}, nil)
@@ -165,6 +180,14 @@ func main() {
 			vloss[len(vloss)-1] < lnTwo-0.1,
 			"enough comparisons let the real signal rise above the distractors")
 	}
+
+	// %% [markdown]
+	// Past a few thousand comparisons the curve levels off well above 0:
+	// what remains is the annotators' own noise (the ceiling above), what
+	// a straight line cannot draw of the gold reward, and Adam's jitter on
+	// the 124 inputs that carry no signal (the 24 cues and the
+	// distractors). Between neighbouring sizes the means may cross by a
+	// standard error or two; the threshold is the steep part on the left.
 
 	// %%
 	nb.Quiz("What does reward-model training minimise?",
