@@ -172,6 +172,24 @@ func (g *Gaussian) Precondition(grad []float64) {
 
 var _ Preconditioner = (*Gaussian)(nil)
 
+// OptimalKL returns the KL to the base policy of the regularised optimum
+// of E[w . phi] - beta KL over this family: the mean moves by Sigma w /
+// beta and the spread stays, so KL* = w' Sigma w / (2 beta^2). A run with
+// a linear proxy w heads there; whether it arrives depends on its steps.
+// It panics if w has the wrong length or beta is not positive.
+func (g *Gaussian) OptimalKL(w []float64, beta float64) float64 {
+	if len(w) != world.NumFeatures || !(beta > 0) {
+		panic("policy: OptimalKL needs one weight per feature and beta > 0")
+	}
+	q := 0.0
+	for i := range w {
+		for j := range w {
+			q += w[i] * g.cov[i][j] * w[j]
+		}
+	}
+	return q / (2 * beta * beta)
+}
+
 // KL returns KL(pi_theta || pi_ref) in closed form.
 func (g *Gaussian) KL() float64 {
 	D := float64(world.NumFeatures)

@@ -242,3 +242,20 @@ func TestBestOfNSweepMatchesBruteForce(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimalKLIsReached: with a linear reward and the exact natural
+// gradient (many samples, plain steps), the Gaussian policy ends at the
+// closed-form KL of its regularised optimum.
+func TestOptimalKLIsReached(t *testing.T) {
+	w := world.Default()
+	g := NewGaussian(w, w.Prompts(20, 0, rand.NewPCG(1, 1)), 8, rand.NewPCG(2, 2))
+	weights := make([]float64, world.NumFeatures)
+	copy(weights, []float64{1, 1, 0.5, 0.7, 0.3, -0.4, -0.2})
+	lin := linearReward(weights)
+	const beta = 0.5
+	run := optimize(t, g, lin, lin, &Settings{Algo: RLOO, Beta: beta, Steps: 400, LR: 0.02, Samples: 256})
+	want := g.OptimalKL(weights, beta)
+	if got := run.Steps[len(run.Steps)-1].KL; math.Abs(got-want) > 0.1*want {
+		t.Errorf("final KL %.3f, closed-form optimum %.3f", got, want)
+	}
+}
