@@ -46,14 +46,18 @@ func main() {
 	nb.Must(err)
 	nb.Figure("The win matrix of one ranking: every filled cell is one preference pair", fig)
 
+	// %%
+	p8, p4 := prefs.NumPairs(8), prefs.NumPairs(4)
+	nb.Predict("An annotator who ranks 8 answers instead of 4 reads twice as many answers. How many times as many preference pairs does the ranking give?",
+		[]string{"2 times", "about 4.7 times", "8 times", "16 times"}, 1,
+		fmt.Sprintf("%d pairs against %d: %.2f times. Every answer is compared with every other, so the pairs grow with the square of K.", p8, p4, float64(p8)/float64(p4)))
+
 	// %% [markdown]
 	// The number of pairs grows with the square of K, while the annotator's
 	// effort grows roughly with K (each answer is read once). Ranking more
 	// answers per prompt is a cheap way to get more comparisons.
 
 	// %%
-	nb.Predict("How many preference pairs does one ranking of 6 answers give?",
-		[]string{"6", "12", "15", "36"}, 2, "6 x 5 / 2 = 15: each of the 6 answers is compared with the 5 others, and each pair is counted once.")
 	var ks, pairs, effort []float64
 	var rows [][]string
 	for kk := 2; kk <= 9; kk++ {
@@ -99,8 +103,8 @@ func main() {
 	// together. So the pairs are not K(K-1)/2 independent observations. Two
 	// consequences: the data must be **split by prompt**, never by pair (or
 	// test pairs would share answers with training pairs), and training
-	// keeps the pairs of a prompt together (InstructGPT found that
-	// shuffling them apart makes the model overfit).
+	// can keep the pairs of a prompt together as one element of a batch,
+	// as InstructGPT did (rlhfsim's default grouping).
 	//
 	// We measure the correlation. In this world we know each pair's chance
 	// of being labelled against the gold reward: sigma(-|gold gap| / tau).
