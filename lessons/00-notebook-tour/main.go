@@ -83,7 +83,7 @@ func main() {
 	for i := range flat {
 		flat[i] = at
 	}
-	p, err := plots.Lines("The gold reward is concave in length", "answer length (tokens)", "gold reward", lens,
+	p, err := plots.Lines("The gold reward peaks at an ideal length", "answer length (tokens)", "gold reward", lens,
 		[]plots.Series{{Name: "gold reward", Y: gold}, {Name: "at the inspected length", Y: flat, Dashed: true}}, nil)
 	nb.Must(err)
 	nb.Figure("Gold reward of an average factual answer by length; the dashed line marks the inspected length", p)
