@@ -62,16 +62,20 @@ func main() {
 	// Under the text, each answer is a vector of named **features**: how
 	// helpful, correct, clear and harmless it is (in standard units, 0 is
 	// average), how long it is, how much filler pads it and how much it
-	// flatters the user.
+	// flatters the user; and 24 surface **cues**, such as formatting habits
+	// or stock phrases, that travel with helpful answers but that the gold
+	// reward ignores.
 
 	// %%
-	names := world.FeatureNames()
+	// The named features; each answer also has 24 surface cues (formatting
+	// habits, stock phrases), which the gold reward ignores.
+	names := world.FeatureNames()[:world.NumNamed]
 	header := append([]string{"answer"}, names...)
 	header[1+world.Length] = "length (tokens)"
 	var rows [][]string
 	for i := 0; i < k; i++ {
 		row := []string{letters[i]}
-		for j, x := range world.Response(phis, i) {
+		for j, x := range world.Response(phis, i)[:world.NumNamed] {
 			if j == world.Length {
 				row = append(row, fmt.Sprintf("%d", world.Tokens(x)))
 			} else {
@@ -110,27 +114,29 @@ func main() {
 	// %% [markdown]
 	// ## What the gold reward likes
 	//
-	// The gold reward is a weighted sum of the quality features plus a
-	// penalty, `1.5 (length - ideal)^2` in log tokens, for answers that are
-	// too short or too long. Note the trap this sets: under the base policy
-	// longer answers are *also* a little more helpful on average, so length
-	// and quality go together, even though length itself is not what makes
-	// an answer good.
+	// The gold reward pays for the quality features (helpfulness,
+	// correctness, clarity, harmlessness), with diminishing returns far
+	// above a typical answer; it takes off `1.5 (length - ideal)^2`, in log
+	// tokens, for answers that are too short or too long, a little for
+	// filler and flattery, and more for answers that push any trait to an
+	// extreme; and it ignores the 24 surface cues. Note the trap this sets:
+	// under the base policy longer answers are *also* a little more helpful
+	// on average, so length and quality go together, even though length
+	// itself is not what makes an answer good.
 
 	// %%
 	n := nb.Int("samples", 2000, 200, 20000, "base-policy answers to draw for the plot")
-	var lens, golds, helps []float64
+	var lens, helps []float64
 	sample := make([]float64, world.NumFeatures)
 	for i := 0; i < n; i++ {
 		ps := w.Prompts(1, 0, r)
 		w.Sample(ps[0], sample, r)
 		lens = append(lens, sample[world.Length]-ps[0].Category.IdealLength())
-		golds = append(golds, w.Gold(ps[0], sample))
 		helps = append(helps, sample[world.Helpfulness])
 	}
-	p, err := plots.Scatter("Gold reward against length", "length - ideal length (log tokens)", "gold reward", lens, golds, nil)
+	p, err := plots.Scatter("Longer answers are a little more helpful", "length - ideal length (log tokens)", "helpfulness", lens, helps, nil)
 	nb.Must(err)
-	nb.Figure("Gold reward of base-policy answers against how far their length is from the ideal", p)
+	nb.Figure("Helpfulness of base-policy answers against their length: length travels with quality", p)
 	rho := stats.Spearman(lens, helps)
 	fmt.Printf("rank correlation of length with helpfulness: %+.3f\n", rho)
 	nb.Check("longer answers are more helpful on average under the base policy", rho > 0.2,
