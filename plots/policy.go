@@ -12,25 +12,27 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// PolicyCurves draws the proxy reward, the gold reward and the KL to the
-// base policy at every optimisation step.
+// PolicyCurves draws the proxy reward and the gold reward at every
+// optimisation step, on one axis of reward. The KL, in nats, has a scale of
+// its own and would flatten the rewards on a shared axis; Overoptimisation
+// draws the rewards against it.
 func PolicyCurves(steps []policy.Step, th *Theme) (*plot.Plot, error) {
 	th = th.or()
-	var x, proxy, gold, kl []float64
+	var x, proxy, gold []float64
 	for _, s := range steps {
 		x = append(x, float64(s.Step))
-		proxy, gold, kl = append(proxy, s.Proxy), append(gold, s.Gold), append(kl, s.KL)
+		proxy, gold = append(proxy, s.Proxy), append(gold, s.Gold)
 	}
-	if err := check("policy curves", x, proxy, gold, kl); err != nil {
+	if err := check("policy curves", x, proxy, gold); err != nil {
 		return nil, err
 	}
-	p := th.newPlot("Optimising the policy against the reward model", "policy step", "reward, or KL in nats")
+	p := th.newPlot("Optimising the policy against the reward model", "policy step", "reward")
 	for _, s := range []struct {
 		name   string
 		c      int
 		dashed bool
 		y      []float64
-	}{{"proxy reward (reward model)", 0, false, proxy}, {"gold reward (hidden)", 2, false, gold}, {"KL to the base policy", 1, true, kl}} {
+	}{{"proxy reward (reward model)", 0, false, proxy}, {"gold reward (hidden)", 2, false, gold}} {
 		if err := th.addLine(p, s.name, s.c, s.dashed, x, s.y); err != nil {
 			return nil, err
 		}

@@ -118,7 +118,7 @@ func main() {
 	nb.Must(err)
 	pc, err := plots.PolicyCurves(run.Steps, nil)
 	nb.Must(err)
-	nb.Figure("Proxy reward, gold reward and KL during RLOO", pc)
+	nb.Figure("Proxy reward and gold reward during RLOO", pc)
 	first, last := run.Steps[0], run.Steps[len(run.Steps)-1]
 	fmt.Printf("proxy %+.3f -> %+.3f; gold %+.3f -> %+.3f; KL %.3f -> %.3f; entropy %.2f -> %.2f nats\n", first.Proxy, last.Proxy, first.Gold, last.Gold, first.KL, last.KL, first.Entropy, last.Entropy)
 	bestGold := first.Gold

@@ -88,7 +88,7 @@ func main() {
 		fmt.Sprintf("The mean answer grew from %d to %d tokens.", world.Tokens(steps0.Length), world.Tokens(stepsN.Length)))
 	pc, err := plots.PolicyCurves(res.Run.Steps, nil)
 	nb.Must(err)
-	nb.Figure("Proxy reward, gold reward and KL while the policy optimises the length-biased reward model", pc)
+	nb.Figure("Proxy reward and gold reward while the policy optimises the length-biased reward model", pc)
 	peak, drop := res.GoldPeak()
 	fmt.Printf("proxy %+.2f -> %+.2f; gold %+.2f -> %+.2f, peaking at step %d and ending %.2f below the peak\n",
 		steps0.Proxy, stepsN.Proxy, steps0.Gold, stepsN.Gold, peak, drop)

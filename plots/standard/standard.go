@@ -67,7 +67,7 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 		return nil, err
 	}
 	p, err = plots.PolicyCurves(r.Run.Steps, th)
-	if err := add("policy_curves", "Proxy reward, hidden gold reward and KL to the base policy during policy optimisation.", p, err); err != nil {
+	if err := add("policy_curves", "Proxy reward and hidden gold reward during policy optimisation (the overoptimisation figure draws them against KL).", p, err); err != nil {
 		return nil, err
 	}
 	var bon, rl plots.Curve
