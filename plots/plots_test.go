@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -169,5 +170,31 @@ func TestRenderUnknownFormat(t *testing.T) {
 	p, _ := RankingToPairs([]string{"A", "B"}, nil)
 	if _, err := Render(p, nil, "gif"); err == nil {
 		t.Error("gif accepted")
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var l []string
+		for _, tk := range (niceTicks{}).Ticks(lo, hi) {
+			if tk.Label != "" {
+				l = append(l, tk.Label)
+			}
+		}
+		return l
+	}
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0, 25, "0 5 10 15 20 25"},
+		{-1.1, 0.9, "-1.0 -0.5 0.0 0.5"},
+		{0.5, 1, "0.5 0.6 0.7 0.8 0.9 1.0"},
+		{-3, 12, "0 5 10"},
+		{0, 0.25, "0.00 0.05 0.10 0.15 0.20 0.25"},
+	} {
+		if got := strings.Join(labels(c.lo, c.hi), " "); got != c.want {
+			t.Errorf("ticks of [%v, %v]: %q, want %q", c.lo, c.hi, got, c.want)
+		}
 	}
 }

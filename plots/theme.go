@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,7 @@ func (th *Theme) newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p.Title.TextStyle.Font = th.font(1.15)
 	p.Title.Padding = th.FontSize * 0.6
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Tick.Marker = niceTicks{}
 		ax.Label.TextStyle.Font = th.font(1)
 		ax.Tick.Label.Font = th.font(0.85)
 		ax.LineStyle.Width = th.LineWidth / 3
@@ -200,4 +202,49 @@ func Save(p *plot.Plot, th *Theme, path string) error {
 		return err
 	}
 	return fileio.WriteBytes(path, b)
+}
+
+// niceTicks marks about five round values (1, 2, 2.5 or 5 times a power of
+// ten) with minor marks between, and labels them with no more decimals than
+// they need. gonum's default ticker can leave a short axis with only two
+// labels, each with two decimals.
+type niceTicks struct{}
+
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	raw := (hi - lo) / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step, mult := 10*mag, 10.0
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*mag >= raw*(1-1e-9) {
+			step, mult = m*mag, m
+			break
+		}
+	}
+	decimals := 0
+	if e := -int(math.Floor(math.Log10(step) + 1e-9)); e > 0 {
+		decimals = e
+	}
+	if mult == 2.5 {
+		decimals++
+	}
+	var ticks []plot.Tick
+	first := math.Ceil(lo/step-1e-9) * step
+	for v := first - step; v <= hi+step*1e-9; v += step / 2 {
+		if v < lo-step*1e-9 {
+			continue
+		}
+		if k := math.Round(v / step * 2); int64(k)%2 == 0 {
+			label := strconv.FormatFloat(math.Round(v/step)*step, 'f', decimals, 64)
+			if label == "-0" || strings.Trim(label, "-0.") == "" {
+				label = strconv.FormatFloat(0, 'f', decimals, 64)
+			}
+			ticks = append(ticks, plot.Tick{Value: v, Label: label})
+		} else {
+			ticks = append(ticks, plot.Tick{Value: v})
+		}
+	}
+	return ticks
 }
