@@ -29,7 +29,7 @@ func main() {
 
 	// %%
 	bias := nb.Float("length_bias", 1, 0, 3, "annotators' utility bonus per log token of length")
-	beta := nb.Float("beta", 0.02, 0, 2, "KL coefficient of the policy optimisation")
+	beta := nb.Float("beta", 0.2, 0, 2, "KL coefficient of the policy optimisation")
 	steps := nb.Int("steps", 300, 150, 2000, "policy-gradient steps (150 or more, so the run can reach past the gold peak)")
 	c := pipeline.Default()
 	c.Seed = nb.Seed()
@@ -92,7 +92,7 @@ func main() {
 	peak, drop := res.GoldPeak()
 	fmt.Printf("proxy %+.2f -> %+.2f; gold %+.2f -> %+.2f, peaking at step %d and ending %.2f below the peak\n",
 		steps0.Proxy, stepsN.Proxy, steps0.Gold, stepsN.Gold, peak, drop)
-	if bias >= 0.5 && beta <= 0.1 {
+	if bias >= 0.5 && beta <= 0.2 {
 		nb.Check("the proxy keeps rising while the gold reward peaks inside the run and falls back",
 			stepsN.Proxy > steps0.Proxy && peak > 0 && peak < len(res.Run.Steps)-1 && drop > 0.5,
 			"the policy follows the reward model, not the truth: past the point where length helps, every extra token still raises the proxy and lowers the gold")
@@ -122,7 +122,7 @@ func main() {
 		ma += after[i] / float64(len(after))
 	}
 	fmt.Printf("mean length %d tokens -> %d tokens\n", world.Tokens(mb), world.Tokens(ma))
-	if bias >= 0.5 && beta <= 0.1 {
+	if bias >= 0.5 && beta <= 0.2 {
 		nb.Check("the optimised policy's answers are far longer than the base policy's",
 			ma > mb+1, "the cheapest way to raise a length-loving score is to write more")
 	}
@@ -146,17 +146,18 @@ func main() {
 	nb.Must(err)
 	fmt.Printf("R^2: Gao's RL form fits the RL run %.3f, the best-of-n form fits it %.3f\n", rlFit.R2, rlAsBoN.R2)
 
-	nb.Check("both of Gao's forms fit the RL run closely (R^2 above 0.9)", rlFit.R2 > 0.9 && rlAsBoN.R2 > 0.9,
-		"gold first rises with the distance the policy travels, then falls as the proxy's flaws take over: both laws draw that hump")
+	nb.Check("best-of-n's form d (alpha - beta d) fits the RL run closely (R^2 above 0.9)", rlAsBoN.R2 > 0.9,
+		"our policy moves the mean of a Gaussian along a straight line, so d grows in proportion to the shift, and the gold reward's penalties grow with the shift")
 
 	// %% [markdown]
 	// Gao et al. found that best-of-n follows d (alpha - beta d) and RL
-	// d (alpha - beta log d). Compare the two R^2 values above: here both
-	// forms fit the RL run closely, and which fits better depends on how
-	// far the run goes. Our policy moves the mean of a Gaussian along a
-	// straight line, so the distance d grows in proportion to the shift,
-	// which favours best-of-n's shape; real policies spend KL on many
-	// directions at once, which stretches the RL curve.
+	// d (alpha - beta log d). Compare the two R^2 values above: here the
+	// best-of-n form fits the RL run closely whatever the settings, while
+	// the log form fits well only when the run goes far past its peak.
+	// Our policy moves the mean of a Gaussian along a straight line, so
+	// the distance d grows in proportion to the shift, which favours
+	// best-of-n's shape; real policies spend KL on many directions at
+	// once, which stretches the RL curve.
 
 	// %% [markdown]
 	// ## Without any bias
