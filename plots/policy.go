@@ -116,7 +116,7 @@ func Overoptimisation(bon, rl Curve, th *Theme) (*plot.Plot, error) {
 	}
 	p.Legend.Left = true
 	p.Legend.XOffs = th.FontSize / 2
-	headroom(p, 0.6)
+	headroom(p, 0.45)
 	return p, nil
 }
 
