@@ -32,7 +32,7 @@ type Gaussian struct {
 	inv     [world.NumFeatures][world.NumFeatures]float64
 	cov     [world.NumFeatures][world.NumFeatures]float64
 	logDet  float64 // log det Sigma
-	crn     []float64
+	crn     []float64 // L z of the common random draws: the base policy's deviations from its mean
 	draws   int
 	mu, dv  []float64 // scratch
 }
@@ -65,8 +65,22 @@ func NewGaussian(w *world.World, prompts []world.Prompt, draws int, src rand.Sou
 	}
 	g.logDet = ch.LogDet()
 	rng := rand.New(src)
-	for i := range g.crn {
-		g.crn[i] = rng.NormFloat64()
+	z := make([]float64, D)
+	for i := range prompts {
+		g.w.Mean(prompts[i], g.mu)
+		for j := 0; j < draws; j++ {
+			for k := range z {
+				z[k] = rng.NormFloat64()
+			}
+			// Place once and keep the deviation: every later evaluation
+			// only scales and shifts it.
+			o := (i*draws + j) * D
+			dev := g.crn[o : o+D]
+			g.w.Place(prompts[i], nil, 1, z, dev)
+			for k := range dev {
+				dev[k] -= g.mu[k]
+			}
+		}
 	}
 	return g
 }
@@ -217,9 +231,12 @@ func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
 		for k := range st.Features {
 			st.Features[k] += g.mu[k] + g.theta[k]
 		}
+		shift := g.Shift()
 		for j := 0; j < g.draws; j++ {
 			o := (i*g.draws + j) * D
-			g.w.Place(p, g.Shift(), sc, g.crn[o:o+D], phi)
+			for k, dev := range g.crn[o : o+D] {
+				phi[k] = g.mu[k] + shift[k] + sc*dev
+			}
 			st.Proxy += proxy(p, phi)
 			st.Gold += gold(p, phi)
 		}
