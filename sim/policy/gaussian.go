@@ -31,7 +31,7 @@ type Gaussian struct {
 	theta   []float64 // delta (D values), then s
 	inv     [world.NumFeatures][world.NumFeatures]float64
 	cov     [world.NumFeatures][world.NumFeatures]float64
-	logDet  float64 // log det Sigma
+	logDet  float64   // log det Sigma
 	crn     []float64 // L z of the common random draws: the base policy's deviations from its mean
 	draws   int
 	mu, dv  []float64 // scratch
