@@ -31,6 +31,7 @@ type runKey struct {
 	noBoN      bool
 	mlpWidth   int
 	dataPrompt int
+	lr         float64
 }
 
 var (
@@ -65,6 +66,9 @@ func fidelityRun(t *testing.T, k runKey) *Result {
 	}
 	if k.dataPrompt > 0 {
 		c.Data.Prompts = k.dataPrompt
+	}
+	if k.lr > 0 {
+		c.Policy.Settings.LR = k.lr
 	}
 	r, err := Run(c, nil)
 	if err != nil {
@@ -288,22 +292,42 @@ func TestPPOStepsStayClose(t *testing.T) {
 	})
 }
 
-// TestMoreDataRaisesTheMLPsPeak: with a reward model that has the capacity
+// TestMoreDataMovesTheMLPsPeak: with a reward model that has the capacity
 // to use it (an MLP of width 32), a hundred times more preference data
-// raises the best gold the policy reaches (part of target 2; Gao et al.).
-// The linear model does not show it: its misfit, not its noise, sets the
-// peak, which the README reports. Beta 0.05 lets the runs go far enough to
-// overoptimise the small-data model.
-func TestMoreDataRaisesTheMLPsPeak(t *testing.T) {
-	forSeeds(t, func(t *testing.T, seed uint64) {
-		var peaks []float64
-		for _, prompts := range []int{200, 20000} {
-			r := fidelityRun(t, runKey{seed: seed, beta: 0.05, mlpWidth: 32, dataPrompt: prompts, noBoN: true})
-			st := r.Run.Steps
-			peaks = append(peaks, st[goldPeak(st)].Gold-st[0].Gold)
-		}
-		if peaks[1] <= peaks[0] {
-			t.Errorf("peak gold gain %.2f with 200 prompts, %.2f with 20,000: want more data to raise it", peaks[0], peaks[1])
-		}
+// moves the gold peak later and higher (target 2; Gao et al.): higher on
+// every seed, and later in KL on average over seeds 1-6 (one seed's peak
+// KL moves by less than its noise of about half a nat, so the mean is the
+// test). The runs use beta 0 and a larger step so that every model is
+// pushed past its peak. The linear model does not show this: its misfit,
+// not its noise, sets the peak, which the README reports.
+func TestMoreDataMovesTheMLPsPeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains twelve MLP reward models")
+	}
+	var mu sync.Mutex
+	var kl200, kl20000 float64
+	t.Run("seeds", func(t *testing.T) {
+		forSeeds(t, func(t *testing.T, seed uint64) {
+			var peaks, kls []float64
+			for _, prompts := range []int{200, 20000} {
+				r := fidelityRun(t, runKey{seed: seed, beta: 0, lr: 0.1, mlpWidth: 32, dataPrompt: prompts, noBoN: true})
+				st := r.Run.Steps
+				pk := goldPeak(st)
+				if pk == len(st)-1 {
+					t.Errorf("%d prompts: gold still rising at the end of the run", prompts)
+				}
+				peaks, kls = append(peaks, st[pk].Gold-st[0].Gold), append(kls, st[pk].KL)
+			}
+			if peaks[1] <= peaks[0] {
+				t.Errorf("peak gold gain %.2f with 200 prompts, %.2f with 20,000: want more data to raise it", peaks[0], peaks[1])
+			}
+			mu.Lock()
+			kl200, kl20000 = kl200+kls[0]/float64(len(seeds)), kl20000+kls[1]/float64(len(seeds))
+			mu.Unlock()
+		})
 	})
+	if kl20000 <= kl200 {
+		t.Errorf("mean KL at the gold peak %.2f with 200 prompts, %.2f with 20,000: want more data to move it later", kl200, kl20000)
+	}
+	t.Logf("mean KL at the gold peak: %.2f with 200 prompts, %.2f with 20,000", kl200, kl20000)
 }
