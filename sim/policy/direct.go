@@ -1,0 +1,187 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+	gonumopt "gonum.org/v1/gonum/optimize"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+// Method names a way to train a policy directly on preference pairs,
+// without a reward model.
+type Method string
+
+// The direct methods.
+const (
+	// DPO minimises -log sigma(beta h), h the difference of the two
+	// responses' log-ratios log(pi/pi_ref) (Rafailov et al. 2023).
+	DPO Method = "dpo"
+	// IPO minimises (h - 1/(2 tau))^2: it asks for a margin, not an
+	// ever larger one, so deterministic preferences cannot drive it off
+	// (Azar et al. 2023).
+	IPO Method = "ipo"
+)
+
+// Methods lists the direct methods.
+func Methods() []Method { return []Method{DPO, IPO} }
+
+// Validate reports a method that is not one of Methods; "" means dpo.
+func (m Method) Validate() error { return enum.Option(ErrSettings, "method", m, Methods()...) }
+
+// Direct configures DirectLoss and TrainDirect. The zero value is DPO at
+// beta 0.1 trained to its optimum.
+type Direct struct {
+	// Method is DPO (the default) or IPO.
+	Method Method
+	// Beta is DPO's coefficient, the beta of the KL-regularised objective
+	// whose optimum DPO reaches; zero means 0.1.
+	Beta float64
+	// Tau is IPO's regularisation: it asks each pair for a log-ratio
+	// margin of 1/(2 Tau); zero means Beta.
+	Tau float64
+	// Steps, if positive, takes that many full-batch gradient steps of
+	// size LR instead of minimising exactly (L-BFGS), to show the path.
+	Steps int
+	// LR is the gradient step size when Steps > 0; zero means 1.
+	LR float64
+}
+
+func (s *Direct) resolve() (Direct, error) {
+	r := Direct{Method: DPO, Beta: 0.1, LR: 1}
+	if s != nil {
+		if s.Method != "" {
+			r.Method = s.Method
+		}
+		if s.Beta != 0 {
+			r.Beta = s.Beta
+		}
+		r.Tau, r.Steps = s.Tau, s.Steps
+		if s.LR != 0 {
+			r.LR = s.LR
+		}
+	}
+	if r.Tau == 0 {
+		r.Tau = r.Beta
+	}
+	if err := r.Method.Validate(); err != nil {
+		return r, err
+	}
+	if !(r.Beta > 0) || !(r.Tau > 0) || !(r.LR > 0) || math.IsInf(r.Beta+r.Tau+r.LR, 0) || r.Steps < 0 {
+		return r, fmt.Errorf("%w: direct method needs a finite beta, tau and step size above 0", ErrSettings)
+	}
+	return r, nil
+}
+
+// DirectLoss returns the loss of method s on pairs, each given as the
+// feature difference chosen minus rejected (diffs, D values a pair), for
+// the pool-policy parameters theta, and writes its gradient into grad when
+// grad is not nil.
+//
+// For the pool policy, log pi_theta(y|x)/pi_ref(y|x) = theta . phi(y) -
+// log Z(x), and log Z(x) is the same for both responses of a pair, so the
+// log-ratio difference of a pair is h = theta . (phi_w - phi_l): DPO on
+// this family is Bradley-Terry regression with weights beta theta, and
+// its optimum is the KL-regularised optimum of the reward model those
+// weights define.
+func DirectLoss(theta, diffs []float64, s *Direct, grad []float64) (float64, error) {
+	set, err := s.resolve()
+	if err != nil {
+		return 0, err
+	}
+	D := len(theta)
+	if len(diffs)%D != 0 || len(diffs) == 0 {
+		panic("policy: DirectLoss needs whole pairs of len(theta) values")
+	}
+	if grad != nil {
+		for i := range grad {
+			grad[i] = 0
+		}
+	}
+	n := len(diffs) / D
+	loss := 0.0
+	for k := 0; k < n; k++ {
+		dv := diffs[k*D : (k+1)*D]
+		h := floats.Dot(theta, dv)
+		var l, dl float64 // loss and its derivative in h
+		if set.Method == IPO {
+			e := h - 1/(2*set.Tau)
+			l, dl = e*e, 2*e
+		} else {
+			l, dl = stats.Softplus(-set.Beta*h), -set.Beta*stats.Sigmoid(-set.Beta*h)
+		}
+		loss += l
+		if grad != nil {
+			floats.AddScaled(grad, dl/float64(n), dv)
+		}
+	}
+	return loss / float64(n), nil
+}
+
+// DirectResult is a pool policy trained directly on preference pairs.
+type DirectResult struct {
+	// Loss is the final training loss; History the loss after every
+	// gradient step (only when Steps > 0).
+	Loss    float64
+	History []float64
+	// Norm is |theta| at the end: it grows without bound under DPO on
+	// preferences a linear score separates perfectly, and stays put
+	// under IPO.
+	Norm float64
+}
+
+// TrainDirect trains the pool policy's parameters on the training pairs of
+// d, the same data a reward model would see, with DPO or IPO. The policy
+// is changed in place, starting from its current parameters.
+func TrainDirect(pl *Pool, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
+	set, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	D := len(pl.Params())
+	if d.D() != D {
+		return nil, fmt.Errorf("%w: the data have %d features, the policy %d", ErrSettings, d.D(), D)
+	}
+	pairs := d.SplitPairs(prefs.Train)
+	if len(pairs) == 0 {
+		return nil, fmt.Errorf("%w: no training pairs", ErrSettings)
+	}
+	diffs := make([]float64, 0, len(pairs)*D)
+	for _, pi := range pairs {
+		p := d.Pairs[pi]
+		w, l := d.Response(p.W), d.Response(p.L)
+		for k := range w {
+			diffs = append(diffs, w[k]-l[k])
+		}
+	}
+	theta := pl.Params()
+	res := &DirectResult{}
+	if set.Steps > 0 {
+		g := make([]float64, D)
+		for step := 0; step < set.Steps; step++ {
+			l, _ := DirectLoss(theta, diffs, &set, g)
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return res, fmt.Errorf("policy: %s diverged at step %d: lower the step size", set.Method, step)
+			}
+			floats.AddScaled(theta, -set.LR, g)
+			res.History = append(res.History, l)
+		}
+	} else {
+		prob := gonumopt.Problem{
+			Func: func(x []float64) float64 { l, _ := DirectLoss(x, diffs, &set, nil); return l },
+			Grad: func(g, x []float64) { _, _ = DirectLoss(x, diffs, &set, g) },
+		}
+		r, err := gonumopt.Minimize(prob, append([]float64(nil), theta...), &gonumopt.Settings{GradientThreshold: 1e-10, MajorIterations: 10000}, &gonumopt.LBFGS{})
+		if err != nil && r == nil {
+			return nil, err
+		}
+		copy(theta, r.X)
+	}
+	res.Loss, _ = DirectLoss(theta, diffs, &set, nil)
+	res.Norm = floats.Norm(theta, 2)
+	return res, nil
+}
