@@ -34,7 +34,8 @@ func steps() []policy.Step {
 	var s []policy.Step
 	for i := 0; i <= 100; i++ {
 		x := float64(i) / 10
-		s = append(s, policy.Step{Step: i, KL: x * x / 2, Proxy: 2 * x, Gold: x * (1.5 - 0.2*x)})
+		s = append(s, policy.Step{Step: i, KL: x * x / 2, Proxy: 2 * x, Gold: x * (1.5 - 0.2*x),
+			GoldAgreement: 0.2 + 0.65/(1+math.Exp(x-4))})
 	}
 	return s
 }
@@ -79,6 +80,9 @@ var builders = map[string]func() (*plot.Plot, error){
 		return ScoreDistributions(raw, seq(500, func(i int) float64 { return raw[i] - 3 }), testTheme)
 	},
 	"policy_curves": func() (*plot.Plot, error) { return PolicyCurves(steps(), testTheme) },
+	"accuracy_under_shift": func() (*plot.Plot, error) {
+		return AccuracyUnderShift(steps(), 0.83, testTheme)
+	},
 	"overoptimisation": func() (*plot.Plot, error) {
 		var rl, bon Curve
 		for _, s := range steps() {
@@ -150,6 +154,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"distributions":    second(ScoreDistributions(nil, []float64{1}, nil)),
 		"policy":           second(PolicyCurves([]policy.Step{{Gold: math.Inf(1)}}, nil)),
 		"overopt":          second(Overoptimisation(Curve{}, Curve{}, nil)),
+		"shift_none":       second(AccuracyUnderShift(nil, 0.8, nil)),
+		"shift_nan":        second(AccuracyUnderShift([]policy.Step{{GoldAgreement: nan}}, 0.8, nil)),
+		"shift_held_nan":   second(AccuracyUnderShift([]policy.Step{{GoldAgreement: 0.7}}, nan, nil)),
 		"overopt_nan":      second(Overoptimisation(Curve{KL: []float64{nan}, Gold: []float64{0}, Proxy: []float64{0}}, Curve{}, nil)),
 		"bon":              second(BestOfN(nil, nil)),
 		"drift":            second(FeatureDrift("x", []float64{1}, nil, nil)),

@@ -181,3 +181,45 @@ func FeatureDrift(name string, before, after []float64, th *Theme) (*plot.Plot, 
 	headroom(p, 0.3)
 	return p, nil
 }
+
+// AccuracyUnderShift draws the reward model's accuracy against the gold
+// reward on the policy's own responses at each step (policy.Step's
+// GoldAgreement) against d = sqrt(KL), beside its held-out accuracy on
+// base-policy pairs and chance. A ring marks the step where the gold
+// reward peaked: the model is trusted far beyond the data it was trained
+// on, and this figure shows how little that trust is worth there.
+func AccuracyUnderShift(steps []policy.Step, heldOut float64, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	var d, acc []float64
+	for _, s := range steps {
+		d, acc = append(d, math.Sqrt(math.Max(s.KL, 0))), append(acc, s.GoldAgreement)
+	}
+	if err := check("accuracy under shift", d, acc, []float64{heldOut}); err != nil {
+		return nil, err
+	}
+	p := th.newPlot("The reward model on the policy's own answers", "d = sqrt(KL)", "pairwise accuracy against gold")
+	if err := th.addLine(p, "on the policy's samples", 1, false, d, acc); err != nil {
+		return nil, err
+	}
+	lo, hi := minmax(d)
+	th.addHLine(p, fmt.Sprintf("held out, base policy (%.3f)", heldOut), heldOut, lo, hi, th.refStyle())
+	chance := th.refStyle()
+	chance.Color = Gray
+	th.addHLine(p, "chance", 0.5, lo, hi, chance)
+	pk := 0
+	for i, s := range steps {
+		if s.Gold > steps[pk].Gold {
+			pk = i
+		}
+	}
+	ring, err := plotter.NewScatter(plotter.XYs{{X: d[pk], Y: acc[pk]}})
+	if err != nil {
+		return nil, err
+	}
+	ring.GlyphStyle = draw.GlyphStyle{Color: Palette[2], Radius: th.FontSize / 2, Shape: draw.RingGlyph{}}
+	p.Add(ring)
+	p.Legend.Add(fmt.Sprintf("gold peak (step %d)", steps[pk].Step), ring)
+	p.Y.Min, p.Y.Max = 0, 1
+	headroom(p, 0.3)
+	return p, nil
+}

@@ -311,7 +311,7 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	p := rep.Policy
 	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, p.Algo, p.Beta, p.KLEstimator, p.RewardEstimator)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tKL\tproxy\tgold\tlength (tokens)\tentropy\tbeta\t")
+	fmt.Fprintln(tw, "step\tKL\tproxy\tgold\tRM accuracy\tlength (tokens)\tentropy\tbeta\t")
 	steps := p.Steps
 	every := max(1, len(steps)/10)
 	for i, st := range steps {
@@ -322,12 +322,20 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 		if st.Step == p.GoldPeakStep {
 			mark = " <- gold peak"
 		}
-		fmt.Fprintf(tw, "%d\t%.3f\t%+.3f\t%+.3f\t%d\t%.2f\t%.3f\t%s\n", st.Step, st.KL, st.Proxy, st.Gold, world.Tokens(st.Length), st.Entropy, st.Beta, mark)
+		fmt.Fprintf(tw, "%d\t%.3f\t%+.3f\t%+.3f\t%.3f\t%d\t%.2f\t%.3f\t%s\n", st.Step, st.KL, st.Proxy, st.Gold, st.GoldAgreement, world.Tokens(st.Length), st.Entropy, st.Beta, mark)
 	}
 	tw.Flush()
 	first, last := steps[0], steps[len(steps)-1]
 	fmt.Fprintf(w, "\nproxy %+.3f -> %+.3f, gold %+.3f -> %+.3f (peak at step %d, final %.3f below it)\n",
 		first.Proxy, last.Proxy, first.Gold, last.Gold, p.GoldPeakStep, p.GoldDrop)
+	peak := steps[0]
+	for _, st := range steps {
+		if st.Step == p.GoldPeakStep {
+			peak = st
+		}
+	}
+	fmt.Fprintf(w, "RM accuracy (the reward model's agreement with gold on the policy's own samples): %.3f at the start (held out: %.3f), %.3f at the gold peak, %.3f at the end\n",
+		first.GoldAgreement, m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
 	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
 		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")
 	}

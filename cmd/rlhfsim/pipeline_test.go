@@ -36,7 +36,7 @@ func TestPipelineJSONAndOut(t *testing.T) {
 	if len(rep.Policy.Steps) != 31 {
 		t.Fatalf("%d policy steps, want 31", len(rep.Policy.Steps))
 	}
-	for _, k := range []string{"step", "kl", "proxy", "gold", "entropy", "length"} {
+	for _, k := range []string{"step", "kl", "proxy", "gold", "gold_agreement", "entropy", "length"} {
 		if _, ok := rep.Policy.Steps[5][k]; !ok {
 			t.Errorf("policy step lacks %q", k)
 		}

@@ -10,6 +10,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/plots/plots"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"AccuracyUnderShift": reflect.ValueOf(plots.AccuracyUnderShift),
 		"BestOfN":            reflect.ValueOf(plots.BestOfN),
 		"Black":              reflect.ValueOf(&plots.Black).Elem(),
 		"Blue":               reflect.ValueOf(&plots.Blue).Elem(),

@@ -10,22 +10,24 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/stats/stats"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Concordance": reflect.ValueOf(stats.Concordance),
-		"ErrFit":      reflect.ValueOf(&stats.ErrFit).Elem(),
-		"FitGao":      reflect.ValueOf(stats.FitGao),
-		"GaoBoN":      reflect.ValueOf(stats.GaoBoN),
-		"GaoRL":       reflect.ValueOf(stats.GaoRL),
-		"Invert":      reflect.ValueOf(stats.Invert),
-		"Kendall":     reflect.ValueOf(stats.Kendall),
-		"LogSigmoid":  reflect.ValueOf(stats.LogSigmoid),
-		"MeanSE":      reflect.ValueOf(stats.MeanSE),
-		"Ranks":       reflect.ValueOf(stats.Ranks),
-		"Sigmoid":     reflect.ValueOf(stats.Sigmoid),
-		"Softplus":    reflect.ValueOf(stats.Softplus),
-		"Spearman":    reflect.ValueOf(stats.Spearman),
+		"Concordance":      reflect.ValueOf(stats.Concordance),
+		"ErrFit":           reflect.ValueOf(&stats.ErrFit).Elem(),
+		"FitGao":           reflect.ValueOf(stats.FitGao),
+		"GaoBoN":           reflect.ValueOf(stats.GaoBoN),
+		"GaoRL":            reflect.ValueOf(stats.GaoRL),
+		"Invert":           reflect.ValueOf(stats.Invert),
+		"Kendall":          reflect.ValueOf(stats.Kendall),
+		"LogSigmoid":       reflect.ValueOf(stats.LogSigmoid),
+		"MeanSE":           reflect.ValueOf(stats.MeanSE),
+		"NewPairAgreement": reflect.ValueOf(stats.NewPairAgreement),
+		"Ranks":            reflect.ValueOf(stats.Ranks),
+		"Sigmoid":          reflect.ValueOf(stats.Sigmoid),
+		"Softplus":         reflect.ValueOf(stats.Softplus),
+		"Spearman":         reflect.ValueOf(stats.Spearman),
 
 		// type definitions
-		"GaoFit":  reflect.ValueOf((*stats.GaoFit)(nil)),
-		"GaoForm": reflect.ValueOf((*stats.GaoForm)(nil)),
+		"GaoFit":        reflect.ValueOf((*stats.GaoFit)(nil)),
+		"GaoForm":       reflect.ValueOf((*stats.GaoForm)(nil)),
+		"PairAgreement": reflect.ValueOf((*stats.PairAgreement)(nil)),
 	}
 }

@@ -70,6 +70,10 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 	if err := add("policy_curves", "Proxy reward and hidden gold reward during policy optimisation (the overoptimisation figure draws them against KL).", p, err); err != nil {
 		return nil, err
 	}
+	p, err = plots.AccuracyUnderShift(r.Run.Steps, m.GoldAgreement, th)
+	if err := add("accuracy_under_shift", "The reward model's pairwise accuracy against gold on the policy's own samples as optimisation moves it away from the base policy, beside its held-out accuracy.", p, err); err != nil {
+		return nil, err
+	}
 	var bon, rl plots.Curve
 	for _, b := range r.BoN {
 		bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)

@@ -36,8 +36,8 @@ func TestStandardSetIsReproducible(t *testing.T) {
 		return out
 	}
 	a, b := render(), render()
-	if len(a) != 22 {
-		t.Fatalf("%d rendered files, want 11 figures x 2 formats", len(a))
+	if len(a) != 24 {
+		t.Fatalf("%d rendered files, want 12 figures x 2 formats", len(a))
 	}
 	for name, x := range a {
 		if !bytes.Equal(x, b[name]) {

@@ -96,12 +96,15 @@ func (s *Settings) resolve() (Settings, error) {
 // Step is the state of the policy after one update. Step 0 is the base
 // policy.
 type Step struct {
-	Step    int     `json:"step"`
-	KL      float64 `json:"kl"`
-	Proxy   float64 `json:"proxy"`
-	Gold    float64 `json:"gold"`
-	Entropy float64 `json:"entropy"`
-	Length  float64 `json:"length"`
+	Step  int     `json:"step"`
+	KL    float64 `json:"kl"`
+	Proxy float64 `json:"proxy"`
+	Gold  float64 `json:"gold"`
+	// GoldAgreement is Stats.GoldAgreement: the proxy's accuracy against
+	// gold on the current policy's own responses.
+	GoldAgreement float64 `json:"gold_agreement"`
+	Entropy       float64 `json:"entropy"`
+	Length        float64 `json:"length"`
 	// Features is the expected value of every feature.
 	Features []float64 `json:"features"`
 	// GradNorm is the norm of the update's gradient estimate.
@@ -138,7 +141,8 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 		// The pool is fixed, so score it once.
 		ps, gs := pool.Scores(proxy), pool.Scores(gold)
 		o.poolProxy = ps
-		o.eval = func() Stats { return pool.EvalScores(ps, gs) }
+		agree := pool.agreements(ps, gs)
+		o.eval = func() Stats { return pool.evalScores(ps, gs, agree) }
 	}
 	n := len(pol.Params())
 	o.grad, o.m1, o.m2 = make([]float64, n), make([]float64, n), make([]float64, n)
@@ -182,7 +186,7 @@ type optimizer struct {
 }
 
 func (o *optimizer) record(step int, st Stats, gn, sampleKL float64) Step {
-	return Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold, Entropy: st.Entropy,
+	return Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold, GoldAgreement: st.GoldAgreement, Entropy: st.Entropy,
 		Length: st.Features[lengthIndex], Features: st.Features, GradNorm: gn, Beta: o.beta, SampleKL: sampleKL}
 }
 

@@ -226,6 +226,8 @@ func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
 		RewardEstimator: fmt.Sprintf("Monte Carlo, %d common draws per prompt", g.draws)}
 	phi := make([]float64, D)
 	sc := math.Exp(g.LogScale())
+	prox, gd := make([]float64, g.draws), make([]float64, g.draws)
+	var acc agreement
 	for i, p := range g.prompts {
 		g.w.Mean(p, g.mu)
 		for k := range st.Features {
@@ -237,10 +239,13 @@ func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
 			for k, dev := range g.crn[o : o+D] {
 				phi[k] = g.mu[k] + shift[k] + sc*dev
 			}
-			st.Proxy += proxy(p, phi)
-			st.Gold += gold(p, phi)
+			prox[j], gd[j] = proxy(p, phi), gold(p, phi)
+			st.Proxy += prox[j]
+			st.Gold += gd[j]
 		}
+		acc.add(uniformAgreement(prox, gd))
 	}
+	st.GoldAgreement = acc.mean()
 	n := float64(len(g.prompts))
 	for k := range st.Features {
 		st.Features[k] /= n

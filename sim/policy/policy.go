@@ -2,8 +2,10 @@ package policy
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -26,6 +28,15 @@ type Stats struct {
 	Entropy float64 // of pi_theta: nats for the pool, differential for the Gaussian
 	Proxy   float64 // expected proxy reward
 	Gold    float64 // expected gold reward
+	// GoldAgreement is the proxy's accuracy against the gold reward on the
+	// policy's own responses: the probability that the proxy orders two
+	// distinct responses to the same prompt, drawn independently from the
+	// policy, as the gold reward does (ties count one half), averaged over
+	// prompts. On the base policy it matches the reward model's held-out
+	// gold agreement; as the policy moves away it shows the distribution
+	// shift behind overoptimisation. It is one half where no prompt has two
+	// distinct responses to compare.
+	GoldAgreement float64
 	// Features is the expected feature vector.
 	Features []float64
 	// KLEstimator and RewardEstimator name how KL and the expected rewards
@@ -63,3 +74,41 @@ type Policy interface {
 
 // ErrSettings is wrapped by errors for bad settings.
 var ErrSettings = errors.New("policy: bad settings")
+
+// agreement averages per-prompt pair agreements over the prompts that have
+// a pair to compare.
+type agreement struct {
+	sum float64
+	n   int
+}
+
+func (a *agreement) add(v float64) {
+	if !math.IsNaN(v) {
+		a.sum += v
+		a.n++
+	}
+}
+
+func (a *agreement) mean() float64 {
+	if a.n == 0 {
+		return 0.5
+	}
+	return a.sum / float64(a.n)
+}
+
+// uniformAgreement is stats.PairAgreement with equal weights, for a few
+// draws whose scores change at every step: a direct loop over the pairs
+// is cheaper than sorting.
+func uniformAgreement(x, y []float64) float64 {
+	var s float64
+	for j := range x {
+		for k := j + 1; k < len(x); k++ {
+			s += stats.Concordance(x[j]-x[k], y[j]-y[k])
+		}
+	}
+	n := len(x) * (len(x) - 1) / 2
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}

@@ -259,3 +259,46 @@ func TestOptimalKLIsReached(t *testing.T) {
 		t.Errorf("final KL %.3f, closed-form optimum %.3f", got, want)
 	}
 }
+
+// TestPoolGoldAgreement compares the pool's exact agreement between proxy
+// and gold on its own distribution with a sum over every pair of members,
+// and checks the edge cases: a proxy equal to gold agrees everywhere, its
+// negation nowhere, and a point mass has no pair to compare.
+func TestPoolGoldAgreement(t *testing.T) {
+	pl := testPool(t, 4, 24)
+	pw := make([]float64, len(goldW))
+	copy(pw, []float64{1, 0.5, 0, 0, 2, 0, 0})
+	proxy := pl.Scores(linearReward(pw))
+	gold := pl.Scores(linearReward(goldW[:]))
+	copy(pl.Params(), []float64{0.3, -0.2, 0.1, 0, 0.8, 0, 0})
+	var want float64
+	for i := range pl.Prompts() {
+		p := pl.Probs(i, nil)
+		var num, den float64
+		for j := range p {
+			for k := j + 1; k < len(p); k++ {
+				a, b := i*pl.M()+j, i*pl.M()+k
+				num += p[j] * p[k] * stats.Concordance(proxy[a]-proxy[b], gold[a]-gold[b])
+				den += p[j] * p[k]
+			}
+		}
+		want += num / den / 4
+	}
+	if got := pl.EvalScores(proxy, gold).GoldAgreement; math.Abs(got-want) > 1e-12 {
+		t.Errorf("agreement %v, want %v from every pair", got, want)
+	}
+	if got := pl.EvalScores(gold, gold).GoldAgreement; math.Abs(got-1) > 1e-12 {
+		t.Errorf("proxy = gold: agreement %v, want 1", got)
+	}
+	neg := make([]float64, len(gold))
+	for i, g := range gold {
+		neg[i] = -g
+	}
+	if got := pl.EvalScores(neg, gold).GoldAgreement; math.Abs(got) > 1e-12 {
+		t.Errorf("proxy = -gold: agreement %v, want 0", got)
+	}
+	copy(pl.Params(), []float64{0, 0, 0, 0, 1e5, 0, 0})
+	if got := pl.EvalScores(proxy, gold).GoldAgreement; got != 0.5 {
+		t.Errorf("point mass: agreement %v, want one half (nothing to compare)", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -133,11 +134,27 @@ func (pl *Pool) Eval(proxy, gold RewardFunc) Stats {
 // EvalScores is Eval with the rewards of every pool member precomputed by
 // Scores, which saves re-scoring a fixed pool at every step.
 func (pl *Pool) EvalScores(proxy, gold []float64) Stats {
+	return pl.evalScores(proxy, gold, pl.agreements(proxy, gold))
+}
+
+// agreements prepares each prompt's pair agreement between fixed scores,
+// so that evaluating a moving policy does not sort them again.
+func (pl *Pool) agreements(proxy, gold []float64) []*stats.PairAgreement {
+	a := make([]*stats.PairAgreement, len(pl.prompts))
+	for i := range a {
+		a[i] = stats.NewPairAgreement(proxy[i*pl.m:(i+1)*pl.m], gold[i*pl.m:(i+1)*pl.m])
+	}
+	return a
+}
+
+func (pl *Pool) evalScores(proxy, gold []float64, agree []*stats.PairAgreement) Stats {
 	st := Stats{Features: make([]float64, pl.d), KLEstimator: "exact (enumerated over the pool)",
 		RewardEstimator: "exact (enumerated over the pool)"}
 	logM := math.Log(float64(pl.m))
+	var acc agreement
 	for i := range pl.prompts {
 		p := pl.Probs(i, pl.p)
+		acc.add(agree[i].Weighted(p))
 		for j, pj := range p {
 			if pj == 0 {
 				continue
@@ -157,6 +174,7 @@ func (pl *Pool) EvalScores(proxy, gold []float64) Stats {
 	st.Entropy /= n
 	st.Proxy /= n
 	st.Gold /= n
+	st.GoldAgreement = acc.mean()
 	for k := range st.Features {
 		st.Features[k] /= n
 	}

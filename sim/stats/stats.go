@@ -119,3 +119,97 @@ func fit2(x, y []float64, f func(float64) (float64, float64)) (a, b float64, ok 
 	}
 	return (t1*s22 - t2*s12) / det, (s11*t2 - s12*t1) / det, true
 }
+
+// PairAgreement measures how often two scores order pairs of items alike
+// when the items are drawn with changing weights: a reward model's
+// accuracy against the gold reward on whatever distribution a policy has
+// moved to. Build it once for fixed scores with NewPairAgreement; each
+// Weighted call then costs O(n log n) without sorting again.
+type PairAgreement struct {
+	order []int // items by increasing x
+	group []int // group[k] > 0 starts a run of order with equal x
+	rank  []int // 1-based dense rank of y
+	tree  []float64
+}
+
+// NewPairAgreement prepares PairAgreement for scores x and y of the same
+// items. It panics if their lengths differ.
+func NewPairAgreement(x, y []float64) *PairAgreement {
+	if len(x) != len(y) {
+		panic("stats: PairAgreement lengths differ")
+	}
+	n := len(x)
+	a := &PairAgreement{order: make([]int, n), group: make([]int, n), rank: make([]int, n)}
+	byY := make([]int, n)
+	for i := range a.order {
+		a.order[i], byY[i] = i, i
+	}
+	sort.SliceStable(a.order, func(i, j int) bool { return x[a.order[i]] < x[a.order[j]] })
+	sort.SliceStable(byY, func(i, j int) bool { return y[byY[i]] < y[byY[j]] })
+	r := 0
+	for k, i := range byY {
+		if k == 0 || y[i] != y[byY[k-1]] {
+			r++
+		}
+		a.rank[i] = r
+	}
+	for k := 0; k < n; {
+		e := k
+		for e+1 < n && x[a.order[e+1]] == x[a.order[k]] {
+			e++
+		}
+		a.group[k] = e - k + 1
+		k = e + 1
+	}
+	a.tree = make([]float64, r+1)
+	return a
+}
+
+// Weighted returns the probability that two distinct items, drawn
+// independently with probabilities proportional to w, are ordered alike by
+// x and y, a tie in either counting one half:
+//
+//	sum_{j<k} w_j w_k Concordance(x_j-x_k, y_j-y_k) / sum_{j<k} w_j w_k.
+//
+// It returns NaN when no pair has weight. It panics if len(w) is not the
+// number of items.
+func (a *PairAgreement) Weighted(w []float64) float64 {
+	if len(w) != len(a.rank) {
+		panic("stats: PairAgreement weights have the wrong length")
+	}
+	clear(a.tree)
+	var agree, total, sq float64
+	for k := 0; k < len(a.order); {
+		g := a.group[k]
+		var gs, gsq float64
+		for _, i := range a.order[k : k+g] {
+			// Every item already in the tree has a smaller x.
+			less, upto := a.prefix(a.rank[i]-1), a.prefix(a.rank[i])
+			agree += w[i] * (less + (upto-less)/2)
+			gs += w[i]
+			gsq += w[i] * w[i]
+		}
+		agree += (gs*gs - gsq) / 4 // pairs tied in x count one half
+		for _, i := range a.order[k : k+g] {
+			for r := a.rank[i]; r < len(a.tree); r += r & -r {
+				a.tree[r] += w[i]
+			}
+		}
+		total += gs
+		sq += gsq
+		k += g
+	}
+	pairs := (total*total - sq) / 2
+	if pairs <= 0 {
+		return math.NaN()
+	}
+	return agree / pairs
+}
+
+func (a *PairAgreement) prefix(r int) float64 {
+	var s float64
+	for ; r > 0; r -= r & -r {
+		s += a.tree[r]
+	}
+	return s
+}

@@ -3,6 +3,7 @@ package stats
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -100,5 +101,49 @@ func TestConcordanceAndInvert(t *testing.T) {
 	}
 	if got := Invert(inv, Invert(nil, p)); got[0] != 2 || got[3] != 1 {
 		t.Errorf("inverting twice gave %v", got)
+	}
+}
+
+// TestPairAgreement checks the O(n log n) sweep against the definition,
+// summed over every pair, on scores with many ties.
+func TestPairAgreement(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 200; trial++ {
+		n := 2 + r.IntN(40)
+		x, y, w := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], y[i] = float64(r.IntN(6)), float64(r.IntN(6))
+			if r.IntN(5) > 0 {
+				w[i] = r.Float64()
+			}
+		}
+		var num, den float64
+		for j := range x {
+			for k := j + 1; k < n; k++ {
+				num += w[j] * w[k] * Concordance(x[j]-x[k], y[j]-y[k])
+				den += w[j] * w[k]
+			}
+		}
+		a := NewPairAgreement(x, y)
+		for rep := 0; rep < 2; rep++ { // reuse must not carry state
+			got := a.Weighted(w)
+			if den == 0 {
+				if !math.IsNaN(got) {
+					t.Fatalf("trial %d: no weighted pair, got %v, want NaN", trial, got)
+				}
+				continue
+			}
+			if want := num / den; math.Abs(got-want) > 1e-12 {
+				t.Fatalf("trial %d: got %v, want %v", trial, got, want)
+			}
+		}
+	}
+	// Reversed scores disagree on every pair; equal ones agree on all.
+	x := []float64{1, 2, 3, 4}
+	if got := NewPairAgreement(x, []float64{4, 3, 2, 1}).Weighted([]float64{1, 1, 1, 1}); got != 0 {
+		t.Errorf("reversed: got %v, want 0", got)
+	}
+	if got := NewPairAgreement(x, x).Weighted([]float64{1, 2, 3, 4}); got != 1 {
+		t.Errorf("identical: got %v, want 1", got)
 	}
 }
