@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +22,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -40,6 +42,9 @@ type pipelineOptions struct {
 	prompts   int
 	poolSize  int
 	bon       string
+	ensemble  int
+	agg       string
+	ensK      float64
 	asJSON    bool
 	out       string
 }
@@ -87,6 +92,9 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
 	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
 	fs.StringVar(&o.bon, "bon", o.bon, "best-of-n sweep: comma-separated n values (1 to 1048576)")
+	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
+	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
+	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	fs.StringVar(&o.out, "out", "", "write data.jsonl, model.json and report.json into this directory")
 	return cmd
@@ -135,6 +143,9 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 		checkIntRange("ppo-epochs", o.ppoEpochs, 1, 100),
 		checkIntRange("policy-prompts", o.prompts, 1, 100000),
 		checkIntRange("pool-size", o.poolSize, 1, 10000),
+		checkIntRange("ensemble", o.ensemble, 0, pipeline.MaxEnsemble),
+		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
+		checkRange("ensemble-k", o.ensK, 0, 100),
 	} {
 		if err != nil {
 			return pipeline.Config{}, err
@@ -152,6 +163,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	c.Seed = o.gen.seed
 	c.Data = o.gen.config()
 	c.RM = o.train.rmConfig()
+	c.RM.Ensemble, c.RM.Aggregate, c.RM.K = o.ensemble, reward.Aggregate(o.agg), o.ensK
 	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
 		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
 			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
@@ -167,8 +179,18 @@ type pipelineReport struct {
 	Data        prefs.Summary   `json:"data"`
 	RewardModel metricsReport   `json:"reward_model"`
 	Weights     []featureWeight `json:"reward_model_weights,omitempty"`
+	Ensemble    *ensembleReport `json:"reward_model_ensemble,omitempty"`
 	Policy      policyReport    `json:"policy"`
 	BestOfN     []policy.BoN    `json:"best_of_n"`
+}
+
+// ensembleReport describes the ensemble the policy optimised, if any.
+type ensembleReport struct {
+	Members   int              `json:"members"`
+	Aggregate reward.Aggregate `json:"aggregate"`
+	K         float64          `json:"k"`
+	// MemberGoldAgreement is each member's held-out gold agreement.
+	MemberGoldAgreement []float64 `json:"member_gold_agreement"`
 }
 
 type policyReport struct {
@@ -197,8 +219,26 @@ func report(r *pipeline.Result) pipelineReport {
 			Beta: r.Config.Policy.Settings.Beta, TargetKL: r.Config.Policy.Settings.TargetKL,
 			KLEstimator: r.Run.KLEstimator, RewardEstimator: r.Run.RewardEstimator,
 			Features: world.FeatureNames(), GoldPeakStep: peak, GoldDrop: drop, Steps: r.Run.Steps},
-		BestOfN: r.BoN,
+		BestOfN:  r.BoN,
+		Ensemble: ensembleOf(r),
 	}
+}
+
+func ensembleOf(r *pipeline.Result) *ensembleReport {
+	if len(r.Ensemble) == 0 {
+		return nil
+	}
+	e := &ensembleReport{Members: len(r.Ensemble), Aggregate: r.Config.RM.Aggregate, K: r.Config.RM.K}
+	if e.Aggregate == "" {
+		e.Aggregate = reward.Mean
+	}
+	if e.K == 0 {
+		e.K = 1
+	}
+	for _, m := range r.Ensemble {
+		e.MemberGoldAgreement = append(e.MemberGoldAgreement, m.Metrics.GoldAgreement)
+	}
+	return e
 }
 
 // progressReporter draws a progress bar on standard error once a run has
@@ -308,6 +348,12 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			fmt.Fprintf(w, "  its length weight: %.3f (the gold reward's linear length weight: %.3f)\n", fw.Learned, *fw.True)
 		}
 	}
+	if e := rep.Ensemble; e != nil {
+		how := map[reward.Aggregate]string{reward.Mean: "their mean", reward.Worst: "the lowest member's score",
+			reward.LCB: fmt.Sprintf("their mean minus %g times their standard deviation", e.K)}[e.Aggregate]
+		fmt.Fprintf(w, "ensemble: %d reward models on bootstrap resamples of the training prompts (held-out gold agreement %.3f to %.3f); the policy optimises %s\n",
+			e.Members, slices.Min(e.MemberGoldAgreement), slices.Max(e.MemberGoldAgreement), how)
+	}
 	p := rep.Policy
 	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, p.Algo, p.Beta, p.KLEstimator, p.RewardEstimator)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -334,8 +380,8 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			peak = st
 		}
 	}
-	fmt.Fprintf(w, "RM accuracy (the reward model's agreement with gold on the policy's own samples): %.3f at the start (held out: %.3f), %.3f at the gold peak, %.3f at the end\n",
-		first.GoldAgreement, m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
+	fmt.Fprintf(w, "RM accuracy (the optimised reward's agreement with gold on the policy's own samples): %.3f at the start (%s: %.3f), %.3f at the gold peak, %.3f at the end\n",
+		first.GoldAgreement, map[bool]string{false: "held out", true: "the single model held out"}[rep.Ensemble != nil], m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
 	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
 		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")
 	}

@@ -102,3 +102,36 @@ func TestPipelineErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineEnsemble: --ensemble trains the members, reports each one's
+// held-out agreement, and changes what the policy optimises.
+func TestPipelineEnsemble(t *testing.T) {
+	args := []string{"pipeline", "--prompts", "300", "--steps", "20", "--policy-prompts", "20", "--bon", "1,4", "--json"}
+	run := func(extra ...string) map[string]any {
+		t.Helper()
+		code, stdout, stderr := rlhfsim(append(args, extra...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	single, ens := run(), run("--ensemble", "3", "--ensemble-agg", "min")
+	if _, ok := single["reward_model_ensemble"]; ok {
+		t.Error("a single-model run reports an ensemble")
+	}
+	e, ok := ens["reward_model_ensemble"].(map[string]any)
+	if !ok || e["members"] != 3.0 || e["aggregate"] != "min" || len(e["member_gold_agreement"].([]any)) != 3 {
+		t.Fatalf("ensemble report %v", ens["reward_model_ensemble"])
+	}
+	last := func(rep map[string]any) map[string]any {
+		st := rep["policy"].(map[string]any)["steps"].([]any)
+		return st[len(st)-1].(map[string]any)
+	}
+	if last(single)["proxy"] == last(ens)["proxy"] {
+		t.Error("the ensemble did not change the optimised reward")
+	}
+}

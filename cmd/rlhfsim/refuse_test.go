@@ -65,6 +65,9 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"pipeline", "--policy", "pool", "--policy-prompts", "100000", "--pool-size", "10000", "--out", filepath.Join(dir, "p")}, "lower --prompts, --k, --policy-prompts or --pool-size"},
 		{[]string{"train", "--prompts", "1000000", "--distractors", "1000", "--save-model", newModel}, "lower --prompts or --k"},
 		{[]string{"data", "--memory", "lots"}, `invalid --memory "lots"`},
+		{[]string{"pipeline", "--ensemble", "65"}, "invalid --ensemble 65"},
+		{[]string{"pipeline", "--ensemble", "3", "--ensemble-agg", "max"}, `ensemble-agg`},
+		{[]string{"pipeline", "--ensemble", "3", "--ensemble-k", "-1"}, "invalid --ensemble-k -1"},
 		{[]string{"run", "00", "--memory", "1MiB"}, `invalid --memory "1MiB": want a size from 256MiB to 1TiB`},
 	} {
 		before, _ := os.ReadDir(dir)

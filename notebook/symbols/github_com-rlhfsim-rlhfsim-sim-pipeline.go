@@ -4,6 +4,8 @@ package symbols
 
 import (
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
@@ -11,8 +13,10 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/pipeline/pipeline"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Default":         reflect.ValueOf(pipeline.Default),
+		"EnsembleProxy":   reflect.ValueOf(pipeline.EnsembleProxy),
 		"ErrConfig":       reflect.ValueOf(&pipeline.ErrConfig).Elem(),
 		"Generative":      reflect.ValueOf(pipeline.Generative),
+		"MaxEnsemble":     reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
 		"PolicyKinds":     reflect.ValueOf(pipeline.PolicyKinds),
 		"PoolPolicy":      reflect.ValueOf(pipeline.PoolPolicy),
 		"Proxy":           reflect.ValueOf(pipeline.Proxy),

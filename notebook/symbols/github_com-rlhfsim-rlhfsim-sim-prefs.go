@@ -13,6 +13,7 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/prefs/prefs"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Accuracy":         reflect.ValueOf(prefs.Accuracy),
+		"Bootstrap":        reflect.ValueOf(prefs.Bootstrap),
 		"ErrFormat":        reflect.ValueOf(&prefs.ErrFormat).Elem(),
 		"ErrSettings":      reflect.ValueOf(&prefs.ErrSettings).Elem(),
 		"ExpectedCeilings": reflect.ValueOf(prefs.ExpectedCeilings),

@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"Activations":   reflect.ValueOf(reward.Activations),
 		"Adam":          reflect.ValueOf(reward.Adam),
+		"Aggregates":    reflect.ValueOf(reward.Aggregates),
 		"BradleyTerry":  reflect.ValueOf(reward.BradleyTerry),
 		"CheckHidden":   reflect.ValueOf(reward.CheckHidden),
 		"ErrData":       reflect.ValueOf(&reward.ErrData).Elem(),
@@ -30,6 +31,7 @@ func init() {
 		"KindMLP":       reflect.ValueOf(reward.KindMLP),
 		"Kinds":         reflect.ValueOf(reward.Kinds),
 		"LBFGS":         reflect.ValueOf(reward.LBFGS),
+		"LCB":           reflect.ValueOf(reward.LCB),
 		"Load":          reflect.ValueOf(reward.Load),
 		"LoadFile":      reflect.ValueOf(reward.LoadFile),
 		"Losses":        reflect.ValueOf(reward.Losses),
@@ -39,6 +41,7 @@ func init() {
 		"MaxLayers":     reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"MaxParam":      reflect.ValueOf(constant.MakeFromLiteral("1000000", token.FLOAT, 0)),
 		"MaxWidth":      reflect.ValueOf(constant.MakeFromLiteral("4096", token.INT, 0)),
+		"Mean":          reflect.ValueOf(reward.Mean),
 		"MinInputScale": reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
 		"NewAffine":     reflect.ValueOf(reward.NewAffine),
 		"NewLinear":     reflect.ValueOf(reward.NewLinear),
@@ -52,10 +55,13 @@ func init() {
 		"Softplus":      reflect.ValueOf(reward.Softplus),
 		"Tanh":          reflect.ValueOf(reward.Tanh),
 		"Train":         reflect.ValueOf(reward.Train),
+		"Worst":         reflect.ValueOf(reward.Worst),
 
 		// type definitions
 		"Activation": reflect.ValueOf((*reward.Activation)(nil)),
+		"Aggregate":  reflect.ValueOf((*reward.Aggregate)(nil)),
 		"Bin":        reflect.ValueOf((*reward.Bin)(nil)),
+		"Ensemble":   reflect.ValueOf((*reward.Ensemble)(nil)),
 		"Epoch":      reflect.ValueOf((*reward.Epoch)(nil)),
 		"Grouping":   reflect.ValueOf((*reward.Grouping)(nil)),
 		"Kind":       reflect.ValueOf((*reward.Kind)(nil)),

@@ -13,10 +13,12 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/rng/rng"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BoN":         reflect.ValueOf(constant.MakeFromLiteral("\"policy/best-of-n\"", token.STRING, 0)),
+		"Bootstrap":   reflect.ValueOf(constant.MakeFromLiteral("\"reward/bootstrap\"", token.STRING, 0)),
 		"Data":        reflect.ValueOf(constant.MakeFromLiteral("\"prefs/data\"", token.STRING, 0)),
 		"Distractors": reflect.ValueOf(constant.MakeFromLiteral("\"prefs/distractors\"", token.STRING, 0)),
 		"Draws":       reflect.ValueOf(constant.MakeFromLiteral("\"policy/draws\"", token.STRING, 0)),
 		"Drift":       reflect.ValueOf(constant.MakeFromLiteral("\"pipeline/drift\"", token.STRING, 0)),
+		"Ensemble":    reflect.ValueOf(constant.MakeFromLiteral("\"reward/ensemble\"", token.STRING, 0)),
 		"Hash":        reflect.ValueOf(rng.Hash),
 		"Init":        reflect.ValueOf(constant.MakeFromLiteral("\"reward/init\"", token.STRING, 0)),
 		"Names":       reflect.ValueOf(&rng.Names).Elem(),

@@ -32,6 +32,8 @@ type runKey struct {
 	mlpWidth   int
 	dataPrompt int
 	lr         float64
+	ensemble   int
+	agg        reward.Aggregate
 }
 
 var (
@@ -70,6 +72,7 @@ func fidelityRun(t *testing.T, k runKey) *Result {
 	if k.lr > 0 {
 		c.Policy.Settings.LR = k.lr
 	}
+	c.RM.Ensemble, c.RM.Aggregate = k.ensemble, k.agg
 	r, err := Run(c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -368,4 +371,40 @@ func TestAccuracyFallsUnderShift(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestEnsemblesSlowTheFall: five bootstrap reward models scored by their
+// worst case or by mean minus one standard deviation (Coste et al. 2023)
+// against the single model on the same seed. Issue 13 asked for a higher
+// or later gold peak; in this world the peak does not move: it stays
+// within 0.1 of the single model's (measured gold 1.43-1.68 against
+// 1.38-1.67, at KL 3.4-4.3 against 3.2-4.1), because every member is a
+// linear model that misreads the saturating, incoherent gold reward in
+// the same way, and an ensemble only removes the disagreement between its
+// members. What it does change is the fall after the peak: the policy
+// gains little where the members disagree, so gold ends higher than with
+// one model on every seed (by 0.2 to 0.6). Eisenstein et al. (2023) found
+// the same: ensembles mitigate reward hacking but do not remove the part
+// their members share.
+func TestEnsemblesSlowTheFall(t *testing.T) {
+	forSeeds(t, func(t *testing.T, seed uint64) {
+		single := fidelityRun(t, runKey{seed: seed, beta: defaultBeta, noBoN: true}).Run.Steps
+		sp, se := goldPeak(single), single[len(single)-1]
+		for _, agg := range []reward.Aggregate{reward.LCB, reward.Worst} {
+			r := fidelityRun(t, runKey{seed: seed, beta: defaultBeta, noBoN: true, ensemble: 5, agg: agg})
+			if len(r.Ensemble) != 5 {
+				t.Fatalf("%d ensemble members, want 5", len(r.Ensemble))
+			}
+			st := r.Run.Steps
+			pk, end := goldPeak(st), st[len(st)-1]
+			t.Logf("%s: peak %.2f at KL %.1f, end %.2f; single model: peak %.2f at KL %.1f, end %.2f",
+				agg, st[pk].Gold, st[pk].KL, end.Gold, single[sp].Gold, single[sp].KL, se.Gold)
+			if math.Abs(st[pk].Gold-single[sp].Gold) > 0.1 {
+				t.Errorf("%s: gold peak %.2f, single model %.2f: want within 0.1", agg, st[pk].Gold, single[sp].Gold)
+			}
+			if end.Gold <= se.Gold {
+				t.Errorf("%s: gold at the end %.2f, single model %.2f: want higher", agg, end.Gold, se.Gold)
+			}
+		}
+	})
 }

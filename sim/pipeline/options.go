@@ -52,10 +52,16 @@ func (c Data) Validate() error {
 // an unknown kind, activation or optimizer, hidden widths an MLP cannot
 // have, or an objective training cannot minimise.
 func (c RM) Validate() error {
-	for _, err := range []error{c.Model.Validate(), c.Activation.Validate(), c.Optimizer.Validate(), c.Objective.Validate()} {
+	for _, err := range []error{c.Model.Validate(), c.Activation.Validate(), c.Optimizer.Validate(), c.Objective.Validate(), c.Aggregate.Validate()} {
 		if err != nil {
 			return config(err)
 		}
+	}
+	if c.Ensemble < 0 || c.Ensemble > MaxEnsemble {
+		return bad("an ensemble of %d reward models (want 0 or 1 for a single model, up to %d)", c.Ensemble, MaxEnsemble)
+	}
+	if c.K < 0 || c.K > 100 || c.K != c.K {
+		return bad("ensemble k = %v (want 0 to 100 standard deviations)", c.K)
 	}
 	if c.Model == reward.KindMLP {
 		return config(reward.CheckHidden(c.Hidden))

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
@@ -19,6 +21,50 @@ type RM struct {
 	LR         float64
 	Batch      int
 	Patience   int
+	// Ensemble, if 2 or more, also trains that many reward models, each
+	// on its own bootstrap resample of the training prompts with its own
+	// initialisation and minibatch order, and the policy optimises their
+	// Aggregate instead of the single model's score. Zero or 1 means no
+	// ensemble.
+	Ensemble  int
+	Aggregate reward.Aggregate // mean (the default), min or lcb
+	K         float64          // lcb's number of standard deviations; zero means 1
+}
+
+// MaxEnsemble is the largest ensemble RM.Validate accepts.
+const MaxEnsemble = 64
+
+// TrainEnsemble trains the configured ensemble on bootstrap resamples of
+// d's training prompts. Member seeds are drawn from a stream of their
+// own, so the single model of the same seed is unchanged by them.
+func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member int)) ([]*Trained, *reward.Ensemble, error) {
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	src := rng.Stream(seed, rng.Ensemble)
+	members := make([]*Trained, c.Ensemble)
+	e := &reward.Ensemble{Aggregate: c.Aggregate, K: c.K}
+	for m := range members {
+		ms := src.Uint64()
+		tr, err := c.Train(prefs.Bootstrap(d, rng.Stream(ms, rng.Bootstrap)), ms, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ensemble member %d: %w", m+1, err)
+		}
+		members[m] = tr
+		e.Members = append(e.Members, tr.Scorer)
+		if progress != nil {
+			progress(m + 1)
+		}
+	}
+	return members, e, nil
+}
+
+// EnsembleProxy returns the ensemble's aggregate as a policy reward.
+func EnsembleProxy(e *reward.Ensemble) policy.RewardFunc {
+	return func(_ world.Prompt, phi []float64) float64 {
+		agg, _, _ := e.Score(phi)
+		return agg
+	}
 }
 
 // Trained is a reward model after training: its scorer, history and

@@ -86,10 +86,14 @@ type Result struct {
 	// from.
 	BoNPool *policy.Pool
 	BoN     []policy.BoN
+	// Ensemble holds the ensemble's members when RM.Ensemble >= 2; the
+	// policy then optimised their aggregate, and RM is the single model
+	// trained on all the data, for comparison.
+	Ensemble []*Trained
 }
 
 // Progress reports a run's progress: stage is "data", "reward model",
-// "policy" or "best-of-n"; done of total units of that stage are finished.
+// "ensemble", "policy" or "best-of-n"; done of total units of that stage are finished.
 type Progress func(stage string, done, total int)
 
 // Run executes the whole pipeline.
@@ -118,6 +122,14 @@ func Run(c Config, progress Progress) (*Result, error) {
 		return nil, err
 	}
 	proxy := Proxy(r.RM.Scorer)
+	if c.RM.Ensemble >= 2 {
+		progress("ensemble", 0, c.RM.Ensemble)
+		members, e, err := c.RM.TrainEnsemble(d, c.Seed, func(m int) { progress("ensemble", m, c.RM.Ensemble) })
+		if err != nil {
+			return nil, err
+		}
+		r.Ensemble, proxy = members, EnsembleProxy(e)
+	}
 	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
 	if pc.Kind == PoolPolicy {
 		r.Policy = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))

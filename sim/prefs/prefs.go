@@ -328,3 +328,36 @@ func WithDistractors(d *Dataset, n int, src rand.Source) *Dataset {
 	}
 	return &out
 }
+
+// Bootstrap returns d with its training rankings resampled with
+// replacement, as many as there were, and its validation and test
+// rankings unchanged: the data one member of a bootstrap ensemble of
+// reward models is trained on. Prompts, not pairs, are the unit drawn,
+// because the pairs of one ranking are correlated. Responses are shared
+// with d.
+func Bootstrap(d *Dataset, src rand.Source) *Dataset {
+	rng := rand.New(src)
+	train := d.SplitRankings(Train)
+	count := make([]int, len(d.Rankings))
+	for range train {
+		count[train[rng.IntN(len(train))]]++
+	}
+	out := *d
+	out.Rankings, out.Pairs = nil, nil
+	for i := range d.Rankings {
+		n := count[i]
+		if d.Rankings[i].Split != Train {
+			n = 1
+		}
+		for ; n > 0; n-- {
+			rk := d.Rankings[i]
+			rk.FirstPair = len(out.Pairs)
+			for _, p := range d.PairsOf(i) {
+				p.Ranking = len(out.Rankings)
+				out.Pairs = append(out.Pairs, p)
+			}
+			out.Rankings = append(out.Rankings, rk)
+		}
+	}
+	return &out
+}

@@ -257,3 +257,44 @@ func BenchmarkGenerate100k(b *testing.B) {
 		}
 	}
 }
+
+// TestBootstrap: the resample keeps the number of training rankings and
+// every held-out ranking, each ranking keeps its own pairs, and over many
+// resamples each training ranking appears once on average.
+func TestBootstrap(t *testing.T) {
+	d := gen(t, &Settings{Prompts: 60, K: 4, Val: 0.2, Test: 0.2}, nil, 3)
+	train := len(d.SplitRankings(Train))
+	seen := map[[2]int]int{}
+	const reps = 400
+	for rep := 0; rep < reps; rep++ {
+		b := Bootstrap(d, rand.NewPCG(uint64(rep), 9))
+		if got := len(b.SplitRankings(Train)); got != train {
+			t.Fatalf("%d training rankings, want %d", got, train)
+		}
+		for _, s := range []Split{Val, Test} {
+			if len(b.SplitPairs(s)) != len(d.SplitPairs(s)) {
+				t.Fatalf("%v pairs changed", s)
+			}
+		}
+		for r, rk := range b.Rankings {
+			for _, p := range b.PairsOf(r) {
+				if p.Ranking != r || p.W < rk.First || p.W >= rk.First+rk.K || p.L < rk.First || p.L >= rk.First+rk.K {
+					t.Fatalf("pair %+v does not belong to ranking %d", p, r)
+				}
+			}
+			if rk.Split == Train {
+				seen[[2]int{rk.First, 0}]++
+			}
+		}
+	}
+	// Each training ranking is drawn Binomial(n, 1/n) times per resample:
+	// mean 1, so its total over 400 resamples is 400 +- 4 sd (about 80).
+	for k, n := range seen {
+		if math.Abs(float64(n)-reps) > 4*math.Sqrt(reps) {
+			t.Errorf("ranking at response %d drawn %d times in %d resamples", k[0], n, reps)
+		}
+	}
+	if len(seen) != train {
+		t.Errorf("%d distinct training rankings drawn, want all %d", len(seen), train)
+	}
+}

@@ -42,6 +42,8 @@ const (
 	Distractors = "prefs/distractors" // irrelevant features appended for the reward model
 	Init        = "reward/init"       // an MLP's initial weights
 	Train       = "reward/train"      // minibatch order
+	Ensemble    = "reward/ensemble"   // the seeds of an ensemble's members
+	Bootstrap   = "reward/bootstrap"  // one member's resample of the training prompts
 	Prompts     = "policy/prompts"    // the prompts the policy answers
 	Pool        = "policy/pool"       // the pool policy's responses
 	BoN         = "policy/best-of-n"  // the base-policy samples of the best-of-n sweep
@@ -52,4 +54,4 @@ const (
 )
 
 // Names lists the constants above, for the test that streams are distinct.
-var Names = []string{Panel, Data, Distractors, Init, Train, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings}
+var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings}
