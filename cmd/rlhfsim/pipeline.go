@@ -42,6 +42,7 @@ type pipelineOptions struct {
 	prompts   int
 	poolSize  int
 	bon       string
+	method    string
 	ensemble  int
 	agg       string
 	ensK      float64
@@ -92,6 +93,7 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
 	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
 	fs.StringVar(&o.bon, "bon", o.bon, "best-of-n sweep: comma-separated n values (1 to 1048576)")
+	fs.StringVar(&o.method, "method", string(pipeline.RLHF), "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly; dpo and ipo need --policy pool)")
 	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
 	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
@@ -143,6 +145,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 		checkIntRange("ppo-epochs", o.ppoEpochs, 1, 100),
 		checkIntRange("policy-prompts", o.prompts, 1, 100000),
 		checkIntRange("pool-size", o.poolSize, 1, 10000),
+		option("method", pipeline.Method(o.method).Validate()),
 		checkIntRange("ensemble", o.ensemble, 0, pipeline.MaxEnsemble),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
 		checkRange("ensemble-k", o.ensK, 0, 100),
@@ -164,7 +167,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	c.Data = o.gen.config()
 	c.RM = o.train.rmConfig()
 	c.RM.Ensemble, c.RM.Aggregate, c.RM.K = o.ensemble, reward.Aggregate(o.agg), o.ensK
-	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
+	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Method: pipeline.Method(o.method), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
 		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
 			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
 	if err := settings(c.Policy.Validate()); err != nil {
@@ -175,13 +178,14 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 
 // pipelineReport is the JSON report of pipeline.
 type pipelineReport struct {
-	Seed        uint64          `json:"seed"`
-	Data        prefs.Summary   `json:"data"`
-	RewardModel metricsReport   `json:"reward_model"`
-	Weights     []featureWeight `json:"reward_model_weights,omitempty"`
-	Ensemble    *ensembleReport `json:"reward_model_ensemble,omitempty"`
-	Policy      policyReport    `json:"policy"`
-	BestOfN     []policy.BoN    `json:"best_of_n"`
+	Seed        uint64           `json:"seed"`
+	Data        prefs.Summary    `json:"data"`
+	RewardModel metricsReport    `json:"reward_model"`
+	Weights     []featureWeight  `json:"reward_model_weights,omitempty"`
+	Ensemble    *ensembleReport  `json:"reward_model_ensemble,omitempty"`
+	Direct      *pipeline.Direct `json:"direct,omitempty"`
+	Policy      policyReport     `json:"policy"`
+	BestOfN     []policy.BoN     `json:"best_of_n"`
 }
 
 // ensembleReport describes the ensemble the policy optimised, if any.
@@ -195,7 +199,8 @@ type ensembleReport struct {
 
 type policyReport struct {
 	Kind            pipeline.PolicyKind `json:"kind"`
-	Algo            policy.Algo         `json:"algo"`
+	Method          pipeline.Method     `json:"method"`
+	Algo            policy.Algo         `json:"algo,omitempty"` // RL's algorithm; empty for dpo and ipo
 	Beta            float64             `json:"beta"`
 	TargetKL        float64             `json:"target_kl"`
 	KLEstimator     string              `json:"kl_estimator"`
@@ -209,18 +214,26 @@ type policyReport struct {
 func report(r *pipeline.Result) pipelineReport {
 	peak, drop := r.GoldPeak()
 	gold := r.Gold
+	method, algo := r.Config.Policy.Method, r.Config.Policy.Settings.Algo
+	if method == "" {
+		method = pipeline.RLHF
+	}
+	if r.Direct != nil {
+		algo = ""
+	}
 	return pipelineReport{
 		Seed: r.Config.Seed,
 		Data: r.Summary,
 		RewardModel: metricsReport{Metrics: r.RM.Metrics, BestEpoch: r.RM.Result.Best,
 			History: r.RM.Result.History},
 		Weights: weightsOf(r.RM, &gold),
-		Policy: policyReport{Kind: r.Config.Policy.Kind, Algo: r.Config.Policy.Settings.Algo,
+		Policy: policyReport{Kind: r.Config.Policy.Kind, Method: method, Algo: algo,
 			Beta: r.Config.Policy.Settings.Beta, TargetKL: r.Config.Policy.Settings.TargetKL,
 			KLEstimator: r.Run.KLEstimator, RewardEstimator: r.Run.RewardEstimator,
 			Features: world.FeatureNames(), GoldPeakStep: peak, GoldDrop: drop, Steps: r.Run.Steps},
 		BestOfN:  r.BoN,
 		Ensemble: ensembleOf(r),
+		Direct:   r.Direct,
 	}
 }
 
@@ -354,8 +367,17 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 		fmt.Fprintf(w, "ensemble: %d reward models on bootstrap resamples of the training prompts (held-out gold agreement %.3f to %.3f); the policy optimises %s\n",
 			e.Members, slices.Min(e.MemberGoldAgreement), slices.Max(e.MemberGoldAgreement), how)
 	}
+	if d := rep.Direct; d != nil {
+		fmt.Fprintf(w, "\n%s at beta %g fitted the pool policy to the training pairs (loss %.4f), without the reward model:\n", strings.ToUpper(string(d.Method)), d.Beta, d.Loss)
+		fmt.Fprintf(w, "  its implicit reward beta log(pi/pi_ref) orders the base policy's pairs as gold does %.3f of the time (the reward model on the same pairs: %.3f)\n", d.ImplicitGoldAgreement, rep.Policy.Steps[0].GoldAgreement)
+		fmt.Fprintf(w, "  and as the reward model does %.4f of the time; total variation to RL's optimum pi_ref exp(r/beta)/Z for the reward model: %.2g\n", d.ImplicitRMAgreement, d.TVToRMOptimum)
+	}
 	p := rep.Policy
-	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, p.Algo, p.Beta, p.KLEstimator, p.RewardEstimator)
+	algo := string(p.Algo)
+	if rep.Direct != nil {
+		algo = string(rep.Direct.Method) + " (its exact optimum)"
+	}
+	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, algo, p.Beta, p.KLEstimator, p.RewardEstimator)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "step\tKL\tproxy\tgold\tRM accuracy\tlength (tokens)\tentropy\tbeta\t")
 	steps := p.Steps
@@ -380,7 +402,8 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			peak = st
 		}
 	}
-	fmt.Fprintf(w, "RM accuracy (the optimised reward's agreement with gold on the policy's own samples): %.3f at the start (%s: %.3f), %.3f at the gold peak, %.3f at the end\n",
+	fmt.Fprintf(w, "RM accuracy (the %s agreement with gold on the policy's own samples): %.3f at the start (%s: %.3f), %.3f at the gold peak, %.3f at the end\n",
+		map[bool]string{false: "reward model's", true: "ensemble's"}[rep.Ensemble != nil],
 		first.GoldAgreement, map[bool]string{false: "held out", true: "the single model held out"}[rep.Ensemble != nil], m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
 	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
 		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")

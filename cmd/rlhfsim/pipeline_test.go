@@ -135,3 +135,31 @@ func TestPipelineEnsemble(t *testing.T) {
 		t.Error("the ensemble did not change the optimised reward")
 	}
 }
+
+// TestPipelineDPO: --method dpo reports the direct route beside the
+// reward model's, and names the method instead of an RL algorithm.
+func TestPipelineDPO(t *testing.T) {
+	code, stdout, stderr := rlhfsim("pipeline", "--prompts", "300", "--policy", "pool", "--policy-prompts", "20", "--bon", "1", "--method", "dpo", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Direct map[string]any `json:"direct"`
+		Policy struct {
+			Method string           `json:"method"`
+			Algo   *string          `json:"algo"`
+			Steps  []map[string]any `json:"steps"`
+		} `json:"policy"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"method", "beta", "loss", "implicit_gold_agreement", "implicit_rm_agreement", "tv_to_rm_optimum"} {
+		if _, ok := rep.Direct[k]; !ok {
+			t.Errorf("direct report lacks %q", k)
+		}
+	}
+	if rep.Policy.Method != "dpo" || rep.Policy.Algo != nil || len(rep.Policy.Steps) != 2 {
+		t.Errorf("policy method %q, algo %v, %d steps: want dpo, none, 2", rep.Policy.Method, rep.Policy.Algo, len(rep.Policy.Steps))
+	}
+}

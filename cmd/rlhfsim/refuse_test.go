@@ -66,6 +66,8 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"train", "--prompts", "1000000", "--distractors", "1000", "--save-model", newModel}, "lower --prompts or --k"},
 		{[]string{"data", "--memory", "lots"}, `invalid --memory "lots"`},
 		{[]string{"pipeline", "--ensemble", "65"}, "invalid --ensemble 65"},
+		{[]string{"pipeline", "--method", "dpo"}, "dpo is built for the pool policy so far (--policy pool)"},
+		{[]string{"pipeline", "--method", "ppo"}, `method "ppo": want rlhf, dpo or ipo`},
 		{[]string{"pipeline", "--ensemble", "3", "--ensemble-agg", "max"}, `ensemble-agg`},
 		{[]string{"pipeline", "--ensemble", "3", "--ensemble-k", "-1"}, "invalid --ensemble-k -1"},
 		{[]string{"run", "00", "--memory", "1MiB"}, `invalid --memory "1MiB": want a size from 256MiB to 1TiB`},

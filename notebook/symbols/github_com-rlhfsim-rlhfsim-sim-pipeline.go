@@ -12,21 +12,27 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/pipeline/pipeline"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"DPO":             reflect.ValueOf(pipeline.DPO),
 		"Default":         reflect.ValueOf(pipeline.Default),
 		"EnsembleProxy":   reflect.ValueOf(pipeline.EnsembleProxy),
 		"ErrConfig":       reflect.ValueOf(&pipeline.ErrConfig).Elem(),
 		"Generative":      reflect.ValueOf(pipeline.Generative),
+		"IPO":             reflect.ValueOf(pipeline.IPO),
 		"MaxEnsemble":     reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
+		"Methods":         reflect.ValueOf(pipeline.Methods),
 		"PolicyKinds":     reflect.ValueOf(pipeline.PolicyKinds),
 		"PoolPolicy":      reflect.ValueOf(pipeline.PoolPolicy),
 		"Proxy":           reflect.ValueOf(pipeline.Proxy),
+		"RLHF":            reflect.ValueOf(pipeline.RLHF),
 		"RankingVsRating": reflect.ValueOf(pipeline.RankingVsRating),
 		"Run":             reflect.ValueOf(pipeline.Run),
 
 		// type definitions
 		"Config":           reflect.ValueOf((*pipeline.Config)(nil)),
 		"Data":             reflect.ValueOf((*pipeline.Data)(nil)),
+		"Direct":           reflect.ValueOf((*pipeline.Direct)(nil)),
 		"Generated":        reflect.ValueOf((*pipeline.Generated)(nil)),
+		"Method":           reflect.ValueOf((*pipeline.Method)(nil)),
 		"Policy":           reflect.ValueOf((*pipeline.Policy)(nil)),
 		"PolicyKind":       reflect.ValueOf((*pipeline.PolicyKind)(nil)),
 		"Progress":         reflect.ValueOf((*pipeline.Progress)(nil)),

@@ -30,6 +30,7 @@ func init() {
 		"NewPool":          reflect.ValueOf(policy.NewPool),
 		"NoBaseline":       reflect.ValueOf(policy.NoBaseline),
 		"Optimize":         reflect.ValueOf(policy.Optimize),
+		"OptimizeDirect":   reflect.ValueOf(policy.OptimizeDirect),
 		"PPO":              reflect.ValueOf(policy.PPO),
 		"RLOO":             reflect.ValueOf(policy.RLOO),
 		"Reinforce":        reflect.ValueOf(policy.Reinforce),

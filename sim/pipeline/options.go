@@ -82,6 +82,12 @@ func (c Policy) Validate() error {
 			return bad("best-of-n n = %d (want 1 to 1048576)", n)
 		}
 	}
+	if err := c.Method.Validate(); err != nil {
+		return err
+	}
+	if (c.Method == DPO || c.Method == IPO) && c.Kind != PoolPolicy {
+		return bad("%s is built for the pool policy so far (--policy pool); the generative policy is not supported yet", c.Method)
+	}
 	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
 		return bad("the exact gradient needs the pool policy")
 	}

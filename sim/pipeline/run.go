@@ -13,7 +13,11 @@ import (
 
 // Policy configures policy optimisation and best-of-n.
 type Policy struct {
-	Kind     PolicyKind
+	Kind PolicyKind
+	// Method is rlhf (the default), or dpo or ipo, which fit the pool
+	// policy to the preference pairs directly, to its exact optimum, at
+	// beta Settings.Beta; the reward model is still trained, to compare.
+	Method   Method
 	Settings policy.Settings
 	Prompts  int   // prompts the policy answers
 	PoolSize int   // responses per prompt in the pool policy
@@ -90,6 +94,8 @@ type Result struct {
 	// policy then optimised their aggregate, and RM is the single model
 	// trained on all the data, for comparison.
 	Ensemble []*Trained
+	// Direct compares a DPO or IPO policy with the reward-model route.
+	Direct *Direct
 }
 
 // Progress reports a run's progress: stage is "data", "reward model",
@@ -150,6 +156,24 @@ func Run(c Config, progress Progress) (*Result, error) {
 		r.BoNPool = policy.NewPool(w, prompts[:np], m, rng.Stream(c.Seed, rng.BoN))
 		r.BoN = policy.BestOfNSweep(r.BoNPool, r.BoNPool.Scores(proxy), r.BoNPool.Scores(w.Gold), pc.BoN)
 		progress("best-of-n", 1, 1)
+	}
+	if pc.Method == DPO || pc.Method == IPO {
+		pool := r.Policy.(*policy.Pool)
+		ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta}
+		if ds.Beta == 0 {
+			ds.Beta = Default().Policy.Settings.Beta
+		}
+		progress("policy", 0, 1)
+		run, res, err := policy.OptimizeDirect(pool, d, proxy, w.Gold, ds)
+		if err != nil {
+			return nil, err
+		}
+		progress("policy", 1, 1)
+		r.Run = run
+		r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
+		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, r.Direct.TVToRMOptimum =
+			compareDirect(pool, pool.Scores(proxy), pool.Scores(w.Gold), ds.Beta)
+		return r, nil
 	}
 	set := pc.Settings
 	if set.Steps == 0 {

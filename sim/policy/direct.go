@@ -138,6 +138,10 @@ type DirectResult struct {
 // d, the same data a reward model would see, with DPO or IPO. The policy
 // is changed in place, starting from its current parameters.
 func TrainDirect(pl *Pool, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
+	return trainDirect(pl, d, s, nil)
+}
+
+func trainDirect(pl *Pool, d *prefs.Dataset, s *Direct, each func(step int)) (*DirectResult, error) {
 	set, err := s.resolve()
 	if err != nil {
 		return nil, err
@@ -169,6 +173,9 @@ func TrainDirect(pl *Pool, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
 			}
 			floats.AddScaled(theta, -set.LR, g)
 			res.History = append(res.History, l)
+			if each != nil {
+				each(step + 1)
+			}
 		}
 	} else {
 		prob := gonumopt.Problem{
@@ -184,4 +191,35 @@ func TrainDirect(pl *Pool, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
 	res.Loss, _ = DirectLoss(theta, diffs, &set, nil)
 	res.Norm = floats.Norm(theta, 2)
 	return res, nil
+}
+
+// OptimizeDirect trains the pool policy with DPO or IPO as TrainDirect
+// does and records it as Optimize records RL: the base policy as step 0,
+// then every gradient step when s.Steps > 0, or else the optimum alone as
+// step 1. proxy and gold are only measured, never optimised: the policy
+// sees nothing but the preference pairs.
+func OptimizeDirect(pl *Pool, d *prefs.Dataset, proxy, gold RewardFunc, s *Direct) (*Run, *DirectResult, error) {
+	set, err := s.resolve()
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, gs := pl.Scores(proxy), pl.Scores(gold)
+	agree := pl.agreements(ps, gs)
+	run := &Run{}
+	rec := func(step int) {
+		st := pl.evalScores(ps, gs, agree)
+		run.KLEstimator, run.RewardEstimator = st.KLEstimator, st.RewardEstimator
+		run.Steps = append(run.Steps, Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold,
+			GoldAgreement: st.GoldAgreement, Entropy: st.Entropy, Length: st.Features[lengthIndex],
+			Features: st.Features, Beta: set.Beta})
+	}
+	rec(0)
+	res, err := trainDirect(pl, d, &set, rec)
+	if err != nil {
+		return run, res, err
+	}
+	if set.Steps == 0 {
+		rec(1)
+	}
+	return run, res, nil
 }

@@ -1,0 +1,77 @@
+package pipeline
+
+import (
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+)
+
+// Method names how the policy learns from the preferences.
+type Method string
+
+// The methods.
+const (
+	RLHF Method = "rlhf" // a reward model, then policy-gradient RL against it (the default)
+	DPO  Method = "dpo"  // the policy fitted to the pairs directly (Rafailov et al. 2023)
+	IPO  Method = "ipo"  // DPO's squared-loss variant (Azar et al. 2023)
+)
+
+// Methods lists the valid methods.
+func Methods() []Method { return []Method{RLHF, DPO, IPO} }
+
+// Validate reports a method that is not one of Methods; "" means rlhf.
+func (m Method) Validate() error { return enum.Option(ErrConfig, "method", m, Methods()...) }
+
+// Direct describes a policy trained by DPO or IPO, set beside the route
+// through an explicit reward model that the same run also trained.
+type Direct struct {
+	Method policy.Method `json:"method"`
+	Beta   float64       `json:"beta"`
+	Loss   float64       `json:"loss"`
+	// ImplicitGoldAgreement is the pairwise accuracy against gold of the
+	// implicit reward beta log(pi/pi_ref) on the base policy's pool,
+	// averaged over prompts: the same measure as the reward model's held-
+	// out gold agreement.
+	ImplicitGoldAgreement float64 `json:"implicit_gold_agreement"`
+	// ImplicitRMAgreement is how often the implicit reward orders the
+	// pool's pairs as the explicit reward model does.
+	ImplicitRMAgreement float64 `json:"implicit_rm_agreement"`
+	// TVToRMOptimum is the total variation between the DPO policy and the
+	// KL-regularised optimum pi_ref exp(r/beta)/Z of the explicit reward
+	// model at the same beta, averaged over prompts: the two routes'
+	// common target when both fit the same Bradley-Terry model.
+	TVToRMOptimum float64 `json:"tv_to_rm_optimum"`
+}
+
+// compareDirect measures the trained pool policy's implicit reward
+// against gold and the explicit reward scores.
+func compareDirect(pl *policy.Pool, proxy, gold []float64, beta float64) (implGold, implRM, tv float64) {
+	m := pl.M()
+	theta := pl.Params()
+	impl := make([]float64, m)
+	w := make([]float64, m)
+	for j := range w {
+		w[j] = 1
+	}
+	n := float64(len(pl.Prompts()))
+	for i := range pl.Prompts() {
+		// log pi/pi_ref = theta . phi - log Z + log M; the terms that do
+		// not depend on the response change no comparison.
+		for j := range impl {
+			var s float64
+			for k, v := range pl.Response(i, j) {
+				s += theta[k] * v
+			}
+			impl[j] = beta * s
+		}
+		implGold += stats.NewPairAgreement(impl, gold[i*m:(i+1)*m]).Weighted(w) / n
+		implRM += stats.NewPairAgreement(impl, proxy[i*m:(i+1)*m]).Weighted(w) / n
+		p, q := pl.Probs(i, nil), pl.Optimal(i, proxy, beta)
+		for j := range p {
+			tv += math.Abs(p[j]-q[j]) / 2 / n
+		}
+	}
+	return implGold, implRM, tv
+}
