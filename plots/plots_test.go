@@ -2,6 +2,7 @@ package plots
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -80,6 +81,26 @@ var builders = map[string]func() (*plot.Plot, error){
 		return ScoreDistributions(raw, seq(500, func(i int) float64 { return raw[i] - 3 }), testTheme)
 	},
 	"policy_curves": func() (*plot.Plot, error) { return PolicyCurves(steps(), testTheme) },
+	"sweep_curves": func() (*plot.Plot, error) {
+		var cs []NamedCurve
+		for i, b := range []float64{0.4, 0.2} {
+			var c Curve
+			for _, s := range steps() {
+				c.KL, c.Gold = append(c.KL, s.KL*(1+float64(i))), append(c.Gold, s.Gold*b*5)
+			}
+			f, err := stats.FitGao(stats.GaoRL, c.KL, c.Gold)
+			if err != nil {
+				return nil, err
+			}
+			c.Fit = &f
+			cs = append(cs, NamedCurve{Name: fmt.Sprintf("beta %g", b), Curve: c})
+		}
+		return SweepCurves(cs, testTheme)
+	},
+	"sweep_peaks": func() (*plot.Plot, error) {
+		return SweepPeaks("peak gold gain", []float64{200, 2000, 20000},
+			[]Series{{Name: "rlhf", Y: []float64{1.2, 1.9, 2.3}}, {Name: "dpo", Y: []float64{1.0, 1.7, 2.2}, Dashed: true}}, testTheme)
+	},
 	"accuracy_under_shift": func() (*plot.Plot, error) {
 		return AccuracyUnderShift(steps(), 0.83, testTheme)
 	},
@@ -155,6 +176,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"policy":           second(PolicyCurves([]policy.Step{{Gold: math.Inf(1)}}, nil)),
 		"overopt":          second(Overoptimisation(Curve{}, Curve{}, nil)),
 		"shift_none":       second(AccuracyUnderShift(nil, 0.8, nil)),
+		"sweep_none":       second(SweepCurves(nil, nil)),
+		"sweep_nan":        second(SweepCurves([]NamedCurve{{Name: "a", Curve: Curve{KL: []float64{nan}, Gold: []float64{0}}}}, nil)),
+		"peaks_zero":       second(SweepPeaks("y", []float64{0, 1}, []Series{{Name: "a", Y: []float64{1, 2}}}, nil)),
 		"shift_nan":        second(AccuracyUnderShift([]policy.Step{{GoldAgreement: nan}}, 0.8, nil)),
 		"shift_held_nan":   second(AccuracyUnderShift([]policy.Step{{GoldAgreement: 0.7}}, nan, nil)),
 		"overopt_nan":      second(Overoptimisation(Curve{KL: []float64{nan}, Gold: []float64{0}, Proxy: []float64{0}}, Curve{}, nil)),

@@ -36,6 +36,8 @@ func init() {
 		"ScoreVsGold":        reflect.ValueOf(plots.ScoreVsGold),
 		"SkyBlue":            reflect.ValueOf(&plots.SkyBlue).Elem(),
 		"Slide":              reflect.ValueOf(&plots.Slide).Elem(),
+		"SweepCurves":        reflect.ValueOf(plots.SweepCurves),
+		"SweepPeaks":         reflect.ValueOf(plots.SweepPeaks),
 		"ThemeByName":        reflect.ValueOf(plots.ThemeByName),
 		"TrainingCurves":     reflect.ValueOf(plots.TrainingCurves),
 		"Vermilion":          reflect.ValueOf(&plots.Vermilion).Elem(),
@@ -43,9 +45,10 @@ func init() {
 		"Yellow":             reflect.ValueOf(&plots.Yellow).Elem(),
 
 		// type definitions
-		"Curve":  reflect.ValueOf((*plots.Curve)(nil)),
-		"Figure": reflect.ValueOf((*plots.Figure)(nil)),
-		"Series": reflect.ValueOf((*plots.Series)(nil)),
-		"Theme":  reflect.ValueOf((*plots.Theme)(nil)),
+		"Curve":      reflect.ValueOf((*plots.Curve)(nil)),
+		"Figure":     reflect.ValueOf((*plots.Figure)(nil)),
+		"NamedCurve": reflect.ValueOf((*plots.NamedCurve)(nil)),
+		"Series":     reflect.ValueOf((*plots.Series)(nil)),
+		"Theme":      reflect.ValueOf((*plots.Theme)(nil)),
 	}
 }
