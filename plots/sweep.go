@@ -45,11 +45,15 @@ func SweepCurves(curves []NamedCurve, th *Theme) (*plot.Plot, error) {
 			f.XMin, f.XMax, f.Samples = 0, d[len(d)-1], 200
 			f.LineStyle = th.lineStyle(i%len(Palette), true)
 			p.Add(f)
-			if !fitted {
-				p.Legend.Add("dashed: fitted Gao RL law", f)
-				fitted = true
-			}
+			fitted = true
 		}
+	}
+	if fitted {
+		key := th.lineStyle(0, true)
+		key.Color = Gray
+		l, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}})
+		l.LineStyle = key
+		p.Legend.Add("dashed: fitted Gao RL law", l)
 	}
 	p.Legend.Left = true
 	p.Legend.XOffs = th.FontSize / 2

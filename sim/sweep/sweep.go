@@ -137,16 +137,10 @@ var ErrGrid = errors.New("sweep: bad grid")
 // error no new run starts, and Run returns the error of the first cell
 // that failed.
 func Run(base pipeline.Config, g Grid, workers int, progress func(done, total int)) ([]Row, error) {
+	if err := g.Validate(base); err != nil {
+		return nil, err
+	}
 	cells := g.Cells(base)
-	if len(cells) > MaxRuns {
-		return nil, fmt.Errorf("%w: %d runs, more than %d", ErrGrid, len(cells), MaxRuns)
-	}
-	for i, c := range cells {
-		cfg := c.Config(base)
-		if err := validate(cfg); err != nil {
-			return nil, fmt.Errorf("%w: run %d (%s, seed %d): %w", ErrGrid, i+1, c.Setting(), c.Seed, err)
-		}
-	}
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
@@ -193,10 +187,19 @@ func Run(base pipeline.Config, g Grid, workers int, progress func(done, total in
 	return rows, nil
 }
 
-func validate(c pipeline.Config) error {
-	for _, err := range []error{c.Data.Validate(), c.RM.Validate(), c.Policy.Validate()} {
-		if err != nil {
-			return err
+// Validate reports a grid that cannot run over base, before any run
+// starts: too many runs, or a cell whose configuration is invalid.
+func (g Grid) Validate(base pipeline.Config) error {
+	cells := g.Cells(base)
+	if len(cells) > MaxRuns {
+		return fmt.Errorf("%w: %d runs, more than %d", ErrGrid, len(cells), MaxRuns)
+	}
+	for i, c := range cells {
+		cfg := c.Config(base)
+		for _, err := range []error{cfg.Data.Validate(), cfg.RM.Validate(), cfg.Policy.Validate()} {
+			if err != nil {
+				return fmt.Errorf("%w: run %d (%s, seed %d): %w", ErrGrid, i+1, c.Setting(), c.Seed, err)
+			}
 		}
 	}
 	return nil

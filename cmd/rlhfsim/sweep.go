@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"gonum.org/v1/plot"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/sweep"
+)
+
+type sweepOptions struct {
+	prompts, seeds, betas, methods, algos, models, ensembles string
+	kind                                                     string
+	steps, policyPrompts, k, workers                         int
+	out                                                      string
+}
+
+func newSweepCmd() *cobra.Command {
+	d := pipeline.Default()
+	o := &sweepOptions{prompts: "200,2000,20000", seeds: "1,2,3", kind: string(d.Policy.Kind),
+		steps: d.Policy.Settings.Steps, policyPrompts: d.Policy.Prompts, k: d.Data.K, out: "rlhfsim-sweep"}
+	cmd := &cobra.Command{
+		Use:   "sweep",
+		Short: "Run a grid of pipelines on all cores and plot how the gold peak moves",
+		Long: `sweep runs the pipeline for every combination of the listed values, in
+parallel on all cores, and writes sweep.csv (one tidy row per run),
+sweep.json (the same with each run's trajectory) and three figures: gold
+against sqrt(KL) for each setting with its fitted Gao law, and the peak gold
+gain and the KL at the peak against the data size. Results do not depend
+on --workers. An axis left empty keeps the pipeline's default; the
+best-of-n sweep is left out, as it does not depend on the grid's policy
+settings.`,
+		Example: `  rlhfsim sweep
+  rlhfsim sweep --prompts 500,5000 --betas 0.05,0.2,0.8 --seeds 1,2
+  rlhfsim sweep --policy pool --methods rlhf,dpo --prompts 200,2000
+  rlhfsim sweep --ensembles 1,5 --prompts 2000 --out ens`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSweep(cmd, o) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.prompts, "prompts", o.prompts, "preference-data prompts, comma-separated (10 to 1000000 each)")
+	fs.StringVar(&o.seeds, "seeds", o.seeds, "seeds, comma-separated")
+	fs.StringVar(&o.betas, "betas", "", "KL coefficients, comma-separated (0 to 100 each)")
+	fs.StringVar(&o.methods, "methods", "", "methods: "+enum.List(pipeline.Methods()...)+" (dpo and ipo need --policy pool)")
+	fs.StringVar(&o.algos, "algos", "", "RL algorithms: "+enum.List(policy.Algos()...))
+	fs.StringVar(&o.models, "models", "", "reward models: "+enum.List(reward.Kinds()...))
+	fs.StringVar(&o.ensembles, "ensembles", "", fmt.Sprintf("ensemble sizes, comma-separated (0 or 1: one model; up to %d)", pipeline.MaxEnsemble))
+	fs.StringVar(&o.kind, "policy", o.kind, "policy of every run: "+enum.List(pipeline.PolicyKinds()...))
+	fs.IntVar(&o.steps, "steps", o.steps, "policy updates per run (1 to 100000)")
+	fs.IntVar(&o.policyPrompts, "policy-prompts", o.policyPrompts, "prompts the policy answers (1 to 100000)")
+	fs.IntVar(&o.k, "k", o.k, "responses ranked per prompt (2 to 20)")
+	fs.IntVar(&o.workers, "workers", 0, "runs at once; 0 uses every core")
+	fs.StringVar(&o.out, "out", o.out, "directory for sweep.csv, sweep.json and the figures")
+	return cmd
+}
+
+// list parses a comma-separated flag; an empty flag is an empty axis.
+func list[T any](flag, s string, parse func(string) (T, error)) ([]T, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []T
+	for _, f := range strings.Split(s, ",") {
+		v, err := parse(strings.TrimSpace(f))
+		if err != nil {
+			return nil, usagef("invalid --%s %q: %v", flag, s, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func intIn(lo, hi int) func(string) (int, error) {
+	return func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return 0, fmt.Errorf("%q is not an integer from %d to %d", s, lo, hi)
+		}
+		return n, nil
+	}
+}
+
+func optionOf[T ~string](validate func(T) error) func(string) (T, error) {
+	return func(s string) (T, error) { return T(s), validate(T(s)) }
+}
+
+func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
+	var g sweep.Grid
+	var err error
+	fail := func(e error) bool {
+		if err == nil && e != nil {
+			err = e
+		}
+		return err != nil
+	}
+	g.Prompts, err = list("prompts", o.prompts, intIn(10, 1_000_000))
+	var e error
+	g.Seeds, e = list("seeds", o.seeds, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
+	fail(e)
+	g.Betas, e = list("betas", o.betas, func(s string) (float64, error) {
+		b, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(b >= 0 && b <= 100) {
+			return 0, fmt.Errorf("%q is not a number from 0 to 100", s)
+		}
+		return b, nil
+	})
+	fail(e)
+	g.Methods, e = list("methods", o.methods, optionOf(pipeline.Method.Validate))
+	fail(e)
+	g.Algos, e = list("algos", o.algos, optionOf(policy.Algo.Validate))
+	fail(e)
+	g.Models, e = list("models", o.models, optionOf(reward.Kind.Validate))
+	fail(e)
+	g.Ensembles, e = list("ensembles", o.ensembles, intIn(0, pipeline.MaxEnsemble))
+	fail(e)
+	for _, e := range []error{
+		option("policy", pipeline.PolicyKind(o.kind).Validate()),
+		checkIntRange("steps", o.steps, 1, 100000),
+		checkIntRange("policy-prompts", o.policyPrompts, 1, 100000),
+		checkIntRange("k", o.k, 2, 20),
+		checkIntRange("workers", o.workers, 0, 1024),
+	} {
+		fail(e)
+	}
+	if err != nil {
+		return pipeline.Config{}, g, err
+	}
+	c := pipeline.Default()
+	c.Data.K = o.k
+	c.Policy.Kind, c.Policy.Settings.Steps, c.Policy.Prompts, c.Policy.BoN = pipeline.PolicyKind(o.kind), o.steps, o.policyPrompts, nil
+	if n := len(g.Cells(c)); n > sweep.MaxRuns {
+		return c, g, usagef("the grid has %d runs, more than %d: shorten a list", n, sweep.MaxRuns)
+	}
+	if err := g.Validate(c); err != nil {
+		return c, g, usageError{err}
+	}
+	return c, g, nil
+}
+
+func runSweep(cmd *cobra.Command, o *sweepOptions) error {
+	base, g, err := o.grid()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return usagef("creating --out: %v", err)
+	}
+	workers := o.workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	n := len(g.Cells(base))
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "sweep: %d runs on %d workers\n", n, workers)
+	pr := newProgress(cmd.ErrOrStderr())
+	rows, err := sweep.Run(base, g, workers, func(done, total int) { pr.update("runs", done, total) })
+	pr.done()
+	if err != nil {
+		if errors.Is(err, sweep.ErrGrid) {
+			return usageError{err}
+		}
+		return err
+	}
+	var csv bytes.Buffer
+	if err := sweep.WriteCSV(&csv, rows); err != nil {
+		return err
+	}
+	if err := fileio.WriteBytes(filepath.Join(o.out, "sweep.csv"), csv.Bytes()); err != nil {
+		return usagef("writing --out: %v", err)
+	}
+	type runJSON struct {
+		sweep.Row
+		Steps []policy.Step `json:"steps"`
+	}
+	js := make([]runJSON, len(rows))
+	for i, r := range rows {
+		js[i] = runJSON{r, r.Steps}
+	}
+	var jb bytes.Buffer
+	if err := writeJSON(&jb, js); err != nil {
+		return err
+	}
+	if err := fileio.WriteBytes(filepath.Join(o.out, "sweep.json"), jb.Bytes()); err != nil {
+		return usagef("writing --out: %v", err)
+	}
+	names, err := writeSweepFigures(o.out, rows)
+	if err != nil {
+		return err
+	}
+	printSweep(w, rows)
+	fmt.Fprintf(w, "\nwrote sweep.csv, sweep.json and %s to %s\n", strings.Join(names, ", "), o.out)
+	return nil
+}
+
+// group averages rows over seeds: one entry per setting and data size,
+// in the grid's order.
+type group struct {
+	setting string
+	prompts int
+	rows    []sweep.Row
+}
+
+func groups(rows []sweep.Row) []*group {
+	var out []*group
+	idx := map[string]*group{}
+	for _, r := range rows {
+		key := fmt.Sprintf("%s|%d", r.Setting(), r.Prompts)
+		g, ok := idx[key]
+		if !ok {
+			g = &group{setting: r.Setting(), prompts: r.Prompts}
+			idx[key] = g
+			out = append(out, g)
+		}
+		g.rows = append(g.rows, r)
+	}
+	return out
+}
+
+func (g *group) mean(f func(sweep.Row) float64) float64 {
+	var s float64
+	for _, r := range g.rows {
+		s += f(r)
+	}
+	return s / float64(len(g.rows))
+}
+
+func printSweep(w io.Writer, rows []sweep.Row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "setting\tprompts\tseeds\tRM test acc\tpeak gold gain\tpeak KL\tfinal gold gain\tfinal KL\t")
+	for _, g := range groups(rows) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%+.3f\t%.2f\t%+.3f\t%.2f\t\n", g.setting, g.prompts, len(g.rows),
+			g.mean(func(r sweep.Row) float64 { return r.RMTestAccuracy }),
+			g.mean(func(r sweep.Row) float64 { return r.PeakGoldGain }), g.mean(func(r sweep.Row) float64 { return r.PeakKL }),
+			g.mean(func(r sweep.Row) float64 { return r.FinalGoldGain }), g.mean(func(r sweep.Row) float64 { return r.FinalKL }))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "(means over seeds; gains are over the base policy)")
+}
+
+// writeSweepFigures draws the mean trajectory of each setting and data
+// size, and the peaks against data size, as SVG.
+func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
+	gs := groups(rows)
+	var curves []plots.NamedCurve
+	for _, g := range gs {
+		n := len(g.rows[0].Steps)
+		c := plots.Curve{KL: make([]float64, n), Gold: make([]float64, n)}
+		for _, r := range g.rows {
+			for i := 0; i < n && i < len(r.Steps); i++ {
+				c.KL[i] += r.Steps[i].KL / float64(len(g.rows))
+				c.Gold[i] += r.Steps[i].Gold / float64(len(g.rows))
+			}
+		}
+		if f, err := stats.FitGao(stats.GaoRL, c.KL, c.Gold); err == nil {
+			c.Fit = &f
+		}
+		curves = append(curves, plots.NamedCurve{Name: fmt.Sprintf("%s, %d prompts", g.setting, g.prompts), Curve: c})
+	}
+	var names []string
+	save := func(name string, p *plot.Plot, err error) error {
+		if err != nil {
+			return fmt.Errorf("figure %s: %w", name, err)
+		}
+		b, err := plots.Render(p, plots.Slide, "svg")
+		if err != nil {
+			return err
+		}
+		if err := fileio.WriteBytes(filepath.Join(dir, name+".svg"), b); err != nil {
+			return usagef("writing --out: %v", err)
+		}
+		names = append(names, name+".svg")
+		return nil
+	}
+	p, err := plots.SweepCurves(curves, plots.Slide)
+	if err := save("gold_vs_kl", p, err); err != nil {
+		return nil, err
+	}
+	// Peaks against data size need two or more sizes.
+	var sizes []int
+	settings := []string{}
+	for _, g := range gs {
+		if !slices.Contains(sizes, g.prompts) {
+			sizes = append(sizes, g.prompts)
+		}
+		if !slices.Contains(settings, g.setting) {
+			settings = append(settings, g.setting)
+		}
+	}
+	if len(sizes) < 2 {
+		return names, nil
+	}
+	slices.Sort(sizes)
+	x := make([]float64, len(sizes))
+	for i, s := range sizes {
+		x[i] = float64(s)
+	}
+	for _, stat := range []struct {
+		name, label string
+		f           func(sweep.Row) float64
+	}{
+		{"peak_gold", "peak gold gain", func(r sweep.Row) float64 { return r.PeakGoldGain }},
+		{"peak_kl", "KL at the gold peak (nats)", func(r sweep.Row) float64 { return r.PeakKL }},
+	} {
+		var series []plots.Series
+		for _, s := range settings {
+			y := make([]float64, len(sizes))
+			for _, g := range gs {
+				if g.setting == s {
+					y[slices.Index(sizes, g.prompts)] = g.mean(stat.f)
+				}
+			}
+			series = append(series, plots.Series{Name: s, Y: y})
+		}
+		p, err := plots.SweepPeaks(stat.label, x, series, plots.Slide)
+		if err := save(stat.name, p, err); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
