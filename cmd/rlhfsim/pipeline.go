@@ -93,7 +93,7 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
 	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
 	fs.StringVar(&o.bon, "bon", o.bon, "best-of-n sweep: comma-separated n values (1 to 1048576)")
-	fs.StringVar(&o.method, "method", string(pipeline.RLHF), "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly; dpo and ipo need --policy pool)")
+	fs.StringVar(&o.method, "method", string(pipeline.RLHF), "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly)")
 	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
 	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
@@ -368,9 +368,13 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			e.Members, slices.Min(e.MemberGoldAgreement), slices.Max(e.MemberGoldAgreement), how)
 	}
 	if d := rep.Direct; d != nil {
-		fmt.Fprintf(w, "\n%s at beta %g fitted the pool policy to the training pairs (loss %.4f), without the reward model:\n", strings.ToUpper(string(d.Method)), d.Beta, d.Loss)
+		fmt.Fprintf(w, "\n%s at beta %g fitted the %s policy to the training pairs (loss %.4f), without the reward model:\n", strings.ToUpper(string(d.Method)), d.Beta, rep.Policy.Kind, d.Loss)
 		fmt.Fprintf(w, "  its implicit reward beta log(pi/pi_ref) orders the base policy's pairs as gold does %.3f of the time (the reward model on the same pairs: %.3f)\n", d.ImplicitGoldAgreement, rep.Policy.Steps[0].GoldAgreement)
-		fmt.Fprintf(w, "  and as the reward model does %.4f of the time; total variation to RL's optimum pi_ref exp(r/beta)/Z for the reward model: %.2g\n", d.ImplicitRMAgreement, d.TVToRMOptimum)
+		fmt.Fprintf(w, "  and as the reward model does %.4f of the time", d.ImplicitRMAgreement)
+		if d.TVToRMOptimum != nil {
+			fmt.Fprintf(w, "; total variation to RL's optimum pi_ref exp(r/beta)/Z for the reward model: %.2g", *d.TVToRMOptimum)
+		}
+		fmt.Fprintln(w)
 	}
 	p := rep.Policy
 	algo := string(p.Algo)

@@ -59,7 +59,7 @@ settings.`,
 	fs.StringVar(&o.prompts, "prompts", o.prompts, "preference-data prompts, comma-separated (10 to 1000000 each)")
 	fs.StringVar(&o.seeds, "seeds", o.seeds, "seeds, comma-separated")
 	fs.StringVar(&o.betas, "betas", "", "KL coefficients, comma-separated (0 to 100 each)")
-	fs.StringVar(&o.methods, "methods", "", "methods: "+enum.List(pipeline.Methods()...)+" (dpo and ipo need --policy pool)")
+	fs.StringVar(&o.methods, "methods", "", "methods: "+enum.List(pipeline.Methods()...))
 	fs.StringVar(&o.algos, "algos", "", "RL algorithms: "+enum.List(policy.Algos()...))
 	fs.StringVar(&o.models, "models", "", "reward models: "+enum.List(reward.Kinds()...))
 	fs.StringVar(&o.ensembles, "ensembles", "", fmt.Sprintf("ensemble sizes, comma-separated (0 or 1: one model; up to %d)", pipeline.MaxEnsemble))

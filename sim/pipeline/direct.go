@@ -31,9 +31,10 @@ type Direct struct {
 	Beta   float64       `json:"beta"`
 	Loss   float64       `json:"loss"`
 	// ImplicitGoldAgreement is the pairwise accuracy against gold of the
-	// implicit reward beta log(pi/pi_ref) on the base policy's pool,
-	// averaged over prompts: the same measure as the reward model's held-
-	// out gold agreement.
+	// implicit reward beta log(pi/pi_ref) on base-policy responses (the
+	// pool, or the generative policy's common draws), averaged over
+	// prompts: the same measure as the reward model's held-out gold
+	// agreement.
 	ImplicitGoldAgreement float64 `json:"implicit_gold_agreement"`
 	// ImplicitRMAgreement is how often the implicit reward orders the
 	// pool's pairs as the explicit reward model does.
@@ -41,8 +42,10 @@ type Direct struct {
 	// TVToRMOptimum is the total variation between the DPO policy and the
 	// KL-regularised optimum pi_ref exp(r/beta)/Z of the explicit reward
 	// model at the same beta, averaged over prompts: the two routes'
-	// common target when both fit the same Bradley-Terry model.
-	TVToRMOptimum float64 `json:"tv_to_rm_optimum"`
+	// common target when both fit the same Bradley-Terry model. It is
+	// reported for the pool policy only: the generative policy's optimum
+	// for a nonlinear reward model has no closed form.
+	TVToRMOptimum *float64 `json:"tv_to_rm_optimum,omitempty"`
 }
 
 // compareDirect measures the trained pool policy's implicit reward

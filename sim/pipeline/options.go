@@ -85,9 +85,6 @@ func (c Policy) Validate() error {
 	if err := c.Method.Validate(); err != nil {
 		return err
 	}
-	if (c.Method == DPO || c.Method == IPO) && c.Kind != PoolPolicy {
-		return bad("%s is built for the pool policy so far (--policy pool); the generative policy is not supported yet", c.Method)
-	}
 	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
 		return bad("the exact gradient needs the pool policy")
 	}

@@ -14,9 +14,10 @@ import (
 // Policy configures policy optimisation and best-of-n.
 type Policy struct {
 	Kind PolicyKind
-	// Method is rlhf (the default), or dpo or ipo, which fit the pool
-	// policy to the preference pairs directly, to its exact optimum, at
-	// beta Settings.Beta; the reward model is still trained, to compare.
+	// Method is rlhf (the default), or dpo or ipo, which fit the policy
+	// (pool or generative) to the preference pairs directly, to its exact
+	// optimum, at beta Settings.Beta; the reward model is still trained,
+	// to compare.
 	Method   Method
 	Settings policy.Settings
 	Prompts  int   // prompts the policy answers
@@ -158,21 +159,27 @@ func Run(c Config, progress Progress) (*Result, error) {
 		progress("best-of-n", 1, 1)
 	}
 	if pc.Method == DPO || pc.Method == IPO {
-		pool := r.Policy.(*policy.Pool)
 		ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta}
 		if ds.Beta == 0 {
 			ds.Beta = Default().Policy.Settings.Beta
 		}
 		progress("policy", 0, 1)
-		run, res, err := policy.OptimizeDirect(pool, d, proxy, w.Gold, ds)
+		run, res, err := policy.OptimizeDirect(r.Policy, d, proxy, w.Gold, ds)
 		if err != nil {
 			return nil, err
 		}
 		progress("policy", 1, 1)
 		r.Run = run
 		r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
-		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, r.Direct.TVToRMOptimum =
-			compareDirect(pool, pool.Scores(proxy), pool.Scores(w.Gold), ds.Beta)
+		switch pol := r.Policy.(type) {
+		case *policy.Pool:
+			var tv float64
+			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, tv =
+				compareDirect(pol, pol.Scores(proxy), pol.Scores(w.Gold), ds.Beta)
+			r.Direct.TVToRMOptimum = &tv
+		case *policy.Gaussian:
+			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, proxy, w.Gold)
+		}
 		return r, nil
 	}
 	set := pc.Settings

@@ -77,6 +77,17 @@ func (s *Direct) resolve() (Direct, error) {
 	return r, nil
 }
 
+// pairLoss returns one pair's loss for its log-ratio difference h, and
+// the loss's derivative in h: softplus(-beta h) for DPO, (h - 1/(2 tau))^2
+// for IPO.
+func (s *Direct) pairLoss(h float64) (l, dl float64) {
+	if s.Method == IPO {
+		e := h - 1/(2*s.Tau)
+		return e * e, 2 * e
+	}
+	return stats.Softplus(-s.Beta * h), -s.Beta * stats.Sigmoid(-s.Beta*h)
+}
+
 // DirectLoss returns the loss of method s on pairs, each given as the
 // feature difference chosen minus rejected (diffs, D values a pair), for
 // the pool-policy parameters theta, and writes its gradient into grad when
@@ -106,14 +117,7 @@ func DirectLoss(theta, diffs []float64, s *Direct, grad []float64) (float64, err
 	loss := 0.0
 	for k := 0; k < n; k++ {
 		dv := diffs[k*D : (k+1)*D]
-		h := floats.Dot(theta, dv)
-		var l, dl float64 // loss and its derivative in h
-		if set.Method == IPO {
-			e := h - 1/(2*set.Tau)
-			l, dl = e*e, 2*e
-		} else {
-			l, dl = stats.Softplus(-set.Beta*h), -set.Beta*stats.Sigmoid(-set.Beta*h)
-		}
+		l, dl := set.pairLoss(floats.Dot(theta, dv))
 		loss += l
 		if grad != nil {
 			floats.AddScaled(grad, dl/float64(n), dv)
@@ -193,28 +197,46 @@ func trainDirect(pl *Pool, d *prefs.Dataset, s *Direct, each func(step int)) (*D
 	return res, nil
 }
 
-// OptimizeDirect trains the pool policy with DPO or IPO as TrainDirect
-// does and records it as Optimize records RL: the base policy as step 0,
-// then every gradient step when s.Steps > 0, or else the optimum alone as
-// step 1. proxy and gold are only measured, never optimised: the policy
-// sees nothing but the preference pairs.
-func OptimizeDirect(pl *Pool, d *prefs.Dataset, proxy, gold RewardFunc, s *Direct) (*Run, *DirectResult, error) {
+// OptimizeDirect trains a policy with DPO or IPO (TrainDirect for the
+// pool, TrainDirectGaussian for the generative policy) and records it as
+// Optimize records RL: the base policy as step 0, then every gradient step
+// when s.Steps > 0 (the pool only), or else the optimum alone as step 1.
+// proxy and gold are only measured, never optimised: the policy sees
+// nothing but the preference pairs.
+func OptimizeDirect(pol Policy, d *prefs.Dataset, proxy, gold RewardFunc, s *Direct) (*Run, *DirectResult, error) {
 	set, err := s.resolve()
 	if err != nil {
 		return nil, nil, err
 	}
-	ps, gs := pl.Scores(proxy), pl.Scores(gold)
-	agree := pl.agreements(ps, gs)
 	run := &Run{}
+	var eval func() Stats
+	switch p := pol.(type) {
+	case *Pool:
+		ps, gs := p.Scores(proxy), p.Scores(gold)
+		agree := p.agreements(ps, gs)
+		eval = func() Stats { return p.evalScores(ps, gs, agree) }
+	case *Gaussian:
+		if set.Steps > 0 {
+			return nil, nil, fmt.Errorf("%w: gradient steps of %s are built for the pool policy; the generative policy is fitted exactly", ErrSettings, set.Method)
+		}
+		eval = func() Stats { return p.Eval(proxy, gold) }
+	default:
+		return nil, nil, fmt.Errorf("%w: %s needs the pool or the generative policy", ErrSettings, set.Method)
+	}
 	rec := func(step int) {
-		st := pl.evalScores(ps, gs, agree)
+		st := eval()
 		run.KLEstimator, run.RewardEstimator = st.KLEstimator, st.RewardEstimator
 		run.Steps = append(run.Steps, Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold,
 			GoldAgreement: st.GoldAgreement, Entropy: st.Entropy, Length: st.Features[lengthIndex],
 			Features: st.Features, Beta: set.Beta})
 	}
 	rec(0)
-	res, err := trainDirect(pl, d, &set, rec)
+	var res *DirectResult
+	if g, ok := pol.(*Gaussian); ok {
+		res, err = TrainDirectGaussian(g, d, &set)
+	} else {
+		res, err = trainDirect(pol.(*Pool), d, &set, rec)
+	}
 	if err != nil {
 		return run, res, err
 	}

@@ -74,9 +74,9 @@ func TestRowMatchesItsPipelineRun(t *testing.T) {
 }
 
 func TestBadGrid(t *testing.T) {
-	_, err := Run(small(), Grid{Methods: []pipeline.Method{pipeline.DPO}}, 1, nil)
+	_, err := Run(small(), Grid{Algos: []policy.Algo{policy.Exact}}, 1, nil)
 	if !errors.Is(err, ErrGrid) {
-		t.Errorf("DPO on the generative policy: err %v, want ErrGrid", err)
+		t.Errorf("the exact gradient on the generative policy: err %v, want ErrGrid", err)
 	}
 	_, err = Run(small(), Grid{Seeds: make([]uint64, MaxRuns+1)}, 1, nil)
 	if !errors.Is(err, ErrGrid) {
