@@ -81,7 +81,7 @@ var builders = map[string]func() (*plot.Plot, error){
 		return ScoreDistributions(raw, seq(500, func(i int) float64 { return raw[i] - 3 }), testTheme)
 	},
 	"policy_curves": func() (*plot.Plot, error) { return PolicyCurves(steps(), testTheme) },
-	"sweep_curves": func() (*plot.Plot, error) {
+	"gold_frontier": func() (*plot.Plot, error) {
 		var cs []NamedCurve
 		for i, b := range []float64{0.4, 0.2} {
 			var c Curve
@@ -95,7 +95,7 @@ var builders = map[string]func() (*plot.Plot, error){
 			c.Fit = &f
 			cs = append(cs, NamedCurve{Name: fmt.Sprintf("beta %g", b), Curve: c})
 		}
-		return SweepCurves(cs, testTheme)
+		return GoldFrontier("Gold reward against KL", cs, []NamedPoint{{Name: "dpo", KL: 9, Gain: 4}}, testTheme)
 	},
 	"sweep_peaks": func() (*plot.Plot, error) {
 		return SweepPeaks("peak gold gain", []float64{200, 2000, 20000},
@@ -176,8 +176,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"policy":           second(PolicyCurves([]policy.Step{{Gold: math.Inf(1)}}, nil)),
 		"overopt":          second(Overoptimisation(Curve{}, Curve{}, nil)),
 		"shift_none":       second(AccuracyUnderShift(nil, 0.8, nil)),
-		"sweep_none":       second(SweepCurves(nil, nil)),
-		"sweep_nan":        second(SweepCurves([]NamedCurve{{Name: "a", Curve: Curve{KL: []float64{nan}, Gold: []float64{0}}}}, nil)),
+		"frontier_none":    second(GoldFrontier("t", nil, nil, nil)),
+		"frontier_nan":     second(GoldFrontier("t", []NamedCurve{{Name: "a", Curve: Curve{KL: []float64{nan}, Gold: []float64{0}}}}, nil, nil)),
+		"frontier_point":   second(GoldFrontier("t", nil, []NamedPoint{{Name: "a", KL: nan}}, nil)),
 		"peaks_zero":       second(SweepPeaks("y", []float64{0, 1}, []Series{{Name: "a", Y: []float64{1, 2}}}, nil)),
 		"shift_nan":        second(AccuracyUnderShift([]policy.Step{{GoldAgreement: nan}}, 0.8, nil)),
 		"shift_held_nan":   second(AccuracyUnderShift([]policy.Step{{GoldAgreement: 0.7}}, nan, nil)),

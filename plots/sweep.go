@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // NamedCurve is one setting's curve on a sweep figure.
@@ -15,16 +16,25 @@ type NamedCurve struct {
 	Curve
 }
 
-// SweepCurves draws each setting's gold gain over the base policy against
-// d = sqrt(KL), with its fitted Gao law where Fit is set: the figure that
-// shows how the peak moves across a sweep. Series colours repeat after
-// the palette runs out, so keep a figure to about eight curves.
-func SweepCurves(curves []NamedCurve, th *Theme) (*plot.Plot, error) {
+// NamedPoint is one policy that has no trajectory, such as DPO's exact
+// optimum: its KL to the base policy and its gold gain over it.
+type NamedPoint struct {
+	Name     string
+	KL, Gain float64
+}
+
+// GoldFrontier draws each curve's gold gain over the base policy against
+// d = sqrt(KL), with its fitted Gao law where Fit is set, and each point
+// as a marker: the figure that shows how the peak moves across settings,
+// and where a method without a trajectory (DPO, IPO) lands beside RL's
+// path. Colours repeat after the palette runs out, so keep a figure to
+// about eight entries.
+func GoldFrontier(title string, curves []NamedCurve, points []NamedPoint, th *Theme) (*plot.Plot, error) {
 	th = th.or()
-	if len(curves) == 0 {
-		return nil, fmt.Errorf("%w: sweep curves: no curves", ErrData)
+	if len(curves)+len(points) == 0 {
+		return nil, fmt.Errorf("%w: gold frontier: nothing to draw", ErrData)
 	}
-	p := th.newPlot("Gold reward against KL across the sweep", "d = sqrt(KL)", "gold gain over the base policy")
+	p := th.newPlot(title, "d = sqrt(KL)", "gold gain over the base policy")
 	fitted := false
 	for i, c := range curves {
 		if err := check("sweep curve "+c.Name, c.KL, c.Gold); err != nil {
@@ -48,6 +58,19 @@ func SweepCurves(curves []NamedCurve, th *Theme) (*plot.Plot, error) {
 			fitted = true
 		}
 	}
+	for k, pt := range points {
+		if err := check("gold frontier point "+pt.Name, []float64{pt.KL, pt.Gain}); err != nil {
+			return nil, err
+		}
+		sc, err := plotter.NewScatter(plotter.XYs{{X: math.Sqrt(math.Max(pt.KL, 0)), Y: pt.Gain}})
+		if err != nil {
+			return nil, err
+		}
+		c := (len(curves) + k) % len(Palette)
+		sc.GlyphStyle = draw.GlyphStyle{Color: Palette[c], Radius: th.FontSize / 2.5, Shape: draw.PyramidGlyph{}}
+		p.Add(sc)
+		p.Legend.Add(pt.Name, sc)
+	}
 	if fitted {
 		key := th.lineStyle(0, true)
 		key.Color = Gray
@@ -57,7 +80,7 @@ func SweepCurves(curves []NamedCurve, th *Theme) (*plot.Plot, error) {
 	}
 	p.Legend.Left = true
 	p.Legend.XOffs = th.FontSize / 2
-	headroom(p, 0.1*float64(len(curves)+1))
+	headroom(p, 0.1*float64(len(curves)+len(points)+1))
 	return p, nil
 }
 

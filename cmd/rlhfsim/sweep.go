@@ -260,8 +260,16 @@ func printSweep(w io.Writer, rows []sweep.Row) {
 func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 	gs := groups(rows)
 	var curves []plots.NamedCurve
+	var points []plots.NamedPoint
 	for _, g := range gs {
 		n := len(g.rows[0].Steps)
+		name := fmt.Sprintf("%s, %d prompts", g.setting, g.prompts)
+		if g.rows[0].Method != pipeline.RLHF {
+			// DPO and IPO land on their optimum in one step: a point.
+			points = append(points, plots.NamedPoint{Name: name,
+				KL: g.mean(func(r sweep.Row) float64 { return r.FinalKL }), Gain: g.mean(func(r sweep.Row) float64 { return r.FinalGoldGain })})
+			continue
+		}
 		c := plots.Curve{KL: make([]float64, n), Gold: make([]float64, n)}
 		for _, r := range g.rows {
 			for i := 0; i < n && i < len(r.Steps); i++ {
@@ -272,7 +280,7 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 		if f, err := stats.FitGao(stats.GaoRL, c.KL, c.Gold); err == nil {
 			c.Fit = &f
 		}
-		curves = append(curves, plots.NamedCurve{Name: fmt.Sprintf("%s, %d prompts", g.setting, g.prompts), Curve: c})
+		curves = append(curves, plots.NamedCurve{Name: name, Curve: c})
 	}
 	var names []string
 	save := func(name string, p *plot.Plot, err error) error {
@@ -289,7 +297,7 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 		names = append(names, name+".svg")
 		return nil
 	}
-	p, err := plots.SweepCurves(curves, plots.Slide)
+	p, err := plots.GoldFrontier("Gold reward against KL across the sweep", curves, points, plots.Slide)
 	if err := save("gold_vs_kl", p, err); err != nil {
 		return nil, err
 	}

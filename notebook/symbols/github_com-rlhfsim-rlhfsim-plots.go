@@ -18,6 +18,7 @@ func init() {
 		"ErrData":            reflect.ValueOf(&plots.ErrData).Elem(),
 		"FeatureDrift":       reflect.ValueOf(plots.FeatureDrift),
 		"Formats":            reflect.ValueOf(&plots.Formats).Elem(),
+		"GoldFrontier":       reflect.ValueOf(plots.GoldFrontier),
 		"Gray":               reflect.ValueOf(&plots.Gray).Elem(),
 		"Green":              reflect.ValueOf(&plots.Green).Elem(),
 		"Lines":              reflect.ValueOf(plots.Lines),
@@ -36,7 +37,6 @@ func init() {
 		"ScoreVsGold":        reflect.ValueOf(plots.ScoreVsGold),
 		"SkyBlue":            reflect.ValueOf(&plots.SkyBlue).Elem(),
 		"Slide":              reflect.ValueOf(&plots.Slide).Elem(),
-		"SweepCurves":        reflect.ValueOf(plots.SweepCurves),
 		"SweepPeaks":         reflect.ValueOf(plots.SweepPeaks),
 		"ThemeByName":        reflect.ValueOf(plots.ThemeByName),
 		"TrainingCurves":     reflect.ValueOf(plots.TrainingCurves),
@@ -48,6 +48,7 @@ func init() {
 		"Curve":      reflect.ValueOf((*plots.Curve)(nil)),
 		"Figure":     reflect.ValueOf((*plots.Figure)(nil)),
 		"NamedCurve": reflect.ValueOf((*plots.NamedCurve)(nil)),
+		"NamedPoint": reflect.ValueOf((*plots.NamedPoint)(nil)),
 		"Series":     reflect.ValueOf((*plots.Series)(nil)),
 		"Theme":      reflect.ValueOf((*plots.Theme)(nil)),
 	}
