@@ -32,7 +32,7 @@ func (p *Policy) Exact() Stats { return p.exact(p.theta) }
 func (p *Policy) exact(theta []float64) Stats {
 	var st Stats
 	var x [NumInputs]float64
-	var pr, pref [NumKinds]float64
+	var pr [NumKinds]float64
 	L := p.w.MaxSteps
 	for i, d := range p.prompt {
 		need := Need(d)
@@ -54,7 +54,7 @@ func (p *Policy) exact(theta []float64) Stats {
 			for f := 0; f < 2; f++ {
 				p.inputs(i, t, f == 1, x[:])
 				probs(theta, x[:], pr[:])
-				probs(p.ref, x[:], pref[:])
+				pref := p.refAt(i, t, f == 1)
 				kl := 0.0
 				for a := range pr {
 					if pr[a] > 0 {

@@ -129,6 +129,18 @@ type Policy struct {
 	theta  []float64
 	ref    []float64
 	prompt []float64 // difficulty of each prompt
+	// refProbs caches the reference's next-step distribution at every
+	// (prompt, step, flawed) state: it never changes.
+	refProbs []float64
+}
+
+// refAt returns the reference's next-step distribution (a view).
+func (p *Policy) refAt(i, t int, flawed bool) []float64 {
+	o := (i*p.w.MaxSteps + t) * 2
+	if flawed {
+		o++
+	}
+	return p.refProbs[o*int(NumKinds) : (o+1)*int(NumKinds)]
 }
 
 // New returns the reference policy for prompts of the given difficulties
@@ -146,7 +158,18 @@ func New(w *World, difficulty []float64) (*Policy, error) {
 	if len(difficulty) == 0 {
 		return nil, fmt.Errorf("%w: no prompts", ErrWorld)
 	}
-	return &Policy{w: rw, theta: Reference(), ref: Reference(), prompt: append([]float64(nil), difficulty...)}, nil
+	p := &Policy{w: rw, theta: Reference(), ref: Reference(), prompt: append([]float64(nil), difficulty...)}
+	p.refProbs = make([]float64, len(difficulty)*rw.MaxSteps*2*int(NumKinds))
+	var x [NumInputs]float64
+	for i := range difficulty {
+		for t := 0; t < rw.MaxSteps; t++ {
+			for _, f := range []bool{false, true} {
+				p.inputs(i, t, f, x[:])
+				probs(p.ref, x[:], p.refAt(i, t, f))
+			}
+		}
+	}
+	return p, nil
 }
 
 // Prompts draws n prompt difficulties uniformly from [0, 1].

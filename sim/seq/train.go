@@ -1,0 +1,205 @@
+package seq
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/rng"
+)
+
+// Reward names what the policy is trained on.
+type Reward string
+
+// The rewards.
+const (
+	// Outcome is one reward at the end: 1 if the final answer is right,
+	// as a perfect verifier says, else 0. Every step of the answer shares
+	// it, sound or not.
+	Outcome Reward = "outcome"
+	// Process is one reward per step from step labels: +1/MaxSteps for a
+	// sound step, -1/MaxSteps for a flawed one, 0 for filler, so that an
+	// answer's total lies in [-1, 1] like the outcome reward's [0, 1] and
+	// the two train at the same learning rate. Each step is credited with
+	// the rewards from it to the end.
+	Process Reward = "process"
+)
+
+// Rewards lists the valid rewards.
+func Rewards() []Reward { return []Reward{Outcome, Process} }
+
+// Validate reports a reward that is not one of Rewards; "" means outcome.
+func (r Reward) Validate() error { return enum.Option(ErrSettings, "reward", r, Rewards()...) }
+
+// ErrSettings is wrapped by errors for invalid training settings.
+var ErrSettings = fmt.Errorf("seq: bad settings")
+
+// Settings configure Train. The zero value trains on the outcome reward
+// for 300 steps of 64 answers at learning rate 0.5 and beta 0.02.
+type Settings struct {
+	Reward Reward
+	Beta   float64 // KL coefficient; zero means 0.02, negative means none
+	Steps  int     // updates; zero means 300
+	Batch  int     // answers sampled per update; zero means 64
+	LR     float64 // step size of plain gradient ascent; zero means 0.5
+	// Progress, if not nil, is called after every update.
+	Progress func(Point)
+}
+
+func (s *Settings) resolve() (Settings, error) {
+	r := Settings{Reward: Outcome, Beta: 0.02, Steps: 300, Batch: 64, LR: 0.5}
+	if s != nil {
+		if s.Reward != "" {
+			r.Reward = s.Reward
+		}
+		switch {
+		case s.Beta < 0:
+			r.Beta = 0
+		case s.Beta > 0:
+			r.Beta = s.Beta
+		}
+		if s.Steps != 0 {
+			r.Steps = s.Steps
+		}
+		if s.Batch != 0 {
+			r.Batch = s.Batch
+		}
+		if s.LR != 0 {
+			r.LR = s.LR
+		}
+		r.Progress = s.Progress
+	}
+	if err := r.Reward.Validate(); err != nil {
+		return r, err
+	}
+	if r.Steps < 1 || r.Batch < 2 || !(r.LR > 0) || math.IsInf(r.LR+r.Beta, 0) || math.IsNaN(r.Beta) {
+		return r, fmt.Errorf("%w: want steps >= 1, batch >= 2, a finite learning rate above 0 and a finite beta", ErrSettings)
+	}
+	return r, nil
+}
+
+// Point is the policy after an update; Samples counts the answers drawn
+// so far. Update 0 is the reference policy.
+type Point struct {
+	Update  int `json:"update"`
+	Samples int `json:"samples"`
+	Stats
+}
+
+// stepRewards returns the per-decision rewards of an answer under r and
+// the per-decision log-ratios log pi/pi_ref.
+func (p *Policy) decisions(s *Seq, r Reward, rew, ratio []float64) ([]float64, []float64) {
+	n := min(len(s.Steps)+1, p.w.MaxSteps) // the stop, unless the limit ended it
+	rew, ratio = rew[:0], ratio[:0]
+	var x [NumInputs]float64
+	var pr [NumKinds]float64
+	flawed := false
+	for t := 0; t < n; t++ {
+		k := Stop
+		if t < len(s.Steps) {
+			k = s.Steps[t]
+		}
+		p.inputs(s.Prompt, t, flawed, x[:])
+		probs(p.theta, x[:], pr[:])
+		ratio = append(ratio, math.Log(pr[k]/p.refAt(s.Prompt, t, flawed)[k]))
+		v := 0.0
+		switch {
+		case r == Process && k == Sound:
+			v = 1 / float64(p.w.MaxSteps)
+		case r == Process && k == Flawed:
+			v = -1 / float64(p.w.MaxSteps)
+		case r == Outcome && t == n-1 && s.Right:
+			v = 1
+		}
+		rew = append(rew, v)
+		flawed = flawed || k == Flawed
+	}
+	return rew, ratio
+}
+
+// Train runs policy-gradient ascent on E[reward] - beta KL(pi || pi_ref),
+// crediting each decision with the reward and KL penalty from it to the
+// end (minus the other answers' mean return, a baseline that adds no
+// bias), and
+// records the exact statistics after every update. The policy changes in
+// place; all sampling comes from src.
+func Train(p *Policy, s *Settings, src rand.Source) ([]Point, error) {
+	set, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	r := rng.Of(src)
+	pts := []Point{{Stats: p.Exact()}}
+	e := newEstimator(set.Batch)
+	for u := 1; u <= set.Steps; u++ {
+		grad := e.gradient(p, &set, r)
+		for k, g := range grad {
+			p.theta[k] += set.LR * g
+		}
+		pt := Point{Update: u, Samples: u * set.Batch, Stats: p.Exact()}
+		if math.IsNaN(pt.KL) || math.IsInf(pt.KL, 0) {
+			return pts, fmt.Errorf("seq: diverged at update %d: lower the learning rate", u)
+		}
+		pts = append(pts, pt)
+		if set.Progress != nil {
+			set.Progress(pt)
+		}
+	}
+	return pts, nil
+}
+
+// Objective returns the exact objective Train ascends, E[reward] -
+// beta KL, for reward r: the probability of a right answer for Outcome,
+// expected sound minus flawed steps over MaxSteps for Process.
+func (p *Policy) Objective(r Reward, beta float64) float64 {
+	st := p.Exact()
+	if r == Process {
+		return (st.Sound-st.Flawed)/float64(p.w.MaxSteps) - beta*st.KL
+	}
+	return st.Right - beta*st.KL
+}
+
+// estimator holds a batch's buffers between updates.
+type estimator struct {
+	grad       []float64
+	batch      []Seq
+	togo       [][]float64
+	rew, ratio []float64
+}
+
+func newEstimator(n int) *estimator {
+	return &estimator{grad: make([]float64, NumParams), batch: make([]Seq, n), togo: make([][]float64, n)}
+}
+
+// gradient returns one batch's estimate of the objective's gradient.
+func (e *estimator) gradient(p *Policy, set *Settings, r *rand.Rand) []float64 {
+	sum := 0.0
+	for b := range e.batch {
+		e.batch[b] = p.Sample(r.IntN(len(p.prompt)), r)
+		e.rew, e.ratio = p.decisions(&e.batch[b], set.Reward, e.rew, e.ratio)
+		g := e.togo[b][:0]
+		for range e.rew {
+			g = append(g, 0)
+		}
+		acc := 0.0
+		for t := len(e.rew) - 1; t >= 0; t-- {
+			acc += e.rew[t] - set.Beta*e.ratio[t]
+			g[t] = acc
+		}
+		e.togo[b] = g
+		sum += g[0]
+	}
+	clear(e.grad)
+	n := float64(len(e.batch))
+	for b := range e.batch {
+		// The baseline leaves the answer's own return out, so it is
+		// independent of the answer and adds no bias.
+		base := (sum - e.togo[b][0]) / (n - 1)
+		for t := range e.togo[b] {
+			e.togo[b][t] -= base
+		}
+		p.LogProb(&e.batch[b], e.grad, 1/float64(len(e.batch)), e.togo[b])
+	}
+	return e.grad
+}
