@@ -5,6 +5,7 @@ import "math"
 // Stats are a policy's exact expectations, averaged over its prompts.
 type Stats struct {
 	Right  float64 // probability that the final answer is right
+	Pass   float64 // probability that the verifier passes it
 	Lucky  float64 // probability that it is right after a flawed step
 	Sound  float64 // expected sound steps
 	Flawed float64 // expected flawed steps
@@ -40,9 +41,10 @@ func (p *Policy) exact(theta []float64) Stats {
 		// seen a flawed step (f = 1) and s sound steps (capped at need).
 		var mass, next [2][maxNeed + 1]float64
 		mass[0][0] = 1
-		end := func(f, s int, m float64) {
+		end := func(f, s, steps int, m float64) {
 			pr := p.w.pRight(f == 1, s, need)
 			st.Right += m * pr
+			st.Pass += m * p.w.pPass(f == 1, s, steps, need)
 			if f == 1 {
 				st.Lucky += m * pr
 			} else {
@@ -73,7 +75,7 @@ func (p *Policy) exact(theta []float64) Stats {
 					next[f][min(s+1, need)] += m * pr[Sound]
 					next[1][s] += m * pr[Flawed]
 					next[f][s] += m * pr[Filler]
-					end(f, s, m*pr[Stop])
+					end(f, s, t, m*pr[Stop])
 				}
 			}
 			mass = next
@@ -81,13 +83,14 @@ func (p *Policy) exact(theta []float64) Stats {
 		for f := 0; f < 2; f++ {
 			for s := 0; s <= need; s++ {
 				if mass[f][s] > 0 {
-					end(f, s, mass[f][s])
+					end(f, s, L, mass[f][s])
 				}
 			}
 		}
 	}
 	n := float64(len(p.prompt))
 	st.Right /= n
+	st.Pass /= n
 	st.Lucky /= n
 	st.Sound /= n
 	st.Flawed /= n

@@ -3,6 +3,7 @@ package seq
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -11,15 +12,23 @@ import (
 // the process reward (step labels), at the same learning rate and with
 // totals on the same scale. Process supervision credits each sound step
 // directly, so it reaches a sound-step rate of 0.8 in fewer sampled
-// answers (measured 384-448 against 768-960 on 500 prompts). Outcome
+// answers (measured 320-448 against 832-1,024 on 500 prompts). Outcome
 // supervision credits every step of a lucky answer, flawed ones included,
 // so along the way its policy gives right-after-a-flawed-step answers
-// more often (the exact probability averaged over the run: 0.012-0.014
-// against 0.010-0.011).
+// more often on every seed (the exact probability averaged over the run:
+// 0.012-0.014 against 0.010-0.011; by 9% to 34%, 24% on average, which
+// the test holds at 15%).
 func TestProcessVersusOutcome(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains twelve policies")
 	}
+	var mu sync.Mutex
+	ratios := 0.0
+	t.Cleanup(func() {
+		if mean := ratios / 6; !t.Failed() && mean < 1.15 {
+			t.Errorf("lucky answers under outcome are on average %.2f times as likely as under process: want at least 1.15", mean)
+		}
+	})
 	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			t.Parallel()
@@ -46,9 +55,12 @@ func TestProcessVersusOutcome(t *testing.T) {
 			if reach[Process] < 0 || reach[Outcome] >= 0 && reach[Process] >= reach[Outcome] {
 				t.Errorf("process reward reached a sound rate of 0.8 after %d answers, outcome after %d: want process first", reach[Process], reach[Outcome])
 			}
-			if lucky[Outcome] <= 1.1*lucky[Process] {
-				t.Errorf("mean lucky probability %.4f under outcome, %.4f under process: want outcome at least 10%% higher", lucky[Outcome], lucky[Process])
+			if lucky[Outcome] <= lucky[Process] {
+				t.Errorf("mean lucky probability %.4f under outcome, %.4f under process: want outcome higher", lucky[Outcome], lucky[Process])
 			}
+			mu.Lock()
+			ratios += lucky[Outcome] / lucky[Process]
+			mu.Unlock()
 		})
 	}
 }

@@ -53,6 +53,15 @@ type World struct {
 	// RightShort is the probability that an answer with no flawed step
 	// but too few sound ones is right; zero means 0.1. Negative means 0.
 	RightShort float64
+
+	// The verifier checks the final answer, as unit tests check code. A
+	// perfect one (the zero value) passes exactly the right answers.
+	// FalseNegative is the chance that it fails a right answer;
+	// FalsePositive the chance that it passes a wrong one. WeakTests is
+	// the chance that it passes a wrong answer made of filler alone, with
+	// no sound or flawed step: an answer that hard-codes what the tests
+	// expect instead of solving the problem. Each is a probability.
+	FalseNegative, FalsePositive, WeakTests float64
 }
 
 // maxNeed caps the sound steps an answer needs; difficulty d in [0, 1]
@@ -83,7 +92,10 @@ func (w *World) resolve() (World, error) {
 	if r.MaxSteps < 1 || r.MaxSteps > 64 {
 		return r, fmt.Errorf("%w: MaxSteps %d (want 1 to 64)", ErrWorld, r.MaxSteps)
 	}
-	for _, p := range []float64{r.RightSound, r.RightLucky, r.RightShort} {
+	if w != nil {
+		r.FalseNegative, r.FalsePositive, r.WeakTests = w.FalseNegative, w.FalsePositive, w.WeakTests
+	}
+	for _, p := range []float64{r.RightSound, r.RightLucky, r.RightShort, r.FalseNegative, r.FalsePositive, r.WeakTests} {
 		if !(p >= 0 && p <= 1) {
 			return r, fmt.Errorf("%w: a probability of a right answer is %v (want 0 to 1)", ErrWorld, p)
 		}
@@ -105,6 +117,17 @@ func (w *World) pRight(flawed bool, sound, need int) float64 {
 		return w.RightSound
 	}
 	return w.RightShort
+}
+
+// pPass is the probability that the verifier passes an answer ending in
+// state (flawed, sound, steps taken).
+func (w *World) pPass(flawed bool, sound, steps, need int) float64 {
+	right := w.pRight(flawed, sound, need)
+	fp := w.FalsePositive
+	if !flawed && sound == 0 && steps > 0 {
+		fp = math.Max(fp, w.WeakTests)
+	}
+	return right*(1-w.FalseNegative) + (1-right)*fp
 }
 
 // Reference returns the reference policy's parameters: mostly sound
@@ -215,6 +238,7 @@ type Seq struct {
 	Prompt int
 	Steps  []Kind // the steps, without the stop
 	Right  bool   // whether the final answer is right (the hidden truth)
+	Pass   bool   // whether the verifier passes it
 }
 
 // Counts returns the numbers of sound and flawed steps.
@@ -252,7 +276,20 @@ func (p *Policy) Sample(i int, src rand.Source) Seq {
 		flawed = flawed || k == Flawed
 	}
 	sound, nf := s.Counts()
-	s.Right = r.Float64() < p.w.pRight(nf > 0, sound, Need(p.prompt[i]))
+	need := Need(p.prompt[i])
+	s.Right = r.Float64() < p.w.pRight(nf > 0, min(sound, need), need)
+	// The verifier's errors are drawn given the truth.
+	w := &p.w
+	switch u := r.Float64(); {
+	case s.Right:
+		s.Pass = u >= w.FalseNegative
+	default:
+		fp := w.FalsePositive
+		if nf == 0 && sound == 0 && len(s.Steps) > 0 {
+			fp = math.Max(fp, w.WeakTests)
+		}
+		s.Pass = u < fp
+	}
 	return s
 }
 

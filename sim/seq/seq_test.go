@@ -26,7 +26,7 @@ func enumerate(p *Policy, i int, f func(s *Seq)) {
 // (364 of them a prompt): probabilities add up to 1, and the dynamic
 // programme's expectations and KL equal the brute-force sums.
 func TestExactMatchesEnumeration(t *testing.T) {
-	p, err := New(&World{MaxSteps: 5}, []float64{0, 0.4, 0.9})
+	p, err := New(&World{MaxSteps: 5, FalseNegative: 0.1, FalsePositive: 0.05, WeakTests: 0.8}, []float64{0, 0.4, 0.9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +44,7 @@ func TestExactMatchesEnumeration(t *testing.T) {
 			sound, flawed := s.Counts()
 			pr := p.w.pRight(flawed > 0, min(sound, Need(p.prompt[i])), Need(p.prompt[i]))
 			want.Right += q * pr
+			want.Pass += q * p.w.pPass(flawed > 0, min(sound, Need(p.prompt[i])), len(s.Steps), Need(p.prompt[i]))
 			if flawed > 0 {
 				want.Lucky += q * pr
 			} else {
@@ -64,7 +65,7 @@ func TestExactMatchesEnumeration(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"right", got.Right, want.Right / n}, {"lucky", got.Lucky, want.Lucky / n}, {"clean", got.Clean, want.Clean / n},
+		{"right", got.Right, want.Right / n}, {"pass", got.Pass, want.Pass / n}, {"lucky", got.Lucky, want.Lucky / n}, {"clean", got.Clean, want.Clean / n},
 		{"sound", got.Sound, want.Sound / n}, {"flawed", got.Flawed, want.Flawed / n}, {"steps", got.Steps, want.Steps / n},
 		{"KL", got.KL, want.KL / n},
 	} {
@@ -108,13 +109,16 @@ func TestLogProbGradient(t *testing.T) {
 // TestSampleFrequencies: sampled answers are right, lucky and clean as
 // often as the exact expectations say (within 4.5 standard errors).
 func TestSampleFrequencies(t *testing.T) {
-	p, _ := New(nil, []float64{0.1, 0.5, 1})
+	p, _ := New(&World{FalseNegative: 0.1, FalsePositive: 0.05, WeakTests: 0.8}, []float64{0.1, 0.5, 1})
 	ex := p.Exact()
 	r := rand.New(rand.NewPCG(3, 3))
 	const n = 60000
-	var right, lucky, clean, sound float64
+	var right, lucky, clean, sound, pass float64
 	for k := 0; k < n; k++ {
 		s := p.Sample(k%3, r)
+		if s.Pass {
+			pass++
+		}
 		ns, nf := s.Counts()
 		sound += float64(ns)
 		if s.Right {
@@ -130,7 +134,7 @@ func TestSampleFrequencies(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		got, want float64
-	}{{"right", right / n, ex.Right}, {"lucky", lucky / n, ex.Lucky}, {"clean", clean / n, ex.Clean}} {
+	}{{"right", right / n, ex.Right}, {"pass", pass / n, ex.Pass}, {"lucky", lucky / n, ex.Lucky}, {"clean", clean / n, ex.Clean}} {
 		if se := math.Sqrt(c.want * (1 - c.want) / n); math.Abs(c.got-c.want) > 4.5*se {
 			t.Errorf("%s: sampled %.4f, exact %.4f (se %.4f)", c.name, c.got, c.want, se)
 		}
@@ -144,7 +148,7 @@ func TestSampleFrequencies(t *testing.T) {
 }
 
 func TestBadWorld(t *testing.T) {
-	for _, w := range []*World{{MaxSteps: 65}, {MaxSteps: -1}, {RightSound: 1.5}} {
+	for _, w := range []*World{{MaxSteps: 65}, {MaxSteps: -1}, {RightSound: 1.5}, {WeakTests: 2}, {FalseNegative: -0.1}} {
 		if _, err := New(w, []float64{0.5}); err == nil {
 			t.Errorf("%+v accepted", *w)
 		}

@@ -14,9 +14,9 @@ type Reward string
 
 // The rewards.
 const (
-	// Outcome is one reward at the end: 1 if the final answer is right,
-	// as a perfect verifier says, else 0. Every step of the answer shares
-	// it, sound or not.
+	// Outcome is one reward at the end: 1 if the verifier passes the final
+	// answer, else 0 (with the zero World's perfect verifier: 1 if it is
+	// right). Every step of the answer shares it, sound or not.
 	Outcome Reward = "outcome"
 	// Process is one reward per step from step labels: +1/MaxSteps for a
 	// sound step, -1/MaxSteps for a flawed one, 0 for filler, so that an
@@ -109,7 +109,7 @@ func (p *Policy) decisions(s *Seq, r Reward, rew, ratio []float64) ([]float64, [
 			v = 1 / float64(p.w.MaxSteps)
 		case r == Process && k == Flawed:
 			v = -1 / float64(p.w.MaxSteps)
-		case r == Outcome && t == n-1 && s.Right:
+		case r == Outcome && t == n-1 && s.Pass:
 			v = 1
 		}
 		rew = append(rew, v)
@@ -150,14 +150,14 @@ func Train(p *Policy, s *Settings, src rand.Source) ([]Point, error) {
 }
 
 // Objective returns the exact objective Train ascends, E[reward] -
-// beta KL, for reward r: the probability of a right answer for Outcome,
+// beta KL, for reward r: the probability of a passed answer for Outcome,
 // expected sound minus flawed steps over MaxSteps for Process.
 func (p *Policy) Objective(r Reward, beta float64) float64 {
 	st := p.Exact()
 	if r == Process {
 		return (st.Sound-st.Flawed)/float64(p.w.MaxSteps) - beta*st.KL
 	}
-	return st.Right - beta*st.KL
+	return st.Pass - beta*st.KL
 }
 
 // estimator holds a batch's buffers between updates.
