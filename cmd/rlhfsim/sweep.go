@@ -28,7 +28,8 @@ import (
 
 type sweepOptions struct {
 	prompts, seeds, betas, methods, algos, models, ensembles string
-	kind                                                     string
+	kind, agg                                                string
+	ensK                                                     float64
 	steps, policyPrompts, k, workers                         int
 	out                                                      string
 }
@@ -51,7 +52,7 @@ settings.`,
 		Example: `  rlhfsim sweep
   rlhfsim sweep --prompts 500,5000 --betas 0.05,0.2,0.8 --seeds 1,2
   rlhfsim sweep --policy pool --methods rlhf,dpo --prompts 200,2000
-  rlhfsim sweep --ensembles 1,5 --prompts 2000 --out ens`,
+  rlhfsim sweep --ensembles 1,5 --ensemble-agg lcb --prompts 2000 --out ens`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSweep(cmd, o) },
 	}
@@ -63,6 +64,8 @@ settings.`,
 	fs.StringVar(&o.algos, "algos", "", "RL algorithms: "+enum.List(policy.Algos()...))
 	fs.StringVar(&o.models, "models", "", "reward models: "+enum.List(reward.Kinds()...))
 	fs.StringVar(&o.ensembles, "ensembles", "", fmt.Sprintf("ensemble sizes, comma-separated (0 or 1: one model; up to %d)", pipeline.MaxEnsemble))
+	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how every ensemble combines scores: "+enum.List(reward.Aggregates()...))
+	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
 	fs.StringVar(&o.kind, "policy", o.kind, "policy of every run: "+enum.List(pipeline.PolicyKinds()...))
 	fs.IntVar(&o.steps, "steps", o.steps, "policy updates per run (1 to 100000)")
 	fs.IntVar(&o.policyPrompts, "policy-prompts", o.policyPrompts, "prompts the policy answers (1 to 100000)")
@@ -137,6 +140,8 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 		checkIntRange("policy-prompts", o.policyPrompts, 1, 100000),
 		checkIntRange("k", o.k, 2, 20),
 		checkIntRange("workers", o.workers, 0, 1024),
+		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
+		checkRange("ensemble-k", o.ensK, 0, 100),
 	} {
 		fail(e)
 	}
@@ -145,6 +150,7 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 	}
 	c := pipeline.Default()
 	c.Data.K = o.k
+	c.RM.Aggregate, c.RM.K = reward.Aggregate(o.agg), o.ensK
 	c.Policy.Kind, c.Policy.Settings.Steps, c.Policy.Prompts, c.Policy.BoN = pipeline.PolicyKind(o.kind), o.steps, o.policyPrompts, nil
 	if n := len(g.Cells(c)); n > sweep.MaxRuns {
 		return c, g, usagef("the grid has %d runs, more than %d: shorten a list", n, sweep.MaxRuns)

@@ -37,6 +37,9 @@ type Cell struct {
 	Method   pipeline.Method `json:"method"`
 	Algo     policy.Algo     `json:"algo"`
 	Seed     uint64          `json:"seed"`
+	// Aggregate is the ensemble's aggregation, from the base
+	// configuration; it names the setting only when Ensemble >= 2.
+	Aggregate reward.Aggregate `json:"aggregate,omitempty"`
 }
 
 // Setting names the cell without its seed: the runs a figure averages.
@@ -46,7 +49,11 @@ func (c Cell) Setting() string {
 		s += " " + string(c.Algo)
 	}
 	if c.Ensemble > 1 {
-		s += fmt.Sprintf(" ensemble %d", c.Ensemble)
+		agg := c.Aggregate
+		if agg == "" {
+			agg = reward.Mean
+		}
+		s += fmt.Sprintf(" ensemble %d %s", c.Ensemble, agg)
 	}
 	return s
 }
@@ -55,7 +62,8 @@ func (c Cell) Setting() string {
 func (g Grid) Cells(base pipeline.Config) []Cell {
 	or := func(n int) int { return max(n, 1) }
 	b := Cell{Prompts: base.Data.Prompts, Model: base.RM.Model, Ensemble: base.RM.Ensemble,
-		Beta: base.Policy.Settings.Beta, Method: base.Policy.Method, Algo: base.Policy.Settings.Algo, Seed: base.Seed}
+		Beta: base.Policy.Settings.Beta, Method: base.Policy.Method, Algo: base.Policy.Settings.Algo, Seed: base.Seed,
+		Aggregate: base.RM.Aggregate}
 	if b.Model == "" {
 		b.Model = reward.KindLinear
 	}
