@@ -38,7 +38,7 @@ type Cell struct {
 	Algo     policy.Algo     `json:"algo"`
 	Seed     uint64          `json:"seed"`
 	// Aggregate is the ensemble's aggregation, from the base
-	// configuration; it names the setting only when Ensemble >= 2.
+	// configuration; empty when Ensemble < 2.
 	Aggregate reward.Aggregate `json:"aggregate,omitempty"`
 }
 
@@ -49,11 +49,7 @@ func (c Cell) Setting() string {
 		s += " " + string(c.Algo)
 	}
 	if c.Ensemble > 1 {
-		agg := c.Aggregate
-		if agg == "" {
-			agg = reward.Mean
-		}
-		s += fmt.Sprintf(" ensemble %d %s", c.Ensemble, agg)
+		s += fmt.Sprintf(" ensemble %d %s", c.Ensemble, c.Aggregate)
 	}
 	return s
 }
@@ -86,6 +82,11 @@ func (g Grid) Cells(base pipeline.Config) []Cell {
 								pick(&c.Method, g.Methods, m)
 								pick(&c.Algo, g.Algos, a)
 								pick(&c.Seed, g.Seeds, s)
+								if c.Ensemble < 2 {
+									c.Aggregate = "" // one model aggregates nothing
+								} else if c.Aggregate == "" {
+									c.Aggregate = reward.Mean
+								}
 								cells = append(cells, c)
 							}
 						}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
 )
 
 func small() pipeline.Config {
@@ -96,5 +97,22 @@ func BenchmarkSweep(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestCellsNameTheirAggregate: only ensembles carry an aggregation, and
+// Config applies each cell's values.
+func TestCellsNameTheirAggregate(t *testing.T) {
+	base := small()
+	base.RM.Aggregate = reward.LCB
+	cells := Grid{Ensembles: []int{0, 5}, Betas: []float64{0.1}}.Cells(base)
+	if len(cells) != 2 || cells[0].Aggregate != "" || cells[1].Aggregate != reward.LCB {
+		t.Fatalf("cells %+v", cells)
+	}
+	if got := cells[1].Setting(); got != "rlhf linear beta 0.1 rloo ensemble 5 lcb" {
+		t.Errorf("setting %q", got)
+	}
+	if c := cells[1].Config(base); c.RM.Ensemble != 5 || c.Policy.Settings.Beta != 0.1 || c.RM.Aggregate != reward.LCB {
+		t.Errorf("config %+v %+v", c.RM, c.Policy.Settings)
 	}
 }
