@@ -175,7 +175,7 @@ func runSweep(cmd *cobra.Command, o *sweepOptions) error {
 	}
 	n := len(g.Cells(base))
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "sweep: %d runs on %d workers\n", n, workers)
+	fmt.Fprintf(w, "sweep: %d %s on %d %s\n", n, plural(n, "run"), workers, plural(workers, "worker"))
 	pr := newProgress(cmd.ErrOrStderr())
 	rows, err := sweep.Run(base, g, workers, func(done, total int) { pr.update("runs", done, total) })
 	pr.done()
@@ -349,4 +349,11 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

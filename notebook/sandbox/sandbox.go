@@ -24,6 +24,7 @@ var Project = []string{
 	"github.com/rlhfsim/rlhfsim/sim/prefs",
 	"github.com/rlhfsim/rlhfsim/sim/reward",
 	"github.com/rlhfsim/rlhfsim/sim/rng",
+	"github.com/rlhfsim/rlhfsim/sim/seq",
 	"github.com/rlhfsim/rlhfsim/sim/stats",
 	"github.com/rlhfsim/rlhfsim/sim/world",
 	"gonum.org/v1/plot",
