@@ -18,7 +18,7 @@ func TestSweepCommand(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if !strings.Contains(stdout, "sweep: 4 runs on "+workers+" workers") || !strings.Contains(stdout, "peak gold gain") {
+		if !strings.Contains(stdout, "sweep: 4 runs on "+workers+" worker") || !strings.Contains(stdout, "peak gold gain") {
 			t.Errorf("output %q", stdout)
 		}
 		m := map[string][]byte{}
