@@ -107,34 +107,23 @@ func optionOf[T ~string](validate func(T) error) func(string) (T, error) {
 
 func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 	var g sweep.Grid
-	var err error
-	fail := func(e error) bool {
-		if err == nil && e != nil {
-			err = e
-		}
-		return err != nil
-	}
-	g.Prompts, err = list("prompts", o.prompts, intIn(10, 1_000_000))
-	var e error
-	g.Seeds, e = list("seeds", o.seeds, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
-	fail(e)
-	g.Betas, e = list("betas", o.betas, func(s string) (float64, error) {
+	// Each list is parsed; the first bad flag, in the order of --help, is
+	// the one reported.
+	var errs [7]error
+	g.Prompts, errs[0] = list("prompts", o.prompts, intIn(10, 1_000_000))
+	g.Seeds, errs[1] = list("seeds", o.seeds, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
+	g.Betas, errs[2] = list("betas", o.betas, func(s string) (float64, error) {
 		b, err := strconv.ParseFloat(s, 64)
 		if err != nil || !(b >= 0 && b <= 100) {
 			return 0, fmt.Errorf("%q is not a number from 0 to 100", s)
 		}
 		return b, nil
 	})
-	fail(e)
-	g.Methods, e = list("methods", o.methods, optionOf(pipeline.Method.Validate))
-	fail(e)
-	g.Algos, e = list("algos", o.algos, optionOf(policy.Algo.Validate))
-	fail(e)
-	g.Models, e = list("models", o.models, optionOf(reward.Kind.Validate))
-	fail(e)
-	g.Ensembles, e = list("ensembles", o.ensembles, intIn(0, pipeline.MaxEnsemble))
-	fail(e)
-	for _, e := range []error{
+	g.Methods, errs[3] = list("methods", o.methods, optionOf(pipeline.Method.Validate))
+	g.Algos, errs[4] = list("algos", o.algos, optionOf(policy.Algo.Validate))
+	g.Models, errs[5] = list("models", o.models, optionOf(reward.Kind.Validate))
+	g.Ensembles, errs[6] = list("ensembles", o.ensembles, intIn(0, pipeline.MaxEnsemble))
+	for _, err := range append(errs[:],
 		option("policy", pipeline.PolicyKind(o.kind).Validate()),
 		checkIntRange("steps", o.steps, 1, 100000),
 		checkIntRange("policy-prompts", o.policyPrompts, 1, 100000),
@@ -142,19 +131,17 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 		checkIntRange("workers", o.workers, 0, 1024),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
 		checkRange("ensemble-k", o.ensK, 0, 100),
-	} {
-		fail(e)
-	}
-	if err != nil {
-		return pipeline.Config{}, g, err
+	) {
+		if err != nil {
+			return pipeline.Config{}, g, err
+		}
 	}
 	c := pipeline.Default()
 	c.Data.K = o.k
 	c.RM.Aggregate, c.RM.K = reward.Aggregate(o.agg), o.ensK
 	c.Policy.Kind, c.Policy.Settings.Steps, c.Policy.Prompts, c.Policy.BoN = pipeline.PolicyKind(o.kind), o.steps, o.policyPrompts, nil
-	if n := len(g.Cells(c)); n > sweep.MaxRuns {
-		return c, g, usagef("the grid has %d runs, more than %d: shorten a list", n, sweep.MaxRuns)
-	}
+	// Validate refuses too many runs and every invalid cell before any
+	// file is written.
 	if err := g.Validate(c); err != nil {
 		return c, g, usageError{err}
 	}

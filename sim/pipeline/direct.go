@@ -3,9 +3,12 @@ package pipeline
 import (
 	"math"
 
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // Method names how the policy learns from the preferences.
@@ -51,26 +54,20 @@ type Direct struct {
 // compareDirect measures the trained pool policy's implicit reward
 // against gold and the explicit reward scores.
 func compareDirect(pl *policy.Pool, proxy, gold []float64, beta float64) (implGold, implRM, tv float64) {
-	m := pl.M()
+	// log pi/pi_ref = theta . phi - log Z + log M; the terms that do not
+	// depend on the response change no comparison.
 	theta := pl.Params()
-	impl := make([]float64, m)
-	w := make([]float64, m)
-	for j := range w {
-		w[j] = 1
+	impl := pl.Scores(func(_ world.Prompt, phi []float64) float64 { return beta * floats.Dot(theta, phi) })
+	m := pl.M()
+	uniform := make([]float64, m)
+	for j := range uniform {
+		uniform[j] = 1
 	}
 	n := float64(len(pl.Prompts()))
 	for i := range pl.Prompts() {
-		// log pi/pi_ref = theta . phi - log Z + log M; the terms that do
-		// not depend on the response change no comparison.
-		for j := range impl {
-			var s float64
-			for k, v := range pl.Response(i, j) {
-				s += theta[k] * v
-			}
-			impl[j] = beta * s
-		}
-		implGold += stats.NewPairAgreement(impl, gold[i*m:(i+1)*m]).Weighted(w) / n
-		implRM += stats.NewPairAgreement(impl, proxy[i*m:(i+1)*m]).Weighted(w) / n
+		row := func(x []float64) []float64 { return x[i*m : (i+1)*m] }
+		implGold += stats.NewPairAgreement(row(impl), row(gold)).Weighted(uniform) / n
+		implRM += stats.NewPairAgreement(row(impl), row(proxy)).Weighted(uniform) / n
 		p, q := pl.Probs(i, nil), pl.Optimal(i, proxy, beta)
 		for j := range p {
 			tv += math.Abs(p[j]-q[j]) / 2 / n
