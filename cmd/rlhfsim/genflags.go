@@ -48,6 +48,18 @@ func (g *genFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.memory, "memory", g.memory, "memory budget: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
 }
 
+// firstError returns the first of errs that is not nil: flag checks are
+// listed in the order of the help text, and the first failure is
+// reported.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkRange reports a flag value outside [lo, hi] or not finite.
 func checkRange(flag string, v, lo, hi float64) error {
 	if math.IsNaN(v) || v < lo || v > hi {
@@ -64,7 +76,7 @@ func checkIntRange(flag string, v, lo, hi int) error {
 }
 
 func (g *genFlags) validate() error {
-	for _, err := range []error{
+	if err := firstError(
 		checkIntRange("prompts", g.prompts, 1, 1_000_000),
 		checkIntRange("k", g.k, 2, prefs.MaxK),
 		checkRange("tau", g.tau, 0, 100),
@@ -75,10 +87,8 @@ func (g *genFlags) validate() error {
 		checkRange("tau-spread", g.tauSpread, 0, 2),
 		checkRange("val", g.val, 0, 0.5),
 		checkRange("test", g.test, 0, 0.5),
-	} {
-		if err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	if err := option("gold", world.GoldName(g.gold).Validate()); err != nil {
 		return err

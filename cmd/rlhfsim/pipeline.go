@@ -46,6 +46,7 @@ type pipelineOptions struct {
 	ensemble  int
 	agg       string
 	ensK      float64
+	verifier  verifierFlags
 	asJSON    bool
 	out       string
 }
@@ -97,6 +98,7 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
 	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
+	o.verifier.register(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	fs.StringVar(&o.out, "out", "", "write data.jsonl, model.json and report.json into this directory")
 	return cmd
@@ -132,7 +134,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	if o.train.distractors > 0 {
 		return pipeline.Config{}, usagef("invalid --distractors %d: a policy cannot produce distractor features; use it with train", o.train.distractors)
 	}
-	for _, err := range []error{
+	if err := firstError(
 		option("policy", pipeline.PolicyKind(o.kind).Validate()),
 		option("algo", policy.Algo(o.algo).Validate()),
 		checkRange("beta", o.beta, 0, 100),
@@ -149,10 +151,9 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 		checkIntRange("ensemble", o.ensemble, 0, pipeline.MaxEnsemble),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
 		checkRange("ensemble-k", o.ensK, 0, 100),
-	} {
-		if err != nil {
-			return pipeline.Config{}, err
-		}
+		o.verifier.validate(),
+	); err != nil {
+		return pipeline.Config{}, err
 	}
 	bon, err := parseBoN(o.bon)
 	if err != nil {
@@ -170,6 +171,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Method: pipeline.Method(o.method), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
 		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
 			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
+	o.verifier.apply(&c.Policy)
 	if err := settings(c.Policy.Validate()); err != nil {
 		return pipeline.Config{}, err
 	}
@@ -178,14 +180,15 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 
 // pipelineReport is the JSON report of pipeline.
 type pipelineReport struct {
-	Seed        uint64           `json:"seed"`
-	Data        prefs.Summary    `json:"data"`
-	RewardModel metricsReport    `json:"reward_model"`
-	Weights     []featureWeight  `json:"reward_model_weights,omitempty"`
-	Ensemble    *ensembleReport  `json:"reward_model_ensemble,omitempty"`
-	Direct      *pipeline.Direct `json:"direct,omitempty"`
-	Policy      policyReport     `json:"policy"`
-	BestOfN     []policy.BoN     `json:"best_of_n"`
+	Seed        uint64                   `json:"seed"`
+	Data        prefs.Summary            `json:"data"`
+	RewardModel metricsReport            `json:"reward_model"`
+	Weights     []featureWeight          `json:"reward_model_weights,omitempty"`
+	Ensemble    *ensembleReport          `json:"reward_model_ensemble,omitempty"`
+	Direct      *pipeline.Direct         `json:"direct,omitempty"`
+	Verifier    *pipeline.VerifierReport `json:"verifier,omitempty"`
+	Policy      policyReport             `json:"policy"`
+	BestOfN     []policy.BoN             `json:"best_of_n"`
 }
 
 // ensembleReport describes the ensemble the policy optimised, if any.
@@ -200,6 +203,7 @@ type ensembleReport struct {
 type policyReport struct {
 	Kind            pipeline.PolicyKind `json:"kind"`
 	Method          pipeline.Method     `json:"method"`
+	Reward          pipeline.Reward     `json:"reward"`
 	Algo            policy.Algo         `json:"algo,omitempty"` // RL's algorithm; empty for dpo and ipo
 	Beta            float64             `json:"beta"`
 	TargetKL        float64             `json:"target_kl"`
@@ -218,6 +222,10 @@ func report(r *pipeline.Result) pipelineReport {
 	if method == "" {
 		method = pipeline.RLHF
 	}
+	rew := r.Config.Policy.Reward
+	if rew == "" {
+		rew = pipeline.RewardModel
+	}
 	if r.Direct != nil {
 		algo = ""
 	}
@@ -227,13 +235,14 @@ func report(r *pipeline.Result) pipelineReport {
 		RewardModel: metricsReport{Metrics: r.RM.Metrics, BestEpoch: r.RM.Result.Best,
 			History: r.RM.Result.History},
 		Weights: weightsOf(r.RM, &gold),
-		Policy: policyReport{Kind: r.Config.Policy.Kind, Method: method, Algo: algo,
+		Policy: policyReport{Kind: r.Config.Policy.Kind, Method: method, Reward: rew, Algo: algo,
 			Beta: r.Config.Policy.Settings.Beta, TargetKL: r.Config.Policy.Settings.TargetKL,
 			KLEstimator: r.Run.KLEstimator, RewardEstimator: r.Run.RewardEstimator,
 			Features: world.FeatureNames(), GoldPeakStep: peak, GoldDrop: drop, Steps: r.Run.Steps},
 		BestOfN:  r.BoN,
 		Ensemble: ensembleOf(r),
 		Direct:   r.Direct,
+		Verifier: r.Verifier,
 	}
 }
 
@@ -381,9 +390,13 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if rep.Direct != nil {
 		algo = string(rep.Direct.Method) + " (its exact optimum)"
 	}
-	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g; KL %s, rewards %s\n", p.Kind, algo, p.Beta, p.KLEstimator, p.RewardEstimator)
+	fmt.Fprintf(w, "\npolicy: %s, %s, beta %g, optimising %s; KL %s, rewards %s\n", p.Kind, algo, p.Beta, rewardNames[p.Reward], p.KLEstimator, p.RewardEstimator)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tKL\tproxy\tgold\tRM accuracy\tlength (tokens)\tentropy\tbeta\t")
+	accuracy := "RM accuracy"
+	if p.Reward != pipeline.RewardModel {
+		accuracy = "proxy accuracy"
+	}
+	fmt.Fprintf(tw, "step\tKL\tproxy\tgold\t%s\tlength (tokens)\tentropy\tbeta\t\n", accuracy)
 	steps := p.Steps
 	every := max(1, len(steps)/10)
 	for i, st := range steps {
@@ -406,11 +419,19 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			peak = st
 		}
 	}
-	fmt.Fprintf(w, "RM accuracy (the %s agreement with gold on the policy's own samples): %.3f at the start (%s: %.3f), %.3f at the gold peak, %.3f at the end\n",
-		map[bool]string{false: "reward model's", true: "ensemble's"}[rep.Ensemble != nil],
-		first.GoldAgreement, map[bool]string{false: "held out", true: "the single model held out"}[rep.Ensemble != nil], m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
+	if p.Reward == pipeline.RewardModel {
+		fmt.Fprintf(w, "RM accuracy (the %s agreement with gold on the policy's own samples): %.3f at the start (%s: %.3f), %.3f at the gold peak, %.3f at the end\n",
+			map[bool]string{false: "reward model's", true: "ensemble's"}[rep.Ensemble != nil],
+			first.GoldAgreement, map[bool]string{false: "held out", true: "the single model held out"}[rep.Ensemble != nil], m.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
+	} else {
+		fmt.Fprintf(w, "proxy accuracy (%s agreeing with gold on pairs of the policy's own samples, ties counting half): %.3f at the start, %.3f at the gold peak, %.3f at the end\n",
+			rewardNames[p.Reward], first.GoldAgreement, peak.GoldAgreement, last.GoldAgreement)
+	}
 	if p.GoldDrop > 0.1 && last.Proxy > first.Proxy {
-		fmt.Fprintln(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising the reward model")
+		fmt.Fprintf(w, "the proxy kept rising after the gold reward peaked: the policy is overoptimising %s\n", rewardNames[p.Reward])
+	}
+	if rep.Verifier != nil {
+		printVerifier(w, rep.Verifier, p.GoldPeakStep)
 	}
 	if r.BoNPool != nil {
 		fmt.Fprintf(w, "\nbest-of-n on the pool of %d base-policy samples for each of %d prompts (exact for the pool; drawing from it stands for drawing from the base policy while n is at most a quarter of it):\n", r.BoNPool.M(), len(r.BoNPool.Prompts()))

@@ -163,3 +163,64 @@ func TestPipelineDPO(t *testing.T) {
 		t.Errorf("policy method %q, algo %v, %d steps: want dpo, none, 2", rep.Policy.Method, rep.Policy.Algo, len(rep.Policy.Steps))
 	}
 }
+
+// A run against the verifier reports what the verifier saw at every step,
+// its best-of-n on the checked and open prompts, and the tables name it.
+func TestPipelineVerifier(t *testing.T) {
+	args := []string{"pipeline", "--prompts", "300", "--steps", "20", "--policy-prompts", "40", "--bon", "1,16",
+		"--reward", "verifier", "--verifier-bar", "2", "--weak-tests", "0.9"}
+	code, stdout, stderr := rlhfsim(append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Policy struct {
+			Reward string `json:"reward"`
+		} `json:"policy"`
+		Verifier struct {
+			Coverage float64 `json:"coverage"`
+			Settings struct {
+				Categories []string `json:"categories"`
+				Bar        float64  `json:"bar"`
+				WeakTests  float64  `json:"weak_tests"`
+			} `json:"settings"`
+			Steps      []map[string]float64 `json:"steps"`
+			BoNChecked []map[string]float64 `json:"best_of_n_checked"`
+			BoNOpen    []map[string]float64 `json:"best_of_n_open"`
+		} `json:"verifier"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	v := rep.Verifier
+	if rep.Policy.Reward != "verifier" || v.Settings.Bar != 2 || strings.Join(v.Settings.Categories, ",") != "factual,coding" || v.Settings.WeakTests != 0.9 || len(v.Steps) != 21 ||
+		!(v.Coverage > 0 && v.Coverage < 1) || len(v.BoNChecked) != 2 || len(v.BoNOpen) != 2 {
+		t.Fatalf("verifier report %+v", rep)
+	}
+	// Weak tests pass some wrong answers, so the pass rate is above the
+	// right rate from the start.
+	if s := v.Steps[0]; !(s["pass"] > s["right"]) {
+		t.Errorf("step 0: pass %v, right %v", s["pass"], s["right"])
+	}
+	if v.BoNOpen[1]["gold"] != v.BoNOpen[0]["gold"] || v.BoNOpen[1]["kl_exact"] != 0 {
+		t.Errorf("best-of-16 by a verifier moved the open-ended prompts: %v", v.BoNOpen)
+	}
+	code, stdout, stderr = rlhfsim(args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"optimising the verifier", "verifier of factual and coding prompts", "gold (open-ended)", "proxy accuracy"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("tables lack %q", want)
+		}
+	}
+	// An rm run has no verifier section unless asked for.
+	code, stdout, _ = rlhfsim("pipeline", "--prompts", "300", "--steps", "5", "--policy-prompts", "20", "--bon", "1", "--json")
+	if code != 0 || strings.Contains(stdout, `"verifier"`) {
+		t.Errorf("an rm run reported a verifier")
+	}
+	code, stdout, _ = rlhfsim("pipeline", "--prompts", "300", "--steps", "5", "--policy-prompts", "20", "--bon", "1", "--json", "--verify")
+	if code != 0 || !strings.Contains(stdout, `"verifier"`) || !strings.Contains(stdout, `"reward": "rm"`) {
+		t.Errorf("--verify did not add the verifier's view to an rm run")
+	}
+}

@@ -73,6 +73,13 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"pipeline", "--method", "ppo"}, `method "ppo": want rlhf, dpo or ipo`},
 		{[]string{"pipeline", "--ensemble", "3", "--ensemble-agg", "max"}, `ensemble-agg`},
 		{[]string{"pipeline", "--ensemble", "3", "--ensemble-k", "-1"}, "invalid --ensemble-k -1"},
+		{[]string{"pipeline", "--reward", "gold"}, `reward "gold": want rm, verifier or mix`},
+		{[]string{"pipeline", "--reward", "verifier", "--verifier-categories", "maths"}, `unknown category "maths"`},
+		{[]string{"pipeline", "--verifier-categories", ""}, `invalid --verifier-categories`},
+		{[]string{"pipeline", "--weak-tests", "1.5"}, "invalid --weak-tests 1.5"},
+		{[]string{"pipeline", "--verifier-fn", "0.6", "--verifier-fp", "0.6"}, "false-negative plus false-positive rate"},
+		{[]string{"pipeline", "--verifier-bar", "NaN"}, "invalid --verifier-bar"},
+		{[]string{"pipeline", "--method", "ipo", "--reward", "mix"}, "optimises no reward"},
 		{[]string{"run", "00", "--memory", "1MiB"}, `invalid --memory "1MiB": want a size from 256MiB to 1TiB`},
 	} {
 		before, _ := os.ReadDir(dir)

@@ -93,7 +93,7 @@ func settings(err error) error {
 }
 
 func (t *trainFlags) validate() error {
-	for _, err := range []error{
+	if err := firstError(
 		option("model", t.kind().Validate()),
 		option("activation", reward.Activation(t.activation).Validate()),
 		option("loss", reward.Loss(t.loss).Validate()),
@@ -107,10 +107,8 @@ func (t *trainFlags) validate() error {
 		checkIntRange("batch", t.batch, 1, 1000000),
 		checkIntRange("patience", t.patience, -1, 100000),
 		checkIntRange("distractors", t.distractors, 0, 1000),
-	} {
-		if err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	if _, err := t.hiddenWidths(); err != nil {
 		return err

@@ -26,6 +26,7 @@ var Project = []string{
 	"github.com/rlhfsim/rlhfsim/sim/rng",
 	"github.com/rlhfsim/rlhfsim/sim/seq",
 	"github.com/rlhfsim/rlhfsim/sim/stats",
+	"github.com/rlhfsim/rlhfsim/sim/verify",
 	"github.com/rlhfsim/rlhfsim/sim/world",
 	"gonum.org/v1/plot",
 	"gonum.org/v1/plot/plotter",

@@ -16,6 +16,7 @@ func init() {
 		"Baselines":           reflect.ValueOf(policy.Baselines),
 		"BestOfN":             reflect.ValueOf(policy.BestOfN),
 		"BestOfNSweep":        reflect.ValueOf(policy.BestOfNSweep),
+		"BestOfNSweepWhere":   reflect.ValueOf(policy.BestOfNSweepWhere),
 		"BoNBound":            reflect.ValueOf(policy.BoNBound),
 		"DPO":                 reflect.ValueOf(policy.DPO),
 		"DirectLoss":          reflect.ValueOf(policy.DirectLoss),

@@ -30,5 +30,6 @@ func init() {
 		"Ratings":     reflect.ValueOf(constant.MakeFromLiteral("\"pipeline/ratings\"", token.STRING, 0)),
 		"Stream":      reflect.ValueOf(rng.Stream),
 		"Train":       reflect.ValueOf(constant.MakeFromLiteral("\"reward/train\"", token.STRING, 0)),
+		"Verdicts":    reflect.ValueOf(constant.MakeFromLiteral("\"verify/verdicts\"", token.STRING, 0)),
 	}
 }

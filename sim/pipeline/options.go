@@ -85,6 +85,18 @@ func (c Policy) Validate() error {
 	if err := c.Method.Validate(); err != nil {
 		return err
 	}
+	if err := c.Reward.Validate(); err != nil {
+		return err
+	}
+	if (c.Method == DPO || c.Method == IPO) && c.Reward != "" && c.Reward != RewardModel {
+		return bad("%s learns from the preference pairs alone, so it optimises no reward: drop the reward %q or use the method rlhf", c.Method, c.Reward)
+	}
+	if !(c.VerifierWeight >= 0 && c.VerifierWeight <= 100) {
+		return bad("verifier weight %v (want 0 to 100 reward-model units; 0 means %d)", c.VerifierWeight, DefaultVerifierWeight)
+	}
+	if _, err := c.verifier(); err != nil {
+		return err
+	}
 	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
 		return bad("the exact gradient needs the pool policy")
 	}

@@ -3,11 +3,13 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/verify"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -20,10 +22,22 @@ type Policy struct {
 	// to compare.
 	Method   Method
 	Settings policy.Settings
-	Prompts  int   // prompts the policy answers
-	PoolSize int   // responses per prompt in the pool policy
-	Draws    int   // common random draws per prompt for the generative policy
-	BoN      []int // n values of the best-of-n sweep
+	// Reward is what the policy optimises and best-of-n selects by: the
+	// reward model (rm, the default), the verifier alone, or their mix,
+	// the reward model plus VerifierWeight for a pass.
+	Reward Reward
+	// Verifier configures the verifier of the checkable prompts. When it
+	// is not nil, or Reward needs a verifier, the run records what the
+	// verifier sees at every step (Result.Verifier); nil means the
+	// defaults of verify.Settings.
+	Verifier *verify.Settings
+	// VerifierWeight is what a pass adds in the mix, in the reward
+	// model's units; zero means DefaultVerifierWeight.
+	VerifierWeight float64
+	Prompts        int   // prompts the policy answers
+	PoolSize       int   // responses per prompt in the pool policy
+	Draws          int   // common random draws per prompt for the generative policy
+	BoN            []int // n values of the best-of-n sweep
 	// BoNPool is the number of base-policy samples per prompt the sweep
 	// selects from; n should stay at most a quarter of it. Zero means 4096.
 	BoNPool int
@@ -97,6 +111,8 @@ type Result struct {
 	Ensemble []*Trained
 	// Direct compares a DPO or IPO policy with the reward-model route.
 	Direct *Direct
+	// Verifier is the verifier's view of the run, when it had one.
+	Verifier *VerifierReport
 }
 
 // Progress reports a run's progress: stage is "data", "reward model",
@@ -137,12 +153,21 @@ func Run(c Config, progress Progress) (*Result, error) {
 		}
 		r.Ensemble, proxy = members, EnsembleProxy(e)
 	}
+	v, err := pc.verifier()
+	if err != nil {
+		return nil, err
+	}
+	rmProxy := proxy
+	if v != nil {
+		proxy = pc.reward(v, rmProxy)
+	}
 	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
 	if pc.Kind == PoolPolicy {
 		r.Policy = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	} else {
 		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))
 	}
+	var bonChecked, bonOpen []policy.BoN
 	// Best-of-n selects from base-policy samples: a pool of its own,
 	// large enough for the largest n.
 	if len(pc.BoN) > 0 {
@@ -155,30 +180,55 @@ func Run(c Config, progress Progress) (*Result, error) {
 			np = min(64, len(prompts))
 		}
 		r.BoNPool = policy.NewPool(w, prompts[:np], m, rng.Stream(c.Seed, rng.BoN))
-		r.BoN = policy.BestOfNSweep(r.BoNPool, r.BoNPool.Scores(proxy), r.BoNPool.Scores(w.Gold), pc.BoN)
+		by, gs := r.BoNPool.Scores(rmProxy), r.BoNPool.Scores(w.Gold)
+		if v != nil {
+			by = pc.bonScores(v, r.BoNPool, by, c.Seed)
+		}
+		r.BoN = policy.BestOfNSweep(r.BoNPool, by, gs, pc.BoN)
+		if v != nil {
+			bp := r.BoNPool.Prompts()
+			checked := func(i int) bool { return v.Checks(bp[i]) }
+			unchecked := func(p world.Prompt) bool { return !v.Checks(p) }
+			// A part with no prompt is left out, not reported as NaN.
+			if slices.ContainsFunc(bp, v.Checks) {
+				bonChecked = policy.BestOfNSweepWhere(r.BoNPool, by, gs, pc.BoN, checked)
+			}
+			if slices.ContainsFunc(bp, unchecked) {
+				bonOpen = policy.BestOfNSweepWhere(r.BoNPool, by, gs, pc.BoN, func(i int) bool { return !checked(i) })
+			}
+		}
 		progress("best-of-n", 1, 1)
 	}
+	var watch []policy.RewardFunc
+	var cov float64
+	if v != nil {
+		watch, cov = watchVerifier(v, prompts, w.Gold)
+		r.Verifier = &VerifierReport{Settings: v.Settings(), Coverage: cov, BoNChecked: bonChecked, BoNOpen: bonOpen}
+	}
 	if pc.Method == DPO || pc.Method == IPO {
-		ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta}
+		ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta, Watch: watch}
 		if ds.Beta == 0 {
 			ds.Beta = Default().Policy.Settings.Beta
 		}
 		progress("policy", 0, 1)
-		run, res, err := policy.OptimizeDirect(r.Policy, d, proxy, w.Gold, ds)
+		run, res, err := policy.OptimizeDirect(r.Policy, d, rmProxy, w.Gold, ds)
 		if err != nil {
 			return nil, err
 		}
 		progress("policy", 1, 1)
 		r.Run = run
+		if v != nil {
+			r.Verifier.Steps = verifierSteps(run, cov, 0)
+		}
 		r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
 		switch pol := r.Policy.(type) {
 		case *policy.Pool:
 			var tv float64
 			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, tv =
-				compareDirect(pol, pol.Scores(proxy), pol.Scores(w.Gold), ds.Beta)
+				compareDirect(pol, pol.Scores(rmProxy), pol.Scores(w.Gold), ds.Beta)
 			r.Direct.TVToRMOptimum = &tv
 		case *policy.Gaussian:
-			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, proxy, w.Gold)
+			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, rmProxy, w.Gold)
 		}
 		return r, nil
 	}
@@ -187,9 +237,14 @@ func Run(c Config, progress Progress) (*Result, error) {
 		set.Steps = 300
 	}
 	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
+	first := len(set.Watch)
+	set.Watch = append(set.Watch[:first:first], watch...)
 	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
 	if err != nil {
 		return nil, err
+	}
+	if v != nil {
+		r.Verifier.Steps = verifierSteps(r.Run, cov, first)
 	}
 	return r, nil
 }

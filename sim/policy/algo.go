@@ -39,6 +39,11 @@ type Settings struct {
 	Clip float64
 	// PPOEpochs is the number of surrogate updates per batch; zero means 4.
 	PPOEpochs int
+	// Watch are further functions whose expectation under the policy is
+	// recorded at every step, in Step.Watch, beside the proxy and gold:
+	// a verifier's pass rate, say, or the gold reward on some prompts
+	// alone. They are measured, never optimised.
+	Watch []RewardFunc
 	// Progress, if not nil, is called after every step.
 	Progress func(Step)
 }
@@ -52,7 +57,7 @@ func (s *Settings) Validate() error {
 func (s *Settings) resolve() (Settings, error) {
 	r := Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
 	if s != nil {
-		r.Beta, r.TargetKL, r.Progress = s.Beta, s.TargetKL, s.Progress
+		r.Beta, r.TargetKL, r.Progress, r.Watch = s.Beta, s.TargetKL, s.Progress, s.Watch
 		for _, f := range []struct {
 			dst *int
 			v   int
@@ -114,6 +119,8 @@ type Step struct {
 	// SampleKL is the Monte Carlo estimate mean(log pi - log pi_ref) over
 	// the step's own samples (the "k1" estimator), for comparison with KL.
 	SampleKL float64 `json:"sample_kl"`
+	// Watch holds the expectation of each of Settings.Watch, in order.
+	Watch []float64 `json:"watch,omitempty"`
 }
 
 // Run is the record of one optimisation.
@@ -137,6 +144,7 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 	}
 	o := &optimizer{pol: pol, set: set, rng: rand.New(src), proxy: proxy, beta: set.Beta}
 	o.eval = func() Stats { return pol.Eval(proxy, gold) }
+	o.watch = watcher(pol, set.Watch)
 	if isPool {
 		// The pool is fixed, so score it once.
 		ps, gs := pool.Scores(proxy), pool.Scores(gold)
@@ -179,6 +187,7 @@ type optimizer struct {
 	proxy     RewardFunc
 	poolProxy []float64
 	eval      func() Stats
+	watch     func() []float64
 	beta      float64
 	grad      []float64
 	m1, m2    []float64
@@ -186,8 +195,20 @@ type optimizer struct {
 }
 
 func (o *optimizer) record(step int, st Stats, gn, sampleKL float64) Step {
-	return Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold, GoldAgreement: st.GoldAgreement, Entropy: st.Entropy,
-		Length: st.Features[lengthIndex], Features: st.Features, GradNorm: gn, Beta: o.beta, SampleKL: sampleKL}
+	s := stepOf(step, st, o.beta, o.watch)
+	s.GradNorm, s.SampleKL = gn, sampleKL
+	return s
+}
+
+// stepOf records the policy's statistics st, and its expectations of the
+// watched functions when watch is not nil, as step number step.
+func stepOf(step int, st Stats, beta float64, watch func() []float64) Step {
+	s := Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold, GoldAgreement: st.GoldAgreement, Entropy: st.Entropy,
+		Length: st.Features[lengthIndex], Features: st.Features, Beta: beta}
+	if watch != nil {
+		s.Watch = watch()
+	}
+	return s
 }
 
 // reward returns the proxy reward of a sample, from the pool's cache when

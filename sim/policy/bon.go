@@ -38,7 +38,21 @@ func BestOfN(pl *Pool, proxy, gold []float64, n int) BoN {
 // sorted once. Drawing n from the pool stands for drawing n from the base
 // policy while n is well below the pool's size M (n <= M/4 keeps the
 // top-of-pool bias small); the KL and win rates are exact for the pool.
+//
+// Members with equal proxy scores (a verifier's pass or fail) are told
+// apart by a fair coin: the best score among the n draws is reached with
+// the probability the formula gives its group, and that probability is
+// shared equally by the group's members. So a proxy that ties everything
+// gives back the base policy, at KL 0.
 func BestOfNSweep(pl *Pool, proxy, gold []float64, ns []int) []BoN {
+	return BestOfNSweepWhere(pl, proxy, gold, ns, nil)
+}
+
+// BestOfNSweepWhere is BestOfNSweep averaged over the prompts i for which
+// keep(i) is true (all of them when keep is nil), so that a selection can
+// be judged on part of the prompts, such as those a verifier checks. Its
+// fields are NaN if no prompt is kept.
+func BestOfNSweepWhere(pl *Pool, proxy, gold []float64, ns []int, keep func(i int) bool) []BoN {
 	M := pl.M()
 	out := make([]BoN, len(ns))
 	for t, n := range ns {
@@ -50,39 +64,43 @@ func BestOfNSweep(pl *Pool, proxy, gold []float64, ns []int) []BoN {
 	byProxy, byGold := make([]int, M), make([]int, M)
 	goldRank := make([]float64, M) // members with lower gold, ties counting one half
 	fm := float64(M)
+	kept := 0
 	for i := range pl.Prompts() {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		kept++
 		off := i * M
 		for j := range byProxy {
 			byProxy[j], byGold[j] = j, j
 		}
 		sort.SliceStable(byProxy, func(a, c int) bool { return proxy[off+byProxy[a]] < proxy[off+byProxy[c]] })
 		sort.SliceStable(byGold, func(a, c int) bool { return gold[off+byGold[a]] < gold[off+byGold[c]] })
-		for k := 0; k < M; {
-			e := k
-			for e+1 < M && gold[off+byGold[e+1]] == gold[off+byGold[k]] {
-				e++
-			}
+		eachTie(byGold, func(j int) float64 { return gold[off+j] }, func(k, e int) {
 			for r := k; r <= e; r++ {
 				goldRank[byGold[r]] = float64(k) + float64(e-k)/2
 			}
-			k = e + 1
-		}
-		for t, n := range ns {
-			b := &out[t]
-			for k, j := range byProxy {
-				q := math.Pow(float64(k+1)/fm, float64(n)) - math.Pow(float64(k)/fm, float64(n))
+		})
+		eachTie(byProxy, func(j int) float64 { return proxy[off+j] }, func(k, e int) {
+			size := float64(e - k + 1)
+			for t, n := range ns {
+				b := &out[t]
+				q := (math.Pow(float64(e+1)/fm, float64(n)) - math.Pow(float64(k)/fm, float64(n))) / size
 				if q == 0 {
 					continue
 				}
-				b.KL += q * math.Log(q*fm)
-				b.Proxy += q * proxy[off+j]
-				b.Gold += q * gold[off+j]
-				b.WinRate += q * (float64(k) + 0.5) / fm
-				b.GoldWinRate += q * (goldRank[j] + 0.5) / fm
+				win := (float64(k) + size/2) / fm
+				for _, j := range byProxy[k : e+1] {
+					b.KL += q * math.Log(q*fm)
+					b.Proxy += q * proxy[off+j]
+					b.Gold += q * gold[off+j]
+					b.WinRate += q * win
+					b.GoldWinRate += q * (goldRank[j] + 0.5) / fm
+				}
 			}
-		}
+		})
 	}
-	np := float64(len(pl.Prompts()))
+	np := float64(kept)
 	for t := range out {
 		b := &out[t]
 		b.KL /= np
@@ -92,4 +110,17 @@ func BestOfNSweep(pl *Pool, proxy, gold []float64, ns []int) []BoN {
 		b.GoldWinRate /= np
 	}
 	return out
+}
+
+// eachTie calls f(k, e) for every run order[k..e] of members with equal
+// score, in order; order must be sorted by score.
+func eachTie(order []int, score func(j int) float64, f func(k, e int)) {
+	for k := 0; k < len(order); {
+		e := k
+		for e+1 < len(order) && score(order[e+1]) == score(order[k]) {
+			e++
+		}
+		f(k, e)
+		k = e + 1
+	}
 }

@@ -49,6 +49,9 @@ type Direct struct {
 	Steps int
 	// LR is the gradient step size when Steps > 0; zero means 1.
 	LR float64
+	// Watch is Settings.Watch: functions whose expectation is recorded
+	// at every recorded step.
+	Watch []RewardFunc
 }
 
 func (s *Direct) resolve() (Direct, error) {
@@ -60,7 +63,7 @@ func (s *Direct) resolve() (Direct, error) {
 		if s.Beta != 0 {
 			r.Beta = s.Beta
 		}
-		r.Tau, r.Steps = s.Tau, s.Steps
+		r.Tau, r.Steps, r.Watch = s.Tau, s.Steps, s.Watch
 		if s.LR != 0 {
 			r.LR = s.LR
 		}
@@ -223,12 +226,11 @@ func OptimizeDirect(pol Policy, d *prefs.Dataset, proxy, gold RewardFunc, s *Dir
 	default:
 		return nil, nil, fmt.Errorf("%w: %s needs the pool or the generative policy", ErrSettings, set.Method)
 	}
+	watch := watcher(pol, set.Watch)
 	rec := func(step int) {
 		st := eval()
 		run.KLEstimator, run.RewardEstimator = st.KLEstimator, st.RewardEstimator
-		run.Steps = append(run.Steps, Step{Step: step, KL: st.KL, Proxy: st.Proxy, Gold: st.Gold,
-			GoldAgreement: st.GoldAgreement, Entropy: st.Entropy, Length: st.Features[lengthIndex],
-			Features: st.Features, Beta: set.Beta})
+		run.Steps = append(run.Steps, stepOf(step, st, set.Beta, watch))
 	}
 	rec(0)
 	var res *DirectResult

@@ -224,27 +224,21 @@ func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
 	st := Stats{KL: g.KL(), Entropy: g.Entropy(), Features: make([]float64, D),
 		KLEstimator:     "exact (closed form)",
 		RewardEstimator: fmt.Sprintf("Monte Carlo, %d common draws per prompt", g.draws)}
-	phi := make([]float64, D)
-	sc := math.Exp(g.LogScale())
 	prox, gd := make([]float64, g.draws), make([]float64, g.draws)
 	var acc agreement
-	for i, p := range g.prompts {
-		g.w.Mean(p, g.mu)
-		for k := range st.Features {
-			st.Features[k] += g.mu[k] + g.theta[k]
-		}
-		shift := g.Shift()
-		for j := 0; j < g.draws; j++ {
-			o := (i*g.draws + j) * D
-			for k, dev := range g.crn[o : o+D] {
-				phi[k] = g.mu[k] + shift[k] + sc*dev
+	g.eachDraw(func(i, j int, p world.Prompt, phi []float64) {
+		if j == 0 {
+			for k := range st.Features {
+				st.Features[k] += g.mu[k] + g.theta[k]
 			}
-			prox[j], gd[j] = proxy(p, phi), gold(p, phi)
-			st.Proxy += prox[j]
-			st.Gold += gd[j]
 		}
-		acc.add(uniformAgreement(prox, gd))
-	}
+		prox[j], gd[j] = proxy(p, phi), gold(p, phi)
+		st.Proxy += prox[j]
+		st.Gold += gd[j]
+		if j == g.draws-1 {
+			acc.add(uniformAgreement(prox, gd))
+		}
+	})
 	st.GoldAgreement = acc.mean()
 	n := float64(len(g.prompts))
 	for k := range st.Features {
@@ -253,6 +247,26 @@ func (g *Gaussian) Eval(proxy, gold RewardFunc) Stats {
 	st.Proxy /= n * float64(g.draws)
 	st.Gold /= n * float64(g.draws)
 	return st
+}
+
+// eachDraw calls f with every common random draw j of every prompt i, as
+// the current policy places it; g.mu holds prompt i's base mean during
+// the call, and phi is reused.
+func (g *Gaussian) eachDraw(f func(i, j int, p world.Prompt, phi []float64)) {
+	D := world.NumFeatures
+	phi := make([]float64, D)
+	sc := math.Exp(g.LogScale())
+	shift := g.Shift()
+	for i, p := range g.prompts {
+		g.w.Mean(p, g.mu)
+		for j := 0; j < g.draws; j++ {
+			o := (i*g.draws + j) * D
+			for k, dev := range g.crn[o : o+D] {
+				phi[k] = g.mu[k] + shift[k] + sc*dev
+			}
+			f(i, j, p, phi)
+		}
+	}
 }
 
 var _ Policy = (*Gaussian)(nil)

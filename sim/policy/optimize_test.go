@@ -182,3 +182,29 @@ func TestSettingsErrors(t *testing.T) {
 		}
 	}
 }
+
+// A watched function is measured exactly as the gold reward is, so
+// watching the gold reward itself must repeat Step.Gold to the last bit
+// of rounding, on both policies and for RL and DPO alike; and watching
+// must not change the run.
+func TestWatchRepeatsGold(t *testing.T) {
+	w := world.Default()
+	ps := w.Prompts(12, 0, rand.NewPCG(1, 2))
+	proxy := func(p world.Prompt, phi []float64) float64 { return phi[world.Length] + phi[world.Helpfulness] }
+	double := func(p world.Prompt, phi []float64) float64 { return 2 * w.Gold(p, phi) }
+	for _, pol := range []func() Policy{
+		func() Policy { return NewGaussian(w, ps, 8, rand.NewPCG(4, 4)) },
+		func() Policy { return NewPool(w, ps, 16, rand.NewPCG(4, 4)) },
+	} {
+		plain := optimize(t, pol(), proxy, w.Gold, &Settings{Beta: 0.1, Steps: 20})
+		watched := optimize(t, pol(), proxy, w.Gold, &Settings{Beta: 0.1, Steps: 20, Watch: []RewardFunc{w.Gold, double}})
+		for i, s := range watched.Steps {
+			if len(s.Watch) != 2 || math.Abs(s.Watch[0]-s.Gold) > 1e-9 || math.Abs(s.Watch[1]-2*s.Gold) > 1e-9 {
+				t.Fatalf("step %d: watch %v, gold %v", i, s.Watch, s.Gold)
+			}
+			if s.Gold != plain.Steps[i].Gold || plain.Steps[i].Watch != nil {
+				t.Fatalf("step %d: watching changed the run", i)
+			}
+		}
+	}
+}

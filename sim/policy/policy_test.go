@@ -302,3 +302,89 @@ func TestPoolGoldAgreement(t *testing.T) {
 		t.Errorf("point mass: agreement %v, want one half (nothing to compare)", got)
 	}
 }
+
+// TestBestOfNTiesBruteForce enumerates every ordered draw of n members
+// from a small pool whose proxy has ties (a pass-or-fail verdict, and a
+// three-level score), choosing among the tied best draws by a fair coin,
+// and compares the chosen member's exact distribution with the sweep's
+// KL, proxy, gold and win rate. A proxy that ties everything must give
+// the base policy back.
+func TestBestOfNTiesBruteForce(t *testing.T) {
+	w := world.Default()
+	const M = 6
+	pl := NewPool(w, w.Prompts(4, 0, rand.NewPCG(1, 2)), M, rand.NewPCG(3, 4))
+	gold := pl.Scores(w.Gold)
+	for name, f := range map[string]RewardFunc{
+		"verdict": func(_ world.Prompt, phi []float64) float64 {
+			return math.Max(0, math.Copysign(1, phi[world.Correctness]))
+		},
+		"levels": func(_ world.Prompt, phi []float64) float64 { return math.Round(phi[world.Helpfulness]) },
+		"flat":   func(world.Prompt, []float64) float64 { return 1 },
+	} {
+		proxy := pl.Scores(f)
+		for _, n := range []int{1, 2, 3} {
+			var want BoN
+			for i := range pl.Prompts() {
+				off := i * M
+				p := make([]float64, M) // probability that member j is chosen
+				draw := make([]int, n)
+				var walk func(d int)
+				walk = func(d int) {
+					if d == n {
+						best := math.Inf(-1)
+						for _, j := range draw {
+							best = math.Max(best, proxy[off+j])
+						}
+						var top []int
+						for _, j := range draw {
+							if proxy[off+j] == best {
+								top = append(top, j)
+							}
+						}
+						for _, j := range top {
+							p[j] += math.Pow(M, -float64(n)) / float64(len(top))
+						}
+						return
+					}
+					for j := range M {
+						draw[d] = j
+						walk(d + 1)
+					}
+				}
+				walk(0)
+				for j, pj := range p {
+					if pj == 0 {
+						continue
+					}
+					want.KL += pj * math.Log(pj*M)
+					want.Proxy += pj * proxy[off+j]
+					want.Gold += pj * gold[off+j]
+					for jj := range M {
+						want.WinRate += pj * stats.Concordance(proxy[off+j]-proxy[off+jj], 1) / M
+					}
+				}
+			}
+			np := float64(len(pl.Prompts()))
+			got := BestOfN(pl, proxy, gold, n)
+			for _, c := range [][2]float64{{got.KL, want.KL / np}, {got.Proxy, want.Proxy / np}, {got.Gold, want.Gold / np}, {got.WinRate, want.WinRate / np}} {
+				if math.Abs(c[0]-c[1]) > 1e-12 {
+					t.Errorf("%s, n=%d: sweep %+v, brute force KL %v proxy %v gold %v win %v", name, n, got,
+						want.KL/np, want.Proxy/np, want.Gold/np, want.WinRate/np)
+					break
+				}
+			}
+			if name == "flat" && math.Abs(got.KL) > 1e-12 {
+				t.Errorf("a proxy that ties everything: KL %v, want 0", got.KL)
+			}
+		}
+	}
+	// keep: the average over some prompts is the average of their own
+	// sweeps.
+	proxy := pl.Scores(w.Gold)
+	all := BestOfNSweep(pl, proxy, gold, []int{3})[0]
+	even := BestOfNSweepWhere(pl, proxy, gold, []int{3}, func(i int) bool { return i%2 == 0 })[0]
+	odd := BestOfNSweepWhere(pl, proxy, gold, []int{3}, func(i int) bool { return i%2 == 1 })[0]
+	if math.Abs((even.Gold+odd.Gold)/2-all.Gold) > 1e-12 {
+		t.Errorf("kept halves %v and %v do not average to %v", even.Gold, odd.Gold, all.Gold)
+	}
+}

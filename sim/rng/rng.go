@@ -51,7 +51,8 @@ const (
 	Optimize    = "policy/optimize"   // the samples of policy optimisation
 	Drift       = "pipeline/drift"    // feature samples before and after optimisation
 	Ratings     = "pipeline/ratings"  // the ranking-versus-rating experiment
+	Verdicts    = "verify/verdicts"   // the verifier's verdicts on best-of-n samples
 )
 
 // Names lists the constants above, for the test that streams are distinct.
-var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings}
+var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings, Verdicts}

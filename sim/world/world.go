@@ -105,6 +105,24 @@ func (c Category) IdealLength() float64 {
 	return math.Log(idealTokens[c])
 }
 
+// MarshalText writes the category's name, so that reports read
+// "coding" instead of 3.
+func (c Category) MarshalText() ([]byte, error) {
+	if c < 0 || c >= NumCategories {
+		return nil, fmt.Errorf("%w %d", ErrCategory, int(c))
+	}
+	return []byte(categoryNames[c]), nil
+}
+
+// UnmarshalText reads a category's name.
+func (c *Category) UnmarshalText(b []byte) error {
+	v, err := ParseCategory(string(b))
+	if err == nil {
+		*c = v
+	}
+	return err
+}
+
 // ErrCategory is returned for an unknown category name.
 var ErrCategory = errors.New("world: unknown category")
 

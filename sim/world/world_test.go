@@ -168,3 +168,23 @@ func TestGoldGradientMatchesFiniteDifferences(t *testing.T) {
 		t.Errorf("length slope at the base mean %v, want 0.45", s)
 	}
 }
+
+func TestCategoryText(t *testing.T) {
+	for c := Category(0); c < NumCategories; c++ {
+		b, err := c.MarshalText()
+		if err != nil || string(b) != c.String() {
+			t.Fatalf("%v: %q %v", c, b, err)
+		}
+		var back Category
+		if err := back.UnmarshalText(b); err != nil || back != c {
+			t.Fatalf("%q read back as %v, %v", b, back, err)
+		}
+	}
+	if _, err := Category(9).MarshalText(); err == nil {
+		t.Error("category 9 marshalled")
+	}
+	var c Category
+	if err := c.UnmarshalText([]byte("poetry")); err == nil {
+		t.Error(`"poetry" read as a category`)
+	}
+}
