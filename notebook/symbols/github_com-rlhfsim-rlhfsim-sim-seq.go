@@ -29,15 +29,19 @@ func init() {
 		"Sound":       reflect.ValueOf(seq.Sound),
 		"Stop":        reflect.ValueOf(seq.Stop),
 		"Train":       reflect.ValueOf(seq.Train),
+		"TrainPRM":    reflect.ValueOf(seq.TrainPRM),
 
 		// type definitions
-		"Kind":     reflect.ValueOf((*seq.Kind)(nil)),
-		"Point":    reflect.ValueOf((*seq.Point)(nil)),
-		"Policy":   reflect.ValueOf((*seq.Policy)(nil)),
-		"Reward":   reflect.ValueOf((*seq.Reward)(nil)),
-		"Seq":      reflect.ValueOf((*seq.Seq)(nil)),
-		"Settings": reflect.ValueOf((*seq.Settings)(nil)),
-		"Stats":    reflect.ValueOf((*seq.Stats)(nil)),
-		"World":    reflect.ValueOf((*seq.World)(nil)),
+		"Kind":      reflect.ValueOf((*seq.Kind)(nil)),
+		"Labelling": reflect.ValueOf((*seq.Labelling)(nil)),
+		"PRM":       reflect.ValueOf((*seq.PRM)(nil)),
+		"Point":     reflect.ValueOf((*seq.Point)(nil)),
+		"Policy":    reflect.ValueOf((*seq.Policy)(nil)),
+		"Reward":    reflect.ValueOf((*seq.Reward)(nil)),
+		"Seq":       reflect.ValueOf((*seq.Seq)(nil)),
+		"Settings":  reflect.ValueOf((*seq.Settings)(nil)),
+		"Stats":     reflect.ValueOf((*seq.Stats)(nil)),
+		"StepLabel": reflect.ValueOf((*seq.StepLabel)(nil)),
+		"World":     reflect.ValueOf((*seq.World)(nil)),
 	}
 }

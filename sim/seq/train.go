@@ -43,6 +43,10 @@ type Settings struct {
 	Steps  int     // updates; zero means 300
 	Batch  int     // answers sampled per update; zero means 64
 	LR     float64 // step size of plain gradient ascent; zero means 0.5
+	// PRM, if not nil, scores the steps of the process reward in place of
+	// the true labels: a process reward model trained on labelled steps
+	// (TrainPRM). It needs Reward Process.
+	PRM *PRM
 	// Progress, if not nil, is called after every update.
 	Progress func(Point)
 }
@@ -68,10 +72,13 @@ func (s *Settings) resolve() (Settings, error) {
 		if s.LR != 0 {
 			r.LR = s.LR
 		}
-		r.Progress = s.Progress
+		r.Progress, r.PRM = s.Progress, s.PRM
 	}
 	if err := r.Reward.Validate(); err != nil {
 		return r, err
+	}
+	if r.PRM != nil && r.Reward != Process {
+		return r, fmt.Errorf("%w: a process reward model scores steps, so it needs the process reward, not %s", ErrSettings, r.Reward)
 	}
 	if r.Steps < 1 || r.Batch < 2 || !(r.LR > 0) || math.IsInf(r.LR+r.Beta, 0) || math.IsNaN(r.Beta) {
 		return r, fmt.Errorf("%w: want steps >= 1, batch >= 2, a finite learning rate above 0 and a finite beta", ErrSettings)
@@ -87,9 +94,9 @@ type Point struct {
 	Stats
 }
 
-// stepRewards returns the per-decision rewards of an answer under r and
+// decisions returns the per-decision rewards of an answer under r and
 // the per-decision log-ratios log pi/pi_ref.
-func (p *Policy) decisions(s *Seq, r Reward, rew, ratio []float64) ([]float64, []float64) {
+func (p *Policy) decisions(s *Seq, r Reward, prm *PRM, rew, ratio []float64) ([]float64, []float64) {
 	n := min(len(s.Steps)+1, p.w.MaxSteps) // the stop, unless the limit ended it
 	rew, ratio = rew[:0], ratio[:0]
 	var x [NumInputs]float64
@@ -105,6 +112,8 @@ func (p *Policy) decisions(s *Seq, r Reward, rew, ratio []float64) ([]float64, [
 		ratio = append(ratio, math.Log(pr[k]/p.refAt(s.Prompt, t, flawed)[k]))
 		v := 0.0
 		switch {
+		case r == Process && prm != nil:
+			v = prm.Score(p, s.Prompt, t, flawed, k) / float64(p.w.MaxSteps)
 		case r == Process && k == Sound:
 			v = 1 / float64(p.w.MaxSteps)
 		case r == Process && k == Flawed:
@@ -177,7 +186,7 @@ func (e *estimator) gradient(p *Policy, set *Settings, r *rand.Rand) []float64 {
 	sum := 0.0
 	for b := range e.batch {
 		e.batch[b] = p.Sample(r.IntN(len(p.prompt)), r)
-		e.rew, e.ratio = p.decisions(&e.batch[b], set.Reward, e.rew, e.ratio)
+		e.rew, e.ratio = p.decisions(&e.batch[b], set.Reward, set.PRM, e.rew, e.ratio)
 		g := e.togo[b][:0]
 		for range e.rew {
 			g = append(g, 0)
