@@ -14,6 +14,10 @@ type Series struct {
 	Name   string
 	Y      []float64
 	Dashed bool
+	// Color is the palette entry, counted from 1, so that two series can
+	// share a colour (one solid, one dashed); 0 takes the series'
+	// position in the list.
+	Color int
 }
 
 // Lines draws one or more series against shared x values: the general
@@ -34,7 +38,11 @@ func Lines(title, xlabel, ylabel string, x []float64, series []Series, th *Theme
 		if len(s.Y) != len(x) {
 			return nil, fmt.Errorf("%w: lines: series %q has %d values for %d x values", ErrData, s.Name, len(s.Y), len(x))
 		}
-		if err := th.addLine(p, s.Name, i, s.Dashed, x, s.Y); err != nil {
+		c := i
+		if s.Color > 0 {
+			c = s.Color - 1
+		}
+		if err := th.addLine(p, s.Name, c, s.Dashed, x, s.Y); err != nil {
 			return nil, err
 		}
 	}

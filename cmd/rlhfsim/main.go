@@ -75,7 +75,7 @@ terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
 	})
-	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newSweepCmd(), newFiguresCmd(),
+	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newSweepCmd(), newSeqCmd(), newFiguresCmd(),
 		newLessonsCmd(), newRunCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
 	return root
 }

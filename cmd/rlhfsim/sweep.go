@@ -277,18 +277,11 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 	}
 	var names []string
 	save := func(name string, p *plot.Plot, err error) error {
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", name, err)
+		n, err := writeFigure(dir, name, p, err)
+		if err == nil {
+			names = append(names, n)
 		}
-		b, err := plots.Render(p, plots.Slide, "svg")
-		if err != nil {
-			return err
-		}
-		if err := fileio.WriteBytes(filepath.Join(dir, name+".svg"), b); err != nil {
-			return usagef("writing --out: %v", err)
-		}
-		names = append(names, name+".svg")
-		return nil
+		return err
 	}
 	p, err := plots.GoldFrontier("Gold reward against KL across the sweep", curves, points, plots.Slide)
 	if err := save("gold_vs_kl", p, err); err != nil {

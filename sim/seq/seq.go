@@ -45,7 +45,8 @@ type World struct {
 	// MaxSteps is the step limit; zero means 6.
 	MaxSteps int
 	// RightSound is the probability that an answer with enough sound
-	// steps and no flawed one is right; zero means 0.9.
+	// steps and no flawed one is right; zero means 0.9. A negative value
+	// means 0.
 	RightSound float64
 	// RightLucky is the probability that an answer with a flawed step is
 	// right anyway; zero means 0.25. A negative value means 0.
@@ -97,8 +98,11 @@ func (w *World) resolve() (World, error) {
 	}
 	for _, p := range []float64{r.RightSound, r.RightLucky, r.RightShort, r.FalseNegative, r.FalsePositive, r.WeakTests} {
 		if !(p >= 0 && p <= 1) {
-			return r, fmt.Errorf("%w: a probability of a right answer is %v (want 0 to 1)", ErrWorld, p)
+			return r, fmt.Errorf("%w: a probability is %v (want 0 to 1)", ErrWorld, p)
 		}
+	}
+	if r.FalseNegative+r.FalsePositive >= 1 {
+		return r, fmt.Errorf("%w: false-negative plus false-positive rate %v (want below 1: at 1 the verdict says nothing)", ErrWorld, r.FalseNegative+r.FalsePositive)
 	}
 	return r, nil
 }
