@@ -169,6 +169,23 @@ func (p *Policy) Objective(r Reward, beta float64) float64 {
 	return st.Pass - beta*st.KL
 }
 
+// GradientEstimate writes one batch's estimate of the gradient that Train
+// ascends under settings s (its Reward, PRM, Beta and Batch) into grad,
+// which must have length NumParams, drawing the answers from src. Train
+// takes exactly such steps; lessons repeat it to measure the estimate's
+// noise, for example as answers grow longer.
+func (p *Policy) GradientEstimate(s *Settings, grad []float64, src rand.Source) error {
+	set, err := s.resolve()
+	if err != nil {
+		return err
+	}
+	if len(grad) != NumParams {
+		return fmt.Errorf("%w: gradient of length %d, want %d", ErrSettings, len(grad), NumParams)
+	}
+	copy(grad, newEstimator(set.Batch).gradient(p, &set, rng.Of(src)))
+	return nil
+}
+
 // estimator holds a batch's buffers between updates.
 type estimator struct {
 	grad       []float64
