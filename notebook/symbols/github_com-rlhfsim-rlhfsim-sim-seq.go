@@ -34,6 +34,7 @@ func init() {
 		// type definitions
 		"Kind":      reflect.ValueOf((*seq.Kind)(nil)),
 		"Labelling": reflect.ValueOf((*seq.Labelling)(nil)),
+		"Noise":     reflect.ValueOf((*seq.Noise)(nil)),
 		"PRM":       reflect.ValueOf((*seq.PRM)(nil)),
 		"Point":     reflect.ValueOf((*seq.Point)(nil)),
 		"Policy":    reflect.ValueOf((*seq.Policy)(nil)),

@@ -6,29 +6,12 @@ import (
 	"testing"
 )
 
-// gradientNoise estimates, from reps batch estimates at the reference
-// policy, the total variance of the gradient estimate (the trace of its
-// covariance) and its signal-to-noise ratio |mean|^2 / trace, which does
-// not depend on the reward's scale.
 func gradientNoise(t *testing.T, p *Policy, s *Settings, reps int, src rand.Source) (trace, snr float64) {
-	g := make([]float64, NumParams)
-	sum, sq := make([]float64, NumParams), make([]float64, NumParams)
-	for range reps {
-		if err := p.GradientEstimate(s, g, src); err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range g {
-			sum[k] += v
-			sq[k] += v * v
-		}
+	n, err := p.GradientNoise(s, reps, src)
+	if err != nil {
+		t.Fatal(err)
 	}
-	m2 := 0.0
-	for k := range sum {
-		m := sum[k] / float64(reps)
-		trace += sq[k]/float64(reps) - m*m
-		m2 += m * m
-	}
-	return trace, m2 / trace
+	return n.Variance, n.SNR
 }
 
 // TestOutcomeNoiseGrowsWithLength: the outcome reward is one number at the
@@ -73,5 +56,8 @@ func TestGradientEstimateRefuses(t *testing.T) {
 	}
 	if err := p.GradientEstimate(&Settings{Batch: 1}, make([]float64, NumParams), rand.NewPCG(1, 1)); err == nil {
 		t.Error("a batch of 1 was accepted")
+	}
+	if _, err := p.GradientNoise(nil, 1, rand.NewPCG(1, 1)); err == nil {
+		t.Error("one repetition was accepted")
 	}
 }

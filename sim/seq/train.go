@@ -186,6 +186,46 @@ func (p *Policy) GradientEstimate(s *Settings, grad []float64, src rand.Source) 
 	return nil
 }
 
+// Noise summarises repeated gradient estimates.
+type Noise struct {
+	// Variance is the total variance of one batch's estimate: the trace
+	// of its covariance.
+	Variance float64
+	// SNR is the squared length of the mean estimate over Variance: how
+	// much of one batch's estimate is signal. It does not depend on the
+	// reward's scale, so rewards of different sizes compare.
+	SNR float64
+}
+
+// GradientNoise repeats GradientEstimate reps times (at least 2) at the
+// current policy and measures the estimates' noise.
+func (p *Policy) GradientNoise(s *Settings, reps int, src rand.Source) (Noise, error) {
+	if reps < 2 || reps > 1_000_000 {
+		return Noise{}, fmt.Errorf("%w: %d repetitions (want 2 to 1000000)", ErrSettings, reps)
+	}
+	g := make([]float64, NumParams)
+	sum, sq := make([]float64, NumParams), make([]float64, NumParams)
+	r := rng.Of(src)
+	for range reps {
+		if err := p.GradientEstimate(s, g, r); err != nil {
+			return Noise{}, err
+		}
+		for k, v := range g {
+			sum[k] += v
+			sq[k] += v * v
+		}
+	}
+	var n Noise
+	m2 := 0.0
+	for k := range sum {
+		m := sum[k] / float64(reps)
+		n.Variance += sq[k]/float64(reps) - m*m
+		m2 += m * m
+	}
+	n.SNR = m2 / n.Variance
+	return n, nil
+}
+
 // estimator holds a batch's buffers between updates.
 type estimator struct {
 	grad       []float64
