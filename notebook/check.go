@@ -134,6 +134,13 @@ func (l *Lesson) Check() ErrorList {
 			for _, lhs := range n.Lhs {
 				assigned(lhs)
 			}
+			if len(n.Rhs) > 1 {
+				for _, r := range n.Rhs {
+					if id, ok := r.(*ast.Ident); ok && id.Name == "nil" && info.Uses[id] == types.Universe.Lookup("nil") {
+						at(r.Pos(), "nil in an assignment of several values crashes the lesson interpreter (reflect: New(nil)); assign the nil on a line of its own")
+					}
+				}
+			}
 		case *ast.IncDecStmt:
 			assigned(n.X)
 		case *ast.UnaryExpr:

@@ -133,6 +133,7 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"calling the hook", "\tfor {\n\t\t__nbcell.Cell(5)\n\t}", nil, `t\.go:22:3: the name __nbcell is reserved`},
 		{"forbidden import", "\t_ = os.Args", []string{"os"}, `^t\.go:9: package os is not available in lessons`},
 		{"range over int", "\tfor i := range 10 {\n\t\t_ = i\n\t}", nil, `^t\.go:21:2: range over an integer crashes the lesson interpreter`},
+		{"nil in a tuple assignment", "\tvar a int\n\tvar b []int\n\ta, b = 4, nil\n\t_, _ = a, b", nil, `^t\.go:23:12: nil in an assignment of several values crashes the lesson interpreter`},
 		{"goroutine", "\tgo func() { panic(\"in a goroutine\") }()", nil, `^t\.go:21:2: go statement: lessons may not start goroutines`},
 		{"constant bomb", "\tconst a = 1 << 100000\n\tconst b = a * a * a * a * a * a * a * a\n\tfmt.Println(b > 0)", nil, `t\.go:21:\d+: .*(overflow|shift count).*use float64 values`},
 	} {
