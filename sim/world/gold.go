@@ -2,6 +2,7 @@ package world
 
 import (
 	"errors"
+	"fmt"
 	"math"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
@@ -79,25 +80,73 @@ func LinearGoldSpec() Gold {
 // quality marks the features whose returns diminish.
 var quality = [NumFeatures]bool{Helpfulness: true, Correctness: true, Clarity: true, Harmlessness: true}
 
-// Reward evaluates the gold reward. It panics if phi has the wrong length.
+// Reward evaluates the gold reward: the sum of its terms. It panics if
+// phi has the wrong length.
 func (g *Gold) Reward(p Prompt, phi []float64) float64 {
+	r := 0.0
+	for t := GoldTerm(0); t < NumGoldTerms; t++ {
+		r += g.Term(t, p, phi)
+	}
+	return r
+}
+
+// GoldTerm names one term of the gold reward, each a mechanism of its own
+// (see Gold).
+type GoldTerm int
+
+// The terms of the gold reward.
+const (
+	// TermQuality is W_i s tanh(phi_i / s) summed over the quality
+	// features (helpfulness, correctness, clarity, harmlessness).
+	TermQuality GoldTerm = iota
+	// TermStyle is W_i phi_i over the other features: filler and flattery
+	// cost, the cues weigh nothing.
+	TermStyle
+	// TermLength is -LengthCurvature (phi[Length] - ideal)^2.
+	TermLength
+	// TermIncoherence is -Incoherence times the distance beyond
+	// Threshold standard deviations, summed over the features.
+	TermIncoherence
+	// NumGoldTerms is the number of terms.
+	NumGoldTerms
+)
+
+var goldTermNames = [NumGoldTerms]string{"quality", "style", "length", "incoherence"}
+
+func (t GoldTerm) String() string {
+	if t < 0 || t >= NumGoldTerms {
+		return fmt.Sprintf("GoldTerm(%d)", int(t))
+	}
+	return goldTermNames[t]
+}
+
+// Term evaluates one term of the gold reward; the terms sum to Reward. It
+// panics if phi has the wrong length or t is not a term.
+func (g *Gold) Term(t GoldTerm, p Prompt, phi []float64) float64 {
 	if len(phi) != NumFeatures {
 		panic("world: length mismatch")
 	}
-	r := 0.0
 	ideal := p.Category.IdealLength()
-	for i, w := range g.W {
-		x := phi[i]
-		if g.Saturation > 0 && quality[i] {
-			x = g.Saturation * math.Tanh(x/g.Saturation)
+	r := 0.0
+	switch t {
+	case TermQuality, TermStyle:
+		for i, w := range g.W {
+			if quality[i] != (t == TermQuality) {
+				continue
+			}
+			x := phi[i]
+			if g.Saturation > 0 && quality[i] {
+				x = g.Saturation * math.Tanh(x/g.Saturation)
+			}
+			r += w * x
 		}
-		r += w * x
-	}
-	if g.LengthCurvature != 0 {
+	case TermLength:
 		d := phi[Length] - ideal
-		r -= g.LengthCurvature * d * d
-	}
-	if g.Incoherence != 0 {
+		r = -g.LengthCurvature * d * d
+	case TermIncoherence:
+		if g.Incoherence == 0 {
+			return 0
+		}
 		ex := 0.0
 		for i, x := range phi {
 			if i == Length {
@@ -105,9 +154,20 @@ func (g *Gold) Reward(p Prompt, phi []float64) float64 {
 			}
 			ex += math.Max(0, math.Abs(x)/featureSD[i]-g.Threshold)
 		}
-		r -= g.Incoherence * ex
+		r = -g.Incoherence * ex
+	default:
+		panic("world: no such gold term")
 	}
 	return r
+}
+
+// TermFunc returns one term of the gold reward as a GoldFunc, for
+// watching a policy's expected value of each term.
+func (g Gold) TermFunc(t GoldTerm) GoldFunc {
+	if t < 0 || t >= NumGoldTerms {
+		panic("world: no such gold term")
+	}
+	return func(p Prompt, phi []float64) float64 { return g.Term(t, p, phi) }
 }
 
 // Gradient writes the gold reward's gradient in the features at phi into

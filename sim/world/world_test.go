@@ -188,3 +188,36 @@ func TestCategoryText(t *testing.T) {
 		t.Error(`"poetry" read as a category`)
 	}
 }
+
+// TestGoldTerms evaluates each term of the default gold reward by hand at
+// one answer: helpfulness 3 (saturated: 1.5 tanh(2)), filler 1 (weight
+// -0.4), length 0.5 log tokens above the ideal (curvature 1.5), and cue 1
+// at 2.5 standard deviations (0.5 beyond the threshold of 2, plus
+// helpfulness's 1 beyond it).
+func TestGoldTerms(t *testing.T) {
+	g := DefaultGoldSpec()
+	p := Prompt{Category: Coding}
+	phi := make([]float64, NumFeatures)
+	phi[Helpfulness], phi[Filler], phi[Cue0] = 3, 1, 2.5
+	phi[Length] = p.Category.IdealLength() + 0.5
+	want := [NumGoldTerms]float64{
+		TermQuality:     1.5 * math.Tanh(2),
+		TermStyle:       -0.4,
+		TermLength:      -1.5 * 0.25,
+		TermIncoherence: -(1 + 0.5),
+	}
+	sum := 0.0
+	for k, w := range want {
+		got := g.Term(GoldTerm(k), p, phi)
+		if math.Abs(got-w) > 1e-12 {
+			t.Errorf("%v: %v, want %v", GoldTerm(k), got, w)
+		}
+		if f := g.TermFunc(GoldTerm(k)); f(p, phi) != got {
+			t.Errorf("%v: TermFunc differs", GoldTerm(k))
+		}
+		sum += got
+	}
+	if r := g.Reward(p, phi); math.Abs(r-sum) > 1e-12 {
+		t.Errorf("reward %v, terms sum to %v", r, sum)
+	}
+}
