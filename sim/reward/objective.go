@@ -225,6 +225,9 @@ type engine struct {
 	s, ds  []float64 // their scores and dloss/dscore
 	act    []float64 // their activations, A each
 	scores []float64 // one per response, from scoreAll
+	// forward and pairs count the forward passes and the comparisons the
+	// gradients have used, for Result.
+	forward, pairs int
 }
 
 func newEngine(m Model, d *prefs.Dataset, o Objective) *engine {
@@ -286,6 +289,15 @@ func (e *engine) gradChunk(units []int, w float64, grad []float64) {
 	for i, r := range e.slots {
 		s[i] = m.Forward(d.Response(r), e.act[i*A:(i+1)*A])
 		ds[i] = 0
+	}
+	e.forward += n
+	for _, u := range units {
+		if flat {
+			e.pairs++
+		} else {
+			k := d.Rankings[u].K
+			e.pairs += k * (k - 1) / 2
+		}
 	}
 	off := 0
 	for _, u := range units {

@@ -159,3 +159,33 @@ func mustMLP(d int, hidden []int, act Activation, src rand.Source) *MLP {
 	}
 	return m
 }
+
+// TestForwardPassesCount: one epoch of minibatch training scores each
+// training response once per unit it is in. Grouped by prompt a ranking of
+// K answers is one unit (K passes, K(K-1)/2 comparisons); flat, each pair
+// is a unit of two passes. So flat costs K-1 times as many passes for the
+// same comparisons.
+func TestForwardPassesCount(t *testing.T) {
+	w := world.Default()
+	for _, k := range []int{2, 4, 9} {
+		d, err := prefs.Generate(w, []annotate.Annotator{{Name: "a", Tau: 1}}, &prefs.Settings{Prompts: 200, K: k}, rand.NewPCG(1, uint64(k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nTrain := len(d.SplitRankings(prefs.Train))
+		pairs := nTrain * k * (k - 1) / 2
+		for _, g := range []Grouping{GroupByPrompt, GroupFlat} {
+			res, err := Train(NewLinear(d.D()), d, Objective{Grouping: g}, &Settings{Epochs: 1, Patience: -1}, rand.NewPCG(2, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := nTrain * k
+			if g == GroupFlat {
+				want = 2 * pairs
+			}
+			if res.ForwardPasses != want || res.Comparisons != pairs {
+				t.Errorf("K=%d, %s: %d passes for %d comparisons, want %d for %d", k, g, res.ForwardPasses, res.Comparisons, want, pairs)
+			}
+		}
+	}
+}

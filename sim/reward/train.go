@@ -67,6 +67,13 @@ type Result struct {
 	Stopped string `json:"stopped"`
 	// Objective is the resolved objective, as minimised.
 	Objective Objective `json:"objective"`
+	// ForwardPasses counts the responses the model scored to compute
+	// training gradients, and Comparisons the pairs those gradients
+	// used; evaluation passes are not counted. Grouped by prompt, a
+	// ranking of K answers costs K passes for its K(K-1)/2 pairs; flat,
+	// every pair costs two.
+	ForwardPasses int `json:"forward_passes"`
+	Comparisons   int `json:"comparisons"`
 }
 
 // ErrData is wrapped by errors for data that cannot be trained on.
@@ -118,6 +125,7 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 	if err != nil {
 		return nil, err
 	}
+	t.res.ForwardPasses, t.res.Comparisons = e.forward, e.pairs
 	return &t.res, nil
 }
 

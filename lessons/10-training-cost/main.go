@@ -1,0 +1,188 @@
+// Title: The cost of training a reward model
+// Summary: K forward passes buy K(K-1)/2 comparisons when a prompt's answers are scored together; shuffled pairs cost K-1 times as much and overfit after one pass. How accuracy grows with data and with the size of the model.
+// Minutes: 15
+// Learn-before: 04-training-as-ranking
+// Learn-after:
+package main
+
+import (
+	"fmt"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+)
+
+func main() {
+	// %% [markdown]
+	// A reward model is a large network in real RLHF, and scoring one
+	// answer, a **forward pass**, is most of the cost of training it. A
+	// ranking of K answers to one prompt gives K(K-1)/2 comparisons
+	// (lesson 03). There are two ways to feed them to training:
+	//
+	// - **flat**: every comparison is its own example, shuffled with all
+	//   the others. Each one needs its two answers scored: 2 passes per
+	//   comparison.
+	// - **grouped by prompt**: the K answers of a prompt are scored once,
+	//   and all K(K-1)/2 comparisons are computed from those K scores.
+	//
+	// We train one epoch each way and count the passes the training
+	// actually made.
+
+	// %%
+	seed := nb.Seed()
+	var rows [][]string
+	exact := true
+	for _, k := range []int{2, 3, 4, 6, 9} {
+		c := pipeline.Default()
+		c.Seed = seed
+		c.Data.Prompts, c.Data.K = 500, k
+		g, err := c.Data.Generate(seed)
+		nb.Must(err)
+		passes := map[reward.Grouping]int{}
+		comparisons := 0
+		for _, grp := range []reward.Grouping{reward.GroupByPrompt, reward.GroupFlat} {
+			c.RM.Objective.Grouping = grp
+			c.RM.Epochs, c.RM.Patience = 1, -1
+			tr, err := c.RM.Train(g.Data, seed, nil)
+			nb.Must(err)
+			passes[grp] = tr.Result.ForwardPasses
+			comparisons = tr.Result.Comparisons
+		}
+		ratio := float64(passes[reward.GroupFlat]) / float64(passes[reward.GroupByPrompt])
+		exact = exact && ratio == float64(k-1)
+		rows = append(rows, []string{fmt.Sprint(k), fmt.Sprint(comparisons), fmt.Sprint(passes[reward.GroupByPrompt]),
+			fmt.Sprint(passes[reward.GroupFlat]), fmt.Sprintf("%.0f", ratio)})
+	}
+	nb.Table([]string{"K", "comparisons in one epoch", "passes, grouped", "passes, flat", "flat / grouped"}, rows)
+	nb.Check("flat training makes exactly K-1 times as many forward passes as grouped training", exact,
+		"each answer of a ranking is in K-1 comparisons; flat training scores it once for each, grouped training once in all")
+
+	// %% [markdown]
+	// Grouping changes nothing in what is minimised: the same comparisons,
+	// each prompt's averaged, which when every prompt has K answers is the
+	// flat loss times a constant. It saves all but one pass of every K-1
+	// per answer: at K = 9, 8 passes out of every 9.
+	//
+	// ## Why one pass over the data
+	//
+	// Flat training has a second problem. Every answer appears in K-1
+	// comparisons, so one flat epoch shows the model each answer K-1
+	// times, in K-1 slightly different contexts, spread through the epoch.
+	// A flexible model learns the answers themselves rather than what
+	// makes one better. The InstructGPT authors, ranking 4 to 9 answers per
+	// prompt, found that a single pass over shuffled comparisons already
+	// overfitted their reward models; treating each prompt's comparisons
+	// as one batch element needed one forward pass per answer and no
+	// longer overfitted.
+	//
+	// Before you look: training an MLP reward model on rankings of 9
+	// answers for several epochs, which way of feeding the comparisons
+	// ends with the lower loss on held-out comparisons?
+
+	// %%
+	epochs := nb.Int("epochs", 8, 6, 10, "epochs of training for the overfitting experiment")
+	curves := map[reward.Grouping][]float64{}
+	var xs []float64
+	for _, grp := range []reward.Grouping{reward.GroupByPrompt, reward.GroupFlat} {
+		c := pipeline.Default()
+		c.Seed = seed
+		c.Data.Prompts, c.Data.K = 300, 9
+		c.RM.Model = reward.KindMLP
+		c.RM.Objective.Grouping = grp
+		c.RM.Epochs, c.RM.Patience = epochs, -1
+		g, err := c.Data.Generate(seed)
+		nb.Must(err)
+		tr, err := c.RM.Train(g.Data, seed, nil)
+		nb.Must(err)
+		xs = xs[:0]
+		for _, e := range tr.Result.History {
+			xs = append(xs, float64(e.Epoch))
+			curves[grp] = append(curves[grp], e.ValLoss)
+		}
+	}
+	flat, grouped := curves[reward.GroupFlat], curves[reward.GroupByPrompt]
+	lower := 0
+	if flat[len(flat)-1] < grouped[len(grouped)-1] {
+		lower = 1
+	}
+	nb.Predict("After several epochs, which has the lower validation loss?", []string{"grouped by prompt", "flat, shuffled pairs"}, lower,
+		fmt.Sprintf("Validation loss after %d epochs: grouped %.3f, flat %.3f.", epochs, grouped[len(grouped)-1], flat[len(flat)-1]))
+	fig, err := plots.Lines("Shuffled comparisons overfit", "epoch", "validation loss", xs,
+		[]plots.Series{{Name: "grouped by prompt", Y: grouped}, {Name: "flat, shuffled pairs", Y: flat}}, nil)
+	nb.Must(err)
+	nb.Figure("Validation loss of an MLP reward model on rankings of 9 answers, epoch by epoch", fig)
+	nb.Check("flat training's validation loss climbs after its first epoch (by 0.05 or more by the end)", flat[len(flat)-1] > flat[1]+0.05,
+		"each answer is seen K-1 times an epoch; after one pass the model is memorising answers, not learning what makes one better")
+	nb.Check("grouped training ends with the lower validation loss", grouped[len(grouped)-1] < flat[len(flat)-1],
+		"scored together, a prompt's answers take one step together, so an epoch is one look at each answer")
+
+	// %% [markdown]
+	// ## How much data, how large a model
+	//
+	// Accuracy on held-out comparisons measures a model against noisy
+	// labels; to see what it really learned we compare its scores with the
+	// gold reward on 1,800 held-out prompts from a separate draw, the same
+	// for every model: the Spearman correlation between its scores and the
+	// gold reward. We train a linear model and an MLP on 100 to 3,000
+	// prompts.
+
+	// %%
+	// Width 64: narrower MLPs overtake the linear model later, on some
+	// seeds not by 3,000 prompts.
+	width := 64
+	ec := pipeline.Default()
+	ec.Data.Prompts, ec.Data.Val, ec.Data.Test = 2000, 0.05, 0.9
+	eg, err := ec.Data.Generate(seed + 1000)
+	nb.Must(err)
+	sizes := []float64{100, 300, 1000, 3000}
+	var lin, mlp, linGold []float64
+	for _, n := range sizes {
+		for _, kind := range []reward.Kind{reward.KindLinear, reward.KindMLP} {
+			c := pipeline.Default()
+			c.Seed = seed
+			c.Data.Prompts = int(n)
+			c.RM.Model, c.RM.Hidden = kind, []int{width}
+			g, err := c.Data.Generate(seed)
+			nb.Must(err)
+			tr, err := c.RM.Train(g.Data, seed, nil)
+			nb.Must(err)
+			m, err := reward.Evaluate(tr.Scorer.Model, eg.Data, tr.Result.Objective)
+			nb.Must(err)
+			if kind == reward.KindLinear {
+				lin, linGold = append(lin, m.SpearmanGold), append(linGold, m.GoldAgreement)
+			} else {
+				mlp = append(mlp, m.SpearmanGold)
+			}
+		}
+	}
+	fig, err = plots.Lines("What more data buys", "prompts of training data", "Spearman correlation with gold (held out)", sizes,
+		[]plots.Series{{Name: "linear", Y: lin}, {Name: fmt.Sprintf("MLP, width %d", width), Y: mlp}}, nil)
+	nb.Must(err)
+	nb.Figure("Rank correlation between each model's scores and the gold reward on 1,800 held-out prompts, against the training data", fig)
+	fmt.Printf("linear: gold agreement %.3f at 1,000 prompts, %.3f at 3,000\n", linGold[2], linGold[3])
+	nb.Check("more data helps both models: each correlates better with gold at 3,000 prompts than at 100", lin[3] > lin[0] && mlp[3] > mlp[0],
+		"with few comparisons the weights are set by the labels' noise; each comparison removes some of it")
+	nb.Check("the linear model has stopped improving by 1,000 prompts (its gold agreement moves less than 0.015 to 3,000)",
+		linGold[3]-linGold[2] < 0.015 && linGold[2]-linGold[3] < 0.015,
+		"the gold reward is not linear: a linear score reaches the best it can represent, and more data cannot take it further")
+	nb.Check("at 3,000 prompts the MLP correlates with gold better than the linear model", mlp[3] > lin[3],
+		"a model that can bend learns the diminishing returns and the length ideal that a linear score must average over; it needs the data to pin its extra parameters")
+
+	// %% [markdown]
+	// The threshold of lesson 04 is the other end of this curve: with too
+	// few comparisons the loss stays near ln 2 and nothing is learned.
+	// Between the threshold and the model's plateau, each extra comparison
+	// buys accuracy; past the plateau, only a larger model turns data into
+	// accuracy. Lesson 08 pointed at why that matters beyond accuracy:
+	// with an MLP reward model, more data moves the gold peak of RL later
+	// and higher.
+
+	// %%
+	nb.Quiz("A ranking of 6 answers gives 15 comparisons. How many forward passes does one epoch need for that prompt when its comparisons are grouped?",
+		[]string{"30", "15", "6", "1"}, 2,
+		"Each answer is scored once; all 15 comparisons reuse the 6 scores. Flat, each comparison scores its two answers: 30 passes.")
+	nb.TrueFalse("Training a reward model for more epochs on shuffled comparisons always improves it.", false,
+		"Every answer is in K-1 comparisons, so each flat epoch shows it K-1 times; after about one pass the model starts to memorise answers and its held-out loss climbs.")
+}
