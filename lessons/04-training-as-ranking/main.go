@@ -2,7 +2,7 @@
 // Summary: The Bradley-Terry loss turns pairs into a loss to minimise; training curves approach the gold ceiling, and below a threshold of data nothing is learned.
 // Minutes: 15
 // Learn-before: 03-lists-to-pairs
-// Learn-after: 05-dual-role
+// Learn-after: 05-dual-role, 10-training-cost
 package main
 
 import (

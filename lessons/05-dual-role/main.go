@@ -2,7 +2,7 @@
 // Summary: Trained on comparisons, used as an absolute scorer of single answers; its scores are defined only up to a shift, which normalisation and centering pin down.
 // Minutes: 15
 // Learn-before: 04-training-as-ranking
-// Learn-after: 06-policy-gradient
+// Learn-after: 06-policy-gradient, 09-underdetermined
 package main
 
 import (

@@ -2,7 +2,7 @@
 // Summary: The reward model's scores become continuous supervision for the policy: REINFORCE, a baseline, the KL penalty and the objective they optimise.
 // Minutes: 15
 // Learn-before: 05-dual-role
-// Learn-after: 07-length-hacking
+// Learn-after: 07-length-hacking, 11-outcome-vs-process, 14-dpo
 package main
 
 import (

@@ -2,7 +2,7 @@
 // Summary: Push harder on a learned reward and the true reward rises, peaks and falls, with fair annotators and no bias planted. Best-of-n and RL apply the pressure; Gao et al.'s laws describe the curve; the hidden gold reward, taken apart term by term, names the kinds of Goodhart effect behind it.
 // Minutes: 25
 // Learn-before: 07-length-hacking
-// Learn-after:
+// Learn-after: 13-keeping-honest
 package main
 
 import (

@@ -2,7 +2,7 @@
 // Summary: A reasoning answer judged by one number at its end: sparse credit, noise that grows with length, and lucky answers whose flawed steps are rewarded too. What judging every step changes, and what it costs in labels.
 // Minutes: 20
 // Learn-before: 06-policy-gradient
-// Learn-after:
+// Learn-after: 12-verifiers
 package main
 
 import (

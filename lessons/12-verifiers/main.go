@@ -2,7 +2,7 @@
 // Summary: Exact checks where answers can be checked, learned judgement where they cannot. Optimise each and watch what gets exploited: length and cues for the reward model, nothing for a verifier, until its own weak tests are found.
 // Minutes: 20
 // Learn-before: 07-length-hacking
-// Learn-after:
+// Learn-after: 13-keeping-honest
 package main
 
 import (

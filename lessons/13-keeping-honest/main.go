@@ -2,7 +2,7 @@
 // Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop in disguise), stopping when the reward model stops agreeing with people on the policy's own answers, and ensembles of reward models.
 // Minutes: 20
 // Learn-before: 08-overoptimisation
-// Learn-after:
+// Learn-after: 14-dpo
 package main
 
 import (
