@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -65,6 +66,7 @@ type runOptions struct {
 	formats       string
 	set           []string
 	seed          uint64
+	student       string
 	timeout       time.Duration
 	lessonTimeout time.Duration
 	memory        string
@@ -102,13 +104,15 @@ pages are written as soon as it ends. Failed self-checks are reported; with
 		Example: `  rlhfsim run
   rlhfsim run 01 --set prompts=50
   rlhfsim run 05 --interactive
-  rlhfsim run all --format html,md --out course`,
+  rlhfsim run all --format html,md --out course
+  rlhfsim run 08 --student "Ada Lovelace"`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLessons(cmd, args, o) },
 	}
 	cmd.Flags().StringVar(&o.out, "out", o.out, "directory for HTML, Markdown and figure files")
 	cmd.Flags().StringVar(&o.formats, "format", o.formats, "comma-separated: term, html, md")
 	cmd.Flags().StringArrayVar(&o.set, "set", nil, "set a lesson parameter: --set name=value (repeatable)")
 	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "seed of the lessons' simulations")
+	cmd.Flags().StringVar(&o.student, "student", "", "run in this student's own variant of the hidden world (gold weights and annotator noise drawn from the name; see rlhfsim key)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell (and of compiling a lesson)")
 	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson")
 	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson, e.g. 2GiB or 512MiB")
@@ -137,6 +141,11 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.student != "" {
+		if _, err := world.Student(o.student); err != nil {
+			return usagef("invalid --student %q: %v", o.student, err)
+		}
+	}
 	c, err := embedded()
 	if err != nil {
 		return err
@@ -161,7 +170,7 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 			term.Width = min(w, 100)
 		}
 	}
-	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Limits: lim,
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Student: o.student, Limits: lim,
 		Term: term, Stdout: stdout, Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return asUsage(err)

@@ -95,3 +95,42 @@ func TestCheckLessonsExportNew(t *testing.T) {
 		t.Errorf("check of a bad lesson: exit %d, %q", code, stdout)
 	}
 }
+
+func TestKeyAndStudent(t *testing.T) {
+	code, stdout, stderr := rlhfsim("key", "--student", "Ada", "01")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"answer key for Ada (seed 1)", "gold weight of helpfulness:", "annotators' tau:", "== 01-hidden-truth",
+		"prediction 1: Which answer has the highest gold reward?", "quiz 1:", "checks: 2 of 2 pass in this variant"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("key lacks %q:\n%s", want, stdout)
+		}
+	}
+	// The key reveals what the student's page reveals.
+	dir := t.TempDir()
+	code, page, _ := rlhfsim("run", "01", "--student", "ada", "--format", "term", "--out", dir)
+	if code != 0 {
+		t.Fatal("run --student failed")
+	}
+	i := strings.Index(stdout, "revealed: ")
+	reveal := stdout[i+len("revealed: ") : i+strings.Index(stdout[i:], "\n")]
+	if !strings.Contains(strings.Join(strings.Fields(page), " "), reveal[:40]) {
+		t.Errorf("the key's reveal %q is not on the student's page", reveal)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"key"}, "key needs --student NAME"},
+		{[]string{"key", "--student", ""}, "key needs --student NAME"},
+		{[]string{"key", "--student", strings.Repeat("x", 101)}, "invalid --student"},
+		{[]string{"run", "01", "--student", "   "}, "invalid --student"},
+		{[]string{"key", "--student", "ada", "99-nope"}, "99-nope"},
+	} {
+		code, stdout, stderr := rlhfsim(c.args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, stderr)
+		}
+	}
+}

@@ -166,15 +166,16 @@ func main() {
 	nb.Figure("Gold reward while optimising one reward model and while optimising an ensemble's lower bound", fig)
 	ep, ee := peakOf(ens.Run.Steps), ens.Run.Steps[len(ens.Run.Steps)-1]
 	fmt.Printf("peak gold: one model %+.2f, ensemble %+.2f; at the end: one model %+.2f, ensemble %+.2f\n", pk.Gold, ep.Gold, end.Gold, ee.Gold)
-	nb.Check("the ensemble's gold ends higher than the single model's", ee.Gold > end.Gold,
-		"the policy gains little where the members disagree, so it is slower to chase any one model's errors")
-	nb.Check("but the peak barely moves (within 0.1)", math.Abs(ep.Gold-pk.Gold) < 0.1,
+	nb.Check("the ensemble's peak is the single model's, within 0.1", math.Abs(ep.Gold-pk.Gold) < 0.1,
 		"every member is a linear model that misreads the gold reward the same way; averaging removes their disagreements, not what they share")
 
 	// %% [markdown]
-	// Ensembles soften the fall; they do not raise the peak here, because
-	// all five members make the same mistake: each is linear, and none can
-	// see the diminishing returns or the incoherence of lesson 08.
+	// The ensemble does not raise the peak here, because all five members
+	// make the same mistake: each is linear, and none can see the
+	// diminishing returns or the incoherence of lesson 08. After the peak
+	// it changes the fall by a few tenths, softer in some worlds and seeds
+	// and harsher in others: the members' disagreement is small beside the
+	// error they share.
 	// Eisenstein et al. (2023) found the same in language models: reward
 	// ensembles reduce hacking but do not remove the errors their members
 	// share.

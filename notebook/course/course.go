@@ -175,8 +175,11 @@ type Options struct {
 	Out     string
 	Formats Formats
 	// Seed is every lesson's seed; zero means 1.
-	Seed   uint64
-	Limits worker.Limits
+	Seed uint64
+	// Student runs every lesson in that student's variant of the hidden
+	// world; "" is the standard world.
+	Student string
+	Limits  worker.Limits
 	// Term configures the terminal renderer; its Figures are filled in.
 	Term   render.TermOptions
 	Stdout io.Writer
@@ -213,7 +216,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		if i < len(set) {
 			s = set[i]
 		}
-		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Limits: o.Limits, PNG: o.Formats.Markdown})
+		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Student: o.Student, Limits: o.Limits, PNG: o.Formats.Markdown})
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++

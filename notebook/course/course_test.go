@@ -341,3 +341,65 @@ func TestEveryParameterRangeRuns(t *testing.T) {
 		}
 	}
 }
+
+// studentNames are twenty names whose variants of the hidden world the
+// course must hold in: every lesson runs and every self-check passes.
+var studentNames = []string{"ada", "alan", "grace", "edsger", "barbara", "donald", "ken", "dennis", "linus", "guido",
+	"rob", "robert", "margaret", "katherine", "frances", "john", "tim", "vint", "radia", "shafi"}
+
+// TestCourseHoldsForTwentyStudents runs the whole course in twenty
+// students' variants of the hidden world (gold weights and annotator noise
+// drawn from their names) and requires every check to pass, so a
+// student's numbers differ while what the lessons say stays true.
+func TestCourseHoldsForTwentyStudents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole course twenty times")
+	}
+	ls := embedded(t).Lessons
+	for _, name := range studentNames {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, l := range ls {
+				res := run(t, l, worker.Options{Student: name, Limits: worker.Limits{Cell: time.Minute}})
+				if res.Err != nil {
+					t.Errorf("%s: %v", l.Meta.ID, res.Err)
+					continue
+				}
+				for _, e := range res.Events(notebook.Check) {
+					if !e.Pass {
+						t.Errorf("%s: check failed: %s", l.Meta.ID, e.Text)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestStudentsSeeTheirOwnWorld: a student's variant changes what a lesson
+// reveals (lesson 01's gold rewards), the same name always gives the same
+// page, and a bad name stops the lesson with a message naming --student.
+func TestStudentsSeeTheirOwnWorld(t *testing.T) {
+	sel, err := embedded(t).Select([]string{"01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := sel[0]
+	text := func(name string) string {
+		res := run(t, l, worker.Options{Student: name})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		return res.PlainText()
+	}
+	std, ada, ada2, alan := text(""), text("ada"), text(" Ada "), text("alan")
+	if ada == std || ada == alan {
+		t.Error("a student's variant did not change the revealed gold rewards")
+	}
+	if ada != ada2 {
+		t.Error("the same name (up to case and spaces) gave different pages")
+	}
+	res := run(t, l, worker.Options{Student: strings.Repeat("x", 200)})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "--student") {
+		t.Errorf("a 200-byte name: %v", res.Err)
+	}
+}

@@ -86,6 +86,7 @@ var Reach = map[string]Decision{
 	"fmt.Scanf":                                            {Deny: true, Why: readsInput},
 	"fmt.Scanln":                                           {Deny: true, Why: readsInput},
 	"github.com/rlhfsim/rlhfsim/nb.Seed":                   {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/sim/world.UseVariant":      {Deny: true, Why: "changes the hidden world, which only the runner does (rlhfsim run --student NAME)"},
 	"github.com/rlhfsim/rlhfsim/nb.Float":                  {Why: lessonAPI},
 	"github.com/rlhfsim/rlhfsim/nb.Int":                    {Why: lessonAPI},
 	"github.com/rlhfsim/rlhfsim/nb.Bool":                   {Why: lessonAPI},

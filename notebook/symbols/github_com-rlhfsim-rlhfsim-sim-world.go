@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/world/world"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"ActiveVariant":     reflect.ValueOf(world.ActiveVariant),
 		"Advice":            reflect.ValueOf(world.Advice),
 		"Clarity":           reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"Coding":            reflect.ValueOf(world.Coding),
@@ -26,6 +27,7 @@ func init() {
 		"ErrCategory":       reflect.ValueOf(&world.ErrCategory).Elem(),
 		"ErrCovariance":     reflect.ValueOf(&world.ErrCovariance).Elem(),
 		"ErrGold":           reflect.ValueOf(&world.ErrGold).Elem(),
+		"ErrStudent":        reflect.ValueOf(&world.ErrStudent).Elem(),
 		"Factual":           reflect.ValueOf(world.Factual),
 		"FeatureIndex":      reflect.ValueOf(world.FeatureIndex),
 		"FeatureNames":      reflect.ValueOf(world.FeatureNames),
@@ -41,6 +43,7 @@ func init() {
 		"Length":            reflect.ValueOf(constant.MakeFromLiteral("4", token.INT, 0)),
 		"LinearGold":        reflect.ValueOf(world.LinearGold),
 		"LinearGoldSpec":    reflect.ValueOf(world.LinearGoldSpec),
+		"MaxStudentName":    reflect.ValueOf(constant.MakeFromLiteral("100", token.INT, 0)),
 		"New":               reflect.ValueOf(world.New),
 		"NumCategories":     reflect.ValueOf(world.NumCategories),
 		"NumCues":           reflect.ValueOf(constant.MakeFromLiteral("24", token.INT, 0)),
@@ -50,12 +53,15 @@ func init() {
 		"ParseCategory":     reflect.ValueOf(world.ParseCategory),
 		"Response":          reflect.ValueOf(world.Response),
 		"Row":               reflect.ValueOf(world.Row),
+		"Student":           reflect.ValueOf(world.Student),
 		"TermIncoherence":   reflect.ValueOf(world.TermIncoherence),
 		"TermLength":        reflect.ValueOf(world.TermLength),
 		"TermQuality":       reflect.ValueOf(world.TermQuality),
 		"TermStyle":         reflect.ValueOf(world.TermStyle),
 		"Text":              reflect.ValueOf(world.Text),
 		"Tokens":            reflect.ValueOf(world.Tokens),
+		"UseVariant":        reflect.ValueOf(world.UseVariant),
+		"VariantRanges":     reflect.ValueOf(world.VariantRanges),
 
 		// type definitions
 		"Category": reflect.ValueOf((*world.Category)(nil)),
@@ -65,6 +71,7 @@ func init() {
 		"GoldTerm": reflect.ValueOf((*world.GoldTerm)(nil)),
 		"Prompt":   reflect.ValueOf((*world.Prompt)(nil)),
 		"Settings": reflect.ValueOf((*world.Settings)(nil)),
+		"Variant":  reflect.ValueOf((*world.Variant)(nil)),
 		"World":    reflect.ValueOf((*world.World)(nil)),
 	}
 }

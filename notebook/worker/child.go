@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 	"go/ast"
 	"io"
 	"os"
@@ -103,6 +104,14 @@ func serve(r *Request, w *bufio.Writer) {
 	if e := l.CheckSet(r.Set); e != nil {
 		stop(notebook.StopParameter, e)
 		return
+	}
+	if r.Student != "" {
+		v, err := world.Student(r.Student)
+		if err != nil {
+			stop(notebook.StopParameter, &notebook.Error{File: r.File, Line: 1, Msg: "--student: " + err.Error()})
+			return
+		}
+		world.UseVariant(v)
 	}
 	src, shifts := instrument(l)
 	s := &session{rep: rep, req: r, cell: -1}

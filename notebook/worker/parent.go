@@ -67,6 +67,9 @@ type Options struct {
 	Set map[string]string
 	// Seed is what nb.Seed returns; zero means 1.
 	Seed uint64
+	// Student runs the lesson in that student's variant of the hidden
+	// world (world.Student); "" is the standard world.
+	Student string
 	// Limits bound the run.
 	Limits Limits
 	// PNG renders every figure as PNG too.
@@ -200,7 +203,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *
 	if err != nil {
 		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
 	}
-	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, PNG: o.PNG,
+	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, Student: o.Student, PNG: o.PNG,
 		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {

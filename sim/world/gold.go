@@ -66,15 +66,17 @@ var goldWeights = [NumFeatures]float64{
 // diminishing returns beyond 1.5 standard deviations, a length penalty of
 // curvature 1.5 per squared log token, and incoherence of 1 per standard
 // deviation beyond 2 in any feature.
+//
+// For a student's variant (see Variant) the weights are the variant's.
 func DefaultGoldSpec() Gold {
-	return Gold{Name: GoldDefault, W: goldWeights, LengthCurvature: 1.5, Saturation: 1.5, Incoherence: 1, Threshold: 2}
+	return Gold{Name: GoldDefault, W: weights(), LengthCurvature: 1.5, Saturation: 1.5, Incoherence: 1, Threshold: 2}
 }
 
 // LinearGoldSpec is the purely linear variant, with no length term,
 // saturation or incoherence, so a linear reward model is well specified and
 // the true length weight is 0.
 func LinearGoldSpec() Gold {
-	return Gold{Name: GoldLinear, W: goldWeights}
+	return Gold{Name: GoldLinear, W: weights()}
 }
 
 // quality marks the features whose returns diminish.

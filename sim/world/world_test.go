@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -219,5 +220,43 @@ func TestGoldTerms(t *testing.T) {
 	}
 	if r := g.Reward(p, phi); math.Abs(r-sum) > 1e-12 {
 		t.Errorf("reward %v, terms sum to %v", r, sum)
+	}
+}
+
+// TestStudentVariants: a name's variant is stable, ignores case and
+// surrounding spaces, stays inside the documented ranges, differs
+// between names, and feeds the default gold reward only while in use.
+func TestStudentVariants(t *testing.T) {
+	a, err := Student("Ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Student("  ada ")
+	c, _ := Student("alan")
+	if a.W != b.W || a.Tau != b.Tau || a.W == c.W {
+		t.Errorf("variants: %v %v %v", a, b, c)
+	}
+	for i, r := range variantRanges {
+		if a.W[i] < r[0] || a.W[i] > r[1] {
+			t.Errorf("%s weight %v outside %v", featureNames[i], a.W[i], r)
+		}
+	}
+	if a.Tau < tauRange[0] || a.Tau > tauRange[1] {
+		t.Errorf("tau %v", a.Tau)
+	}
+	for _, bad := range []string{"", "   ", strings.Repeat("x", MaxStudentName+1), "\xff"} {
+		if _, err := Student(bad); !errors.Is(err, ErrStudent) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	std := DefaultGoldSpec()
+	UseVariant(a)
+	t.Cleanup(func() { UseVariant(Variant{}) })
+	if g := DefaultGoldSpec(); g.W[Helpfulness] != a.W[Helpfulness] || g.W[Cue0] != 0 || LinearGoldSpec().W[Filler] != a.W[Filler] {
+		t.Errorf("the variant's weights are not in use: %v", g.W)
+	}
+	UseVariant(Variant{})
+	if DefaultGoldSpec().W != std.W {
+		t.Error("the standard world did not come back")
 	}
 }

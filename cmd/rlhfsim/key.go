@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+type keyOptions struct {
+	student string
+	seed    uint64
+}
+
+func newKeyCmd() *cobra.Command {
+	o := &keyOptions{seed: 1}
+	cmd := &cobra.Command{
+		Use:   "key --student NAME [LESSON...|all]",
+		Short: "Print the instructor's answer key for a student's variant of the hidden world",
+		Long: `key runs the lessons in a student's variant of the hidden world (the one
+"rlhfsim run --student NAME" gives that student) and prints what an
+instructor needs to grade it: the variant's hidden numbers, and for each
+lesson the right answer to every prediction with the numbers it revealed,
+every quiz answer with its explanation, and whether every self-check
+passed. The same name and seed give the same key on every machine.`,
+		Example: `  rlhfsim key --student "Ada Lovelace"
+  rlhfsim key --student ada --seed 3 08 12`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runKey(cmd, args, o) },
+	}
+	cmd.Flags().StringVar(&o.student, "student", "", "the student's name (required)")
+	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "the seed the student runs with")
+	return cmd
+}
+
+func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
+	if o.student == "" {
+		return usagef("key needs --student NAME: the key is for one student's variant of the world")
+	}
+	v, err := world.Student(o.student)
+	if err != nil {
+		return usagef("invalid --student %q: %v", o.student, err)
+	}
+	c, err := embedded()
+	if err != nil {
+		return err
+	}
+	sel, err := c.Select(args)
+	if err != nil {
+		return asUsage(err)
+	}
+	per, err := course.Route(sel, nil)
+	if err != nil {
+		return asUsage(err)
+	}
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Seed: o.seed, Student: o.student,
+		Limits: worker.Limits{}, Stdout: io.Discard, Stderr: cmd.ErrOrStderr()})
+	if err != nil {
+		return asUsage(err)
+	}
+	w := cmd.OutOrStdout()
+	printVariant(w, v, o.seed)
+	failed := 0
+	for _, l := range sel {
+		res := rep.Results[l.Meta.ID]
+		fmt.Fprintf(w, "\n== %s: %s\n", l.Meta.ID, l.Meta.Title)
+		if res.Err != nil {
+			failed++
+			fmt.Fprintf(w, "  the lesson stopped: %v\n", res.Err)
+			continue
+		}
+		printKey(w, res)
+		if res.FailedChecks > 0 {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d lessons stopped or failed a check in this variant: %w", failed, len(sel), errLessonsFailed)
+	}
+	return nil
+}
+
+func printVariant(w io.Writer, v world.Variant, seed uint64) {
+	fmt.Fprintf(w, "answer key for %s (seed %d)\n\nthe hidden world of this variant:\n", v.Student, seed)
+	names := world.FeatureNames()
+	for i, x := range v.W {
+		if x != 0 {
+			fmt.Fprintf(w, "  gold weight of %-13s %+.3f\n", names[i]+":", x)
+		}
+	}
+	fmt.Fprintf(w, "  annotators' tau:            %.3f\n", v.Tau)
+	fmt.Fprintf(w, "drawn from: %s\n", strings.Join(world.VariantRanges(), "; "))
+}
+
+func printKey(w io.Writer, res *notebook.Result) {
+	letter := func(i int) string { return string(rune('a' + i)) }
+	for _, e := range res.Events(notebook.Predict) {
+		fmt.Fprintf(w, "  prediction %d: %s\n    answer: %s) %s\n    revealed: %s\n", e.N, e.Text, letter(e.Answer), e.Options[e.Answer], e.Explanation)
+	}
+	for _, e := range res.Events(notebook.Quiz) {
+		fmt.Fprintf(w, "  quiz %d: %s\n    answer: %s) %s\n    why: %s\n", e.N, e.Text, letter(e.Answer), e.Options[e.Answer], e.Explanation)
+	}
+	checks := res.Events(notebook.Check)
+	pass := 0
+	for _, e := range checks {
+		if e.Pass {
+			pass++
+		} else {
+			fmt.Fprintf(w, "  check FAILED: %s\n", e.Text)
+		}
+	}
+	fmt.Fprintf(w, "  checks: %d of %d pass in this variant\n", pass, len(checks))
+}

@@ -1,0 +1,108 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"unicode/utf8"
+)
+
+// Variant is one student's version of the hidden world: the gold reward's
+// weights of the named features and the default annotators' noise, drawn
+// by Student from ranges narrow enough that every lesson's checks and
+// quiz answers still hold, and wide enough that each student's numbers
+// are their own. The zero Variant is the standard world.
+type Variant struct {
+	// Student is the name the variant was drawn for; "" for the
+	// standard world.
+	Student string `json:"student,omitempty"`
+	// W holds the gold weights of the named features.
+	W [NumNamed]float64 `json:"weights"`
+	// Tau is the default annotators' temperature.
+	Tau float64 `json:"tau"`
+}
+
+// variantRanges are the documented ranges Student draws from, uniformly.
+// They keep the order lesson 01 states (helpfulness and correctness weigh
+// most, then harmlessness, then clarity; filler and flattery cost a
+// little) and leave the length term alone.
+var variantRanges = [NumNamed][2]float64{
+	Helpfulness:  {0.85, 1.15},
+	Correctness:  {0.85, 1.15},
+	Clarity:      {0.4, 0.55},
+	Harmlessness: {0.6, 0.8},
+	Length:       {0, 0},
+	Filler:       {-0.5, -0.3},
+	Flattery:     {-0.3, -0.1},
+}
+
+// tauRange is the range of the annotators' temperature.
+var tauRange = [2]float64{0.9, 1.1}
+
+// VariantRanges describes the ranges Student draws from, one line per
+// quantity, for the instructor's key and the documentation.
+func VariantRanges() []string {
+	var out []string
+	for i, r := range variantRanges {
+		if r[0] == r[1] {
+			continue
+		}
+		out = append(out, fmt.Sprintf("gold weight of %s: %g to %g", featureNames[i], r[0], r[1]))
+	}
+	return append(out, fmt.Sprintf("annotators' tau: %g to %g", tauRange[0], tauRange[1]))
+}
+
+// ErrStudent is wrapped by the error for a name Student cannot use.
+var ErrStudent = errors.New("world: bad student name")
+
+// MaxStudentName is the longest name Student accepts, in bytes.
+const MaxStudentName = 100
+
+// Student returns the variant of the world for a student's name. The same
+// name (ignoring case and surrounding spaces) always gives the same
+// variant, on every machine.
+func Student(name string) (Variant, error) {
+	key := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case key == "":
+		return Variant{}, fmt.Errorf("%w: the name is empty", ErrStudent)
+	case len(name) > MaxStudentName:
+		return Variant{}, fmt.Errorf("%w: the name is %d bytes long (at most %d)", ErrStudent, len(name), MaxStudentName)
+	case !utf8.ValidString(name):
+		return Variant{}, fmt.Errorf("%w: the name is not valid UTF-8", ErrStudent)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("rlhfsim/student/" + key))
+	r := rand.New(rand.NewPCG(h.Sum64(), 0x5EED))
+	v := Variant{Student: strings.TrimSpace(name)}
+	for i, rg := range variantRanges {
+		v.W[i] = rg[0] + (rg[1]-rg[0])*r.Float64()
+	}
+	v.Tau = tauRange[0] + (tauRange[1]-tauRange[0])*r.Float64()
+	return v, nil
+}
+
+// active is the variant the defaults come from. It is set once, by the
+// lesson runner, before a lesson starts, in the lesson's own process.
+var active Variant
+
+// UseVariant makes v the world's defaults: DefaultGoldSpec and
+// LinearGoldSpec take its weights, and ActiveVariant returns it. Only the
+// lesson runner calls it, before a lesson runs, in the lesson's own
+// process; lessons cannot.
+func UseVariant(v Variant) { active = v }
+
+// ActiveVariant returns the variant in use, or the zero Variant for the
+// standard world.
+func ActiveVariant() Variant { return active }
+
+// weights returns the gold weights in use.
+func weights() [NumFeatures]float64 {
+	w := goldWeights
+	if active.Student != "" {
+		copy(w[:NumNamed], active.W[:])
+	}
+	return w
+}
