@@ -92,7 +92,8 @@ Without LESSON, or with "all", the whole course runs.
 
 Formats: term prints to the terminal; html writes a self-contained page per
 lesson and a course map (index.html) under --out/html; md writes Markdown
-with figure files under --out/md. Figures are saved under --out/figures.
+with figure files under --out/md; ipynb writes Jupyter notebooks (nbformat
+4.5) with every output, figures as SVG and PNG, under --out/ipynb. Figures are saved under --out/figures.
 
 Each lesson runs in a process of its own, with standard input closed and
 limits enforced from outside: --timeout per cell, --lesson-timeout per
@@ -109,7 +110,7 @@ pages are written as soon as it ends. Failed self-checks are reported; with
 		RunE: func(cmd *cobra.Command, args []string) error { return runLessons(cmd, args, o) },
 	}
 	cmd.Flags().StringVar(&o.out, "out", o.out, "directory for HTML, Markdown and figure files")
-	cmd.Flags().StringVar(&o.formats, "format", o.formats, "comma-separated: term, html, md")
+	cmd.Flags().StringVar(&o.formats, "format", o.formats, "comma-separated: term, html, md, ipynb")
 	cmd.Flags().StringArrayVar(&o.set, "set", nil, "set a lesson parameter: --set name=value (repeatable)")
 	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "seed of the lessons' simulations")
 	cmd.Flags().StringVar(&o.student, "student", "", "run in this student's own variant of the hidden world (gold weights and annotator noise drawn from the name; see rlhfsim key)")
@@ -130,12 +131,13 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	var f course.Formats
 	for _, name := range strings.Split(o.formats, ",") {
 		name = strings.TrimSpace(name)
-		if err := oneOf("format", name, "term", "html", "md"); err != nil {
+		if err := oneOf("format", name, "term", "html", "md", "ipynb"); err != nil {
 			return err
 		}
 		f.Term = f.Term || name == "term"
 		f.HTML = f.HTML || name == "html"
 		f.Markdown = f.Markdown || name == "md"
+		f.IPynb = f.IPynb || name == "ipynb"
 	}
 	lim, err := o.limits()
 	if err != nil {
@@ -180,6 +182,9 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	}
 	if f.Markdown {
 		fmt.Fprintf(stdout, "Markdown: %s\n", filepath.Join(o.out, "md"))
+	}
+	if f.IPynb {
+		fmt.Fprintf(stdout, "Jupyter notebooks: %s\n", filepath.Join(o.out, "ipynb"))
 	}
 	failed := rep.Stopped
 	if o.strict {

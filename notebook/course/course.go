@@ -166,6 +166,9 @@ type Formats struct {
 	// Markdown writes a page per lesson under Out/md, with PNG copies of
 	// the figures for viewers without SVG.
 	Markdown bool
+	// IPynb writes each lesson as a Jupyter notebook (nbformat 4.5) with
+	// its outputs, figures as SVG and PNG, under Out/ipynb.
+	IPynb bool
 }
 
 // Options configure Run. Out must be set; the zero value of the rest runs
@@ -216,7 +219,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		if i < len(set) {
 			s = set[i]
 		}
-		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Student: o.Student, Limits: o.Limits, PNG: o.Formats.Markdown})
+		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Student: o.Student, Limits: o.Limits, PNG: o.Formats.Markdown || o.Formats.IPynb})
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++
@@ -269,6 +272,15 @@ func (c *Course) write(res *notebook.Result, sel []*notebook.Lesson, results map
 			return err
 		}
 		if err := WriteFile(filepath.Join(o.Out, "md", id+".md"), b.Bytes()); err != nil {
+			return err
+		}
+	}
+	if o.Formats.IPynb {
+		var b bytes.Buffer
+		if err := render.IPynb(&b, res); err != nil {
+			return err
+		}
+		if err := WriteFile(filepath.Join(o.Out, "ipynb", id+".ipynb"), b.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
@@ -401,5 +403,50 @@ func TestStudentsSeeTheirOwnWorld(t *testing.T) {
 	res := run(t, l, worker.Options{Student: strings.Repeat("x", 200)})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "--student") {
 		t.Errorf("a 200-byte name: %v", res.Err)
+	}
+}
+
+// TestEveryLessonExportsAValidNotebook runs the course with --format ipynb
+// and validates every notebook against the official nbformat 4.5 schema
+// (vendored with its licence in notebook/render/testdata/nbformat), so
+// they open in Jupyter, JupyterLab, VS Code and Colab with their results.
+func TestEveryLessonExportsAValidNotebook(t *testing.T) {
+	f, err := os.Open("../render/testdata/nbformat/nbformat.v4.5.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := jsonschema.NewCompiler()
+	if err := comp.AddResource("nbformat.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := comp.Compile("nbformat.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := embedded(t)
+	out := t.TempDir()
+	if _, err := c.Run(context.Background(), c.Lessons, nil, Options{Out: out, Formats: Formats{IPynb: true}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range c.Lessons {
+		b, err := os.ReadFile(filepath.Join(out, "ipynb", l.Meta.ID+".ipynb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", l.Meta.ID, err)
+		}
+		if err := schema.Validate(v); err != nil {
+			t.Errorf("%s: %v", l.Meta.ID, err)
+		}
+		if !bytes.Contains(b, []byte(`"image/png"`)) || !bytes.Contains(b, []byte(`"image/svg+xml"`)) {
+			t.Errorf("%s: figures lack SVG or PNG outputs", l.Meta.ID)
+		}
 	}
 }
