@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
@@ -82,6 +84,85 @@ type htmlPage struct {
 	CSS        template.CSS
 	Prev, Next *notebook.Meta
 	Helpers    template.HTML
+	Live       *Live
+	Controls   []control
+}
+
+// Live makes a lesson page the live notebook's: its parameters become
+// controls, changing one reruns the lesson on the server and updates the
+// cells as their output arrives, and links point at the server's paths.
+type Live struct {
+	// Params are the lesson's parameters with the values of this run.
+	Params []notebook.ParamSpec
+	// Seed is the run's seed.
+	Seed uint64
+	// Script is the page's live script, served by the caller.
+	Script template.HTML
+}
+
+// control is one parameter as a form control.
+type control struct {
+	notebook.ParamSpec
+	Input, Step string
+}
+
+func controlsOf(ps []notebook.ParamSpec) []control {
+	var out []control
+	for _, p := range ps {
+		c := control{ParamSpec: p}
+		switch p.Type {
+		case notebook.FloatParam:
+			c.Input, c.Step = "range", floatStep(p.Min, p.Max)
+		case notebook.IntParam:
+			c.Input, c.Step = "range", "1"
+		case notebook.BoolParam:
+			c.Input = "checkbox"
+		case notebook.ChoiceParam:
+			c.Input = "select"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// floatStep is a slider step of about a hundredth of the range, rounded
+// to one significant digit.
+func floatStep(lo, hi string) string {
+	a, err1 := strconv.ParseFloat(lo, 64)
+	b, err2 := strconv.ParseFloat(hi, 64)
+	if err1 != nil || err2 != nil || !(b > a) {
+		return "any"
+	}
+	st := (b - a) / 100
+	p := math.Pow(10, math.Floor(math.Log10(st)))
+	return strconv.FormatFloat(math.Round(st/p)*p, 'g', -1, 64)
+}
+
+func itemOf(it notebook.Item) htmlItem {
+	hi := htmlItem{Text: it.Text, Event: it.Event}
+	if it.Event != nil {
+		if it.Event.Kind == notebook.Figure {
+			hi.SVG = inlineSVG(it.Event)
+		}
+		for j := range it.Event.Options {
+			hi.Letter = append(hi.Letter, string(rune('a'+j)))
+		}
+	}
+	return hi
+}
+
+// ItemHTML writes one piece of a cell's output as the lesson page shows
+// it: for the live page, which adds output as it arrives.
+func ItemHTML(w io.Writer, it notebook.Item) error {
+	if it.Event != nil && it.Event.Kind == notebook.Param {
+		return nil
+	}
+	return lessonTmpl.ExecuteTemplate(w, "item", itemOf(it))
+}
+
+// HTMLLive writes the live notebook's page for a lesson run.
+func HTMLLive(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, live *Live) error {
+	return writeLesson(w, res, prev, next, live)
 }
 
 // HTML writes one self-contained page for a lesson run: prose,
@@ -90,7 +171,14 @@ type htmlPage struct {
 // The page depends on nothing but the run, so the same run gives the same
 // bytes.
 func HTML(w io.Writer, res *notebook.Result, prev, next *notebook.Meta) error {
-	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next}
+	return writeLesson(w, res, prev, next, nil)
+}
+
+func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, live *Live) error {
+	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next, Live: live}
+	if live != nil {
+		pg.Controls = controlsOf(live.Params)
+	}
 	for i, c := range res.Lesson.Cells {
 		cr := res.Cells[i]
 		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err}
@@ -104,19 +192,10 @@ func HTML(w io.Writer, res *notebook.Result, prev, next *notebook.Meta) error {
 			return err
 		}
 		for _, it := range cr.Items {
-			hi := htmlItem{Text: it.Text, Event: it.Event}
-			if it.Event != nil {
-				if it.Event.Kind == notebook.Param {
-					continue
-				}
-				if it.Event.Kind == notebook.Figure {
-					hi.SVG = inlineSVG(it.Event)
-				}
-				for j := range it.Event.Options {
-					hi.Letter = append(hi.Letter, string(rune('a'+j)))
-				}
+			if it.Event != nil && it.Event.Kind == notebook.Param {
+				continue
 			}
-			hc.Items = append(hc.Items, hi)
+			hc.Items = append(hc.Items, itemOf(it))
 		}
 		pg.Cells = append(pg.Cells, hc)
 	}
@@ -161,6 +240,10 @@ table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,
 .reveal{margin-top:.5rem;padding:.5rem .7rem;background:#fff;border-left:4px solid var(--blue)}
 .error{color:var(--red);font-weight:bold}.notrun{color:var(--gray);font-style:italic}
 .params{font-size:.92rem}.params code{background:#f0f0f0;padding:0 .2rem}
+.controls{display:grid;gap:.4rem;margin:.8rem 0;padding:.6rem .8rem;background:#f6f8fa;border-radius:6px}
+.control{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem}.control label{font-weight:bold;min-width:9rem}
+.control .help{flex-basis:100%;color:var(--gray);font-size:.88rem}
+#status{margin:.3rem 0 0;font-size:.92rem;color:var(--gray)}.running{outline:2px solid var(--blue);outline-offset:4px}
 details{margin:1.5rem 0}
 `
 
@@ -170,31 +253,41 @@ var funcs = template.FuncMap{
 	"join":   strings.Join,
 }
 
-var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body>
-<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>
-<header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
-{{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
-{{with .Lesson.Meta.LearnAfter}}<div class="meta">Learn after: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
-{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}
-</header>
-<main>
-{{range .Cells}}<section class="cell">
-{{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
-{{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
-{{range .Items}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
-{{else if isKind .Event "figure"}}<figure>{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
+var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{define "item"}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
+{{else if isKind .Event "figure"}}<figure role="group" aria-label="Figure {{.Event.N}}. {{.Event.Text}}">{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
-{{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓{{else}}✗{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
+{{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓ passed:{{else}}✗ failed:{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
 {{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-answer="{{.Event.Answer}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
 {{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
 <div class="reveal" hidden><strong>Answer: {{index .Letter .Event.Answer}}) {{index .Event.Options .Event.Answer}}.</strong> {{.Event.Explanation}}</div></div>
-{{end}}{{end}}
+{{end}}{{end}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body>
+{{if .Live}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
+{{else}}<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>{{end}}
+<header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
+{{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
+{{with .Lesson.Meta.LearnAfter}}<div class="meta">Learn after: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
+{{if .Live}}<form id="controls" class="controls" data-lesson="{{.Lesson.Meta.ID}}" aria-label="Lesson parameters">
+{{range .Controls}}<div class="control"><label for="p-{{.Name}}">{{.Name}}</label>
+{{if eq .Input "range"}}<input type="range" id="p-{{.Name}}" name="{{.Name}}" min="{{.Min}}" max="{{.Max}}" step="{{.Step}}" value="{{.Value}}" aria-describedby="h-{{.Name}}"><output for="p-{{.Name}}">{{.Value}}</output>
+{{else if eq .Input "checkbox"}}<input type="checkbox" id="p-{{.Name}}" name="{{.Name}}" {{if eq .Value "true"}}checked{{end}} aria-describedby="h-{{.Name}}">
+{{else}}<select id="p-{{.Name}}" name="{{.Name}}" aria-describedby="h-{{.Name}}">{{$v := .Value}}{{range .Options}}<option{{if eq . $v}} selected{{end}}>{{.}}</option>{{end}}</select>{{end}}
+<span class="help" id="h-{{.Name}}">{{.Help}} ({{if .Options}}{{join .Options ", "}}{{else if .Min}}{{.Min}} to {{.Max}}{{else}}true or false{{end}}; default {{.Default}})</span></div>
+{{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
+<p id="status" role="status" aria-live="polite">{{if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
+</form>
+{{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
+</header>
+<main>
+{{range $ci, $c := .Cells}}<section class="cell" id="cell-{{$ci}}">
+{{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
+{{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
+{{range .Items}}{{template "item" .}}{{end}}
 {{if eq .Status 2}}<p class="error">✗ {{.Err}}</p>{{end}}{{end}}
 </section>
 {{end}}
-{{if .Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
+{{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
 <script>
@@ -211,6 +304,7 @@ document.querySelectorAll('.quiz').forEach(function(q){
   });
 });
 </script>
+{{with .Live}}{{.Script}}{{end}}
 </body></html>
 `))
 

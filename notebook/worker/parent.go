@@ -74,6 +74,20 @@ type Options struct {
 	Limits Limits
 	// PNG renders every figure as PNG too.
 	PNG bool
+	// Live, if not nil, receives the lesson's output as it arrives, for a
+	// page that shows a long cell's progress while it runs. It is called
+	// from the goroutine that reads the worker, in order.
+	Live func(Update)
+}
+
+// Update is one piece of a running lesson's output.
+type Update struct {
+	// Cell is the index of the cell it belongs to.
+	Cell int
+	// Start says the cell starts; Item is then empty.
+	Start bool
+	// Item is printed text, as it was printed, or an event.
+	Item notebook.Item
 }
 
 // Run runs a lesson in a worker process and collects every cell's output.
@@ -99,6 +113,7 @@ func Compile(ctx context.Context, l *notebook.Lesson, o Options) *notebook.Error
 
 // assembly builds a Result from a worker's messages.
 type assembly struct {
+	live    func(Update)
 	res     *notebook.Result
 	cell    int // running cell, -1 before the first
 	line    int // running top-level statement, 0 if none yet
@@ -125,10 +140,16 @@ func (a *assembly) apply(m Message) {
 		a.flush()
 		a.cell, a.line = m.Cell, 0
 		a.res.Cells[m.Cell].Status = notebook.Done
+		if a.live != nil {
+			a.live(Update{Cell: m.Cell, Start: true})
+		}
 	case msgLine:
 		a.line = m.Line
 	case msgOutput:
 		a.text.WriteString(m.Text)
+		if a.live != nil {
+			a.live(Update{Cell: max(a.cell, 0), Item: notebook.Item{Text: m.Text}})
+		}
 	case msgEvent:
 		if m.Event == nil {
 			return
@@ -146,6 +167,9 @@ func (a *assembly) apply(m Message) {
 		}
 		c := &a.res.Cells[max(a.cell, 0)]
 		c.Items = append(c.Items, notebook.Item{Event: e})
+		if a.live != nil {
+			a.live(Update{Cell: max(a.cell, 0), Item: notebook.Item{Event: e}})
+		}
 	case msgStop:
 		if m.Err == nil || a.stopped {
 			return
@@ -193,7 +217,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
-	a := &assembly{res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1}
+	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1}
 	defer func() { a.res.Duration = time.Since(start) }()
 	fail := func(kind, msg string) *notebook.Result {
 		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
