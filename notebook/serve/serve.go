@@ -600,4 +600,3 @@ func liveScript(watch bool) template.HTML {
 	}
 	return template.HTML("<script>var rlhfsimWatch=" + w + ";" + liveJS + "</script>")
 }
-
