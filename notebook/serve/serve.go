@@ -457,8 +457,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 			case <-ctx.Done():
 			}
 		})
-		if err != nil {
-			res = nil
+		if err != nil || ctx.Err() != nil {
+			res = nil // cancelled: nothing to show
 		}
 		done <- res
 		close(updates)

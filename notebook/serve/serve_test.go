@@ -1,0 +1,322 @@
+package serve
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+)
+
+func TestMain(m *testing.M) {
+	worker.Main()
+	os.Exit(m.Run())
+}
+
+// start serves s on a free loopback port and returns its base URL.
+func start(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, _, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: s.Handler()}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// client returns an HTTP client holding the token's cookie.
+func client(t *testing.T, base, token string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 2 * time.Minute}
+	resp, err := c.Get(base + "/?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("with the token: %d", resp.StatusCode)
+	}
+	return c
+}
+
+func get(t *testing.T, c *http.Client, u string, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u, nil)
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// lessonDir writes lessons (id -> body of main) into a course directory.
+func lessonDir(t *testing.T, lessons map[string]string) string {
+	dir := t.TempDir()
+	for id, body := range lessons {
+		if err := os.MkdirAll(filepath.Join(dir, id), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := "// Title: " + id + "\n// Summary: a test lesson.\n// Minutes: 1\npackage main\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/rlhfsim/rlhfsim/nb\"\n)\n\nfunc main() {\n\t// %%\n" + body + "\n\tfmt.Println(nb.Seed())\n}\n"
+		if err := os.WriteFile(filepath.Join(dir, id, "main.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestTokenHostAndOrigin(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct {
+		name, path string
+		header     map[string]string
+		want       int
+		says       string
+	}{
+		{"no token", "/", nil, 403, "no token"},
+		{"wrong token", "/?token=abc", nil, 403, "wrong token"},
+		{"right token", "/?token=" + s.Token(), nil, 303, ""},
+		{"a cookie from elsewhere", "/", map[string]string{"Cookie": cookieName + "=nope"}, 403, "no token"},
+	} {
+		code, body := get(t, plain, base+c.path, c.header)
+		if code != c.want || !strings.Contains(body, c.says) {
+			t.Errorf("%s: %d %q, want %d", c.name, code, body, c.want)
+		}
+	}
+	cl := client(t, base, s.Token())
+	u, _ := url.Parse(base)
+	for _, c := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"own host", nil, 200},
+		{"localhost", map[string]string{"Host": "localhost:" + u.Port(), "Cookie": cookieName + "=" + s.Token()}, 200},
+		{"foreign host (DNS rebinding)", map[string]string{"Host": "evil.example:" + u.Port()}, 403},
+		{"host on another port", map[string]string{"Host": "127.0.0.1:1"}, 403},
+		{"foreign origin", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"own origin", map[string]string{"Origin": base}, 200},
+		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+	} {
+		if code, body := get(t, cl, base+"/", c.header); code != c.want {
+			t.Errorf("%s: %d %q, want %d", c.name, code, body, c.want)
+		}
+	}
+	resp, err := cl.Post(base+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", resp.StatusCode)
+	}
+}
+
+func TestParametersAndPaths(t *testing.T) {
+	s, _ := New(Options{})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	long := strings.Repeat("9", 300)
+	many := url.Values{}
+	for i := 0; i < 70; i++ {
+		many.Set("p"+string(rune('a'+i%26))+strings.Repeat("x", i), "1")
+	}
+	for _, c := range []struct {
+		path string
+		want int
+		says string
+	}{
+		{"/lesson/00-notebook-tour?nosuch=1", 400, "nosuch"},
+		{"/lesson/00-notebook-tour?tokens=abc", 400, "not a number"},
+		{"/lesson/00-notebook-tour?tokens=99999999", 400, "tokens"},
+		{"/lesson/00-notebook-tour?tokens=" + long, 400, "at most 256 bytes"},
+		{"/lesson/00-notebook-tour?seed=0", 400, "seed"},
+		{"/lesson/00-notebook-tour?seed=x", 400, "seed"},
+		{"/lesson/00-notebook-tour?" + many.Encode(), 400, "too many parameters"},
+		{"/api/run/00-notebook-tour?tokens=-5", 400, "tokens"},
+		{"/lesson/no-such-lesson", 404, "no lesson"},
+		{"/lesson/..%2f..%2fgo.mod", 404, "no lesson"},
+		{"/lesson/%2fetc%2fpasswd", 404, "no lesson"},
+		{"/api/version/..", 404, ""},
+		{"/static/../../etc/passwd", 404, ""},
+	} {
+		code, body := get(t, cl, base+c.path, nil)
+		if code != c.want || !strings.Contains(body, c.says) {
+			t.Errorf("%s: %d %.200q, want %d and %q", c.path, code, body, c.want, c.says)
+		}
+	}
+	// A good page carries the controls and the live script.
+	code, body := get(t, cl, base+"/lesson/00-notebook-tour?tokens=300&verbose=true&seed=3", nil)
+	if code != 200 {
+		t.Fatalf("page: %d %.300s", code, body)
+	}
+	for _, want := range []string{`id="controls"`, `type="range" id="p-tokens"`, `value="300"`, `type="checkbox" id="p-verbose" name="verbose" checked`,
+		`<select id="p-category"`, `id="p-seed"`, `value="3"`, "new EventSource", `<label for="p-tokens">`, `aria-label="Figure 1.`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+// events reads a server-sent event stream into event names and data.
+func events(t *testing.T, c *http.Client, u string) (names []string, data []string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s: %d %s", u, resp.StatusCode, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "event: "); ok {
+			names = append(names, n)
+		}
+		if d, ok := strings.CutPrefix(line, "data: "); ok {
+			data = append(data, d)
+		}
+	}
+	return names, data
+}
+
+func TestRunStreamsCellsAsTheyArrive(t *testing.T) {
+	s, _ := New(Options{})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	names, data := events(t, cl, base+"/api/run/00-notebook-tour?tokens=120&page=p1")
+	joined := strings.Join(names, ",")
+	if !strings.HasPrefix(joined, "queued,start") || !strings.HasSuffix(joined, "done") || !strings.Contains(joined, "item") {
+		t.Fatalf("events %s", joined)
+	}
+	last := data[len(data)-1]
+	if !strings.Contains(last, `value=\"120\"`) || !strings.Contains(last, "self-checks pass") {
+		t.Errorf("the final page does not carry the run's value or status: %.300s", last)
+	}
+}
+
+func TestBadLessonsFailAloneAndTheServerKeepsServing(t *testing.T) {
+	dir := lessonDir(t, map[string]string{
+		"a-panics": "\tvar m map[string]int\n\tm[\"x\"] = 1",
+		"b-loops":  "\tfor {\n\t}",
+		"c-good":   "\tfmt.Println(\"fine\")",
+		"d-broken": "\tthis is not Go",
+	})
+	s, err := New(Options{Dir: dir, Limits: worker.Limits{Cell: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	var wg sync.WaitGroup
+	results := map[string][]string{}
+	var mu sync.Mutex
+	for _, id := range []string{"a-panics", "b-loops", "c-good"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, data := events(t, cl, base+"/api/run/"+id+"?page="+id)
+			mu.Lock()
+			results[id] = data
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for id, want := range map[string]string{"a-panics": "The lesson stopped", "b-loops": "did not finish within 2s", "c-good": "Up to date"} {
+		d := results[id]
+		if len(d) == 0 || !strings.Contains(d[len(d)-1], want) {
+			t.Errorf("%s: last event %.300q, want %q", id, d, want)
+		}
+	}
+	code, body := get(t, cl, base+"/lesson/d-broken", nil)
+	if code != 422 || !strings.Contains(body, "main.go") || !strings.Contains(body, "this is not Go") || !strings.Contains(body, `class="here"`) {
+		t.Errorf("broken lesson: %d %.500s", code, body)
+	}
+	if code, body := get(t, cl, base+"/", nil); code != 200 || !strings.Contains(body, "does not load") {
+		t.Errorf("course map after the failures: %d", code)
+	}
+}
+
+func TestANewerRunCancelsTheOlder(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"slow": "\tfor i := 0; i < 400; i++ {\n\t\tfmt.Println(i)\n\t\tsum := 0\n\t\tfor j := 0; j < 200000; j++ {\n\t\t\tsum += j\n\t\t}\n\t\t_ = sum\n\t}"})
+	s, _ := New(Options{Dir: dir})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	first := make(chan []string)
+	go func() {
+		names, _ := events(t, cl, base+"/api/run/slow?page=same")
+		first <- names
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	names, _ := events(t, cl, base+"/api/run/slow?page=same")
+	old := <-first
+	if n := len(old); n == 0 || old[n-1] == "done" {
+		t.Errorf("the older run finished (%v): want it cancelled by the newer one", old[max(0, n-3):])
+	}
+	if names[len(names)-1] != "done" {
+		t.Errorf("the newer run did not finish: %v", names[max(0, len(names)-3):])
+	}
+}
+
+func TestRunsAreBounded(t *testing.T) {
+	s, _ := New(Options{MaxRuns: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if !s.acquire(context.Background()) {
+		t.Fatal("no first slot")
+	}
+	if s.acquire(ctx) {
+		t.Error("a second run started while the only slot was taken")
+	}
+	s.release()
+	if !s.acquire(context.Background()) {
+		t.Error("the slot was not given back")
+	}
+}
+
+func TestServingADirectoryWatchesItsFiles(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"edit-me": "\tfmt.Println(1)"})
+	s, _ := New(Options{Dir: dir})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	_, v1 := get(t, cl, base+"/api/version/edit-me", nil)
+	f := filepath.Join(dir, "edit-me", "main.go")
+	src, _ := os.ReadFile(f)
+	os.WriteFile(f, []byte(strings.Replace(string(src), "Println(1)", "Println(2)", 1)), 0o644)
+	_, v2 := get(t, cl, base+"/api/version/edit-me", nil)
+	if v1 == v2 || !strings.Contains(v1, "version") {
+		t.Errorf("version did not change with the file: %s -> %s", v1, v2)
+	}
+	if _, err := New(Options{Dir: t.TempDir()}); err == nil {
+		t.Error("an empty directory was served")
+	}
+}
