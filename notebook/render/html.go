@@ -96,6 +96,9 @@ type Live struct {
 	Params []notebook.ParamSpec
 	// Seed is the run's seed.
 	Seed uint64
+	// Student is the student whose variant of the hidden world the run
+	// used; "" for the standard world.
+	Student string
 	// Script is the page's live script, served by the caller.
 	Script template.HTML
 }
@@ -275,6 +278,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else}}<select id="p-{{.Name}}" name="{{.Name}}" aria-describedby="h-{{.Name}}">{{$v := .Value}}{{range .Options}}<option{{if eq . $v}} selected{{end}}>{{.}}</option>{{end}}</select>{{end}}
 <span class="help" id="h-{{.Name}}">{{.Help}} ({{if .Options}}{{join .Options ", "}}{{else if .Min}}{{.Min}} to {{.Max}}{{else}}true or false{{end}}; default {{.Default}})</span></div>
 {{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
+<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name, for your own variant of the hidden world (empty: the standard world)</span></div>
 <p id="status" role="status" aria-live="polite">{{if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
 </form>
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
@@ -299,6 +303,7 @@ document.querySelectorAll('.quiz').forEach(function(q){
     b.addEventListener('click',function(){
       var ok=b.dataset.i===q.dataset.answer;
       b.classList.add(ok?'right':'wrong');
+      b.textContent=b.textContent+(ok?' (right)':' (wrong)');
       q.querySelector('.reveal').hidden=false;
     });
   });

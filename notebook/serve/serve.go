@@ -278,9 +278,10 @@ func (s *Server) find(id string) (e entry, prev, next *notebook.Meta, ok bool) {
 // request is a run's parameters, read from the query and checked with
 // the rules of --set.
 type request struct {
-	set  map[string]string
-	seed uint64
-	page string
+	set     map[string]string
+	seed    uint64
+	page    string
+	student string
 }
 
 func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {
@@ -302,6 +303,13 @@ func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {
 			r.seed = n
 		case "page":
 			r.page = v
+		case "student":
+			if v != "" {
+				if _, err := world.Student(v); err != nil {
+					return r, fmt.Errorf("student: %v", err)
+				}
+			}
+			r.student = v
 		default:
 			r.set[k] = v
 		}
@@ -356,7 +364,7 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 		return nil, ctx.Err()
 	}
 	defer s.release()
-	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Limits: s.opt.Limits, Live: live}), nil
+	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Student: r.student, Limits: s.opt.Limits, Live: live}), nil
 }
 
 // page renders a finished run as the live page.
@@ -374,7 +382,7 @@ func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request
 		}
 	}
 	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Script: liveScript(watch)})
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Script: liveScript(watch)})
 	return b.Bytes(), err
 }
 
@@ -528,14 +536,18 @@ func (s *Server) brokenPage(w http.ResponseWriter, e entry) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusUnprocessableEntity)
+	// One problem per line: the parser reports each with its position.
+	if e.File != "" {
+		msg = strings.ReplaceAll(msg, " "+e.File+":", "\n"+e.File+":")
+	}
 	brokenTmpl.Execute(w, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "")})
 }
 
 var brokenTmpl = template.Must(template.New("broken").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.ID}} does not load · rlhfsim</title>
-<style>body{font-family:Arial,sans-serif;max-width:52rem;margin:0 auto;padding:1.5rem}pre{background:#f6f8fa;padding:.6rem}.here{background:#fbece3;font-weight:bold}.error{color:#D55E00}</style></head>
+<style>body{font-family:Arial,sans-serif;max-width:52rem;margin:0 auto;padding:1.5rem}pre{background:#f6f8fa;padding:.6rem;white-space:pre-wrap}.here{background:#fbece3;font-weight:bold}.error{color:#D55E00}</style></head>
 <body><nav><a href="/">← course map</a></nav><h1>{{.ID}} does not load</h1>
-<p class="error" role="alert">{{.Msg}}</p><p>{{.File}}</p>
+<pre class="error" role="alert">{{.Msg}}</pre><p>{{.File}}</p>
 {{if .Excerpt}}<pre>{{range .Excerpt}}<span{{if .Here}} class="here"{{end}}>{{printf "%4d" .N}}  {{.Text}}</span>
 {{end}}</pre>{{end}}
 <p>Fix the file and save it: this page reloads by itself.</p>

@@ -159,6 +159,7 @@ func TestParametersAndPaths(t *testing.T) {
 		{"/lesson/00-notebook-tour?seed=x", 400, "seed"},
 		{"/lesson/00-notebook-tour?" + many.Encode(), 400, "too many parameters"},
 		{"/api/run/00-notebook-tour?tokens=-5", 400, "tokens"},
+		{"/lesson/00-notebook-tour?student=" + strings.Repeat("x", 101), 400, "student"},
 		{"/lesson/no-such-lesson", 404, "no lesson"},
 		{"/lesson/..%2f..%2fgo.mod", 404, "no lesson"},
 		{"/lesson/%2fetc%2fpasswd", 404, "no lesson"},
@@ -169,6 +170,12 @@ func TestParametersAndPaths(t *testing.T) {
 		if code != c.want || !strings.Contains(body, c.says) {
 			t.Errorf("%s: %d %.200q, want %d and %q", c.path, code, body, c.want, c.says)
 		}
+	}
+	// A student's page shows that student's world.
+	_, std := get(t, cl, base+"/lesson/01-hidden-truth", nil)
+	_, ada := get(t, cl, base+"/lesson/01-hidden-truth?student=ada", nil)
+	if std == ada || !strings.Contains(ada, `id="p-student" name="student" maxlength="100" value="ada"`) {
+		t.Error("the student's page is the standard one, or lacks the student's name")
 	}
 	// A good page carries the controls and the live script.
 	code, body := get(t, cl, base+"/lesson/00-notebook-tour?tokens=300&verbose=true&seed=3", nil)
