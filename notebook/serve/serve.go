@@ -65,6 +65,9 @@ type Server struct {
 
 	mu    sync.Mutex
 	pages map[string]context.CancelFunc // the run of each open page
+	// active counts the runs in progress and peak the most at once, for
+	// the tests and the log.
+	active, peak int
 }
 
 // New returns a server, or an error when Dir holds no lessons.
@@ -364,6 +367,15 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 		return nil, ctx.Err()
 	}
 	defer s.release()
+	s.mu.Lock()
+	s.active++
+	s.peak = max(s.peak, s.active)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.active--
+		s.mu.Unlock()
+	}()
 	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Student: r.student, Limits: s.opt.Limits, Live: live}), nil
 }
 

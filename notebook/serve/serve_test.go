@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -291,6 +292,37 @@ func TestANewerRunCancelsTheOlder(t *testing.T) {
 	}
 	if names[len(names)-1] != "done" {
 		t.Errorf("the newer run did not finish: %v", names[max(0, len(names)-3):])
+	}
+}
+
+// TestManyRunsAtOnceAreBounded fires eight runs at a server allowed two:
+// all finish, and no more than two workers ever run at once.
+func TestManyRunsAtOnceAreBounded(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"busy": "\tsum := 0\n\tfor j := 0; j < 3000000; j++ {\n\t\tsum += j\n\t}\n\tfmt.Println(sum)"})
+	s, _ := New(Options{Dir: dir, MaxRuns: 2})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	var wg sync.WaitGroup
+	finished := make(chan bool, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			names, _ := events(t, cl, base+"/api/run/busy?page=p"+strconv.Itoa(i))
+			finished <- names[len(names)-1] == "done"
+		}()
+	}
+	wg.Wait()
+	close(finished)
+	for ok := range finished {
+		if !ok {
+			t.Error("a queued run did not finish")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peak != 2 {
+		t.Errorf("at most %d runs at once, want exactly the limit of 2", s.peak)
 	}
 }
 
