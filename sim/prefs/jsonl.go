@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	gojson "github.com/goccy/go-json"
 	"io"
 	"math"
 	"slices"
@@ -42,11 +43,64 @@ type Line struct {
 	Split            string    `json:"split"`
 }
 
-// requiredFields are the keys every line must have.
-var requiredFields = []string{
-	"prompt", "chosen", "rejected", "prompt_id", "category", "topic", "difficulty",
-	"feature_names", "chosen_features", "rejected_features", "chosen_gold", "rejected_gold",
-	"annotator", "chosen_rank", "rejected_rank", "chosen_position", "rejected_position", "k", "split",
+// lineIn is Line as read: every field a pointer, so that one decode both
+// fills the line and tells which required fields are missing (the fields
+// in Line's order are all required).
+type lineIn struct {
+	Prompt           *string    `json:"prompt"`
+	Chosen           *string    `json:"chosen"`
+	Rejected         *string    `json:"rejected"`
+	PromptID         *int       `json:"prompt_id"`
+	Category         *string    `json:"category"`
+	Topic            *int       `json:"topic"`
+	Difficulty       *float64   `json:"difficulty"`
+	FeatureNames     *[]string  `json:"feature_names"`
+	ChosenFeatures   *[]float64 `json:"chosen_features"`
+	RejectedFeatures *[]float64 `json:"rejected_features"`
+	ChosenGold       *float64   `json:"chosen_gold"`
+	RejectedGold     *float64   `json:"rejected_gold"`
+	Annotator        *string    `json:"annotator"`
+	ChosenRank       *int       `json:"chosen_rank"`
+	RejectedRank     *int       `json:"rejected_rank"`
+	ChosenPosition   *int       `json:"chosen_position"`
+	RejectedPosition *int       `json:"rejected_position"`
+	K                *int       `json:"k"`
+	Split            *string    `json:"split"`
+}
+
+// line returns the line read, or the name of the first required field
+// that is missing (or null).
+func (in *lineIn) line() (l Line, missing string) {
+	take(in.Prompt, "prompt", &l.Prompt, &missing)
+	take(in.Chosen, "chosen", &l.Chosen, &missing)
+	take(in.Rejected, "rejected", &l.Rejected, &missing)
+	take(in.PromptID, "prompt_id", &l.PromptID, &missing)
+	take(in.Category, "category", &l.Category, &missing)
+	take(in.Topic, "topic", &l.Topic, &missing)
+	take(in.Difficulty, "difficulty", &l.Difficulty, &missing)
+	take(in.FeatureNames, "feature_names", &l.FeatureNames, &missing)
+	take(in.ChosenFeatures, "chosen_features", &l.ChosenFeatures, &missing)
+	take(in.RejectedFeatures, "rejected_features", &l.RejectedFeatures, &missing)
+	take(in.ChosenGold, "chosen_gold", &l.ChosenGold, &missing)
+	take(in.RejectedGold, "rejected_gold", &l.RejectedGold, &missing)
+	take(in.Annotator, "annotator", &l.Annotator, &missing)
+	take(in.ChosenRank, "chosen_rank", &l.ChosenRank, &missing)
+	take(in.RejectedRank, "rejected_rank", &l.RejectedRank, &missing)
+	take(in.ChosenPosition, "chosen_position", &l.ChosenPosition, &missing)
+	take(in.RejectedPosition, "rejected_position", &l.RejectedPosition, &missing)
+	take(in.K, "k", &l.K, &missing)
+	take(in.Split, "split", &l.Split, &missing)
+	return l, missing
+}
+
+// take copies a field that was present, or records the first one missing.
+func take[T any](p *T, name string, dst *T, missing *string) {
+	switch {
+	case p != nil:
+		*dst = *p
+	case *missing == "":
+		*missing = name
+	}
 }
 
 // Write writes d as JSONL, one pair a line, in pair order. The response
@@ -149,18 +203,25 @@ func Read(r io.Reader) (*Dataset, error) {
 		if len(raw) == 0 {
 			continue
 		}
-		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &keys); err != nil {
-			return nil, lineErr(n, "invalid JSON: %v", err)
-		}
-		for _, f := range requiredFields {
-			if _, ok := keys[f]; !ok {
-				return nil, lineErr(n, "missing field %q", f)
+		var in lineIn
+		if err := gojson.Unmarshal(raw, &in); err != nil {
+			// The fast decoder's messages can be vague; on the error path
+			// the standard one says exactly what is wrong.
+			if !json.Valid(raw) {
+				return nil, lineErr(n, "invalid JSON: %v", json.Unmarshal(raw, &in))
 			}
-		}
-		var l Line
-		if err := json.Unmarshal(raw, &l); err != nil {
+			if err := json.Unmarshal(raw, &in); err != nil {
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					return nil, lineErr(n, "field %q: a JSON %s where a %s belongs", te.Field, te.Value, te.Type)
+				}
+				return nil, lineErr(n, "%v", err)
+			}
 			return nil, lineErr(n, "%v", err)
+		}
+		l, missing := in.line()
+		if missing != "" {
+			return nil, lineErr(n, "missing field %q", missing)
 		}
 		if d.Features == nil {
 			if len(l.FeatureNames) == 0 || len(l.FeatureNames) > MaxFeatures {

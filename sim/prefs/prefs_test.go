@@ -189,7 +189,7 @@ func TestReadErrors(t *testing.T) {
 		{"short vector", strings.Replace(good, `"chosen_features":[`, `"chosen_features":[1,`, 1), fmt.Sprintf("line 1: chosen_features has %d values, want %d", world.NumFeatures+1, world.NumFeatures)},
 		{"bad split", strings.Replace(good, `"split":"`, `"split":"x`, 1), "line 1: split:"},
 		{"bad rank", strings.Replace(good, `"chosen_rank":0`, `"chosen_rank":5`, 1), "line 1: chosen_rank = 5, want 0 to 1"},
-		{"wrong type", strings.Replace(good, `"k":2`, `"k":"two"`, 1), "line 1: json: cannot unmarshal"},
+		{"wrong type", strings.Replace(good, `"k":2`, `"k":"two"`, 1), `line 1: field "k": a JSON string where a int belongs`},
 		{"empty", "\n\n", "no pairs"},
 	} {
 		_, err := Read(strings.NewReader(c.input))
