@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Side by side: `rlhfsim train --data FILE` against the Python peers in
+# bench/peers.py (numpy, scipy, scikit-learn, PyTorch) on the same JSONL,
+# run alternately REPEATS times; prints each median and the ratio
+# peer / rlhfsim (above 1: rlhfsim is faster), with the machine.
+# A peer whose Python modules are missing is skipped, with the package to
+# install (Debian: python3-numpy python3-scipy python3-sklearn python3-torch).
+#
+# usage: [PYTHON=/usr/bin/python3] bench/compare.sh [PROMPTS] [REPEATS]
+#        (defaults: python3 on the PATH, 20000 prompts, 3 repeats)
+set -euo pipefail
+prompts=${1:-20000}
+reps=${2:-3}
+python=${PYTHON:-python3}
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/rlhfsim" ./cmd/rlhfsim
+"$tmp/rlhfsim" data --prompts "$prompts" --out "$tmp/data.jsonl" >/dev/null
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(go version | cut -d' ' -f3)"
+echo "data: $prompts prompts, K=4, $(wc -l <"$tmp/data.jsonl") pairs, $(du -h "$tmp/data.jsonl" | cut -f1)"
+
+seconds() { # run a command, print its wall time in seconds
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+compare() { # compare NAME "rlhfsim flags" PEER MODULE
+	local name=$1 flags=$2 peer=$3 module=$4 ours=() theirs=()
+	if ! "$python" -c "import $module" 2>/dev/null; then
+		printf '%-34s skipped: %s cannot import %s\n' "$name vs $peer" "$python" "$module"
+		return
+	fi
+	for ((i = 0; i < reps; i++)); do
+		# shellcheck disable=SC2086
+		ours+=("$(seconds "$tmp/rlhfsim" train --data "$tmp/data.jsonl" $flags)")
+		theirs+=("$(seconds "$python" bench/peers.py "$peer" "$tmp/data.jsonl" 10)")
+	done
+	local a b
+	a=$(printf '%s\n' "${ours[@]}" | median)
+	b=$(printf '%s\n' "${theirs[@]}" | median)
+	printf '%-34s rlhfsim %6.2f s   %-10s %6.2f s   ratio %5.2f\n' "$name" "$a" "$peer" "$b" "$(echo "$b / $a" | bc -l)"
+}
+
+echo "medians of $reps alternating runs, whole commands (reading, training, reporting):"
+compare "linear, L-BFGS" "--optimizer lbfgs --epochs 500" scipy scipy
+compare "linear, L-BFGS" "--optimizer lbfgs --epochs 500" sklearn sklearn
+compare "linear, Adam, 10 epochs" "--optimizer adam --epochs 10 --patience -1" np-adam numpy
+compare "linear, Adam, 10 epochs" "--optimizer adam --epochs 10 --patience -1" torch-adam torch
+compare "MLP 32, Adam, 10 epochs" "--model mlp --hidden 32 --optimizer adam --epochs 10 --patience -1" np-mlp numpy
+compare "MLP 32, Adam, 10 epochs" "--model mlp --hidden 32 --optimizer adam --epochs 10 --patience -1" torch-mlp torch
