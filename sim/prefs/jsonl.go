@@ -9,8 +9,10 @@ import (
 	gojson "github.com/goccy/go-json"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
@@ -41,6 +43,99 @@ type Line struct {
 	RejectedPosition int       `json:"rejected_position"`
 	K                int       `json:"k"`
 	Split            string    `json:"split"`
+}
+
+// decodedLine is one line of a file, decoded.
+type decodedLine struct {
+	n     int // its line number
+	line  Line
+	blank bool
+	err   error // names the line
+}
+
+// decodeLine decodes line n of a file and checks its required fields.
+func decodeLine(raw []byte, n int) decodedLine {
+	if len(raw) == 0 {
+		return decodedLine{n: n, blank: true}
+	}
+	var in lineIn
+	if err := gojson.Unmarshal(raw, &in); err != nil {
+		// The fast decoder's messages can be vague; on the error path the
+		// standard one says exactly what is wrong.
+		if !json.Valid(raw) {
+			return decodedLine{n: n, err: lineErr(n, "invalid JSON: %v", json.Unmarshal(raw, &in))}
+		}
+		if err := json.Unmarshal(raw, &in); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return decodedLine{n: n, err: lineErr(n, "field %q: a JSON %s where a %s belongs", te.Field, te.Value, te.Type)}
+			}
+			return decodedLine{n: n, err: lineErr(n, "%v", err)}
+		}
+		return decodedLine{n: n, err: lineErr(n, "%v", err)}
+	}
+	l, missing := in.line()
+	if missing != "" {
+		return decodedLine{n: n, err: lineErr(n, "missing field %q", missing)}
+	}
+	return decodedLine{n: n, line: l}
+}
+
+// lineBatch is how many lines lineBatches decodes at a time.
+const lineBatch = 2048
+
+// lineBatches reads a file's lines a batch at a time and decodes each
+// batch on all cores, then hands the lines back in file order, so that
+// what is built from them, and the first error reported, are the same as
+// reading one line after another.
+type lineBatches struct {
+	sc    *bufio.Scanner
+	batch []decodedLine
+	i     int
+	count int // lines scanned so far
+	done  bool
+}
+
+func newLineBatches(sc *bufio.Scanner) *lineBatches { return &lineBatches{sc: sc, i: -1} }
+
+func (b *lineBatches) current() *decodedLine { return &b.batch[b.i] }
+
+func (b *lineBatches) next() bool {
+	b.i++
+	if b.i < len(b.batch) {
+		return true
+	}
+	if b.done {
+		return false
+	}
+	start := b.count
+	raws := make([][]byte, 0, lineBatch)
+	for len(raws) < lineBatch && b.sc.Scan() {
+		b.count++
+		raws = append(raws, bytes.Clone(bytes.TrimSpace(b.sc.Bytes())))
+	}
+	if len(raws) < lineBatch {
+		b.done = true
+	}
+	if len(raws) == 0 {
+		return false
+	}
+	b.batch, b.i = make([]decodedLine, len(raws)), 0
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	per := (len(raws) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(raws); lo += per {
+		hi := min(lo+per, len(raws))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := lo; k < hi; k++ {
+				b.batch[k] = decodeLine(raws[k], start+k+1)
+			}
+		}()
+	}
+	wg.Wait()
+	return true
 }
 
 // lineIn is Line as read: every field a pointer, so that one decode both
@@ -197,32 +292,17 @@ func Read(r io.Reader) (*Dataset, error) {
 		annIdx = map[string]int{}
 		n      int
 	)
-	for sc.Scan() {
-		n++
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
+	lines := newLineBatches(sc)
+	for lines.next() {
+		dl := lines.current()
+		n = dl.n
+		if dl.err != nil {
+			return nil, dl.err
+		}
+		if dl.blank {
 			continue
 		}
-		var in lineIn
-		if err := gojson.Unmarshal(raw, &in); err != nil {
-			// The fast decoder's messages can be vague; on the error path
-			// the standard one says exactly what is wrong.
-			if !json.Valid(raw) {
-				return nil, lineErr(n, "invalid JSON: %v", json.Unmarshal(raw, &in))
-			}
-			if err := json.Unmarshal(raw, &in); err != nil {
-				var te *json.UnmarshalTypeError
-				if errors.As(err, &te) {
-					return nil, lineErr(n, "field %q: a JSON %s where a %s belongs", te.Field, te.Value, te.Type)
-				}
-				return nil, lineErr(n, "%v", err)
-			}
-			return nil, lineErr(n, "%v", err)
-		}
-		l, missing := in.line()
-		if missing != "" {
-			return nil, lineErr(n, "missing field %q", missing)
-		}
+		l := dl.line
 		if d.Features == nil {
 			if len(l.FeatureNames) == 0 || len(l.FeatureNames) > MaxFeatures {
 				return nil, lineErr(n, "feature_names has %d names, want 1 to %d", len(l.FeatureNames), MaxFeatures)
@@ -298,6 +378,7 @@ func Read(r io.Reader) (*Dataset, error) {
 			d.Annotators = append(d.Annotators, annotate.Annotator{Name: l.Annotator, Tau: math.NaN()})
 		}
 	}
+	n = lines.count
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
