@@ -3,7 +3,10 @@ package reward
 import (
 	"errors"
 	"fmt"
+	"gonum.org/v1/gonum/floats"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
@@ -217,17 +220,70 @@ func (o *Objective) units(d *prefs.Dataset, sp prefs.Split) []int {
 // engine evaluates an objective and its gradient for one model and dataset,
 // reusing its scratch buffers.
 type engine struct {
-	m      Model
-	d      *prefs.Dataset
-	o      Objective
-	A      int       // activation length per response, at least 1
-	slots  []int     // responses of the current chunk, in unit order
-	s, ds  []float64 // their scores and dloss/dscore
-	act    []float64 // their activations, A each
+	m Model
+	d *prefs.Dataset
+	o Objective
+	A int // activation length per response, at least 1
+	scratch
 	scores []float64 // one per response, from scoreAll
+}
+
+// scratch holds one chunk's working buffers.
+type scratch struct {
+	slots []int     // responses of the current chunk, in unit order
+	s, ds []float64 // their scores and dloss/dscore
+	act   []float64 // their activations, A each
 	// forward and pairs count the forward passes and the comparisons the
 	// gradients have used, for Result.
 	forward, pairs int
+}
+
+// Full-batch passes (L-BFGS's) over at least parallelUnits units are split
+// into parts processed on all cores. There are always parallelParts
+// parts, summed in order, so the result does not depend on the number of
+// cores; minibatches stay on one core and are unchanged.
+const (
+	parallelUnits = 2048
+	parallelParts = 8
+)
+
+// parallel reports whether a pass over units is split over the cores: a
+// full batch, and a model whose Backward keeps no scratch of its own (an
+// MLP's does).
+func (e *engine) parallel(units []int) bool {
+	_, mlp := e.m.(*MLP)
+	return len(units) >= parallelUnits && !mlp
+}
+
+// parts cuts units into parallelParts contiguous ranges.
+func parts(units []int) [][]int {
+	out := make([][]int, 0, parallelParts)
+	per := (len(units) + parallelParts - 1) / parallelParts
+	for lo := 0; lo < len(units); lo += per {
+		out = append(out, units[lo:min(lo+per, len(units))])
+	}
+	return out
+}
+
+// eachPart runs f on every part, on up to GOMAXPROCS goroutines.
+func eachPart(n int, f func(k int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int, n)
+	for k := 0; k < n; k++ {
+		next <- k
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				f(k)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func newEngine(m Model, d *prefs.Dataset, o Objective) *engine {
@@ -250,10 +306,27 @@ func (e *engine) grad(units []int, grad []float64) {
 	for i := range grad {
 		grad[i] = 0
 	}
-	if len(units) > 0 {
+	if e.parallel(units) {
+		ps := parts(units)
+		partial := make([][]float64, len(ps))
+		scs := make([]scratch, len(ps))
+		w := 1 / float64(len(units))
+		eachPart(len(ps), func(k int) {
+			g := make([]float64, len(grad))
+			for start := 0; start < len(ps[k]); start += chunk {
+				e.gradChunk(&scs[k], ps[k][start:min(start+chunk, len(ps[k]))], w, g)
+			}
+			partial[k] = g
+		})
+		for k, g := range partial {
+			floats.Add(grad, g)
+			e.forward += scs[k].forward
+			e.pairs += scs[k].pairs
+		}
+	} else if len(units) > 0 {
 		w := 1 / float64(len(units))
 		for start := 0; start < len(units); start += chunk {
-			e.gradChunk(units[start:min(start+chunk, len(units))], w, grad)
+			e.gradChunk(&e.scratch, units[start:min(start+chunk, len(units))], w, grad)
 		}
 	}
 	if e.o.L2 != 0 {
@@ -263,40 +336,40 @@ func (e *engine) grad(units []int, grad []float64) {
 	}
 }
 
-func (e *engine) gradChunk(units []int, w float64, grad []float64) {
+func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64) {
 	d, m, A := e.d, e.m, e.A
 	flat := e.o.Grouping == GroupFlat
-	e.slots = e.slots[:0]
+	sc.slots = sc.slots[:0]
 	for _, u := range units {
 		if flat {
 			p := &d.Pairs[u]
-			e.slots = append(e.slots, p.W, p.L)
+			sc.slots = append(sc.slots, p.W, p.L)
 			continue
 		}
 		rk := &d.Rankings[u]
 		for j := rk.First; j < rk.First+rk.K; j++ {
-			e.slots = append(e.slots, j)
+			sc.slots = append(sc.slots, j)
 		}
 	}
-	n := len(e.slots)
-	if cap(e.s) < n {
-		e.s, e.ds = make([]float64, n), make([]float64, n)
+	n := len(sc.slots)
+	if cap(sc.s) < n {
+		sc.s, sc.ds = make([]float64, n), make([]float64, n)
 	}
-	if cap(e.act) < n*A {
-		e.act = make([]float64, n*A)
+	if cap(sc.act) < n*A {
+		sc.act = make([]float64, n*A)
 	}
-	s, ds := e.s[:n], e.ds[:n]
-	for i, r := range e.slots {
-		s[i] = m.Forward(d.Response(r), e.act[i*A:(i+1)*A])
+	s, ds := sc.s[:n], sc.ds[:n]
+	for i, r := range sc.slots {
+		s[i] = m.Forward(d.Response(r), sc.act[i*A:(i+1)*A])
 		ds[i] = 0
 	}
-	e.forward += n
+	sc.forward += n
 	for _, u := range units {
 		if flat {
-			e.pairs++
+			sc.pairs++
 		} else {
 			k := d.Rankings[u].K
-			e.pairs += k * (k - 1) / 2
+			sc.pairs += k * (k - 1) / 2
 		}
 	}
 	off := 0
@@ -312,9 +385,9 @@ func (e *engine) gradChunk(units []int, w float64, grad []float64) {
 		e.o.ranking(d, u, s[off:off+k], ds[off:off+k], false)
 		off += k
 	}
-	for i, r := range e.slots {
+	for i, r := range sc.slots {
 		if ds[i] != 0 {
-			m.Backward(d.Response(r), e.act[i*A:(i+1)*A], w*ds[i], grad)
+			m.Backward(d.Response(r), sc.act[i*A:(i+1)*A], w*ds[i], grad)
 		}
 	}
 }
@@ -322,15 +395,15 @@ func (e *engine) gradChunk(units []int, w float64, grad []float64) {
 // loss returns the objective over units from the scores cached by scoreAll.
 func (e *engine) loss(units []int) float64 {
 	l := 0.0
-	for _, u := range units {
-		if e.o.Grouping == GroupFlat {
-			p := e.d.Pairs[u]
-			pl, _, _ := e.o.pairTerm(e.scores[p.W], e.scores[p.L])
-			l += pl
-			continue
+	if e.parallel(units) {
+		ps := parts(units)
+		partial := make([]float64, len(ps))
+		eachPart(len(ps), func(k int) { partial[k] = e.lossSum(ps[k]) })
+		for _, v := range partial {
+			l += v
 		}
-		rk := &e.d.Rankings[u]
-		l += e.o.rankingTerm(e.d, u, e.scores[rk.First:rk.First+rk.K], nil)
+	} else {
+		l = e.lossSum(units)
 	}
 	if len(units) > 0 {
 		l /= float64(len(units))
@@ -345,16 +418,37 @@ func (e *engine) loss(units []int) float64 {
 	return l
 }
 
+// lossSum adds up the unit losses of units from the cached scores.
+func (e *engine) lossSum(units []int) float64 {
+	l := 0.0
+	for _, u := range units {
+		if e.o.Grouping == GroupFlat {
+			p := e.d.Pairs[u]
+			pl, _, _ := e.o.pairTerm(e.scores[p.W], e.scores[p.L])
+			l += pl
+			continue
+		}
+		rk := &e.d.Rankings[u]
+		l += e.o.rankingTerm(e.d, u, e.scores[rk.First:rk.First+rk.K], nil)
+	}
+	return l
+}
+
 // scoreAll caches the model's score of every response.
 func (e *engine) scoreAll() {
 	n := e.d.NumResponses()
 	if len(e.scores) != n {
 		e.scores = make([]float64, n)
 	}
-	act := make([]float64, e.A)
-	for i := 0; i < n; i++ {
-		e.scores[i] = e.m.Forward(e.d.Response(i), act)
-	}
+	// Each score is independent, so splitting the responses changes
+	// nothing in the result.
+	per := (n + parallelParts - 1) / parallelParts
+	eachPart(parallelParts, func(k int) {
+		act := make([]float64, e.A)
+		for i := k * per; i < min((k+1)*per, n); i++ {
+			e.scores[i] = e.m.Forward(e.d.Response(i), act)
+		}
+	})
 }
 
 // Eval returns the objective of m over split sp of d and, if grad is not

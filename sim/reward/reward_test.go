@@ -3,6 +3,7 @@ package reward
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"gonum.org/v1/gonum/floats"
@@ -186,6 +187,34 @@ func TestForwardPassesCount(t *testing.T) {
 			if res.ForwardPasses != want || res.Comparisons != pairs {
 				t.Errorf("K=%d, %s: %d passes for %d comparisons, want %d for %d", k, g, res.ForwardPasses, res.Comparisons, want, pairs)
 			}
+		}
+	}
+}
+
+// TestFullBatchIsTheSameOnAnyNumberOfCores: L-BFGS's full-batch passes are
+// split into a fixed number of parts summed in order, so the trained
+// weights are bit-identical with one core and with several.
+func TestFullBatchIsTheSameOnAnyNumberOfCores(t *testing.T) {
+	w := world.Default()
+	d, err := prefs.Generate(w, []annotate.Annotator{{Name: "a", Tau: 1}}, &prefs.Settings{Prompts: 3000, K: 4}, rand.NewPCG(4, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.SplitRankings(prefs.Train)); n < parallelUnits {
+		t.Fatalf("%d training units: the test needs the parallel path", n)
+	}
+	train := func(procs int) []float64 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m := NewLinear(d.D())
+		if _, err := Train(m, d, Objective{}, &Settings{Optimizer: LBFGS}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return m.Params()
+	}
+	one, four := train(1), train(4)
+	for i := range one {
+		if one[i] != four[i] {
+			t.Fatalf("weight %d: %v on one core, %v on four", i, one[i], four[i])
 		}
 	}
 }
