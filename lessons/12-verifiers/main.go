@@ -32,13 +32,8 @@ func optimise(seed uint64, r pipeline.Reward, v *verify.Settings, bon []int) *pi
 
 // best returns the highest gold reward of a run.
 func best(r *pipeline.Result) float64 {
-	g := r.Run.Steps[0].Gold
-	for _, s := range r.Run.Steps {
-		if s.Gold > g {
-			g = s.Gold
-		}
-	}
-	return g
+	pk, _ := r.GoldPeak()
+	return r.Run.Steps[pk].Gold
 }
 
 func main() {

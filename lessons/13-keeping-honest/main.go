@@ -43,14 +43,10 @@ func goldAt(st []policy.Step, k float64) float64 {
 	return math.NaN()
 }
 
-func peakOf(st []policy.Step) policy.Step {
-	best := st[0]
-	for _, s := range st {
-		if s.Gold > best.Gold {
-			best = s
-		}
-	}
-	return best
+// peakOf returns the step of a run where the gold reward was highest.
+func peakOf(r *pipeline.Result) policy.Step {
+	pk, _ := r.GoldPeak()
+	return r.Run.Steps[pk]
 }
 
 func main() {
@@ -90,7 +86,7 @@ func main() {
 	var rows [][]string
 	for _, b := range betas {
 		st := runs[b].Run.Steps
-		e, p := st[len(st)-1], peakOf(st)
+		e, p := st[len(st)-1], peakOf(runs[b])
 		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%.2f", e.KL), fmt.Sprintf("%+.2f", e.Gold), fmt.Sprintf("%+.2f (KL %.2f)", p.Gold, p.KL)})
 	}
 	nb.Table([]string{"beta", "KL at the end", "gold at the end", "best gold on the way"}, rows)
@@ -100,7 +96,7 @@ func main() {
 	fmt.Printf("where beta 1 stops (KL %.2f): its gold %+.2f; the beta 0.05 run passed that KL with gold %+.2f\n", end1.KL, end1.Gold, same)
 	nb.Check("the large-beta run ends on the small-beta run's path: same gold at the same KL (within 0.1)", math.Abs(end1.Gold-same) < 0.1,
 		"the penalty does not change which direction the policy moves, only how far; it is an early stop written into the objective")
-	nb.Check("beta 1 stops well before the gold peak the other runs reach", end1.Gold < peakOf(runs[0.2].Run.Steps).Gold-0.5,
+	nb.Check("beta 1 stops well before the gold peak the other runs reach", end1.Gold < peakOf(runs[0.2]).Gold-0.5,
 		"stopping early is safe but leaves gold unclaimed: the penalty cannot know where the peak is")
 
 	// %% [markdown]
@@ -132,7 +128,7 @@ func main() {
 			break
 		}
 	}
-	pk, end := peakOf(st), st[len(st)-1]
+	pk, end := peakOf(def), st[len(st)-1]
 	fmt.Printf("stopped at step %d: gold %+.2f; the peak was %+.2f at step %d; running on ends at %+.2f\n", stop, st[stop].Gold, pk.Gold, pk.Step, end.Gold)
 	nb.Check("stopping on the warning keeps the gold within 0.3 of the peak", st[stop].Gold > pk.Gold-0.3,
 		"agreement on the policy's own answers falls towards chance exactly as the reward model's scores stop tracking quality")
@@ -164,7 +160,7 @@ func main() {
 		[]plots.Series{{Name: "one reward model", Y: g1}, {Name: "ensemble of 5, mean - 1 sd", Y: g5}}, nil)
 	nb.Must(err)
 	nb.Figure("Gold reward while optimising one reward model and while optimising an ensemble's lower bound", fig)
-	ep, ee := peakOf(ens.Run.Steps), ens.Run.Steps[len(ens.Run.Steps)-1]
+	ep, ee := peakOf(ens), ens.Run.Steps[len(ens.Run.Steps)-1]
 	fmt.Printf("peak gold: one model %+.2f, ensemble %+.2f; at the end: one model %+.2f, ensemble %+.2f\n", pk.Gold, ep.Gold, end.Gold, ee.Gold)
 	nb.Check("the ensemble's peak is the single model's, within 0.1", math.Abs(ep.Gold-pk.Gold) < 0.1,
 		"every member is a linear model that misreads the gold reward the same way; averaging removes their disagreements, not what they share")

@@ -3,49 +3,12 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
+	"github.com/rlhfsim/rlhfsim/internal/nbschema"
 	"github.com/rlhfsim/rlhfsim/notebook"
 )
-
-// nbSchema compiles the vendored official nbformat 4.5 schema.
-func nbSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open("testdata/nbformat/nbformat.v4.5.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("nbformat.v4.5.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("nbformat.v4.5.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// ValidateNotebook checks b against the official nbformat 4.5 schema.
-func validateNotebook(t *testing.T, s *jsonschema.Schema, b []byte) {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(v); err != nil {
-		t.Fatalf("the notebook does not validate against nbformat 4.5: %v", err)
-	}
-}
 
 // A result with every kind of output, a failed cell and a cell not run.
 func sampleResult() *notebook.Result {
@@ -79,7 +42,9 @@ func TestIPynbValidatesAndKeepsEveryOutput(t *testing.T) {
 	if err := IPynb(&b, sampleResult()); err != nil {
 		t.Fatal(err)
 	}
-	validateNotebook(t, nbSchema(t), b.Bytes())
+	if err := nbschema.Validate(b.Bytes()); err != nil {
+		t.Fatalf("the notebook does not validate against nbformat 4.5: %v", err)
+	}
 	var nb struct {
 		Cells []struct {
 			CellType       string           `json:"cell_type"`
@@ -132,8 +97,7 @@ func TestIPynbValidatesAndKeepsEveryOutput(t *testing.T) {
 // TestSchemaRejectsABrokenNotebook makes sure the validation can fail: a
 // code cell without outputs is not a valid notebook.
 func TestSchemaRejectsABrokenNotebook(t *testing.T) {
-	v, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[{"id":"a","cell_type":"code","metadata":{},"source":[]}]}`))
-	if err := nbSchema(t).Validate(v); err == nil {
+	if err := nbschema.Validate([]byte(`{"nbformat":4,"nbformat_minor":5,"metadata":{},"cells":[{"id":"a","cell_type":"code","metadata":{},"source":[]}]}`)); err == nil {
 		t.Error("the schema accepted a code cell without outputs or execution_count")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/verify"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -29,14 +28,10 @@ func runVerified(t *testing.T, seed uint64, r Reward, v *verify.Settings) *Resul
 	return res
 }
 
-func peak(run *policy.Run) (gold float64, at int) {
-	gold = math.Inf(-1)
-	for i, s := range run.Steps {
-		if s.Gold > gold {
-			gold, at = s.Gold, i
-		}
-	}
-	return gold, at
+// peak returns a run's best gold reward and the step it came at.
+func peak(r *Result) (gold float64, at int) {
+	at, _ = r.GoldPeak()
+	return r.Run.Steps[at].Gold, at
 }
 
 // TestVerifierVersusRewardModel is issue 13's verifier phenomenon, on
@@ -67,12 +62,12 @@ func TestVerifierVersusRewardModel(t *testing.T) {
 
 func verifierVersusRewardModel(t *testing.T, seed uint64) {
 	rm := runVerified(t, seed, RewardModel, &verify.Settings{})
-	g, at := peak(rm.Run)
+	g, at := peak(rm)
 	if at > 100 || g < 1 || rm.Run.Steps[300].Gold > -10 {
 		t.Errorf("seed %d, reward model: peak %.2f at step %d, gold %.2f at 300; want an early peak and a fall", seed, g, at, rm.Run.Steps[300].Gold)
 	}
 	ver := runVerified(t, seed, VerifierReward, nil)
-	g, _ = peak(ver.Run)
+	g, _ = peak(ver)
 	end := ver.Run.Steps[600]
 	vend := ver.Verifier.Steps[600]
 	if end.Gold < g-0.02 || end.Gold < ver.Run.Steps[0].Gold+0.8 {
