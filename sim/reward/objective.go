@@ -103,11 +103,17 @@ func (o Objective) Describe() string {
 }
 
 // pairTerm returns a pair's loss and its derivatives with respect to the
-// two scores. -log sigma(z) = softplus(-z) keeps it finite for any z.
+// two scores. -log sigma(z) = softplus(-z) keeps it finite for any z; the
+// loss and sigma(-z) share one exponential, and the results are bit for bit
+// those of stats.Softplus and stats.Sigmoid.
 func (o *Objective) pairTerm(rw, rl float64) (l, gw, gl float64) {
 	z := rw - rl - o.Margin
-	l = stats.Softplus(-z)
-	s := stats.Sigmoid(-z) // = -dl/dz
+	e := math.Exp(-math.Abs(z))
+	l = math.Max(-z, 0) + math.Log1p(e)
+	s := e / (1 + e) // sigma(-z) = -dl/dz
+	if z <= 0 {
+		s = 1 / (1 + e)
+	}
 	gw, gl = -s, s
 	if o.Center != 0 {
 		c := rw + rl
@@ -121,7 +127,7 @@ func (o *Objective) pairTerm(rw, rl float64) (l, gw, gl float64) {
 // pairGrad returns the derivatives of a pair's loss without the loss, which
 // spares a logarithm per pair in the training loop.
 func (o *Objective) pairGrad(rw, rl float64) (gw, gl float64) {
-	s := stats.Sigmoid(o.Margin - rw + rl)
+	s := stats.Sigmoid(-(rw - rl - o.Margin)) // as pairTerm rounds it
 	gw, gl = -s, s
 	if o.Center != 0 {
 		c := 2 * o.Center * (rw + rl)
@@ -296,37 +302,63 @@ func newEngine(m Model, d *prefs.Dataset, o Objective) *engine {
 const chunk = 256
 
 // grad overwrites grad with the gradient of the objective over units.
+func (e *engine) grad(units []int, grad []float64) { e.pass(units, grad, false) }
+
+// lossGrad returns the objective over units and overwrites grad with its
+// gradient, in one pass over the responses: what a full-batch optimiser
+// asks for at every point it tries. When grouping by prompt it also leaves
+// the scores of the units' responses in e.scores, so the history needs no
+// second pass; the loss is the same number loss returns, summed in the
+// same order.
+func (e *engine) lossGrad(units []int, grad []float64) float64 {
+	if len(e.scores) != e.d.NumResponses() {
+		e.scores = make([]float64, e.d.NumResponses())
+	}
+	l := e.pass(units, grad, true)
+	if len(units) > 0 {
+		l /= float64(len(units))
+	}
+	return l + e.l2Term()
+}
+
+// pass overwrites grad with the gradient over units and, with wantLoss,
+// returns the sum of the unit losses (without L2 and not divided by the
+// number of units).
 //
-// It works in three passes over each chunk of units: score every response
+// It works in three steps on each chunk of units: score every response
 // involved, then compute each unit's loss derivatives, then backpropagate.
 // Scoring all responses first lets the processor fetch many responses from
 // memory at once, which matters when flat shuffled pairs point all over the
-// dataset.
-func (e *engine) grad(units []int, grad []float64) {
+// dataset; backpropagating a chunk at a time finds its responses still in
+// the cache.
+func (e *engine) pass(units []int, grad []float64, wantLoss bool) float64 {
 	for i := range grad {
 		grad[i] = 0
 	}
+	l := 0.0
 	if e.parallel(units) {
 		ps := parts(units)
 		partial := make([][]float64, len(ps))
+		losses := make([]float64, len(ps))
 		scs := make([]scratch, len(ps))
 		w := 1 / float64(len(units))
 		eachPart(len(ps), func(k int) {
 			g := make([]float64, len(grad))
 			for start := 0; start < len(ps[k]); start += chunk {
-				e.gradChunk(&scs[k], ps[k][start:min(start+chunk, len(ps[k]))], w, g)
+				e.gradChunk(&scs[k], ps[k][start:min(start+chunk, len(ps[k]))], w, g, wantLoss, &losses[k])
 			}
 			partial[k] = g
 		})
 		for k, g := range partial {
 			floats.Add(grad, g)
+			l += losses[k]
 			e.forward += scs[k].forward
 			e.pairs += scs[k].pairs
 		}
 	} else if len(units) > 0 {
 		w := 1 / float64(len(units))
 		for start := 0; start < len(units); start += chunk {
-			e.gradChunk(&e.scratch, units[start:min(start+chunk, len(units))], w, grad)
+			e.gradChunk(&e.scratch, units[start:min(start+chunk, len(units))], w, grad, wantLoss, &l)
 		}
 	}
 	if e.o.L2 != 0 {
@@ -334,9 +366,14 @@ func (e *engine) grad(units []int, grad []float64) {
 			grad[i] += e.o.L2 * v
 		}
 	}
+	return l
 }
 
-func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64) {
+// gradChunk adds w times the gradient of units' losses to grad and, with
+// wantLoss, adds their unit losses to *loss in unit order and keeps their
+// responses' scores in e.scores when grouping by prompt (flat pairs of one
+// prompt can fall in two parts that run at once, so they keep none).
+func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64, wantLoss bool, loss *float64) {
 	d, m, A := e.d, e.m, e.A
 	flat := e.o.Grouping == GroupFlat
 	sc.slots = sc.slots[:0]
@@ -363,6 +400,11 @@ func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64) 
 		s[i] = m.Forward(d.Response(r), sc.act[i*A:(i+1)*A])
 		ds[i] = 0
 	}
+	if wantLoss && !flat {
+		for i, r := range sc.slots {
+			e.scores[r] = s[i]
+		}
+	}
 	sc.forward += n
 	for _, u := range units {
 		if flat {
@@ -375,14 +417,23 @@ func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64) 
 	off := 0
 	for _, u := range units {
 		if flat {
-			gw, gl := e.o.pairGrad(s[off], s[off+1])
+			var pl, gw, gl float64
+			if wantLoss {
+				pl, gw, gl = e.o.pairTerm(s[off], s[off+1])
+				*loss += pl
+			} else {
+				gw, gl = e.o.pairGrad(s[off], s[off+1])
+			}
 			ds[off] += gw
 			ds[off+1] += gl
 			off += 2
 			continue
 		}
 		k := d.Rankings[u].K
-		e.o.ranking(d, u, s[off:off+k], ds[off:off+k], false)
+		ul := e.o.ranking(d, u, s[off:off+k], ds[off:off+k], wantLoss)
+		if wantLoss {
+			*loss += ul
+		}
 		off += k
 	}
 	for i, r := range sc.slots {
@@ -408,14 +459,19 @@ func (e *engine) loss(units []int) float64 {
 	if len(units) > 0 {
 		l /= float64(len(units))
 	}
-	if e.o.L2 != 0 {
-		sq := 0.0
-		for _, v := range e.m.Params() {
-			sq += v * v
-		}
-		l += e.o.L2 / 2 * sq
+	return l + e.l2Term()
+}
+
+// l2Term returns (L2/2) ||theta||^2.
+func (e *engine) l2Term() float64 {
+	if e.o.L2 == 0 {
+		return 0
 	}
-	return l
+	sq := 0.0
+	for _, v := range e.m.Params() {
+		sq += v * v
+	}
+	return e.o.L2 / 2 * sq
 }
 
 // lossSum adds up the unit losses of units from the cached scores.
@@ -447,6 +503,23 @@ func (e *engine) scoreAll() {
 		act := make([]float64, e.A)
 		for i := k * per; i < min((k+1)*per, n); i++ {
 			e.scores[i] = e.m.Forward(e.d.Response(i), act)
+		}
+	})
+}
+
+// scoreRankings caches the model's score of every response of rankings rks.
+func (e *engine) scoreRankings(rks []int) {
+	if len(e.scores) != e.d.NumResponses() {
+		e.scores = make([]float64, e.d.NumResponses())
+	}
+	ps := parts(rks)
+	eachPart(len(ps), func(k int) {
+		act := make([]float64, e.A)
+		for _, ri := range ps[k] {
+			rk := &e.d.Rankings[ri]
+			for i := rk.First; i < rk.First+rk.K; i++ {
+				e.scores[i] = e.m.Forward(e.d.Response(i), act)
+			}
 		}
 	})
 }

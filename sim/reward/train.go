@@ -112,7 +112,7 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 	}
 	t := &trainer{e: e, set: set, train: train, val: obj.units(d, prefs.Val),
 		trainPairs: d.SplitPairs(prefs.Train), valPairs: d.SplitPairs(prefs.Val),
-		trainRk: d.SplitRankings(prefs.Train)}
+		trainRk: d.SplitRankings(prefs.Train), valRk: d.SplitRankings(prefs.Val)}
 	t.res.Objective = obj
 	if set.Optimizer == LBFGS {
 		err = t.lbfgs()
@@ -198,16 +198,28 @@ type trainer struct {
 	set                  Settings
 	train, val           []int
 	trainPairs, valPairs []int
-	trainRk              []int
+	trainRk, valRk       []int
 	res                  Result
 }
 
 // record evaluates the model and appends an epoch to the history.
 func (t *trainer) record(epoch int, gradNorm float64) Epoch {
+	t.e.scoreAll()
+	return t.recordAt(epoch, gradNorm, t.e.loss(t.train), true)
+}
+
+// recordAt appends an epoch to the history given the training loss at the
+// model's parameters; fresh says the engine's scores of the training
+// responses are current, which spares scoring them again.
+func (t *trainer) recordAt(epoch int, gradNorm, loss float64, fresh bool) Epoch {
 	e := t.e
-	e.scoreAll()
+	if fresh {
+		e.scoreRankings(t.valRk)
+	} else {
+		e.scoreAll()
+	}
 	ep := Epoch{Epoch: epoch, GradNorm: gradNorm,
-		Loss: e.loss(t.train), ValLoss: math.NaN(), ValAcc: math.NaN(),
+		Loss: loss, ValLoss: math.NaN(), ValAcc: math.NaN(),
 		TrainAcc: prefs.Accuracy(e.d, e.scores, t.trainPairs)}
 	if len(t.val) > 0 {
 		ep.ValLoss = e.loss(t.val)
@@ -320,43 +332,74 @@ func (st *stepper) epoch(t *trainer, order []int, rng *rand.Rand) float64 {
 
 // lbfgs minimises the full-batch objective with gonum's L-BFGS. For the
 // convex linear model this reaches the exact optimum.
+//
+// Every point the optimiser tries costs one pass over the training data
+// (engine.lossGrad): gonum asks for the loss and then the gradient at the
+// same point, and the second is served from the first. The line search is
+// More-Thuente's, which wants both at every trial point anyway and, on
+// this smooth convex loss, accepts the first or second trial point nearly
+// every time (scipy's L-BFGS-B uses the same search); gonum's default
+// bisection tried about five points an iteration.
 func (t *trainer) lbfgs() error {
 	p := t.e.m.Params()
-	prob := optimize.Problem{
-		Func: func(x []float64) float64 {
-			copy(p, x)
-			t.e.scoreAll()
-			return t.e.loss(t.train)
-		},
-		Grad: func(g, x []float64) {
-			copy(p, x)
-			t.e.grad(t.train, g)
-		},
+	var at, atGrad []float64 // the last point evaluated and its gradient
+	var atLoss float64
+	eval := func(x []float64) {
+		if at != nil && floats.Equal(at, x) {
+			return
+		}
+		copy(p, x)
+		if at == nil {
+			at, atGrad = make([]float64, len(x)), make([]float64, len(x))
+		}
+		atLoss = t.e.lossGrad(t.train, atGrad)
+		copy(at, x)
 	}
-	t.record(0, 0)
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 { eval(x); return atLoss },
+		Grad: func(g, x []float64) { eval(x); copy(g, atGrad) },
+	}
 	settings := &optimize.Settings{
 		GradientThreshold: t.set.GradTol,
 		MajorIterations:   t.set.Epochs,
-		Recorder:          (*lbfgsRecorder)(t),
+		// A line search that cannot bracket a step (a loss that overflows
+		// far out, say) stops here instead of searching forever.
+		FuncEvaluations: 20 * t.set.Epochs,
+		Recorder: recorderFunc(func(loc *optimize.Location, major int) {
+			// The accepted point is the last one evaluated, so its
+			// training scores are still in the engine.
+			fresh := at != nil && floats.Equal(at, loc.X) && t.e.o.Grouping == GroupByPrompt
+			copy(p, loc.X)
+			// gonum reports the starting point as the first major
+			// iteration: it is epoch 0.
+			t.recordAt(major-1, floats.Norm(loc.Gradient, 2), loc.F, fresh)
+		}),
 	}
-	res, err := optimize.Minimize(prob, append([]float64(nil), p...), settings, &optimize.LBFGS{})
+	// DecreaseFactor is the usual Armijo constant (gonum's default of 0
+	// accepts a step that does not lower the loss, which near the optimum,
+	// where the loss no longer changes in float64, sends the search out to
+	// huge steps).
+	ls := &optimize.MoreThuente{DecreaseFactor: 1e-4}
+	res, err := optimize.Minimize(prob, append([]float64(nil), p...), settings, &optimize.LBFGS{Linesearcher: ls})
 	if res == nil {
 		return fmt.Errorf("reward: lbfgs: %v", err)
 	}
 	copy(p, res.X)
+	if len(t.res.History) == 0 {
+		t.record(0, floats.Norm(res.Gradient, 2))
+	}
 	t.res.Best = len(t.res.History) - 1
-	g := make([]float64, len(p))
-	t.e.grad(t.train, g)
-	gn := floats.Norm(g, 2)
+	gn := floats.Norm(res.Gradient, 2)
+	iters := t.res.History[t.res.Best].Epoch
 	switch {
 	case res.Status == optimize.GradientThreshold:
-		t.res.Stopped = fmt.Sprintf("lbfgs: converged after %d iterations, gradient norm %.1e", res.MajorIterations, gn)
+		t.res.Stopped = fmt.Sprintf("lbfgs: converged after %d iterations, gradient norm %.1e", iters, gn)
 	case gn < 1e-6:
 		// Near the optimum the loss stops changing in float64 and the line
 		// search reports failure; the gradient norm shows it got there.
-		t.res.Stopped = fmt.Sprintf("lbfgs: converged to rounding precision after %d iterations, gradient norm %.1e", res.MajorIterations, gn)
+		t.res.Stopped = fmt.Sprintf("lbfgs: converged to rounding precision after %d iterations, gradient norm %.1e", iters, gn)
 	default:
-		t.res.Stopped = fmt.Sprintf("lbfgs: %v after %d iterations, gradient norm %.1e", res.Status, res.MajorIterations, gn)
+		t.res.Stopped = fmt.Sprintf("lbfgs: %v after %d iterations, gradient norm %.1e", res.Status, iters, gn)
 		if err != nil {
 			t.res.Stopped += fmt.Sprintf(" (%v)", err)
 		}
@@ -364,17 +407,15 @@ func (t *trainer) lbfgs() error {
 	return nil
 }
 
-// lbfgsRecorder appends an Epoch at every major iteration.
-type lbfgsRecorder trainer
+// recorderFunc calls itself at every major iteration of an optimize run
+// with the location and the number of major iterations so far.
+type recorderFunc func(loc *optimize.Location, major int)
 
-func (r *lbfgsRecorder) Init() error { return nil }
+func (recorderFunc) Init() error { return nil }
 
-func (r *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
-	if op != optimize.MajorIteration {
-		return nil
+func (f recorderFunc) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if op == optimize.MajorIteration {
+		f(loc, st.MajorIterations)
 	}
-	t := (*trainer)(r)
-	copy(t.e.m.Params(), loc.X)
-	t.record(st.MajorIterations, floats.Norm(loc.Gradient, 2))
 	return nil
 }
