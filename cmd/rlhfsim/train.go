@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -216,10 +217,11 @@ func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epo
 }
 
 type trainOptions struct {
-	src    dataSource
-	train  trainFlags
-	asJSON bool
-	save   string
+	src     dataSource
+	train   trainFlags
+	asJSON  bool
+	save    string
+	timings bool
 }
 
 func newTrainCmd() *cobra.Command {
@@ -247,6 +249,7 @@ generated with the same flags as "rlhfsim data".`,
 	cmd.Flags().StringVar(&o.src.data, "data", "", "train on this JSONL dataset instead of generating one")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	cmd.Flags().StringVar(&o.save, "save-model", "", "save the trained model to this JSON file (written atomically)")
+	cmd.Flags().BoolVar(&o.timings, "timings", false, "print on stderr how long reading (or generating) the data and training took, for benchmarks")
 	return cmd
 }
 
@@ -309,15 +312,22 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	if o.save != "" && o.src.data != "" && samePath(o.save, o.src.data) {
 		return usagef("invalid --save-model %q: it is the --data file, which saving the model would replace; choose another name", o.save)
 	}
+	t0 := time.Now()
 	d, gold, err := o.src.load(cmd, o.train.distractors)
 	if err != nil {
 		return err
 	}
+	t1 := time.Now()
 	pr := newProgress(cmd.ErrOrStderr())
 	tr, err := o.train.fit(d, o.src.gen.seed, func(e reward.Epoch) { pr.update("training", e.Epoch, o.train.epochs) })
 	pr.done()
 	if err != nil {
 		return err
+	}
+	if o.timings {
+		// Wall times vary from run to run, so they go to stderr and never
+		// into the report, which stays the same for the same seed.
+		fmt.Fprintf(cmd.ErrOrStderr(), "timings: data %.3f s, training %.3f s (with evaluation)\n", t1.Sub(t0).Seconds(), time.Since(t1).Seconds())
 	}
 	if o.save != "" {
 		if err := tr.Scorer.Save(o.save); err != nil {

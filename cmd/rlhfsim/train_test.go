@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -59,6 +60,12 @@ func TestTrainFromFileAndErrors(t *testing.T) {
 	data := filepath.Join(dir, "d.jsonl")
 	if code, _, stderr := rlhfsim("data", "--prompts", "100", "--out", data); code != 0 {
 		t.Fatal(stderr)
+	}
+	// --timings adds a line to stderr and leaves the report as it was.
+	_, plain, _ := rlhfsim("train", "--data", data, "--epochs", "3")
+	code, timed, stderr := rlhfsim("train", "--data", data, "--epochs", "3", "--timings")
+	if code != 0 || timed != plain || !regexp.MustCompile(`timings: data \d+\.\d{3} s, training \d+\.\d{3} s`).MatchString(stderr) {
+		t.Errorf("--timings: exit %d, same report %v, stderr %q", code, timed == plain, stderr)
 	}
 	model := filepath.Join(dir, "m.json")
 	if code, stdout, stderr := rlhfsim("train", "--data", data, "--model", "mlp", "--hidden", "8,4", "--epochs", "3", "--save-model", model); code != 0 || !strings.Contains(stdout, "mlp model") {

@@ -49,6 +49,7 @@ type Line struct {
 type decodedLine struct {
 	n     int // its line number
 	line  Line
+	names rawJSON // the feature names as written (line.FeatureNames is nil)
 	blank bool
 	err   error // names the line
 }
@@ -58,10 +59,11 @@ func decodeLine(raw []byte, n int) decodedLine {
 	if len(raw) == 0 {
 		return decodedLine{n: n, blank: true}
 	}
-	var in lineIn
-	if err := gojson.Unmarshal(raw, &in); err != nil {
-		// The fast decoder's messages can be vague; on the error path the
-		// standard one says exactly what is wrong.
+	var fast lineFast
+	if err := gojson.Unmarshal(raw, &fast); err != nil {
+		// The fast path's messages can be vague or its own; on the error
+		// path encoding/json says exactly what is wrong.
+		var in lineIn
 		if !json.Valid(raw) {
 			return decodedLine{n: n, err: lineErr(n, "invalid JSON: %v", json.Unmarshal(raw, &in))}
 		}
@@ -74,108 +76,177 @@ func decodeLine(raw []byte, n int) decodedLine {
 		}
 		return decodedLine{n: n, err: lineErr(n, "%v", err)}
 	}
-	l, missing := in.line()
+	l, names, missing := line(&fast)
 	if missing != "" {
 		return decodedLine{n: n, err: lineErr(n, "missing field %q", missing)}
 	}
-	return decodedLine{n: n, line: l}
+	return decodedLine{n: n, line: l, names: names}
 }
 
-// lineBatch is how many lines lineBatches decodes at a time.
-const lineBatch = 2048
+// batchLines is how many lines lineBatches decodes at a time, and
+// batchesAhead how many decoded batches may wait for the reader.
+const (
+	batchLines   = 2048
+	batchesAhead = 2
+)
 
 // lineBatches reads a file's lines a batch at a time and decodes each
-// batch on all cores, then hands the lines back in file order, so that
-// what is built from them, and the first error reported, are the same as
-// reading one line after another.
+// batch on all cores while the caller works through the one before, then
+// hands the lines back in file order, so that what is built from them, and
+// the first error reported, are the same as reading one line after
+// another. Memory holds a few batches, however long the file.
 type lineBatches struct {
-	sc    *bufio.Scanner
-	batch []decodedLine
-	i     int
-	count int // lines scanned so far
-	done  bool
+	out    chan *lineBatch
+	stop   chan struct{}
+	exited chan struct{}
+	cur    *lineBatch
+	i      int
+	// count is the number of lines scanned and err the scanner's error,
+	// set by the producer before it closes out.
+	count int
+	err   error
 }
 
-func newLineBatches(sc *bufio.Scanner) *lineBatches { return &lineBatches{sc: sc, i: -1} }
+// lineBatch is a batch of lines, decoded once ready is closed.
+type lineBatch struct {
+	lines []decodedLine
+	ready chan struct{}
+}
 
-func (b *lineBatches) current() *decodedLine { return &b.batch[b.i] }
+func newLineBatches(sc *bufio.Scanner) *lineBatches {
+	b := &lineBatches{out: make(chan *lineBatch, batchesAhead), stop: make(chan struct{}), exited: make(chan struct{})}
+	go b.produce(sc)
+	return b
+}
 
-func (b *lineBatches) next() bool {
-	b.i++
-	if b.i < len(b.batch) {
-		return true
+// produce scans batches of lines and starts decoding each, until the file
+// ends or close is called.
+func (b *lineBatches) produce(sc *bufio.Scanner) {
+	defer close(b.exited)
+	defer close(b.out)
+	count, size := 0, 1<<16
+	var ends []int
+	for {
+		// One block holds the batch's bytes: the scanner reuses its
+		// buffer, and one copy is cheaper than a copy per line. It is
+		// sized from the batch before, so it seldom grows.
+		block := make([]byte, 0, size+size/4)
+		ends = ends[:0]
+		for len(ends) < batchLines && sc.Scan() {
+			block = append(block, bytes.TrimSpace(sc.Bytes())...)
+			ends = append(ends, len(block))
+		}
+		if len(ends) == 0 {
+			b.count, b.err = count, sc.Err()
+			return
+		}
+		size = max(size, len(block))
+		lb := &lineBatch{lines: make([]decodedLine, len(ends)), ready: make(chan struct{})}
+		go lb.decode(block, append([]int(nil), ends...), count)
+		count += len(ends)
+		select {
+		case b.out <- lb:
+		case <-b.stop:
+			return
+		}
 	}
-	if b.done {
-		return false
-	}
-	start := b.count
-	raws := make([][]byte, 0, lineBatch)
-	for len(raws) < lineBatch && b.sc.Scan() {
-		b.count++
-		raws = append(raws, bytes.Clone(bytes.TrimSpace(b.sc.Bytes())))
-	}
-	if len(raws) < lineBatch {
-		b.done = true
-	}
-	if len(raws) == 0 {
-		return false
-	}
-	b.batch, b.i = make([]decodedLine, len(raws)), 0
+}
+
+// decode decodes the lines of block that end at ends, the first being line
+// first+1 of the file, on all cores.
+func (lb *lineBatch) decode(block []byte, ends []int, first int) {
+	defer close(lb.ready)
 	workers := min(runtime.GOMAXPROCS(0), 8)
-	per := (len(raws) + workers - 1) / workers
+	per := (len(ends) + workers - 1) / workers
 	var wg sync.WaitGroup
-	for lo := 0; lo < len(raws); lo += per {
-		hi := min(lo+per, len(raws))
+	for lo := 0; lo < len(ends); lo += per {
+		hi := min(lo+per, len(ends))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for k := lo; k < hi; k++ {
-				b.batch[k] = decodeLine(raws[k], start+k+1)
+				start := 0
+				if k > 0 {
+					start = ends[k-1]
+				}
+				lb.lines[k] = decodeLine(block[start:ends[k]:ends[k]], first+k+1)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+func (b *lineBatches) current() *decodedLine { return &b.cur.lines[b.i] }
+
+// next moves to the next line, false at the end of the file.
+func (b *lineBatches) next() bool {
+	b.i++
+	if b.cur != nil && b.i < len(b.cur.lines) {
+		return true
+	}
+	lb, ok := <-b.out
+	if !ok {
+		return false
+	}
+	<-lb.ready
+	b.cur, b.i = lb, 0
 	return true
 }
 
-// lineIn is Line as read: every field a pointer, so that one decode both
-// fills the line and tells which required fields are missing (the fields
-// in Line's order are all required).
-type lineIn struct {
-	Prompt           *string    `json:"prompt"`
-	Chosen           *string    `json:"chosen"`
-	Rejected         *string    `json:"rejected"`
-	PromptID         *int       `json:"prompt_id"`
-	Category         *string    `json:"category"`
-	Topic            *int       `json:"topic"`
-	Difficulty       *float64   `json:"difficulty"`
-	FeatureNames     *[]string  `json:"feature_names"`
-	ChosenFeatures   *[]float64 `json:"chosen_features"`
-	RejectedFeatures *[]float64 `json:"rejected_features"`
-	ChosenGold       *float64   `json:"chosen_gold"`
-	RejectedGold     *float64   `json:"rejected_gold"`
-	Annotator        *string    `json:"annotator"`
-	ChosenRank       *int       `json:"chosen_rank"`
-	RejectedRank     *int       `json:"rejected_rank"`
-	ChosenPosition   *int       `json:"chosen_position"`
-	RejectedPosition *int       `json:"rejected_position"`
-	K                *int       `json:"k"`
-	Split            *string    `json:"split"`
+// close stops the producer and waits until it no longer reads the file.
+func (b *lineBatches) close() {
+	close(b.stop)
+	<-b.exited
 }
 
-// line returns the line read, or the name of the first required field
-// that is missing (or null).
-func (in *lineIn) line() (l Line, missing string) {
+// lineFields is Line as read: every field a pointer, so that one decode
+// both fills the line and tells which required fields are missing (the
+// fields in Line's order are all required). T is the type of the two
+// response texts, F of the feature vectors and N of the feature names.
+type lineFields[T, F, N any] struct {
+	Prompt           *string  `json:"prompt"`
+	Chosen           *T       `json:"chosen"`
+	Rejected         *T       `json:"rejected"`
+	PromptID         *int     `json:"prompt_id"`
+	Category         *string  `json:"category"`
+	Topic            *int     `json:"topic"`
+	Difficulty       *float64 `json:"difficulty"`
+	FeatureNames     *N       `json:"feature_names"`
+	ChosenFeatures   *F       `json:"chosen_features"`
+	RejectedFeatures *F       `json:"rejected_features"`
+	ChosenGold       *float64 `json:"chosen_gold"`
+	RejectedGold     *float64 `json:"rejected_gold"`
+	Annotator        *string  `json:"annotator"`
+	ChosenRank       *int     `json:"chosen_rank"`
+	RejectedRank     *int     `json:"rejected_rank"`
+	ChosenPosition   *int     `json:"chosen_position"`
+	RejectedPosition *int     `json:"rejected_position"`
+	K                *int     `json:"k"`
+	Split            *string  `json:"split"`
+}
+
+// lineIn is what encoding/json decodes on the error path, with Line's own
+// types so that its messages name them; lineFast is what the fast path
+// decodes (fastline.go).
+type (
+	lineIn   = lineFields[string, []float64, []string]
+	lineFast = lineFields[text, numbers, rawJSON]
+)
+
+// line returns the line read, without the response texts, which Read does
+// not keep, and with the feature names as written; or the name of the
+// first required field that is missing (or null).
+func line(in *lineFast) (l Line, names rawJSON, missing string) {
 	take(in.Prompt, "prompt", &l.Prompt, &missing)
-	take(in.Chosen, "chosen", &l.Chosen, &missing)
-	take(in.Rejected, "rejected", &l.Rejected, &missing)
+	take(in.Chosen, "chosen", &text{}, &missing)
+	take(in.Rejected, "rejected", &text{}, &missing)
 	take(in.PromptID, "prompt_id", &l.PromptID, &missing)
 	take(in.Category, "category", &l.Category, &missing)
 	take(in.Topic, "topic", &l.Topic, &missing)
 	take(in.Difficulty, "difficulty", &l.Difficulty, &missing)
-	take(in.FeatureNames, "feature_names", &l.FeatureNames, &missing)
-	take(in.ChosenFeatures, "chosen_features", &l.ChosenFeatures, &missing)
-	take(in.RejectedFeatures, "rejected_features", &l.RejectedFeatures, &missing)
+	take(in.FeatureNames, "feature_names", &names, &missing)
+	take((*[]float64)(in.ChosenFeatures), "chosen_features", &l.ChosenFeatures, &missing)
+	take((*[]float64)(in.RejectedFeatures), "rejected_features", &l.RejectedFeatures, &missing)
 	take(in.ChosenGold, "chosen_gold", &l.ChosenGold, &missing)
 	take(in.RejectedGold, "rejected_gold", &l.RejectedGold, &missing)
 	take(in.Annotator, "annotator", &l.Annotator, &missing)
@@ -185,7 +256,7 @@ func (in *lineIn) line() (l Line, missing string) {
 	take(in.RejectedPosition, "rejected_position", &l.RejectedPosition, &missing)
 	take(in.K, "k", &l.K, &missing)
 	take(in.Split, "split", &l.Split, &missing)
-	return l, missing
+	return l, names, missing
 }
 
 // take copies a field that was present, or records the first one missing.
@@ -291,8 +362,10 @@ func Read(r io.Reader) (*Dataset, error) {
 		byID   = map[int]*group{}
 		annIdx = map[string]int{}
 		n      int
+		names  rawJSON // the first line's feature names as written
 	)
 	lines := newLineBatches(sc)
+	defer lines.close()
 	for lines.next() {
 		dl := lines.current()
 		n = dl.n
@@ -303,13 +376,21 @@ func Read(r io.Reader) (*Dataset, error) {
 			continue
 		}
 		l := dl.line
-		if d.Features == nil {
-			if len(l.FeatureNames) == 0 || len(l.FeatureNames) > MaxFeatures {
-				return nil, lineErr(n, "feature_names has %d names, want 1 to %d", len(l.FeatureNames), MaxFeatures)
+		// The names are decoded from the first line, and again only from
+		// a line that does not write them byte for byte the same way.
+		if names == nil || !bytes.Equal(names, dl.names) {
+			var fn []string
+			if err := json.Unmarshal(dl.names, &fn); err != nil {
+				return nil, lineErr(n, "feature_names: want an array of strings (%v)", err)
 			}
-			d.Features = append([]string(nil), l.FeatureNames...)
-		} else if !slices.Equal(d.Features, l.FeatureNames) {
-			return nil, lineErr(n, "feature_names %v differ from line 1's %v", l.FeatureNames, d.Features)
+			if d.Features == nil {
+				if len(fn) == 0 || len(fn) > MaxFeatures {
+					return nil, lineErr(n, "feature_names has %d names, want 1 to %d", len(fn), MaxFeatures)
+				}
+				d.Features, names = fn, dl.names
+			} else if !slices.Equal(d.Features, fn) {
+				return nil, lineErr(n, "feature_names %v differ from line 1's %v", fn, d.Features)
+			}
 		}
 		D := len(d.Features)
 		if len(l.ChosenFeatures) != D {
@@ -379,7 +460,7 @@ func Read(r io.Reader) (*Dataset, error) {
 		}
 	}
 	n = lines.count
-	if err := sc.Err(); err != nil {
+	if err := lines.err; err != nil {
 		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
 	if len(groups) == 0 {
