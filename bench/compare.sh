@@ -20,33 +20,44 @@ go build -o "$tmp/rlhfsim" ./cmd/rlhfsim
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(go version | cut -d' ' -f3)"
 echo "data: $prompts prompts, K=4, $(wc -l <"$tmp/data.jsonl") pairs, $(du -h "$tmp/data.jsonl" | cut -f1)"
 
-seconds() { # run a command, print its wall time in seconds
+seconds() { # run a command, print its wall time in seconds; its stderr goes to $tmp/err
 	local t0 t1
 	t0=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
+	"$@" >"$tmp/out" 2>"$tmp/err" || { echo "failed: $*" >&2; cat "$tmp/err" >&2; return 1; }
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc -l
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+row() { # row NAME OURS THEIRS PEER: medians and the ratio peer / rlhfsim
+	local a b
+	a=$(printf '%s\n' $2 | median)
+	b=$(printf '%s\n' $3 | median)
+	printf '%-36s rlhfsim %6.2f s   %-10s %6.2f s   ratio %5.2f\n' "$1" "$a" "$4" "$b" "$(echo "$b / $a" | bc -l)"
+}
 
 compare() { # compare NAME "rlhfsim flags" PEER MODULE
-	local name=$1 flags=$2 peer=$3 module=$4 ours=() theirs=()
+	local name=$1 flags=$2 peer=$3 module=$4 ours=() theirs=() ourRead=() theirRead=() ourTrain=() theirTrain=()
 	if ! "$python" -c "import $module" 2>/dev/null; then
-		printf '%-34s skipped: %s cannot import %s\n' "$name vs $peer" "$python" "$module"
+		printf '%-36s skipped: %s cannot import %s\n' "$name vs $peer" "$python" "$module"
 		return
 	fi
 	for ((i = 0; i < reps; i++)); do
 		# shellcheck disable=SC2086
-		ours+=("$(seconds "$tmp/rlhfsim" train --data "$tmp/data.jsonl" $flags)")
+		ours+=("$(seconds "$tmp/rlhfsim" train --data "$tmp/data.jsonl" --timings $flags)")
+		# timings: data X s, training Y s (with evaluation)
+		ourRead+=("$(sed -n 's/^timings: data \([0-9.]*\) s.*/\1/p' "$tmp/err")")
+		ourTrain+=("$(sed -n 's/^timings: .*training \([0-9.]*\) s.*/\1/p' "$tmp/err")")
 		theirs+=("$(seconds "$python" bench/peers.py "$peer" "$tmp/data.jsonl" 10)")
+		# MODE: import X s  parse Y s  train Z s ...
+		theirRead+=("$(sed -n 's/.*parse \([0-9.]*\) s.*/\1/p' "$tmp/out")")
+		theirTrain+=("$(sed -n 's/.*train \([0-9.]*\) s.*/\1/p' "$tmp/out")")
 	done
-	local a b
-	a=$(printf '%s\n' "${ours[@]}" | median)
-	b=$(printf '%s\n' "${theirs[@]}" | median)
-	printf '%-34s rlhfsim %6.2f s   %-10s %6.2f s   ratio %5.2f\n' "$name" "$a" "$peer" "$b" "$(echo "$b / $a" | bc -l)"
+	row "$name" "${ours[*]}" "${theirs[*]}" "$peer"
+	row "  reading the JSONL" "${ourRead[*]}" "${theirRead[*]}" "$peer"
+	row "  training (rlhfsim: and evaluating)" "${ourTrain[*]}" "${theirTrain[*]}" "$peer"
 }
 
-echo "medians of $reps alternating runs, whole commands (reading, training, reporting):"
+echo "medians of $reps alternating runs: whole commands (reading, training, reporting), then the reading and the training as each reports them:"
 compare "linear, L-BFGS" "--optimizer lbfgs --epochs 500" scipy scipy
 compare "linear, L-BFGS" "--optimizer lbfgs --epochs 500" sklearn sklearn
 compare "linear, Adam, 10 epochs" "--optimizer adam --epochs 10 --patience -1" np-adam numpy
