@@ -242,6 +242,33 @@ type scratch struct {
 	// forward and pairs count the forward passes and the comparisons the
 	// gradients have used, for Result.
 	forward, pairs int
+	sink           float64 // keeps touch's loads from being optimised away
+}
+
+// touchMax is the most feature values a chunk touches ahead (256 KB): more
+// would push the first ones out of the cache before they are scored.
+const touchMax = 32 << 10
+
+// touch reads one value from every cache line of the responses in slots
+// before the chunk is scored. Minibatches pick rankings at random from the
+// whole dataset, so nearly every response is a trip to main memory; these
+// bare loads are independent of each other, and the processor keeps a
+// dozen of them in flight at once, where scoring response after response
+// waited for each in turn (the grouped linear epoch on 1,000,000 pairs went
+// from 113-127 to 89-95 ns a pair, flat pairs from 190 to 131-136; a
+// chunk already in the cache pays a few ns).
+func touch(d *prefs.Dataset, slots []int) float64 {
+	const line = 8 // float64s in a 64-byte cache line
+	D := d.D()
+	sum := 0.0
+	for _, r := range slots {
+		row := d.Phi[r*D : (r+1)*D]
+		for j := 0; j < len(row); j += line {
+			sum += row[j]
+		}
+		sum += row[len(row)-1]
+	}
+	return sum
 }
 
 // Full-batch passes (L-BFGS's) over at least parallelUnits units are split
@@ -396,6 +423,9 @@ func (e *engine) gradChunk(sc *scratch, units []int, w float64, grad []float64, 
 		sc.act = make([]float64, n*A)
 	}
 	s, ds := sc.s[:n], sc.ds[:n]
+	if n*d.D() <= touchMax {
+		sc.sink += touch(d, sc.slots)
+	}
 	for i, r := range sc.slots {
 		s[i] = m.Forward(d.Response(r), sc.act[i*A:(i+1)*A])
 		ds[i] = 0
