@@ -117,3 +117,26 @@ func TestReadErrorsNameTheFieldAndLine(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteIsTheSameOnAnyNumberOfCores: blocks are encoded on all cores and
+// written in order, so the file is byte for byte the one that encoding
+// line after line gives, whatever the number of cores.
+func TestWriteIsTheSameOnAnyNumberOfCores(t *testing.T) {
+	d := gen(t, &Settings{Prompts: 700, K: 4}, nil, 3) // 4,200 pairs: several rounds of blocks
+	var serial bytes.Buffer
+	if err := writeLines(&serial, d, d.Pairs, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, procs := range []int{1, 2, 3, 8} {
+		var buf bytes.Buffer
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			if err := Write(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		if !bytes.Equal(buf.Bytes(), serial.Bytes()) {
+			t.Errorf("%d cores: %d bytes differ from the %d of one line after another", procs, buf.Len(), serial.Len())
+		}
+	}
+}
