@@ -44,7 +44,7 @@ compare() { # compare NAME "rlhfsim flags" PEER MODULE
 	for ((i = 0; i < reps; i++)); do
 		# shellcheck disable=SC2086
 		ours+=("$(seconds "$tmp/rlhfsim" train --data "$tmp/data.jsonl" --timings $flags)")
-		# timings: data X s, training Y s (with evaluation)
+		# timings: data X s, training Y s, evaluating Z s
 		ourRead+=("$(sed -n 's/^timings: data \([0-9.]*\) s.*/\1/p' "$tmp/err")")
 		ourTrain+=("$(sed -n 's/^timings: .*training \([0-9.]*\) s.*/\1/p' "$tmp/err")")
 		theirs+=("$(seconds "$python" bench/peers.py "$peer" "$tmp/data.jsonl" 10)")
@@ -54,7 +54,7 @@ compare() { # compare NAME "rlhfsim flags" PEER MODULE
 	done
 	row "$name" "${ours[*]}" "${theirs[*]}" "$peer"
 	row "  reading the JSONL" "${ourRead[*]}" "${theirRead[*]}" "$peer"
-	row "  training (rlhfsim: and evaluating)" "${ourTrain[*]}" "${theirTrain[*]}" "$peer"
+	row "  training" "${ourTrain[*]}" "${theirTrain[*]}" "$peer"
 }
 
 echo "medians of $reps alternating runs: whole commands (reading, training, reporting), then the reading and the training as each reports them:"

@@ -64,7 +64,7 @@ func TestTrainFromFileAndErrors(t *testing.T) {
 	// --timings adds a line to stderr and leaves the report as it was.
 	_, plain, _ := rlhfsim("train", "--data", data, "--epochs", "3")
 	code, timed, stderr := rlhfsim("train", "--data", data, "--epochs", "3", "--timings")
-	if code != 0 || timed != plain || !regexp.MustCompile(`timings: data \d+\.\d{3} s, training \d+\.\d{3} s`).MatchString(stderr) {
+	if code != 0 || timed != plain || !regexp.MustCompile(`timings: data \d+\.\d{3} s, training \d+\.\d{3} s, evaluating \d+\.\d{3} s`).MatchString(stderr) {
 		t.Errorf("--timings: exit %d, same report %v, stderr %q", code, timed == plain, stderr)
 	}
 	model := filepath.Join(dir, "m.json")

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
@@ -73,6 +74,15 @@ type Trained struct {
 	Scorer  *reward.Scorer
 	Result  *reward.Result
 	Metrics reward.Metrics
+	// Timing is the wall time of training and of evaluating, for
+	// benchmarks (rlhfsim train --timings). It varies from run to run,
+	// so it is kept out of every report.
+	Timing Timing `json:"-"`
+}
+
+// Timing is the wall time of the stages of RM.Train.
+type Timing struct {
+	Train, Evaluate time.Duration
 }
 
 // Train fits the configured reward model to d, evaluates it and normalises
@@ -99,6 +109,7 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 	default:
 		m = reward.NewLinear(d.D())
 	}
+	t0 := time.Now()
 	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
 		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
 		Patience: c.Patience, Progress: progress,
@@ -106,6 +117,7 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 	if err != nil {
 		return nil, err
 	}
+	t1 := time.Now()
 	mt, err := reward.Evaluate(m, d, res.Objective)
 	if err != nil {
 		return nil, err
@@ -117,7 +129,7 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
 	}
 	sc.Normalize(refs)
-	return &Trained{Scorer: sc, Result: res, Metrics: mt}, nil
+	return &Trained{Scorer: sc, Result: res, Metrics: mt, Timing: Timing{Train: t1.Sub(t0), Evaluate: time.Since(t1)}}, nil
 }
 
 // Proxy returns the scorer as a policy reward.
