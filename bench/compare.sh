@@ -55,6 +55,19 @@ compare() { # compare NAME "rlhfsim flags" PEER MODULE
 	row "$name" "${ours[*]}" "${theirs[*]}" "$peer"
 	row "  reading the JSONL" "${ourRead[*]}" "${theirRead[*]}" "$peer"
 	row "  training" "${ourTrain[*]}" "${theirTrain[*]}" "$peer"
+	if [[ $flags == *lbfgs* ]]; then
+		# The peer's last run printed its weights; set them beside ours.
+		cp "$tmp/out" "$tmp/peer"
+		# shellcheck disable=SC2086
+		"$tmp/rlhfsim" train --data "$tmp/data.jsonl" $flags --json >"$tmp/ours.json"
+		"$python" - "$tmp/ours.json" "$tmp/peer" <<'PY'
+import json, sys
+ours = [w['learned'] for w in json.load(open(sys.argv[1]))['weights']]
+line = next(l for l in open(sys.argv[2]) if l.startswith('weights'))
+theirs = [float(x) for x in line.split()[1:]]
+print(f"  weights: largest difference {max(abs(a - b) for a, b in zip(ours, theirs)):.1e} over {len(ours)}")
+PY
+	fi
 }
 
 echo "medians of $reps alternating runs: whole commands (reading, training, reporting), then the reading and the training as each reports them:"
