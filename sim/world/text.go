@@ -1,9 +1,9 @@
 package world
 
 import (
-	"fmt"
 	"hash/fnv"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -124,44 +124,86 @@ func Text(p Prompt, phi []float64) string {
 	if shown > 5 {
 		shown = 5
 	}
-	var parts []string
+	// One builder holds the text: it is written for every response of a
+	// JSONL file, where piecing it together from strings made most of the
+	// garbage.
+	sep := byte(' ')
+	numbered := phi[Clarity] > 0.5
+	if numbered {
+		sep = '\n'
+	}
+	var b strings.Builder
+	b.Grow(512)
+	part := func(s string) {
+		if b.Len() > 0 {
+			b.WriteByte(sep)
+		}
+		b.WriteString(s)
+	}
 	if phi[Flattery] > 0.7 {
-		parts = append(parts, openers[(p.ID+int(phi[Flattery]*10))%len(openers)])
+		part(openers[(p.ID+int(phi[Flattery]*10))%len(openers)])
 	}
 	if phi[Helpfulness] < -0.7 {
-		parts = append(parts, vague)
+		part(vague)
 	}
 	cs := content[p.Category]
 	// Answers to one prompt start at different sentences, picked by a hash
 	// of the features, so two answers rarely read the same.
 	start := int(variant(phi) % uint64(len(cs)))
-	numbered := phi[Clarity] > 0.5
 	for i := 0; i < shown; i++ {
+		// The sentence, after a filler phrase on every other one, then
+		// numbered, or joined by a connector that lower-cases what follows.
 		s := cs[(start+p.Topic+i)%len(cs)]
+		filler := ""
 		if phi[Filler] > 0.5 && i%2 == 1 {
-			f := fillers[(p.ID+i)%len(fillers)]
-			s = f + " " + strings.ToLower(s[:1]) + s[1:]
+			filler = fillers[(p.ID+i)%len(fillers)]
 		}
-		if numbered {
-			s = fmt.Sprintf("%d. %s", i+1, s)
-		} else if phi[Clarity] > -0.5 && i > 0 {
-			s = connector[(i-1)%len(connector)] + strings.ToLower(s[:1]) + s[1:]
+		lower := false
+		switch {
+		case numbered:
+			part(strconv.Itoa(i+1) + ". ")
+		case phi[Clarity] > -0.5 && i > 0:
+			part(connector[(i-1)%len(connector)])
+			lower = true
+		default:
+			part("")
 		}
-		parts = append(parts, s)
+		if filler != "" {
+			writeFirst(&b, filler, lower)
+			b.WriteByte(' ')
+			writeFirst(&b, s, true)
+		} else {
+			writeFirst(&b, s, lower)
+		}
 	}
 	if phi[Correctness] < -0.8 {
-		parts = append(parts, wrong)
+		part(wrong)
 	}
 	if phi[Harmlessness] < -1.2 {
-		parts = append(parts, unsafe)
+		part(unsafe)
 	}
-	sep := " "
-	if numbered {
-		sep = "\n"
-	}
-	text := strings.Join(parts, sep)
 	if n > shown {
-		text += fmt.Sprintf(" [... %d tokens in all]", tokens)
+		b.WriteString(" [... ")
+		b.WriteString(strconv.Itoa(tokens))
+		b.WriteString(" tokens in all]")
 	}
-	return text
+	return b.String()
+}
+
+// writeFirst writes s, with its first byte lower-cased as
+// strings.ToLower(s[:1]) + s[1:] does if lower is set.
+func writeFirst(b *strings.Builder, s string, lower bool) {
+	if !lower {
+		b.WriteString(s)
+		return
+	}
+	if c := s[0]; c < 0x80 {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	} else {
+		b.WriteString(strings.ToLower(s[:1]))
+	}
+	b.WriteString(s[1:])
 }
