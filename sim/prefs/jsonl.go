@@ -386,12 +386,15 @@ type group struct {
 	pairs     []Pair
 }
 
+// maxLine is the longest line Read takes.
+const maxLine = 1 << 26
+
 // Read reads a JSONL dataset written by Write. Pairs of one prompt are
 // grouped together in order of first appearance. Annotators read from a file
 // have unknown temperatures (NaN). Errors name the line.
 func Read(r io.Reader) (*Dataset, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<16), 1<<26)
+	sc.Buffer(make([]byte, 1<<16), maxLine)
 	var (
 		d      = &Dataset{}
 		groups []*group
@@ -497,6 +500,9 @@ func Read(r io.Reader) (*Dataset, error) {
 	}
 	n = lines.count
 	if err := lines.err; err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, lineErr(n+1, "longer than %d MiB: a line is one pair, a few KB; is this a JSONL file from rlhfsim data?", maxLine>>20)
+		}
 		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
 	if len(groups) == 0 {

@@ -110,6 +110,7 @@ func TestReadErrorsNameTheFieldAndLine(t *testing.T) {
 		{`{"prompt": "a", "chosen_features": ["x"]}`, `line 1: field "chosen_features": a JSON string where a float64 belongs`},
 		{`{"prompt": "a"}`, `line 1: missing field "chosen"`},
 		{"\n\n" + `{"prompt": "a", "chosen": null}`, `line 3: missing field "chosen"`},
+		{`{"prompt": "` + strings.Repeat("x", maxLine) + `"}`, `line 1: longer than 64 MiB`},
 	} {
 		_, err := Read(strings.NewReader(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
