@@ -199,21 +199,21 @@ func (t *trainFlags) rmConfig() pipeline.RM {
 }
 
 // fit trains a reward model on d as the flags say.
-func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*pipeline.Trained, error) {
+func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*pipeline.Trained, pipeline.Timing, error) {
 	if err := t.validate(); err != nil {
-		return nil, err
+		return nil, pipeline.Timing{}, err
 	}
 	if t.distractors > 0 {
 		d = prefs.WithDistractors(d, t.distractors, rng.Stream(seed, rng.Distractors))
 	}
-	tr, err := t.rmConfig().Train(d, seed, progress)
+	tr, tm, err := t.rmConfig().TrainTimed(d, seed, progress)
 	if err != nil {
 		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) || errors.Is(err, pipeline.ErrConfig) {
-			return nil, usageError{err}
+			return nil, tm, usageError{err}
 		}
-		return nil, err
+		return nil, tm, err
 	}
-	return tr, nil
+	return tr, tm, nil
 }
 
 type trainOptions struct {
@@ -319,7 +319,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 	}
 	t1 := time.Now()
 	pr := newProgress(cmd.ErrOrStderr())
-	tr, err := o.train.fit(d, o.src.gen.seed, func(e reward.Epoch) { pr.update("training", e.Epoch, o.train.epochs) })
+	tr, tm, err := o.train.fit(d, o.src.gen.seed, func(e reward.Epoch) { pr.update("training", e.Epoch, o.train.epochs) })
 	pr.done()
 	if err != nil {
 		return err
@@ -328,7 +328,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		// Wall times vary from run to run, so they go to stderr and never
 		// into the report, which stays the same for the same seed.
 		fmt.Fprintf(cmd.ErrOrStderr(), "timings: data %.3f s, training %.3f s, evaluating %.3f s\n",
-			t1.Sub(t0).Seconds(), tr.Timing.Train.Seconds(), tr.Timing.Evaluate.Seconds())
+			t1.Sub(t0).Seconds(), tm.Train.Seconds(), tm.Evaluate.Seconds())
 	}
 	if o.save != "" {
 		if err := tr.Scorer.Save(o.save); err != nil {

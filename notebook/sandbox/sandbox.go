@@ -99,12 +99,25 @@ var Reach = map[string]Decision{
 	"github.com/rlhfsim/rlhfsim/nb.Predict":                {Why: lessonAPI},
 }
 
+// Clock denies what hands a lesson the wall clock's readings, keyed as
+// Reach is: a lesson's output must be the same on every run. The call-graph
+// walk behind Reach does not look for the clock (gonum's optimisers read
+// it for statistics that never reach a lesson), so these are listed by
+// hand.
+var Clock = map[string]Decision{
+	"github.com/rlhfsim/rlhfsim/sim/pipeline.RM.TrainTimed": {Deny: true, Why: "reads the clock, and a lesson's output must not depend on it; call Train"},
+}
+
+// decisions returns Reach and Clock, the two lists of decisions.
+func decisions() []map[string]Decision { return []map[string]Decision{Reach, Clock} }
+
 // Denied returns the denied function or method of package path called
 // name (a method matches by name on any type), with the reason, or false.
 func Denied(path, name string) (string, Decision, bool) {
-	d, ok := Reach[path+"."+name]
-	if ok && d.Deny {
-		return path + "." + name, d, true
+	for _, m := range decisions() {
+		if d, ok := m[path+"."+name]; ok && d.Deny {
+			return path + "." + name, d, true
+		}
 	}
 	return "", Decision{}, false
 }
@@ -114,18 +127,20 @@ func Denied(path, name string) (string, Decision, bool) {
 // type of a lesson's value (it runs without the toolchain's type data), so
 // it rejects a denied method by name wherever it is selected.
 func DeniedMethod(name string) (owners []string, d Decision, ok bool) {
-	for k, v := range Reach {
-		if !v.Deny || !isMethodKey(k) {
-			continue
+	for _, m := range decisions() {
+		for k, v := range m {
+			if !v.Deny || !isMethodKey(k) {
+				continue
+			}
+			i := strings.LastIndex(k, ".")
+			if k[i+1:] != name {
+				continue
+			}
+			recv := k[:i]
+			recv = recv[strings.LastIndex(recv, "/")+1:]
+			owners = append(owners, strings.NewReplacer("(", "", ")", "", "*", "").Replace(recv))
+			d, ok = v, true
 		}
-		i := strings.LastIndex(k, ".")
-		if k[i+1:] != name {
-			continue
-		}
-		recv := k[:i]
-		recv = recv[strings.LastIndex(recv, "/")+1:]
-		owners = append(owners, strings.NewReplacer("(", "", ")", "", "*", "").Replace(recv))
-		d, ok = v, true
 	}
 	sort.Strings(owners)
 	return owners, d, ok

@@ -74,10 +74,6 @@ type Trained struct {
 	Scorer  *reward.Scorer
 	Result  *reward.Result
 	Metrics reward.Metrics
-	// Timing is the wall time of training and of evaluating, for
-	// benchmarks (rlhfsim train --timings). It varies from run to run,
-	// so it is kept out of every report.
-	Timing Timing `json:"-"`
 }
 
 // Timing is the wall time of the stages of RM.Train.
@@ -88,20 +84,29 @@ type Timing struct {
 // Train fits the configured reward model to d, evaluates it and normalises
 // its scores on the training responses (base-policy samples).
 func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, error) {
+	tr, _, err := c.TrainTimed(d, seed, progress)
+	return tr, err
+}
+
+// TrainTimed is Train, and also says how long training and evaluating
+// took, for benchmarks (rlhfsim train --timings). Wall times differ from
+// run to run, so they are kept apart from Trained, and lessons, whose
+// output must not depend on the clock, may not call it.
+func (c RM) TrainTimed(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, Timing, error) {
 	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
 		if len(d.SplitPairs(sp)) == 0 {
-			return nil, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
+			return nil, Timing{}, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return nil, Timing{}, err
 	}
 	var m reward.Model
 	switch c.Model {
 	case reward.KindMLP:
 		mlp, err := reward.NewMLP(d.D(), c.Hidden, c.Activation, rng.Stream(seed, rng.Init))
 		if err != nil {
-			return nil, err
+			return nil, Timing{}, err
 		}
 		m = mlp
 	case reward.KindAffine:
@@ -115,12 +120,12 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 		Patience: c.Patience, Progress: progress,
 	}, rng.Stream(seed, rng.Train))
 	if err != nil {
-		return nil, err
+		return nil, Timing{}, err
 	}
 	t1 := time.Now()
 	mt, err := reward.Evaluate(m, d, res.Objective)
 	if err != nil {
-		return nil, err
+		return nil, Timing{}, err
 	}
 	sc := reward.NewScorer(m, d.Features, res.Objective)
 	var refs []float64
@@ -129,7 +134,7 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
 	}
 	sc.Normalize(refs)
-	return &Trained{Scorer: sc, Result: res, Metrics: mt, Timing: Timing{Train: t1.Sub(t0), Evaluate: time.Since(t1)}}, nil
+	return &Trained{Scorer: sc, Result: res, Metrics: mt}, Timing{Train: t1.Sub(t0), Evaluate: time.Since(t1)}, nil
 }
 
 // Proxy returns the scorer as a policy reward.
