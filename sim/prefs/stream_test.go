@@ -141,3 +141,24 @@ func TestWriteIsTheSameOnAnyNumberOfCores(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWrite writes the 2,000 prompts of BenchmarkRead as JSONL to
+// memory; MB/s is the writing speed (response texts included).
+func BenchmarkWrite(b *testing.B) {
+	w := world.Default()
+	d, err := Generate(w, []annotate.Annotator{{Name: "a", Tau: 1}}, &Settings{Prompts: 2000, K: 4}, rand.NewPCG(1, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	for b.Loop() {
+		buf.Reset()
+		if err := Write(&buf, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
