@@ -7,7 +7,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/rlhfsim/rlhfsim/nb"
@@ -105,20 +104,21 @@ func main() {
 	nb.Figure("Pair labels that agree with the gold reward, from rankings and from ratings by different annotators", p)
 	last := len(sds) - 1
 	fmt.Printf("at an offset spread of %.1f: rankings %.3f, ratings %.3f\n", sds[last], rank[last], rate[last])
-	nb.Check("with widely spread offsets, rankings give clearly more labels that agree with the truth than ratings",
-		rank[last] > rate[last]+0.03,
-		"a rating mixes the answer's quality with its rater's personal offset; a ranking by one person cancels it")
-	// Both fractions are estimated from prompts*k(k-1)/2 pairs; a gap
-	// within four standard errors of the difference is noise.
-	npairs := float64(prompts * k * (k - 1) / 2)
-	seDiff := math.Sqrt((rank[0]*(1-rank[0]) + rate[0]*(1-rate[0])) / npairs)
-	if tau >= 0.5 {
-		// Nearly perfect rankers order every pair right, while a 7-point
-		// scale ties some pairs even without offsets: then ratings lose a
-		// little for want of resolution.
-		nb.Check("without offsets, ratings are about as good as rankings (within four standard errors)",
-			rate[0] > rank[0]-4*seDiff,
-			"ratings lose to rankings because of the raters' offsets, not because numbers carry less information")
+	gap0, gapLast := rank[0]-rate[0], rank[last]-rate[last]
+	fmt.Printf("rankings' lead without offsets: %.3f; at a spread of %.1f: %.3f\n", gap0, sds[last], gapLast)
+	if tau <= 1 {
+		// Over seeds 1-12, 50 to 4,000 prompts and tau 0 to 1 the lead at
+		// the widest spread is at least 0.040, and at least 0.023 above the
+		// lead without offsets. Noisier annotators make both kinds of
+		// label close to coin flips and the leads shrink into the noise
+		// (at tau 1.5 the first falls to 0.012 on some seeds), so the
+		// checks stop at tau 1.
+		nb.Check("with widely spread offsets, rankings give clearly more labels that agree with the truth than ratings",
+			gapLast > 0.03,
+			"a rating mixes the answer's quality with its rater's personal offset; a ranking by one person cancels it")
+		nb.Check("the offsets, not the numbers, cost ratings their lead: without offsets rankings lead by less",
+			gap0 < gapLast,
+			"without offsets a rating loses only where the 7-point scale ties two answers a ranking would order, which matters most when annotators are nearly noiseless")
 	}
 
 	// %% [markdown]

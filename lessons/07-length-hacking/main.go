@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/plots"
@@ -122,9 +123,12 @@ func main() {
 		ma += after[i] / float64(len(after))
 	}
 	fmt.Printf("mean length %d tokens -> %d tokens\n", world.Tokens(mb), world.Tokens(ma))
-	if bias >= 0.5 && beta <= 0.2 {
-		nb.Check("the optimised policy's answers are far longer than the base policy's",
-			ma > mb+1, "the cheapest way to raise a length-loving score is to write more")
+	if bias >= 1 && beta <= 0.2 {
+		// Mean log tokens rise by 0.98 to 1.24 at bias 1, beta 0.2 and 150
+		// steps (seeds 1-12), more with a larger bias, a smaller beta or
+		// more steps; at bias 0.5 by 0.67 to 0.89, so the check starts at 1.
+		nb.Check("the optimised policy's answers are at least twice as long as the base policy's",
+			ma > mb+math.Ln2, "the cheapest way to raise a length-loving score is to write more")
 	}
 	var bon, rl plots.Curve
 	for _, b := range res.BoN {

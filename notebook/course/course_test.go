@@ -306,9 +306,11 @@ func TestTemplateIsARealLesson(t *testing.T) {
 
 // TestEveryParameterRangeRuns runs each lesson with each parameter at each
 // end of its advertised range (and every option of a choice), one at a
-// time: no value a student may set can stop a lesson, and every check
-// holds. Where a phenomenon does not hold at an extreme, the lesson guards
-// its check with the condition and says why in a comment or its prose.
+// time, on seeds 1 to 3: no value a student may set can stop a lesson, and
+// every check holds. Where a phenomenon does not hold at an extreme, the
+// lesson guards its check with the condition and says why in a comment or
+// its prose. (One seed let claims through that failed on others: lesson
+// 05 at 200 prompts, lesson 02 at tau 4.)
 func TestEveryParameterRangeRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every lesson at the ends of every parameter")
@@ -325,19 +327,21 @@ func TestEveryParameterRangeRuns(t *testing.T) {
 				values = p.Options
 			}
 			for _, v := range values {
-				l, p, v := l, p, v
-				t.Run(fmt.Sprintf("%s/%s=%s", l.Meta.ID, p.Name, v), func(t *testing.T) {
-					t.Parallel()
-					res := run(t, l, worker.Options{Set: map[string]string{p.Name: v}, Limits: worker.Limits{Cell: time.Minute}})
-					if res.Err != nil {
-						t.Errorf("%v", res.Err)
-					}
-					for _, e := range res.Events(notebook.Check) {
-						if !e.Pass {
-							t.Errorf("check fails: %s (hint: %s)", e.Text, e.Hint)
+				for seed := uint64(1); seed <= 3; seed++ {
+					l, p, v := l, p, v
+					t.Run(fmt.Sprintf("%s/%s=%s/seed=%d", l.Meta.ID, p.Name, v, seed), func(t *testing.T) {
+						t.Parallel()
+						res := run(t, l, worker.Options{Seed: seed, Set: map[string]string{p.Name: v}, Limits: worker.Limits{Cell: time.Minute}})
+						if res.Err != nil {
+							t.Errorf("%v", res.Err)
 						}
-					}
-				})
+						for _, e := range res.Events(notebook.Check) {
+							if !e.Pass {
+								t.Errorf("check fails: %s (hint: %s)", e.Text, e.Hint)
+							}
+						}
+					})
+				}
 			}
 		}
 	}
