@@ -138,9 +138,12 @@ func main() {
 	if indep > 0 {
 		fmt.Printf("scatter of wrong pairs per ranking: %.1f; if pairs were independent: %.1f (ratio %.2f)\n", dev, indep, dev/indep)
 	}
-	// With fewer than 4 answers or a few hundred prompts the effect is
-	// smaller than the noise of this measurement, so the check needs both.
-	if k >= 4 && tau > 0 && prompts >= 2000 {
+	// With fewer than 4 answers, a few hundred prompts or nearly noiseless
+	// annotators (few wrong pairs to cluster) the effect is smaller than
+	// the noise of this measurement: at 2,000 prompts and K = 4 the ratio
+	// is 1.00-1.16 at tau 0.1 and 1.08-1.24 at tau 0.5, against 1.17-1.34
+	// at tau 1 (seeds 1-12). So the check needs all three.
+	if k >= 4 && tau >= 1 && prompts >= 2000 {
 		nb.Check("wrong pairs cluster in the same rankings more than independent pairs would",
 			dev > 1.08*indep, "pairs from one ranking share answers, so one misplaced answer spoils several pairs at once")
 	}
