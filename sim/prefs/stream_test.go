@@ -80,12 +80,10 @@ func TestWriteFileStreams(t *testing.T) {
 	}
 }
 
-// BenchmarkRead reads 2,000 prompts' pairs (K = 4, 12,000 lines, about
-// 20 MB) of JSONL; MB/s is the reading speed, to set beside Python's
-// json.loads loop on the same file (see the README's benchmarks).
-func BenchmarkRead(b *testing.B) {
-	w := world.Default()
-	d, err := Generate(w, []annotate.Annotator{{Name: "a", Tau: 1}}, &Settings{Prompts: 2000, K: 4}, rand.NewPCG(1, 1))
+// benchJSONL is the benchmarks' dataset, 2,000 prompts with K = 4, and
+// its JSONL.
+func benchJSONL(b *testing.B) (*Dataset, *bytes.Buffer) {
+	d, err := Generate(world.Default(), []annotate.Annotator{{Name: "a", Tau: 1}}, &Settings{Prompts: 2000, K: 4}, rand.NewPCG(1, 1))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,6 +91,14 @@ func BenchmarkRead(b *testing.B) {
 	if err := Write(&buf, d); err != nil {
 		b.Fatal(err)
 	}
+	return d, &buf
+}
+
+// BenchmarkRead reads 2,000 prompts' pairs (K = 4, 12,000 lines, about
+// 20 MB) of JSONL; MB/s is the reading speed, to set beside Python's
+// json.loads loop on the same file (see the README's benchmarks).
+func BenchmarkRead(b *testing.B) {
+	_, buf := benchJSONL(b)
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {
@@ -145,19 +151,11 @@ func TestWriteIsTheSameOnAnyNumberOfCores(t *testing.T) {
 // BenchmarkWrite writes the 2,000 prompts of BenchmarkRead as JSONL to
 // memory; MB/s is the writing speed (response texts included).
 func BenchmarkWrite(b *testing.B) {
-	w := world.Default()
-	d, err := Generate(w, []annotate.Annotator{{Name: "a", Tau: 1}}, &Settings{Prompts: 2000, K: 4}, rand.NewPCG(1, 1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, d); err != nil {
-		b.Fatal(err)
-	}
+	d, buf := benchJSONL(b)
 	b.SetBytes(int64(buf.Len()))
 	for b.Loop() {
 		buf.Reset()
-		if err := Write(&buf, d); err != nil {
+		if err := Write(buf, d); err != nil {
 			b.Fatal(err)
 		}
 	}

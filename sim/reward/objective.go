@@ -338,9 +338,7 @@ func (e *engine) grad(units []int, grad []float64) { e.pass(units, grad, false) 
 // second pass; the loss is the same number loss returns, summed in the
 // same order.
 func (e *engine) lossGrad(units []int, grad []float64) float64 {
-	if len(e.scores) != e.d.NumResponses() {
-		e.scores = make([]float64, e.d.NumResponses())
-	}
+	e.ensureScores()
 	l := e.pass(units, grad, true)
 	if len(units) > 0 {
 		l /= float64(len(units))
@@ -520,12 +518,17 @@ func (e *engine) lossSum(units []int) float64 {
 	return l
 }
 
-// scoreAll caches the model's score of every response.
-func (e *engine) scoreAll() {
-	n := e.d.NumResponses()
-	if len(e.scores) != n {
+// ensureScores makes room for one score per response.
+func (e *engine) ensureScores() {
+	if n := e.d.NumResponses(); len(e.scores) != n {
 		e.scores = make([]float64, n)
 	}
+}
+
+// scoreAll caches the model's score of every response.
+func (e *engine) scoreAll() {
+	e.ensureScores()
+	n := e.d.NumResponses()
 	// Each score is independent, so splitting the responses changes
 	// nothing in the result.
 	per := (n + parallelParts - 1) / parallelParts
@@ -539,9 +542,7 @@ func (e *engine) scoreAll() {
 
 // scoreRankings caches the model's score of every response of rankings rks.
 func (e *engine) scoreRankings(rks []int) {
-	if len(e.scores) != e.d.NumResponses() {
-		e.scores = make([]float64, e.d.NumResponses())
-	}
+	e.ensureScores()
 	ps := parts(rks)
 	eachPart(len(ps), func(k int) {
 		act := make([]float64, e.A)
