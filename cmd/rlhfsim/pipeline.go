@@ -93,7 +93,7 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.ppoEpochs, "ppo-epochs", o.ppoEpochs, "PPO updates per batch (1 to 100)")
 	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
 	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
-	fs.StringVar(&o.bon, "bon", o.bon, "best-of-n sweep: comma-separated n values (1 to 1048576)")
+	fs.StringVar(&o.bon, "bon", o.bon, fmt.Sprintf("best-of-n sweep: comma-separated n values (1 to %d; each prompt gets a pool of four times the largest)", pipeline.MaxBoN))
 	fs.StringVar(&o.method, "method", string(pipeline.RLHF), "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly)")
 	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
@@ -116,8 +116,8 @@ func parseBoN(s string) ([]int, error) {
 	var ns []int
 	for _, p := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 || n > 1<<20 {
-			return nil, usagef("invalid --bon %q: give comma-separated integers from 1 to 1048576, e.g. 1,2,4,8", s)
+		if err != nil || n < 1 || n > pipeline.MaxBoN {
+			return nil, usagef("invalid --bon %q: give comma-separated integers from 1 to %d, e.g. 1,2,4,8", s, pipeline.MaxBoN)
 		}
 		ns = append(ns, n)
 	}
@@ -433,8 +433,8 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if rep.Verifier != nil {
 		printVerifier(w, rep.Verifier, p.GoldPeakStep)
 	}
-	if r.BoNPool != nil {
-		fmt.Fprintf(w, "\nbest-of-n on the pool of %d base-policy samples for each of %d prompts (exact for the pool; drawing from it stands for drawing from the base policy while n is at most a quarter of it):\n", r.BoNPool.M(), len(r.BoNPool.Prompts()))
+	if r.BoNSample.Size > 0 {
+		fmt.Fprintf(w, "\nbest-of-n on the pool of %d base-policy samples for each of %d prompts (exact for the pool; drawing from it stands for drawing from the base policy while n is at most a quarter of it):\n", r.BoNSample.Size, r.BoNSample.Prompts)
 	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "n\tKL\tbound\tproxy\tgold\twin rate\tgold win rate\t")

@@ -1,5 +1,5 @@
 // Title: Overoptimisation and Goodhart's law
-// Summary: Push harder on a learned reward and the true reward rises, peaks and falls, with fair annotators and no bias planted. Best-of-n and RL apply the pressure; Gao et al.'s laws describe the curve; the hidden gold reward, taken apart term by term, names the kinds of Goodhart effect behind it.
+// Summary: Push harder on a learned reward and the true reward rises, peaks and falls, with fair annotators. Best-of-n and RL apply the pressure; Gao et al.'s laws describe the curve; the hidden gold reward, taken apart term by term, shows which term makes the fall, and a run without that term shows that nothing else does.
 // Minutes: 25
 // Learn-before: 07-length-hacking
 // Learn-after: 13-keeping-honest
@@ -34,11 +34,16 @@ func main() {
 	// of quality learned from comparisons; RLHF makes it the target. This
 	// lesson pushes on it harder and harder and watches the truth.
 	//
-	// Nothing is rigged here: the annotators are fair (no length bias, no
-	// position bias), the reward model is trained as in lesson 04, and the
-	// gold reward is the one the annotators judged by. Still, the reward
-	// model was fitted to base-policy answers, and optimisation leaves
-	// them behind.
+	// The annotators are fair (no length bias, no position bias), the
+	// reward model is trained as in lesson 04, and the gold reward is the
+	// one the annotators judged by. Still, the reward model was fitted to
+	// base-policy answers, and optimisation leaves them behind.
+	//
+	// One thing is built into this world, and you should know it before
+	// you look: the gold reward punishes an answer that pushes any trait to
+	// an extreme (it stops making sense), something base-policy answers
+	// seldom do and a linear reward model cannot even express. The end of
+	// the lesson runs everything again without that term.
 	//
 	// ## Best-of-n
 	//
@@ -50,7 +55,7 @@ func main() {
 	// (k/M)^n - ((k-1)/M)^n, so its KL is computed exactly here, and it is
 	// never more than log n - (n-1)/n.
 	//
-	// Before you look: as n goes from 1 to 1,024, what happens to the gold
+	// Before you look: as n goes from 1 to 16,384, what happens to the gold
 	// reward of the chosen answer?
 
 	// %%
@@ -76,16 +81,19 @@ func main() {
 		}
 	}
 	last := len(bon) - 1
+	// "Falls" means giving back at least a tenth of the rise: a dip of a
+	// few hundredths is noise in the pool, not a turn.
+	rise, fall := bon[top].Gold-bon[0].Gold, bon[top].Gold-bon[last].Gold
 	shape := 0
 	switch {
 	case top == 0:
 		shape = 2
-	case top < last:
+	case fall >= 0.1*rise:
 		shape = 1
 	}
-	nb.Predict("As n grows from 1 to 1,024, the gold reward of the best-of-n answer...",
-		[]string{"keeps rising", "rises, peaks, then falls", "falls from the start"}, shape,
-		fmt.Sprintf("It peaks at n = %d (gold %+.2f) and is %+.2f at n = %d.", bon[top].N, bon[top].Gold, bon[last].Gold, bon[last].N))
+	nb.Predict("As n grows from 1 to 16,384, the gold reward of the best-of-n answer...",
+		[]string{"keeps rising, or levels off", "rises, peaks, then gives back at least a tenth of its rise", "falls from the start"}, shape,
+		fmt.Sprintf("It peaks at n = %d (gold %+.2f) and is %+.2f at n = %d: it gives back %.0f%% of its rise.", bon[top].N, bon[top].Gold, bon[last].Gold, bon[last].N, 100*fall/rise))
 	var rows [][]string
 	within := true
 	for _, b := range bon {
@@ -95,16 +103,10 @@ func main() {
 	}
 	nb.Table([]string{"n", "KL (exact)", "log n - (n-1)/n", "proxy", "gold"}, rows)
 	nb.Check("best-of-n's KL never exceeds log n - (n-1)/n", within,
-		"for a policy with no ties, log n - (n-1)/n is the exact KL; choosing from a finite pool of base answers puts it slightly below, most where n nears the pool's size")
-	mid := 0
-	for i, b := range bon {
-		if b.N == 256 {
-			mid = i
-		}
-	}
-	fmt.Printf("from n = 256 to n = 1,024: proxy %+.2f, gold %+.2f\n", bon[last].Proxy-bon[mid].Proxy, bon[last].Gold-bon[mid].Gold)
-	nb.Check("by n = 1,024 best-of-n has stopped paying in gold (from n = 256 it moves less than 0.15) while the proxy still climbs (by more than 0.3)",
-		math.Abs(bon[last].Gold-bon[mid].Gold) < 0.15 && bon[last].Proxy-bon[mid].Proxy > 0.3,
+		"log n - (n-1)/n is the exact KL only when the proxy's scores have no ties (a continuous distribution; Beirami et al. 2024 show it is an upper bound in general); choosing from a finite pool of base answers puts it slightly below, most where n nears the pool's size")
+	fmt.Printf("from the gold peak (n = %d) to n = %d: proxy %+.2f, gold %+.2f\n", bon[top].N, bon[last].N, bon[last].Proxy-bon[top].Proxy, -fall)
+	nb.Check("by n = 16,384 best-of-n has given back at least a tenth of its gold rise while the proxy still climbs (by more than 0.3 from the gold peak)",
+		top > 0 && fall >= 0.1*rise && bon[last].Proxy-bon[top].Proxy > 0.3,
 		"the answers the reward model scores highest among many are more and more often the ones it scores too high: selecting on the proxy selects its errors")
 
 	// %% [markdown]
@@ -140,9 +142,10 @@ func main() {
 	nb.Figure("Gold and proxy gain against sqrt(KL) for best-of-n and RL, with the fitted laws", fig)
 	fmt.Printf("best-of-n: gold gain = %s, R^2 %.3f; its peak at d = %.2f (KL %.2f)\n", bf, bf.R2, bf.Alpha/(2*bf.Beta), math.Pow(bf.Alpha/(2*bf.Beta), 2))
 	fmt.Printf("RL:        gold gain = %s, R^2 %.3f\n", rf, rf.R2)
+	peak, drop := res.GoldPeak()
+	fmt.Printf("gold peaks at KL %.2f under best-of-n (n = %d) and at KL %.2f under RL (step %d)\n", bon[top].KL, bon[top].N, res.Run.Steps[peak].KL, peak)
 	nb.Check("the best-of-n law fits the best-of-n curve closely (R^2 above 0.95)", bf.R2 > 0.95,
 		"Gao et al.'s d (alpha - beta d) is the shape of selection on a noisy proxy: a gain linear in the distance, minus errors that grow faster")
-	peak, drop := res.GoldPeak()
 	if beta <= 0.2 {
 		nb.Check("the RL run's gold peaks inside the run and falls back by more than 0.5", peak > 0 && peak < len(res.Run.Steps)-1 && drop > 0.5,
 			"the proxy keeps paying as the policy leaves the answers the reward model was trained on; the gold reward stops agreeing")
@@ -222,26 +225,77 @@ func main() {
 	// %% [markdown]
 	// The reward model is not bad at the answers it was trained on, as the
 	// first number shows. It is wrong about answers that did not exist
-	// when it was trained, and optimisation manufactures exactly those. Pressure
-	// helps while the model is right and hurts once it is not; best-of-n
-	// and RL differ in how fast they spend the distance, not in that.
+	// when it was trained, and optimisation manufactures exactly those.
+	// Pressure helps while the model is right and hurts once it is not.
+	//
+	// Compare the two KLs printed under the figure. Gao et al. found that
+	// RL spends more KL than best-of-n for the same gold, and fitted RL
+	// with the log law for that reason. This simulator does not reproduce
+	// it: its RL policy is a Gaussian that shifts its mean in a straight
+	// line, and with a linear reward model nothing pays it to change its
+	// spread, so it spends its KL on exactly the direction the reward
+	// model points in. A language model spends KL on many things at once
+	// (narrowing its choices among them), which this policy cannot do.
+	// That is why the best-of-n law fits this RL curve at least as well as
+	// the RL law: a limit of the simulator, not a finding.
 	//
 	// What moves the peak? More data and a larger model move it later and
 	// higher in Gao et al.'s experiments; here that holds for an MLP reward
 	// model, which can learn the diminishing returns (try `rlhfsim sweep
 	// --models mlp --betas 0 --prompts 200,2000,20000`), but not for the
 	// linear default, which cannot represent them at any data size.
+	//
+	// ## Take the planted term away
+	//
+	// The table named incoherence as the term the gold reward loses most
+	// to. A causal claim like that needs an ablation: the same seed, the
+	// same annotators (now judging by the same gold reward without that
+	// term), the same training and the same pressure.
 
 	// %%
-	nb.Quiz("With fair annotators and no planted bias, why does the gold reward still fall when the policy optimises the reward model hard?",
-		[]string{"because the reward model is trained with too few epochs",
-			"because optimisation moves the policy to answers unlike those the reward model was trained on, where its errors (overpaying for quality, not seeing incoherence, weighing chance cues) are what the policy climbs",
-			"because the KL penalty pushes the gold reward down",
-			"because best-of-n and RL are biased estimators"}, 1,
-		"The reward model is a good measure where it was fitted. Optimisation makes it a target and leaves that region; there, whatever it gets wrong is what scores highest.")
+	ca := c
+	ca.Data.Gold = world.GoldCoherent
+	ca.Policy.Settings.Watch = nil
+	abl, err := pipeline.Run(ca, nil)
+	nb.Must(err)
+	apeak, adrop := abl.GoldPeak()
+	ab := abl.BoN
+	atop := 0
+	for i := range ab {
+		if ab[i].Gold > ab[atop].Gold {
+			atop = i
+		}
+	}
+	arise, afall := ab[atop].Gold-ab[0].Gold, ab[atop].Gold-ab[last].Gold
+	ae := abl.Run.Steps[len(abl.Run.Steps)-1]
+	fmt.Printf("without incoherence: RL gold %+.2f -> %+.2f (peak at step %d, %.2f below it at the end); best-of-n gold peaks at n = %d and gives back %.0f%% of its rise by n = %d\n",
+		abl.Run.Steps[0].Gold, ae.Gold, apeak, adrop, ab[atop].N, 100*afall/arise, ab[last].N)
+	fmt.Printf("the proxy still gains more than gold: RL %+.2f against %+.2f\n", ae.Proxy-abl.Run.Steps[0].Proxy, ae.Gold-abl.Run.Steps[0].Gold)
+	nb.Check("without the incoherence term, neither RL nor best-of-n turns down (RL ends within 0.05 of its peak; best-of-n gives back less than 2% of its rise)",
+		adrop < 0.05 && afall < 0.02*arise,
+		"in this world the fall is made by one term of the gold reward; the reward model's other errors (overpaying for saturated quality, weighing chance cues) make the proxy overstate the gain but do not by themselves turn the gold reward down")
+	nb.Check("without it, the proxy still overstates the gain", ae.Proxy-abl.Run.Steps[0].Proxy > ae.Gold-abl.Run.Steps[0].Gold,
+		"the linear model still pays the local slope of quality whose true returns diminish, and still pays for cues worth nothing")
+
+	// %% [markdown]
+	// So the fall you saw is built in: an extremal Goodhart effect that
+	// this world plants in one term, which a linear reward model trained
+	// on base-policy answers cannot see. It is a fair picture of one real
+	// mechanism (a policy pushed into answers no annotator ever judged),
+	// but not a discovery about RLHF. What remains without it is milder
+	// and real in the same way: the proxy keeps promising more than the
+	// truth delivers.
+
+	// %%
+	nb.Quiz("In this simulator, with fair annotators, what makes the gold reward fall when the policy optimises the reward model hard?",
+		[]string{"the reward model is trained with too few epochs",
+			"the policy reaches answers so extreme that the gold reward's incoherence penalty bites, a penalty base-policy answers seldom show and a linear reward model cannot express",
+			"the KL penalty pushes the gold reward down",
+			"the cues: the reward model weighs them by chance and the policy moves them"}, 1,
+		"The ablation shows it: without the incoherence term, neither RL nor best-of-n turns down. The cues and the saturated quality make the proxy overstate the gain, but the fall itself is that one extremal term.")
 	why := fmt.Sprintf("Here the gold reward of best-of-n peaks at n = %d and falls after: the top of the proxy's ranking fills with the answers it overrates.", bon[top].N)
 	if top == last {
-		why = "Here the gold reward of best-of-n has all but stopped rising by n = 1,024 while the proxy climbs on, and in most worlds of this simulator it turns down: the top of the proxy's ranking fills with the answers it overrates."
+		why = "Here the gold reward of best-of-n rose all the way to n = 16,384, but a larger n is still not always better: where the proxy's errors are large at its top, selection fills with the answers it overrates."
 	}
 	nb.TrueFalse("Best-of-n with a larger n always gives answers that are truly better.", false, why)
 }

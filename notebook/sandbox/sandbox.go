@@ -108,8 +108,17 @@ var Clock = map[string]Decision{
 	"github.com/rlhfsim/rlhfsim/sim/pipeline.RM.TrainTimed": {Deny: true, Why: "reads the clock, and a lesson's output must not depend on it; call Train"},
 }
 
-// decisions returns Reach and Clock, the two lists of decisions.
-func decisions() []map[string]Decision { return []map[string]Decision{Reach, Clock} }
+// Threads denies what would call a lesson's own function on several
+// goroutines at once, keyed as Reach is: lessons may not start goroutines,
+// since a panic in one would take down the lesson's process before the
+// runner could name the line, and a function handed to these would run on
+// goroutines just the same. Listed by hand, like Clock.
+var Threads = map[string]Decision{
+	"github.com/rlhfsim/rlhfsim/sim/policy.DrawScores": {Deny: true, Why: "calls the function it is given on all cores at once, and lessons run on one goroutine; draw a pool with policy.NewPool and score it with Scores"},
+}
+
+// decisions returns Reach, Clock and Threads, the lists of decisions.
+func decisions() []map[string]Decision { return []map[string]Decision{Reach, Clock, Threads} }
 
 // Denied returns the denied function or method of package path called
 // name (a method matches by name on any type), with the reason, or false.

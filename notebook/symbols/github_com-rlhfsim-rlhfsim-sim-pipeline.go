@@ -14,11 +14,13 @@ func init() {
 		// function, constant and variable definitions
 		"DPO":                   reflect.ValueOf(pipeline.DPO),
 		"Default":               reflect.ValueOf(pipeline.Default),
+		"DefaultBoNPrompts":     reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
 		"DefaultVerifierWeight": reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"EnsembleProxy":         reflect.ValueOf(pipeline.EnsembleProxy),
 		"ErrConfig":             reflect.ValueOf(&pipeline.ErrConfig).Elem(),
 		"Generative":            reflect.ValueOf(pipeline.Generative),
 		"IPO":                   reflect.ValueOf(pipeline.IPO),
+		"MaxBoN":                reflect.ValueOf(constant.MakeFromLiteral("65536", token.INT, 0)),
 		"MaxEnsemble":           reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
 		"Methods":               reflect.ValueOf(pipeline.Methods),
 		"MixReward":             reflect.ValueOf(pipeline.MixReward),
@@ -33,6 +35,7 @@ func init() {
 		"VerifierReward":        reflect.ValueOf(pipeline.VerifierReward),
 
 		// type definitions
+		"BoNSample":        reflect.ValueOf((*pipeline.BoNSample)(nil)),
 		"Config":           reflect.ValueOf((*pipeline.Config)(nil)),
 		"Data":             reflect.ValueOf((*pipeline.Data)(nil)),
 		"Direct":           reflect.ValueOf((*pipeline.Direct)(nil)),

@@ -33,6 +33,5 @@ func init() {
 		"SeqTrain":    reflect.ValueOf(constant.MakeFromLiteral("\"seq/train\"", token.STRING, 0)),
 		"Stream":      reflect.ValueOf(rng.Stream),
 		"Train":       reflect.ValueOf(constant.MakeFromLiteral("\"reward/train\"", token.STRING, 0)),
-		"Verdicts":    reflect.ValueOf(constant.MakeFromLiteral("\"verify/verdicts\"", token.STRING, 0)),
 	}
 }

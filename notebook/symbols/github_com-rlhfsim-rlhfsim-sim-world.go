@@ -35,6 +35,7 @@ func init() {
 		"Filler":            reflect.ValueOf(constant.MakeFromLiteral("5", token.INT, 0)),
 		"Flattery":          reflect.ValueOf(constant.MakeFromLiteral("6", token.INT, 0)),
 		"GoldByName":        reflect.ValueOf(world.GoldByName),
+		"GoldCoherent":      reflect.ValueOf(world.GoldCoherent),
 		"GoldDefault":       reflect.ValueOf(world.GoldDefault),
 		"GoldLinear":        reflect.ValueOf(world.GoldLinear),
 		"GoldNames":         reflect.ValueOf(world.GoldNames),

@@ -124,6 +124,7 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"fmt.Scanln", "\tvar s string\n\tfmt.Scanln(&s)", nil, `fmt\.Scanln reads standard input`},
 		{"RM.TrainTimed", "\tvar c pipeline.RM\n\t_, tm, _ := c.TrainTimed(nil, 1, nil)\n\tfmt.Println(tm)", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:23:\d+: the method TrainTimed \(of pipeline\.RM\) reads the clock`},
 		{"pipeline.RM.TrainTimed", "\tf := pipeline.RM.TrainTimed\n\t_ = f", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `the method TrainTimed`},
+		{"policy.DrawScores", "\t_ = policy.DrawScores(nil, nil, 1, 1, nil, nil)", []string{"github.com/rlhfsim/rlhfsim/sim/policy"}, `t\.go:22:\d+: policy\.DrawScores calls the function it is given on all cores`},
 		{"plots.Palette = nil", "\tplots.Palette = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `t\.go:22:2: lessons cannot change the package variable plots\.Palette`},
 		{"plots.Slide.FontSize", "\tplots.Slide.FontSize = 1", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Slide`},
 		{"plots.Palette[0]", "\tplots.Palette[0] = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Palette`},

@@ -146,9 +146,11 @@ func TestOveroptimisationEmerges(t *testing.T) {
 	})
 }
 
-// TestBestOfNTurnsDown: the best-of-n sweep's gold peaks before the largest
-// n it reports and falls by then (target 3), and d (alpha - beta d) fits it
-// with R^2 >= 0.95.
+// TestBestOfNTurnsDown: the default best-of-n sweep's gold peaks before
+// the largest n it reports and falls by then by at least 10% of its rise
+// (issue 21, target 5; 19-28% measured on seeds 1-6 with pools of 65,536
+// for n up to 16,384, against 1.7-4.7% when the sweep stopped at 1,024),
+// and d (alpha - beta d) fits it with R^2 >= 0.95.
 func TestBestOfNTurnsDown(t *testing.T) {
 	forSeeds(t, func(t *testing.T, seed uint64) {
 		r := fidelityRun(t, runKey{seed: seed, beta: defaultBeta})
@@ -164,8 +166,10 @@ func TestBestOfNTurnsDown(t *testing.T) {
 				t.Errorf("n=%d: KL %.3f above its bound %.3f", x.N, x.KL, x.Bound)
 			}
 		}
-		if pk == len(b)-1 || b[pk].Gold-b[len(b)-1].Gold <= 0 {
-			t.Errorf("best-of-n gold peaks at n=%d and ends at %+.3f from it: want a turn within n <= %d", b[pk].N, b[len(b)-1].Gold-b[pk].Gold, b[len(b)-1].N)
+		rise, fall := b[pk].Gold-b[0].Gold, b[pk].Gold-b[len(b)-1].Gold
+		t.Logf("best-of-n: peak at n=%d, falls %.0f%% of its rise by n=%d", b[pk].N, 100*fall/rise, b[len(b)-1].N)
+		if pk == len(b)-1 || fall < 0.1*rise {
+			t.Errorf("best-of-n gold peaks at n=%d and ends %.3f below it: want a fall of at least 10%% of the rise %.3f by n = %d", b[pk].N, fall, rise, b[len(b)-1].N)
 		}
 		f, err := stats.FitGao(stats.GaoBoN, kl, gold)
 		if err != nil || f.R2 < 0.95 {

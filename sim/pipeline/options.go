@@ -78,8 +78,8 @@ func (c Policy) Validate() error {
 		return bad("the policy needs at least one prompt, pool member and draw")
 	}
 	for _, n := range c.BoN {
-		if n < 1 || n > 1<<20 {
-			return bad("best-of-n n = %d (want 1 to 1048576)", n)
+		if n < 1 || n > MaxBoN {
+			return bad("best-of-n n = %d (want 1 to %d: a pool of four times n is drawn for every prompt)", n, MaxBoN)
 		}
 	}
 	if err := c.Method.Validate(); err != nil {

@@ -137,6 +137,16 @@ func (c RM) TrainTimed(d *prefs.Dataset, seed uint64, progress func(reward.Epoch
 	return &Trained{Scorer: sc, Result: res, Metrics: mt}, Timing{Train: t1.Sub(t0), Evaluate: time.Since(t1)}, nil
 }
 
+// proxy returns what the policy optimises by the reward model: the
+// ensemble's aggregate when there is one, else the single model's score.
+// Each call makes copies of the scorers, for another goroutine.
+func (c RM) proxy(single *Trained, e *reward.Ensemble) policy.RewardFunc {
+	if e != nil {
+		return EnsembleProxy(e.Copy())
+	}
+	return Proxy(single.Scorer.Copy())
+}
+
 // Proxy returns the scorer as a policy reward.
 func Proxy(sc *reward.Scorer) policy.RewardFunc {
 	return func(_ world.Prompt, phi []float64) float64 { return sc.Score(phi) }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
@@ -39,11 +40,52 @@ type Policy struct {
 	Draws          int   // common random draws per prompt for the generative policy
 	BoN            []int // n values of the best-of-n sweep
 	// BoNPool is the number of base-policy samples per prompt the sweep
-	// selects from; n should stay at most a quarter of it. Zero means 4096.
+	// selects from; n should stay at most a quarter of it. Zero means four
+	// times the largest n, and at least 4,096.
 	BoNPool int
 	// BoNPrompts is the number of prompts the sweep averages over, the
-	// first of the policy's prompts. Zero means 64 (or all, if fewer).
+	// first of the policy's prompts. Zero means DefaultBoNPrompts (or all,
+	// if fewer).
 	BoNPrompts int
+}
+
+// DefaultBoNPrompts is the number of prompts a best-of-n sweep averages
+// over unless Policy.BoNPrompts says otherwise. Each gets a pool of four
+// times the largest n (65,536 answers for the default sweep's 16,384), so
+// the sweep reaches the n where selection turns down; 16 prompts keep
+// that to a million answers, drawn and scored in well under a second.
+const DefaultBoNPrompts = 16
+
+// MaxBoN is the largest n of a best-of-n sweep: a pool of four times it
+// is drawn for every prompt.
+const MaxBoN = 1 << 16
+
+// BoNSample describes the base-policy samples of a best-of-n sweep.
+type BoNSample struct {
+	Size    int // responses per prompt
+	Prompts int // prompts
+}
+
+// bonPool is the pool size per prompt: BoNPool, or four times the largest
+// n and at least 4,096.
+func (c Policy) bonPool() int {
+	if c.BoNPool > 0 {
+		return c.BoNPool
+	}
+	m := 4096
+	for _, n := range c.BoN {
+		m = max(m, 4*n)
+	}
+	return m
+}
+
+// column returns column k of a flat table of width columns.
+func column(t []float64, width, k int) []float64 {
+	out := make([]float64, len(t)/width)
+	for i := range out {
+		out[i] = t[i*width+k]
+	}
+	return out
 }
 
 // Config is a whole pipeline run.
@@ -67,7 +109,7 @@ func Default() Config {
 			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
 		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
 			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.2, Steps: 300, LR: 0.04, Samples: 64, PerPrompt: 4},
-			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}},
+			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}},
 	}
 }
 
@@ -83,11 +125,13 @@ func bad(format string, args ...any) error {
 func (c Policy) MemoryEstimate() int64 {
 	n := int64(max(c.Prompts, 0))
 	d := int64(len(world.FeatureNames()))
-	bonPool := int64(c.BoNPool)
-	if bonPool == 0 {
-		bonPool = 4096
+	bonPrompts := int64(c.BoNPrompts)
+	if bonPrompts == 0 {
+		bonPrompts = DefaultBoNPrompts
 	}
-	pool := n*int64(max(c.PoolSize, 0))*(d+4)*8 + min(n, 64)*bonPool*(d+6)*8
+	// Best-of-n keeps three scores per sample, then two columns and the
+	// sort's indices and ranks for one prompt.
+	pool := n*int64(max(c.PoolSize, 0))*(d+4)*8 + min(n, bonPrompts)*int64(c.bonPool())*5*8 + int64(c.bonPool())*4*8
 	draws := n * int64(max(c.Draws, 0)) * (2*d + 4) * 8
 	return pool + draws
 }
@@ -102,10 +146,10 @@ type Result struct {
 	RM      *Trained
 	Policy  policy.Policy
 	Run     *policy.Run
-	// BoNPool holds the base-policy samples the best-of-n sweep selected
-	// from.
-	BoNPool *policy.Pool
-	BoN     []policy.BoN
+	// BoNSample says how many base-policy samples the best-of-n sweep
+	// selected from.
+	BoNSample BoNSample
+	BoN       []policy.BoN
 	// Ensemble holds the ensemble's members when RM.Ensemble >= 2; the
 	// policy then optimised their aggregate, and RM is the single model
 	// trained on all the data, for comparison.
@@ -145,15 +189,17 @@ func Run(c Config, progress Progress) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	proxy := Proxy(r.RM.Scorer)
+	var ens *reward.Ensemble
 	if c.RM.Ensemble >= 2 {
 		progress("ensemble", 0, c.RM.Ensemble)
-		members, e, err := c.RM.TrainEnsemble(d, c.Seed, func(m int) { progress("ensemble", m, c.RM.Ensemble) })
+		var members []*Trained
+		members, ens, err = c.RM.TrainEnsemble(d, c.Seed, func(m int) { progress("ensemble", m, c.RM.Ensemble) })
 		if err != nil {
 			return nil, err
 		}
-		r.Ensemble, proxy = members, EnsembleProxy(e)
+		r.Ensemble = members
 	}
+	proxy := c.RM.proxy(r.RM, ens)
 	v, err := pc.verifier()
 	if err != nil {
 		return nil, err
@@ -170,32 +216,40 @@ func Run(c Config, progress Progress) (*Result, error) {
 	}
 	var bonChecked, bonOpen []policy.BoN
 	// Best-of-n selects from base-policy samples: a pool of its own,
-	// large enough for the largest n.
+	// kept as scores alone, large enough for the largest n.
 	if len(pc.BoN) > 0 {
 		progress("best-of-n", 0, 1)
-		m, np := pc.BoNPool, pc.BoNPrompts
-		if m == 0 {
-			m = 4096
+		m, np := pc.bonPool(), pc.BoNPrompts
+		if np == 0 {
+			np = DefaultBoNPrompts
 		}
-		if np == 0 || np > len(prompts) {
-			np = min(64, len(prompts))
-		}
-		r.BoNPool = policy.NewPool(w, prompts[:np], m, rng.Stream(c.Seed, rng.BoN))
-		by, gs := r.BoNPool.Scores(rmProxy), r.BoNPool.Scores(w.Gold)
+		np = min(np, len(prompts))
+		bp := prompts[:np]
+		// Each member keeps its reward-model score, the score best-of-n
+		// selects by, and its gold reward. Scorers keep scratch space, so
+		// each worker scores with copies of its own.
+		scores := policy.DrawScores(w, bp, m, 3, func() func(int, []float64, []float64, *rand.Rand) {
+			rm := c.RM.proxy(r.RM, ens)
+			return func(i int, phi, dst []float64, own *rand.Rand) {
+				dst[0] = rm(bp[i], phi)
+				dst[1] = dst[0]
+				if v != nil {
+					dst[1] = pc.bonScore(v, bp[i], phi, dst[0], own)
+				}
+				dst[2] = w.Gold(bp[i], phi)
+			}
+		}, rng.Stream(c.Seed, rng.BoN))
+		by, gs := column(scores, 3, 1), column(scores, 3, 2)
+		r.BoNSample = BoNSample{Size: m, Prompts: np}
+		r.BoN = policy.BestOfNScores(m, by, gs, pc.BoN, nil)
 		if v != nil {
-			by = pc.bonScores(v, r.BoNPool, by, c.Seed)
-		}
-		r.BoN = policy.BestOfNSweep(r.BoNPool, by, gs, pc.BoN)
-		if v != nil {
-			bp := r.BoNPool.Prompts()
 			checked := func(i int) bool { return v.Checks(bp[i]) }
-			unchecked := func(p world.Prompt) bool { return !v.Checks(p) }
 			// A part with no prompt is left out, not reported as NaN.
 			if slices.ContainsFunc(bp, v.Checks) {
-				bonChecked = policy.BestOfNSweepWhere(r.BoNPool, by, gs, pc.BoN, checked)
+				bonChecked = policy.BestOfNScores(m, by, gs, pc.BoN, checked)
 			}
-			if slices.ContainsFunc(bp, unchecked) {
-				bonOpen = policy.BestOfNSweepWhere(r.BoNPool, by, gs, pc.BoN, func(i int) bool { return !checked(i) })
+			if slices.ContainsFunc(bp, func(p world.Prompt) bool { return !v.Checks(p) }) {
+				bonOpen = policy.BestOfNScores(m, by, gs, pc.BoN, func(i int) bool { return !checked(i) })
 			}
 		}
 		progress("best-of-n", 1, 1)

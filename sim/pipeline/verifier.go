@@ -1,9 +1,10 @@
 package pipeline
 
 import (
+	"math/rand/v2"
+
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
-	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"github.com/rlhfsim/rlhfsim/sim/verify"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
@@ -86,32 +87,24 @@ func (c Policy) reward(v *verify.Verifier, proxy policy.RewardFunc) policy.Rewar
 	return proxy
 }
 
-// bonScores are the scores best-of-n selects by: the reward model's, or
-// verdicts drawn once per sample from the verifier (a pass or a fail,
-// not its probability, as a real selection sees), alone or added to the
-// reward model's score.
-func (c Policy) bonScores(v *verify.Verifier, pl *policy.Pool, proxy []float64, seed uint64) []float64 {
+// bonScore is what best-of-n selects a response by when the policy's
+// reward is not the reward model alone: the verifier's verdict, or the
+// reward model's score proxy plus the verifier weight for a pass. The
+// verdict is drawn once per sample (a pass or a fail, not its
+// probability, as a real selection sees).
+func (c Policy) bonScore(v *verify.Verifier, p world.Prompt, phi []float64, proxy float64, src *rand.Rand) float64 {
 	if c.Reward == "" || c.Reward == RewardModel {
 		return proxy
 	}
-	src := rng.Stream(seed, rng.Verdicts)
-	w := c.VerifierWeight
+	w, out := c.VerifierWeight, proxy
 	if w == 0 {
 		w = DefaultVerifierWeight
 	}
-	out := make([]float64, len(proxy))
-	for i, p := range pl.Prompts() {
-		for j := range pl.M() {
-			k := i*pl.M() + j
-			if c.Reward == MixReward {
-				out[k] = proxy[k]
-			} else {
-				w = 1
-			}
-			if v.Check(p, pl.Response(i, j), src) {
-				out[k] += w
-			}
-		}
+	if c.Reward != MixReward {
+		w, out = 1, 0
+	}
+	if v.Check(p, phi, src) {
+		out += w
 	}
 	return out
 }

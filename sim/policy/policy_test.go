@@ -3,6 +3,8 @@ package policy
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sort"
 	"testing"
 
@@ -386,5 +388,38 @@ func TestBestOfNTiesBruteForce(t *testing.T) {
 	odd := BestOfNSweepWhere(pl, proxy, gold, []int{3}, func(i int) bool { return i%2 == 1 })[0]
 	if math.Abs((even.Gold+odd.Gold)/2-all.Gold) > 1e-12 {
 		t.Errorf("kept halves %v and %v do not average to %v", even.Gold, odd.Gold, all.Gold)
+	}
+}
+
+// TestDrawScoresIgnoresCores: a pool drawn as scores is the same on one
+// core as on four, and BestOfNScores on it the same too.
+func TestDrawScoresIgnoresCores(t *testing.T) {
+	w := world.Default()
+	prompts := w.Prompts(5, 0, rand.NewPCG(1, 2))
+	score := func() func(int, []float64, []float64, *rand.Rand) {
+		return func(i int, phi, dst []float64, own *rand.Rand) {
+			dst[0], dst[1] = phi[world.Helpfulness]+own.Float64(), w.Gold(prompts[i], phi)
+		}
+	}
+	var got [2][]float64
+	var bon [2][]BoN
+	for k, procs := range []int{1, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		got[k] = DrawScores(w, prompts, 300, 2, score, rand.NewPCG(3, 4))
+		proxy, gold := make([]float64, 5*300), make([]float64, 5*300)
+		for j := range proxy {
+			proxy[j], gold[j] = got[k][2*j], got[k][2*j+1]
+		}
+		bon[k] = BestOfNScores(300, proxy, gold, []int{1, 4, 16}, func(i int) bool { return i != 2 })
+		runtime.GOMAXPROCS(old)
+	}
+	if !slices.Equal(got[0], got[1]) {
+		t.Error("DrawScores differs between 1 and 4 cores")
+	}
+	if !slices.Equal(bon[0], bon[1]) {
+		t.Errorf("BestOfNScores differs between 1 and 4 cores: %+v against %+v", bon[0], bon[1])
+	}
+	if math.Abs(bon[0][0].KL) > 1e-12 || bon[0][2].Gold <= bon[0][0].Gold {
+		t.Errorf("best-of-1 KL %v, gold %v -> %v at n = 16: want 0 and a rise", bon[0][0].KL, bon[0][0].Gold, bon[0][2].Gold)
 	}
 }

@@ -41,6 +41,17 @@ type Ensemble struct {
 	K float64
 }
 
+// Copy returns the ensemble with each member copied (see Scorer.Copy), to
+// score on another goroutine.
+func (e *Ensemble) Copy() *Ensemble {
+	c := *e
+	c.Members = make([]*Scorer, len(e.Members))
+	for i, m := range e.Members {
+		c.Members[i] = m.Copy()
+	}
+	return &c
+}
+
 // Validate reports an ensemble that cannot score: no members, members
 // over different features, a bad aggregation or a negative K.
 func (e *Ensemble) Validate() error {

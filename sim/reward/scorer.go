@@ -40,8 +40,17 @@ func NewScorer(m Model, features []string, obj Objective) *Scorer {
 	return &Scorer{Model: m, Features: append([]string(nil), features...), Objective: obj}
 }
 
+// Copy returns a scorer of the same model with scratch space of its own:
+// a Scorer is not safe for concurrent use, but copies of it are safe to
+// use side by side, since scoring only reads the model.
+func (s *Scorer) Copy() *Scorer {
+	c := *s
+	c.act = nil
+	return &c
+}
+
 // Score returns the normalised score of one response. A Scorer is not safe
-// for concurrent use.
+// for concurrent use (see Copy).
 func (s *Scorer) Score(phi []float64) float64 {
 	if len(phi) != len(s.Features) {
 		panic("reward: length mismatch")

@@ -223,10 +223,14 @@ type GoldName string
 const (
 	GoldDefault GoldName = "default" // quality weights and a concave length term
 	GoldLinear  GoldName = "linear"  // the quality weights alone
+	// GoldCoherent is the default without its incoherence penalty: the
+	// ablation that shows how much of overoptimisation that one planted
+	// term makes.
+	GoldCoherent GoldName = "coherent"
 )
 
 // GoldNames lists the built-in gold rewards.
-func GoldNames() []GoldName { return []GoldName{GoldDefault, GoldLinear} }
+func GoldNames() []GoldName { return []GoldName{GoldDefault, GoldLinear, GoldCoherent} }
 
 // ErrGold is wrapped by the error for an unknown gold reward.
 var ErrGold = errors.New("world: unknown gold reward")
@@ -240,8 +244,13 @@ func GoldByName(name GoldName) (Gold, error) {
 	if err := name.Validate(); err != nil {
 		return Gold{}, err
 	}
-	if name == GoldLinear {
+	switch name {
+	case GoldLinear:
 		return LinearGoldSpec(), nil
+	case GoldCoherent:
+		g := DefaultGoldSpec()
+		g.Name, g.Incoherence = GoldCoherent, 0
+		return g, nil
 	}
 	return DefaultGoldSpec(), nil
 }

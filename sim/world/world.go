@@ -164,9 +164,13 @@ type Settings struct {
 
 // World holds the base policy and the gold reward.
 type World struct {
-	Gold      GoldFunc
-	cov       *mat.SymDense
-	chol      mat.TriDense // lower Cholesky factor of cov
+	Gold GoldFunc
+	cov  *mat.SymDense
+	// lower is the lower Cholesky factor of cov, row after row: Place reads it
+	// millions of times for a best-of-n pool, and a flat slice saves a
+	// bounds-checked method call per element (the same sums, in the same
+	// order, so the same bits).
+	lower     []float64
 	lenOffset float64
 }
 
@@ -196,7 +200,14 @@ func New(s *Settings) (*World, error) {
 	if !ch.Factorize(w.cov) {
 		return nil, ErrCovariance
 	}
-	ch.LTo(&w.chol)
+	var chol mat.TriDense
+	ch.LTo(&chol)
+	w.lower = make([]float64, 0, NumFeatures*(NumFeatures+1)/2)
+	for i := 0; i < NumFeatures; i++ {
+		for j := 0; j <= i; j++ {
+			w.lower = append(w.lower, chol.At(i, j))
+		}
+	}
 	return w, nil
 }
 
@@ -303,11 +314,13 @@ func (w *World) Place(p Prompt, shift []float64, scale float64, z, dst []float64
 		panic("world: length mismatch")
 	}
 	w.Mean(p, dst)
+	o := 0
 	for i := 0; i < NumFeatures; i++ {
 		s := 0.0
-		for j := 0; j <= i; j++ {
-			s += w.chol.At(i, j) * z[j]
+		for j, l := range w.lower[o : o+i+1] {
+			s += l * z[j]
 		}
+		o += i + 1
 		dst[i] += scale * s
 		if shift != nil {
 			dst[i] += shift[i]
