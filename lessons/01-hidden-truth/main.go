@@ -31,7 +31,13 @@ func main() {
 	// ## A prompt and its answers
 	//
 	// The base policy (the model before RLHF) answers a prompt several
-	// times. Each answer is rendered as text, so you can read it.
+	// times. Each answer is rendered as text, so you can read it. The text
+	// is a sketch of the features below, not all of them: a trait shows
+	// only once it passes a mark (flattery opens the answer only when it is
+	// well above the usual, a false claim appears only when correctness is
+	// well below it), and the 24 cues never show at all. Two answers can
+	// read alike and still differ in gold; the table of features is what
+	// the gold reward actually scores.
 
 	// %%
 	k := nb.Int("k", 4, 2, 6, "how many answers to draw for the prompt")

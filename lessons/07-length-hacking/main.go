@@ -60,15 +60,22 @@ func main() {
 		nb.Check("the reward model puts a clearly positive weight on length", wlen > 0.5,
 			"the model fits the annotators, biases included: if longer answers win more comparisons, length earns weight")
 	}
+	if bias > 0 && res.Summary.BayesCeiling != nil {
+		nb.Check("a scorer that knows the bias would agree with these labels more often than the gold reward does",
+			*res.Summary.BayesCeiling > *res.Summary.ExpectedCeiling,
+			"the annotators judge by gold plus their bias, so the bias predicts their labels too: the gold reward is no longer the best predictor of them")
+	}
 
 	// %% [markdown]
 	// Notice that the model still scores well on held-out labels: the bias
-	// is in the labels, so fitting it *helps* accuracy, and a model can even
-	// beat the gold reward's own accuracy on them. The gold ceiling of
+	// is in the labels, so fitting it *helps* accuracy. The gold ceiling of
 	// lesson 04 bounds a model only when annotators judge by the gold
 	// reward; with biased annotators the bound is the Bayes ceiling, the
-	// accuracy of a scorer that knows the bias. Accuracy cannot reveal
-	// this problem.
+	// accuracy of a scorer that knows the bias, which lies above the gold
+	// reward's own (the second line above). In principle a model could
+	// then beat the gold reward on these labels; whether this one does
+	// depends on the bias and the data, so compare the first line's two
+	// numbers. Either way, accuracy cannot reveal this problem.
 	//
 	// ## What the policy does with it
 	//
@@ -93,6 +100,10 @@ func main() {
 	peak, drop := res.GoldPeak()
 	fmt.Printf("proxy %+.2f -> %+.2f; gold %+.2f -> %+.2f, peaking at step %d and ending %.2f below the peak\n",
 		steps0.Proxy, stepsN.Proxy, steps0.Gold, stepsN.Gold, peak, drop)
+	atPeak := res.Run.Steps[peak]
+	fmt.Printf("mean length: %d tokens at the start, %d at the gold peak (%.1fx), %d at the end (%.1fx)\n",
+		world.Tokens(steps0.Length), world.Tokens(atPeak.Length), math.Exp(atPeak.Length-steps0.Length),
+		world.Tokens(stepsN.Length), math.Exp(stepsN.Length-steps0.Length))
 	if bias >= 0.5 && beta <= 0.2 {
 		nb.Check("the proxy keeps rising while the gold reward peaks inside the run and falls back",
 			stepsN.Proxy > steps0.Proxy && peak > 0 && peak < len(res.Run.Steps)-1 && drop > 0.5,
@@ -100,6 +111,12 @@ func main() {
 	}
 
 	// %% [markdown]
+	// Two lengths matter, and the line above gives both. At the gold peak,
+	// the best this run ever was, answers have grown by a factor close to
+	// the 1.5-2x that Singhal et al. (2023) report for real RLHF; by the
+	// end, after the policy has overshot the peak, they are far longer.
+	// The prediction above asked about the end.
+	//
 	// ## Diagnosing it
 	//
 	// Two views show the problem before a person reads a single answer:
@@ -127,7 +144,7 @@ func main() {
 		// Mean log tokens rise by 0.98 to 1.24 at bias 1, beta 0.2 and 150
 		// steps (seeds 1-12), more with a larger bias, a smaller beta or
 		// more steps; at bias 0.5 by 0.67 to 0.89, so the check starts at 1.
-		nb.Check("the optimised policy's answers are at least twice as long as the base policy's",
+		nb.Check("by the end of the run (past the gold peak), the policy's answers are at least twice as long as the base policy's",
 			ma > mb+math.Ln2, "the cheapest way to raise a length-loving score is to write more")
 	}
 	var bon, rl plots.Curve
@@ -150,18 +167,19 @@ func main() {
 	nb.Must(err)
 	fmt.Printf("R^2: Gao's RL form fits the RL run %.3f, the best-of-n form fits it %.3f\n", rlFit.R2, rlAsBoN.R2)
 
-	nb.Check("best-of-n's form d (alpha - beta d) fits the RL run closely (R^2 above 0.9)", rlAsBoN.R2 > 0.9,
-		"our policy moves the mean of a Gaussian along a straight line, so d grows in proportion to the shift, and the gold reward's penalties grow with the shift")
+	nb.Check("in this simulator, best-of-n's form d (alpha - beta d) fits the RL run closely too (R^2 above 0.9)", rlAsBoN.R2 > 0.9,
+		"this is a property of the simulator, not of RLHF: Gao et al. found the log form for RL")
 
 	// %% [markdown]
 	// Gao et al. found that best-of-n follows d (alpha - beta d) and RL
 	// d (alpha - beta log d). Compare the two R^2 values above: here the
 	// best-of-n form fits the RL run closely whatever the settings, while
 	// the log form fits well only when the run goes far past its peak.
-	// Our policy moves the mean of a Gaussian along a straight line, so
-	// the distance d grows in proportion to the shift, which favours
-	// best-of-n's shape; real policies spend KL on many directions at
-	// once, which stretches the RL curve.
+	// So this simulator does not reproduce their RL law. Its RL policy
+	// is unlike a language model in an obvious way: a Gaussian that
+	// shifts its mean and, with a linear reward model, never changes its
+	// spread. We suspect that is why, but no run here tests it, so take
+	// it as a guess; lesson 08 compares the two ways of spending KL.
 
 	// %% [markdown]
 	// ## Without any bias

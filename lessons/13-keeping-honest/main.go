@@ -1,5 +1,5 @@
 // Title: Keeping the policy honest
-// Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop in disguise), stopping when the reward model stops agreeing with people on the policy's own answers, and ensembles of reward models.
+// Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop in disguise, by construction here), stopping when the reward model stops agreeing with the truth on the policy's own answers, and ensembles of reward models, set against what the papers found.
 // Minutes: 20
 // Learn-before: 08-overoptimisation
 // Learn-after: 14-dpo
@@ -100,9 +100,18 @@ func main() {
 		"stopping early is safe but leaves gold unclaimed: the penalty cannot know where the peak is")
 
 	// %% [markdown]
-	// Gao et al. found the same in large models: the KL penalty acts like
-	// early stopping and does not improve the frontier of gold against
-	// KL. A beta picks a point on the curve, blind to where the peak is.
+	// Gao et al. reported the same in large models, the KL penalty acting
+	// like early stopping rather than improving the frontier of gold
+	// against KL, and warned that the result may be sensitive to
+	// hyperparameters. Here it holds by construction, so do not count it
+	// as confirmation: with a linear reward model the policy's Gaussian
+	// shifts its mean along one direction whatever beta is, and the
+	// penalty only sets how far, so the same KL gives the same gold. With
+	// an MLP reward model the direction bends as the policy moves, and
+	// there the penalty did improve the frontier a little (by 0.08 to 0.18
+	// gold on seeds 1-6; try `rlhfsim sweep --models mlp --betas
+	// 0,0.05,0.2`). A beta picks a point on the curve, blind to where the
+	// peak is.
 	//
 	// ## An early warning
 	//
@@ -136,12 +145,15 @@ func main() {
 		"the warning comes before the fall, not after it")
 
 	// %% [markdown]
-	// The warning is not free: every check needs fresh human comparisons
-	// of the policy's answers, and it is noisy when those are few (here
-	// it is computed over 3,200 answers at every step, something no real
-	// labelling budget pays for). Its threshold is a
-	// judgement too: a high one stops early and safe, a low one late and
-	// close to the peak.
+	// Here the simulator cheats, and you should know how. The warning
+	// above is the reward model's agreement with the gold reward itself,
+	// over 3,200 answers at every step: no annotator noise and no budget.
+	// Real people's labels are noisy, so real agreement starts near the
+	// held-out accuracy on labels (lower than on gold) and wobbles with
+	// the few hundred comparisons a team can afford at each check; the
+	// threshold must then sit further from chance, and the stop comes
+	// later or earlier by luck. The threshold is a judgement too: a high
+	// one stops early and safe, a low one late and close to the peak.
 	//
 	// ## Ensembles
 	//
@@ -162,19 +174,32 @@ func main() {
 	nb.Figure("Gold reward while optimising one reward model and while optimising an ensemble's lower bound", fig)
 	ep, ee := peakOf(ens), ens.Run.Steps[len(ens.Run.Steps)-1]
 	fmt.Printf("peak gold: one model %+.2f, ensemble %+.2f; at the end: one model %+.2f, ensemble %+.2f\n", pk.Gold, ep.Gold, end.Gold, ee.Gold)
+	lo, hi2 := 1.0, 0.0
+	for _, m := range ens.Ensemble {
+		lo, hi2 = math.Min(lo, m.Metrics.GoldAgreement), math.Max(hi2, m.Metrics.GoldAgreement)
+	}
+	fmt.Printf("the members agree with gold on held-out pairs %.1f%% to %.1f%% of the time: they are nearly the same model\n", 100*lo, 100*hi2)
 	nb.Check("the ensemble's peak is the single model's, within 0.1", math.Abs(ep.Gold-pk.Gold) < 0.1,
 		"every member is a linear model that misreads the gold reward the same way; averaging removes their disagreements, not what they share")
 
 	// %% [markdown]
 	// The ensemble does not raise the peak here, because all five members
-	// make the same mistake: each is linear, and none can see the
-	// diminishing returns or the incoherence of lesson 08. After the peak
-	// it changes the fall by a few tenths, softer in some worlds and seeds
-	// and harsher in others: the members' disagreement is small beside the
-	// error they share.
-	// Eisenstein et al. (2023) found the same in language models: reward
-	// ensembles reduce hacking but do not remove the errors their members
-	// share.
+	// make the same mistake: each is linear, trained on a resample of the
+	// same comparisons, and none can see the incoherence that makes the
+	// fall (lesson 08). After the peak it changes the fall by a few
+	// tenths, softer in some worlds and seeds and harsher in others: the
+	// members' disagreement is small beside the error they share.
+	//
+	// The papers found more. Coste et al. (2023) trained members from
+	// different initialisations and found conservative ensembles (the
+	// worst member, or mean minus spread) improved best-of-n and largely
+	// removed overoptimisation under PPO. Eisenstein et al. (2023) found
+	// ensembles help but do not remove hacking, because members
+	// pretrained alike share errors. This run reproduces neither gain: it
+	// is the extreme case of Eisenstein et al.'s explanation, members so
+	// alike that they share every error, and it says nothing about
+	// ensembles whose members really differ, which this simulator does not
+	// yet build.
 	//
 	// What does raise the peak is a better reward model: more data for a
 	// model that can use it (lessons 08 and 10). Where answers can be

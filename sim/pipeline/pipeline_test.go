@@ -91,3 +91,15 @@ func TestOptionTypesAreConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultDocumented: the numbers Default's comment gives are the
+// configuration's (its beta once said 0.05 while the code used 0.2).
+func TestDefaultDocumented(t *testing.T) {
+	c := Default()
+	p := c.Policy
+	if c.Data.Prompts != 2000 || c.Data.K != 4 || c.Data.Annotators != 1 || c.RM.Model != reward.KindLinear || c.RM.Optimizer != reward.Adam ||
+		p.Settings.Steps != 300 || p.Settings.Algo != policy.RLOO || p.Kind != Generative || p.Settings.Beta != 0.2 ||
+		p.BoN[0] != 1 || p.BoN[len(p.BoN)-1] != 16384 {
+		t.Errorf("Default() no longer matches its comment: %+v", c)
+	}
+}
