@@ -1,5 +1,5 @@
 // Title: Overoptimisation and Goodhart's law
-// Summary: Push harder on a learned reward and the true reward rises, peaks and falls, with fair annotators. Best-of-n and RL apply the pressure; Gao et al.'s laws describe the curve; the hidden gold reward, taken apart term by term, shows which term makes the fall, and a run without that term shows that nothing else does.
+// Summary: Push harder on a learned reward and the true reward rises, peaks and falls, with fair annotators. Best-of-n and RL apply the pressure; Gao et al.'s laws describe the curve; the hidden gold reward, taken apart term by term, shows which term makes the fall, and a run without that term shows how much of it that term makes.
 // Minutes: 25
 // Learn-before: 07-length-hacking
 // Learn-after: 13-keeping-honest
@@ -271,28 +271,39 @@ func main() {
 	fmt.Printf("without incoherence: RL gold %+.2f -> %+.2f (peak at step %d, %.2f below it at the end); best-of-n gold peaks at n = %d and gives back %.0f%% of its rise by n = %d\n",
 		abl.Run.Steps[0].Gold, ae.Gold, apeak, adrop, ab[atop].N, 100*afall/arise, ab[last].N)
 	fmt.Printf("the proxy still gains more than gold: RL %+.2f against %+.2f\n", ae.Proxy-abl.Run.Steps[0].Proxy, ae.Gold-abl.Run.Steps[0].Gold)
-	nb.Check("without the incoherence term, neither RL nor best-of-n turns down (RL ends within 0.05 of its peak; best-of-n gives back less than 2% of its rise)",
-		adrop < 0.05 && afall < 0.02*arise,
-		"in this world the fall is made by one term of the gold reward; the reward model's other errors (overpaying for saturated quality, weighing chance cues) make the proxy overstate the gain but do not by themselves turn the gold reward down")
+	fmt.Printf("gold peak: %+.2f at KL %.2f with the term, %+.2f at KL %.2f without it\n", res.Run.Steps[peak].Gold, res.Run.Steps[peak].KL, abl.Run.Steps[apeak].Gold, abl.Run.Steps[apeak].KL)
+	nb.Check("without the incoherence term, the RL run's gold peaks higher (by more than 1) and at a larger KL",
+		abl.Run.Steps[apeak].Gold > res.Run.Steps[peak].Gold+1 && abl.Run.Steps[apeak].KL > res.Run.Steps[peak].KL,
+		"the term is what turns the gold reward down early: answers pushed to extremes stop making sense long before the other terms cost much")
+	if beta >= 0.2 {
+		// At beta 0.05 the ablation run is pushed far enough to turn down
+		// too (seed 1: peak +4.79 at step 221, 0.34 below it at the end),
+		// so this check is made only where the run stops nearer.
+		nb.Check("at this beta, without the incoherence term neither RL nor best-of-n turns down (RL ends within 0.05 of its peak; best-of-n gives back less than 2% of its rise)",
+			adrop < 0.05 && afall < 0.02*arise,
+			"within this run's reach, the fall is made by one term of the gold reward; the reward model's other errors make the proxy overstate the gain but do not turn the gold reward down")
+	}
 	nb.Check("without it, the proxy still overstates the gain", ae.Proxy-abl.Run.Steps[0].Proxy > ae.Gold-abl.Run.Steps[0].Gold,
 		"the linear model still pays the local slope of quality whose true returns diminish, and still pays for cues worth nothing")
 
 	// %% [markdown]
-	// So the fall you saw is built in: an extremal Goodhart effect that
-	// this world plants in one term, which a linear reward model trained
-	// on base-policy answers cannot see. It is a fair picture of one real
-	// mechanism (a policy pushed into answers no annotator ever judged),
-	// but not a discovery about RLHF. What remains without it is milder
-	// and real in the same way: the proxy keeps promising more than the
-	// truth delivers.
+	// So the fall you saw at the default beta is built in: an extremal
+	// Goodhart effect that this world plants in one term, which a linear
+	// reward model trained on base-policy answers cannot see. It is a fair
+	// picture of one real mechanism (a policy pushed into answers no
+	// annotator ever judged), but not a discovery about RLHF. Without it
+	// the proxy still promises more than the truth delivers, and pushed
+	// much further (try beta 0.05) the gold reward turns down even
+	// without the term, later and from higher: the terms that remain,
+	// diminishing returns and the length ideal, are built in too.
 
 	// %%
-	nb.Quiz("In this simulator, with fair annotators, what makes the gold reward fall when the policy optimises the reward model hard?",
+	nb.Quiz("In this lesson's run, with fair annotators, what makes the gold reward fall soon after its peak?",
 		[]string{"the reward model is trained with too few epochs",
 			"the policy reaches answers so extreme that the gold reward's incoherence penalty bites, a penalty base-policy answers seldom show and a linear reward model cannot express",
 			"the KL penalty pushes the gold reward down",
 			"the cues: the reward model weighs them by chance and the policy moves them"}, 1,
-		"The ablation shows it: without the incoherence term, neither RL nor best-of-n turns down. The cues and the saturated quality make the proxy overstate the gain, but the fall itself is that one extremal term.")
+		"The ablation shows it: without the incoherence term the gold reward peaks later and higher, and at the default beta it does not turn down at all. The cues and the saturated quality make the proxy overstate the gain; the early fall is that one extremal term.")
 	why := fmt.Sprintf("Here the gold reward of best-of-n peaks at n = %d and falls after: the top of the proxy's ranking fills with the answers it overrates.", bon[top].N)
 	if top == last {
 		why = "Here the gold reward of best-of-n rose all the way to n = 16,384, but a larger n is still not always better: where the proxy's errors are large at its top, selection fills with the answers it overrates."
