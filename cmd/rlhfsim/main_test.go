@@ -36,7 +36,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"data", "--k", "1"}, "--k 1: must be an integer from 2 to 20"},
 		{[]string{"data", "--tau", "-0.5"}, "--tau -0.5: must be from 0 to 100"},
 		{[]string{"data", "--prompts", "0"}, "--prompts 0: must be an integer from 1 to 1000000"},
-		{[]string{"data", "--gold", "quadratic"}, `invalid --gold "quadratic": want default or linear`},
+		{[]string{"data", "--gold", "quadratic"}, `invalid --gold "quadratic": want default, linear or coherent`},
 		{[]string{"data", "--annotators", "0"}, "--annotators 0"},
 		{[]string{"data", "--tau", "NaN"}, "--tau NaN"},
 		{[]string{"data", "--nope"}, "unknown flag: --nope"},

@@ -74,7 +74,7 @@ func TestPipelineText(t *testing.T) {
 	if code != 0 {
 		t.Fatal(stderr)
 	}
-	for _, want := range []string{"policy: generative, rloo", "best-of-n on the pool of 4096 base-policy samples", "length weight"} {
+	for _, want := range []string{"policy: generative, rloo", "best-of-n on the pool of 65536 base-policy samples for each of 16 prompts", "length weight"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q", want)
 		}
