@@ -64,14 +64,13 @@ func BestOfNSweepWhere(pl *Pool, proxy, gold []float64, ns []int, keep func(i in
 }
 
 // BestOfNScores is BestOfNSweepWhere on scores alone: proxy and gold hold
-// m members for each prompt, member j of prompt i at i*m+j. It is what a
+// M members for each prompt, member j of prompt i at i*M+j. It is what a
 // large pool needs, whose features would not fit in memory (see
 // DrawScores). It panics if the scores are not a whole number of prompts.
-func BestOfNScores(m int, proxy, gold []float64, ns []int, keep func(i int) bool) []BoN {
-	if m < 1 || len(proxy) != len(gold) || len(proxy)%m != 0 {
+func BestOfNScores(M int, proxy, gold []float64, ns []int, keep func(i int) bool) []BoN {
+	if M < 1 || len(proxy) != len(gold) || len(proxy)%M != 0 {
 		panic("policy: best-of-n scores are not whole pools")
 	}
-	M := m
 	out := make([]BoN, len(ns))
 	for t, n := range ns {
 		if n < 1 {
