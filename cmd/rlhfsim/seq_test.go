@@ -99,3 +99,42 @@ func TestSeqRefusals(t *testing.T) {
 		}
 	}
 }
+
+// Lesson 11 cites this command as overoptimisation of a process reward
+// model: from five answers' labels at 40% noise the right rate first
+// rises (0.349 to 0.463 within 12 updates on seed 2), then falls below
+// its start (0.198 after 300) while the answers trade sound steps for
+// filler. If the engine changes so that it does not rise first, or does
+// not fall, the lesson's sentence must change too.
+func TestSeqPRMOveroptimised(t *testing.T) {
+	code, stdout, stderr := rlhfsim("seq", "--rewards", "prm", "--labels", "5", "--label-noise", "0.4", "--seed", "2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Runs []struct {
+			Points []struct {
+				Right, Sound, Steps float64
+			} `json:"points"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.Runs) != 1 {
+		t.Fatalf("report: %v", err)
+	}
+	pts := rep.Runs[0].Points
+	start, end, peak := pts[0], pts[len(pts)-1], pts[0]
+	for _, p := range pts[:21] {
+		if p.Right > peak.Right {
+			peak = p
+		}
+	}
+	if peak.Right < start.Right+0.05 {
+		t.Errorf("right %.3f at best in the first 20 updates, from %.3f: want a rise of 0.05 first", peak.Right, start.Right)
+	}
+	if end.Right > start.Right-0.1 {
+		t.Errorf("right %.3f at the end, from %.3f: want a fall of 0.1 below the start", end.Right, start.Right)
+	}
+	if !(end.Sound < peak.Sound/2 && end.Steps > peak.Steps+1) {
+		t.Errorf("sound steps %.2f -> %.2f, steps %.2f -> %.2f from the peak: want sound steps halved and answers a step longer", peak.Sound, end.Sound, peak.Steps, end.Steps)
+	}
+}

@@ -83,7 +83,7 @@ func TestOptionTypesAreConfigErrors(t *testing.T) {
 		{PolicyKind("tabular").Validate(), `pipeline: bad configuration: policy "tabular": want generative or pool`},
 		{RM{Model: "forest"}.Validate(), `pipeline: bad configuration: reward: bad option: model "forest": want linear, affine or mlp`},
 		{RM{Model: reward.KindMLP, Hidden: []int{0}}.Validate(), `pipeline: bad configuration: reward: bad option: hidden width 0, want 1 to 4096`},
-		{Data{Gold: "cubic", Prompts: 1, K: 2, Annotators: 1}.Validate(), `pipeline: bad configuration: world: unknown gold reward: gold "cubic": want default or linear`},
+		{Data{Gold: "cubic", Prompts: 1, K: 2, Annotators: 1}.Validate(), `pipeline: bad configuration: world: unknown gold reward: gold "cubic": want default, linear or coherent`},
 		{Policy{Kind: Generative, Prompts: 1, PoolSize: 1, Draws: 1, Settings: policy.Settings{Algo: policy.Exact}}.Validate(), `pipeline: bad configuration: the exact gradient needs the pool policy`},
 	} {
 		if c.err == nil || c.err.Error() != c.want || !errors.Is(c.err, ErrConfig) {
