@@ -30,6 +30,30 @@ func optimise(seed uint64, r pipeline.Reward, v *verify.Settings, bon []int) *pi
 	return res
 }
 
+// upTo returns a run's KL, gold and proxy for the steps up to KL max.
+func upTo(r *pipeline.Result, max float64) plots.Curve {
+	var c plots.Curve
+	for _, st := range r.Run.Steps {
+		if st.KL > max {
+			break
+		}
+		c.KL, c.Gold, c.Proxy = append(c.KL, st.KL), append(c.Gold, st.Gold), append(c.Proxy, st.Proxy)
+	}
+	return c
+}
+
+// goldAt returns the gold reward of the last step of r whose KL is at
+// most kl.
+func goldAt(r *pipeline.Result, kl float64) float64 {
+	g := r.Run.Steps[0].Gold
+	for _, st := range r.Run.Steps {
+		if st.KL <= kl {
+			g = st.Gold
+		}
+	}
+	return g
+}
+
 // best returns the highest gold reward of a run.
 func best(r *pipeline.Result) float64 {
 	pk, _ := r.GoldPeak()
@@ -72,17 +96,19 @@ func main() {
 	nb.Predict("Which run's gold reward reaches higher at its best?",
 		[]string{"the run against the reward model", "the run against the verifier"}, higher,
 		fmt.Sprintf("Best gold: reward model %+.2f, verifier %+.2f (both start at %+.2f).", br, bv, rm.Run.Steps[0].Gold))
-	const shown = 150
-	x := make([]float64, shown+1)
-	var gr, gv []float64
-	for i := 0; i <= shown; i++ {
-		x[i] = float64(i)
-		gr, gv = append(gr, rm.Run.Steps[i].Gold), append(gv, ver.Run.Steps[i].Gold)
-	}
-	fig, err := plots.Lines("Gold reward while optimising each judge", "policy step", "gold reward", x,
-		[]plots.Series{{Name: "against the reward model", Y: gr}, {Name: "against the verifier", Y: gv}}, nil)
+	// Steps are not a fair clock: the reward model's scores span a few
+	// units and the verdict at most 1, so one run moves much further per
+	// step. Distance from the base policy is the fair axis, as in lesson
+	// 08: gold gain against d = sqrt(KL), up to KL 25.
+	fig, err := plots.GoldFrontier("Gold gain per distance spent", []plots.NamedCurve{
+		{Name: "against the reward model", Curve: upTo(rm, 25)}, {Name: "against the verifier", Curve: upTo(ver, 25)}}, nil, nil)
 	nb.Must(err)
-	nb.Figure("The hidden gold reward over the first 150 steps of each run", fig)
+	nb.Figure("The hidden gold reward's gain against d = sqrt(KL) for each run, up to KL 25", fig)
+	vKL := ver.Run.Steps[600].KL
+	rAt := goldAt(rm, vKL)
+	fmt.Printf("at KL %.2f, where the verifier run ends: gold %+.2f against the reward model, %+.2f against the verifier\n", vKL, rAt, ver.Run.Steps[600].Gold)
+	nb.Check("at the distance where the verifier run ends, the reward-model run had already gained more gold", rAt > ver.Run.Steps[600].Gold,
+		"the reward model pays for helpfulness, clarity and harmlessness as well as correctness, on every prompt; the verdict pays for correctness alone, on the checked prompts")
 	endR, endV := rm.Run.Steps[600], ver.Run.Steps[600]
 	fmt.Printf("after 600 steps: gold %+.2f against the reward model, %+.2f against the verifier\n", endR.Gold, endV.Gold)
 	peak, _ := rm.GoldPeak()
@@ -112,6 +138,21 @@ func main() {
 		endV.Length-base.Length < 0.05 && base.Length-endV.Length < 0.05 &&
 			endV.Features[cue]-base.Features[cue] < 0.05 && base.Features[cue]-endV.Features[cue] < 0.05,
 		"a verifier looks only at whether the answer is right, so nothing else earns reward")
+
+	// %% [markdown]
+	// Per unit of distance the reward model is the better judge here; what
+	// hurts is where it keeps going. Many pipelines add the two: the
+	// reward model's score plus a bonus for a pass (`--reward mix` on the
+	// command line). Does the bonus hold the policy back?
+
+	// %%
+	mix := optimise(seed, pipeline.MixReward, nil, nil)
+	pm, _ := mix.GoldPeak()
+	endM := mix.Run.Steps[600]
+	fmt.Printf("reward model plus %d for a pass: gold peaks at %+.2f (KL %.1f) and ends at %+.2f (KL %.0f, length %+.2f log tokens)\n",
+		pipeline.DefaultVerifierWeight, mix.Run.Steps[pm].Gold, mix.Run.Steps[pm].KL, endM.Gold, endM.KL, endM.Length-mix.Run.Steps[0].Length)
+	nb.Check("adding the verdict to the reward model does not stop the fall: the mixed run also ends below its start", endM.Gold < mix.Run.Steps[0].Gold,
+		"the bonus for a pass is capped; the reward model's part is not, and once answers pass it drives the policy as before. The verifier run alone, without that part, never fell")
 
 	// %% [markdown]
 	// ## Where there is no verifier

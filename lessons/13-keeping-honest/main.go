@@ -1,5 +1,5 @@
 // Title: Keeping the policy honest
-// Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop in disguise, by construction here), stopping when the reward model stops agreeing with the truth on the policy's own answers, and ensembles of reward models, set against what the papers found.
+// Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop for a linear reward model, a little more for an MLP), an audit that stops when the reward model stops agreeing with annotators on the policy's own answers, and ensembles of reward models, set against what the papers found.
 // Minutes: 20
 // Learn-before: 08-overoptimisation
 // Learn-after: 14-dpo
@@ -16,14 +16,20 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 )
 
-// run is the default pipeline at beta b, without best-of-n, with an
-// ensemble of m reward models scored by their lower confidence bound when
-// m >= 2.
-func run(seed uint64, b float64, m int) *pipeline.Result {
+// auditPairs is the number of comparisons each audit check buys; one
+// check every auditEvery steps.
+const auditPairs, auditEvery = 200, 10
+
+// run is the default pipeline at beta b with reward model kind, without
+// best-of-n, with an ensemble of m reward models scored by their lower
+// confidence bound when m >= 2, and an audit of the policy's answers.
+func run(seed uint64, b float64, kind reward.Kind, m int) *pipeline.Result {
 	c := pipeline.Default()
 	c.Seed = seed
 	c.Policy.Settings.Beta = b
 	c.Policy.BoN = nil
+	c.RM.Model = kind
+	c.Policy.Audit = pipeline.Audit{Pairs: auditPairs, Every: auditEvery}
 	if m >= 2 {
 		c.RM.Ensemble, c.RM.Aggregate, c.RM.K = m, reward.LCB, 1
 	}
@@ -69,7 +75,7 @@ func main() {
 	runs := map[float64]*pipeline.Result{}
 	var curves []plots.NamedCurve
 	for _, b := range betas {
-		r := run(seed, b, 1)
+		r := run(seed, b, reward.KindLinear, 1)
 		runs[b] = r
 		var c plots.Curve
 		for _, s := range r.Run.Steps {
@@ -104,56 +110,83 @@ func main() {
 	// like early stopping rather than improving the frontier of gold
 	// against KL, and warned that the result may be sensitive to
 	// hyperparameters. Here it holds by construction, so do not count it
-	// as confirmation: with a linear reward model the policy's Gaussian
-	// shifts its mean along one direction whatever beta is, and the
-	// penalty only sets how far, so the same KL gives the same gold. With
-	// an MLP reward model the direction bends as the policy moves, and
-	// there the penalty did improve the frontier a little (by 0.08 to 0.18
-	// gold on seeds 1-6; try `rlhfsim sweep --models mlp --betas
-	// 0,0.05,0.2`). A beta picks a point on the curve, blind to where the
-	// peak is.
+	// as confirmation: with a linear reward model the expected reward of
+	// the policy's Gaussian depends only on where its mean is, and the
+	// mean moves along one direction whatever beta is; the penalty only
+	// sets how far. A reward model that is not linear bends that
+	// direction as the policy moves. Take the same data with a small MLP
+	// as the reward model, and compare beta 0.2 with beta 0.05 at the
+	// distance where beta 0.2 ends.
+
+	// %%
+	mlpLo, mlpHi := run(seed, 0.05, reward.KindMLP, 1), run(seed, 0.2, reward.KindMLP, 1)
+	mh := mlpHi.Run.Steps[len(mlpHi.Run.Steps)-1]
+	ml := goldAt(mlpLo.Run.Steps, mh.KL)
+	nb.Table([]string{"reward model", "larger beta ends at KL", "its gold", "beta 0.05 at that KL", "difference"}, [][]string{
+		{"linear (beta 1 against 0.05)", fmt.Sprintf("%.2f", end1.KL), fmt.Sprintf("%+.3f", end1.Gold), fmt.Sprintf("%+.3f", same), fmt.Sprintf("%+.3f", end1.Gold-same)},
+		{"MLP, 32 hidden units", fmt.Sprintf("%.2f", mh.KL), fmt.Sprintf("%+.3f", mh.Gold), fmt.Sprintf("%+.3f", ml), fmt.Sprintf("%+.3f", mh.Gold-ml)},
+	})
+	nb.Check("with the MLP reward model, the larger beta reaches more gold at the same KL (by more than 0.03)", mh.Gold > ml+0.03,
+		"a non-linear reward model's direction of steepest ascent changes as the policy moves; the penalty holds the policy where the model is still right and so changes the path, not only its length")
+
+	// %% [markdown]
+	// On seeds 1-6 the MLP's gain at equal KL was 0.07 to 0.18, the linear
+	// model's (beta 1 against 0.05) 0.01 to 0.04. So this simulator shows
+	// both cases: the penalty is exactly an early stop for a linear reward
+	// model, and a small improvement of the frontier for a non-linear one.
+	// Either way a beta picks a point on a curve, blind to where the peak
+	// is.
 	//
 	// ## An early warning
 	//
 	// The gold peak is where the reward model stops telling better from
 	// worse among the answers the policy now gives (lesson 08). That can
-	// be measured without the gold reward: have people compare pairs of
-	// the *policy's current* answers and check how often the reward model
-	// agrees with them. It starts at the reward model's held-out accuracy
-	// and falls as the policy moves away. Here we stop the run the first
-	// time it falls below a threshold.
+	// be measured without the gold reward, at a price: have the same kind
+	// of annotators who labelled the training data compare pairs of the
+	// *policy's current* answers, and count how often the reward model
+	// agrees with them. Here a team buys 200 comparisons every 10 steps,
+	// 6,200 labels over the run (a fifth of what the reward model was
+	// trained on), and stops when two checks in a row fall below a
+	// threshold (one check alone is too noisy to stop on). Annotators are
+	// noisy, so agreement starts near the reward model's held-out accuracy
+	// on labels, not on gold.
 
 	// %%
-	warn := nb.Float("warn", 0.6, 0.55, 0.65, "stop when the reward model agrees with gold on the policy's own pairs less often than this")
+	warn := nb.Float("warn", 0.6, 0.55, 0.6, "stop when, twice in a row, the reward model agrees with the annotators on the policy's own pairs less often than this")
 	def := runs[0.2]
 	st := def.Run.Steps
-	ac, err := plots.AccuracyUnderShift(st, def.RM.Metrics.GoldAgreement, nil)
+	var ax, ay, gy []float64
+	for _, a := range def.Audit {
+		ax, ay, gy = append(ax, float64(a.Step)), append(ay, a.Agreement), append(gy, st[a.Step].GoldAgreement)
+	}
+	fig, err = plots.Lines("Is the reward model still right about these answers?", "policy step", "agreement on pairs of the policy's answers", ax,
+		[]plots.Series{{Name: fmt.Sprintf("with annotators (%d pairs per check)", auditPairs), Y: ay}, {Name: "with gold (hidden; 3,200 answers)", Y: gy, Dashed: true}}, nil)
 	nb.Must(err)
-	nb.Figure("The reward model's agreement with gold on pairs of the policy's own answers, as the policy moves", ac)
-	stop := len(st) - 1
-	for i, s := range st {
-		if s.GoldAgreement < warn {
-			stop = i
+	nb.Figure("The reward model's agreement with annotators' labels and with the hidden gold reward, on the policy's own answers", fig)
+	stop, bought := len(st)-1, def.Audit[len(def.Audit)-1].Labels
+	for i, a := range def.Audit {
+		if i > 0 && a.Agreement < warn && def.Audit[i-1].Agreement < warn {
+			stop, bought = a.Step, a.Labels
 			break
 		}
 	}
 	pk, end := peakOf(def), st[len(st)-1]
-	fmt.Printf("stopped at step %d: gold %+.2f; the peak was %+.2f at step %d; running on ends at %+.2f\n", stop, st[stop].Gold, pk.Gold, pk.Step, end.Gold)
-	nb.Check("stopping on the warning keeps the gold within 0.3 of the peak", st[stop].Gold > pk.Gold-0.3,
-		"agreement on the policy's own answers falls towards chance exactly as the reward model's scores stop tracking quality")
+	fmt.Printf("held-out accuracy on labels %.3f; first check %.3f\n", def.RM.Metrics.TestAccuracy, def.Audit[0].Agreement)
+	fmt.Printf("stopped at step %d after %d labels: gold %+.2f; the peak was %+.2f at step %d; running on ends at %+.2f\n", stop, bought, st[stop].Gold, pk.Gold, pk.Step, end.Gold)
+	nb.Check("stopping on the annotators' warning keeps the gold within 0.3 of the peak", st[stop].Gold > pk.Gold-0.3,
+		"agreement on the policy's own answers falls as the reward model's scores stop tracking quality, and noisy labels see that fall too")
 	nb.Check("and far above where the run would have ended (by more than 2)", st[stop].Gold > end.Gold+2,
 		"the warning comes before the fall, not after it")
 
 	// %% [markdown]
-	// Here the simulator cheats, and you should know how. The warning
-	// above is the reward model's agreement with the gold reward itself,
-	// over 3,200 answers at every step: no annotator noise and no budget.
-	// Real people's labels are noisy, so real agreement starts near the
-	// held-out accuracy on labels (lower than on gold) and wobbles with
-	// the few hundred comparisons a team can afford at each check; the
-	// threshold must then sit further from chance, and the stop comes
-	// later or earlier by luck. The threshold is a judgement too: a high
-	// one stops early and safe, a low one late and close to the peak.
+	// The labels cost something and each check is noisy: 200 comparisons
+	// measure agreement to about 3 points. On seeds 1-12, a threshold of
+	// 0.65 stopped up to 0.47 below the peak by luck, and stopping on the
+	// first check below 0.6 up to 0.31 below; a threshold of 0.5 stops
+	// late, up to 0.24 below, after the fall has begun. The threshold is a
+	// judgement, and this lesson lets you choose only where it held. Past the peak agreement falls below one
+	// half: the reward model then prefers the worse of two answers more
+	// often than not, which is overoptimisation seen from the inside.
 	//
 	// ## Ensembles
 	//
@@ -163,7 +196,7 @@ func main() {
 	// which is where the data were thin, the score is held down.
 
 	// %%
-	ens := run(seed, 0.2, 5)
+	ens := run(seed, 0.2, reward.KindLinear, 5)
 	var x, g1, g5 []float64
 	for i, s := range st {
 		x, g1, g5 = append(x, float64(s.Step)), append(g1, s.Gold), append(g5, ens.Run.Steps[i].Gold)
@@ -209,12 +242,12 @@ func main() {
 	// target.
 
 	// %%
-	nb.Quiz("A team raises beta after seeing reward hacking. What does this do, according to this lesson's runs?",
+	nb.Quiz("A team's reward model is linear in its features, like this lesson's first runs. They raise beta after seeing reward hacking. What does this do?",
 		[]string{"it makes the reward model more accurate",
 			"it stops the policy earlier on the same path of gold against KL, trading possible gain for safety",
 			"it moves the whole frontier of gold against KL upwards",
 			"it removes the reward model's errors"}, 1,
-		"The penalty decides how far the policy goes, not where it goes: at the same KL the runs have the same gold.")
+		"With a linear reward model the penalty decides how far the policy goes, not where it goes: at the same KL the runs have the same gold. With the MLP it also bent the path a little upwards, by about a tenth of a unit of gold.")
 	nb.TrueFalse("An ensemble of reward models trained on the same kind of data removes the errors the members share.", false,
 		"Averaging, or taking a lower bound, removes the disagreement between members; an error they all make survives it.")
 }

@@ -20,6 +20,7 @@ func init() {
 		"ErrConfig":             reflect.ValueOf(&pipeline.ErrConfig).Elem(),
 		"Generative":            reflect.ValueOf(pipeline.Generative),
 		"IPO":                   reflect.ValueOf(pipeline.IPO),
+		"MaxAuditPairs":         reflect.ValueOf(constant.MakeFromLiteral("100000", token.INT, 0)),
 		"MaxBoN":                reflect.ValueOf(constant.MakeFromLiteral("65536", token.INT, 0)),
 		"MaxEnsemble":           reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
 		"Methods":               reflect.ValueOf(pipeline.Methods),
@@ -35,6 +36,8 @@ func init() {
 		"VerifierReward":        reflect.ValueOf(pipeline.VerifierReward),
 
 		// type definitions
+		"Audit":            reflect.ValueOf((*pipeline.Audit)(nil)),
+		"AuditPoint":       reflect.ValueOf((*pipeline.AuditPoint)(nil)),
 		"BoNSample":        reflect.ValueOf((*pipeline.BoNSample)(nil)),
 		"Config":           reflect.ValueOf((*pipeline.Config)(nil)),
 		"Data":             reflect.ValueOf((*pipeline.Data)(nil)),

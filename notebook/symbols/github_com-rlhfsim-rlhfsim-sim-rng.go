@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/rng/rng"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Audit":       reflect.ValueOf(constant.MakeFromLiteral("\"pipeline/audit\"", token.STRING, 0)),
 		"BoN":         reflect.ValueOf(constant.MakeFromLiteral("\"policy/best-of-n\"", token.STRING, 0)),
 		"Bootstrap":   reflect.ValueOf(constant.MakeFromLiteral("\"reward/bootstrap\"", token.STRING, 0)),
 		"Data":        reflect.ValueOf(constant.MakeFromLiteral("\"prefs/data\"", token.STRING, 0)),

@@ -97,6 +97,12 @@ func (c Policy) Validate() error {
 	if _, err := c.verifier(); err != nil {
 		return err
 	}
+	if a := c.Audit; a.Pairs < 0 || a.Pairs > MaxAuditPairs || a.Every < 0 {
+		return bad("an audit of %d pairs every %d steps (want 0 to %d pairs, and a positive number of steps or 0 for 10)", a.Pairs, a.Every, MaxAuditPairs)
+	}
+	if c.Audit.Pairs > 0 && (c.Method == DPO || c.Method == IPO) {
+		return bad("an audit checks a policy as it moves, and %s jumps to its optimum in one go: drop the audit or use the method rlhf", c.Method)
+	}
 	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
 		return bad("the exact gradient needs the pool policy")
 	}

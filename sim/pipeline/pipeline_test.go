@@ -55,6 +55,9 @@ func TestConfigErrors(t *testing.T) {
 		func(c *Config) { c.Policy.BoN = []int{0} },
 		func(c *Config) { c.RM.Model = "forest" },
 		func(c *Config) { c.Data.Val = 0 },
+		func(c *Config) { c.Policy.Audit.Pairs = -1 },
+		func(c *Config) { c.Policy.Audit = Audit{Pairs: 10, Every: -1} },
+		func(c *Config) { c.Policy.Audit.Pairs, c.Policy.Method = 10, DPO },
 	} {
 		c := Default()
 		c.Data.Prompts = 100

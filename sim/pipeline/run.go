@@ -47,6 +47,9 @@ type Policy struct {
 	// first of the policy's prompts. Zero means DefaultBoNPrompts (or all,
 	// if fewer).
 	BoNPrompts int
+	// Audit, if Audit.Pairs > 0, has the annotators compare pairs of the
+	// policy's own answers as it moves (Result.Audit).
+	Audit Audit
 }
 
 // DefaultBoNPrompts is the number of prompts a best-of-n sweep averages
@@ -159,6 +162,8 @@ type Result struct {
 	Direct *Direct
 	// Verifier is the verifier's view of the run, when it had one.
 	Verifier *VerifierReport
+	// Audit holds the checks of Policy.Audit, when it asked for any.
+	Audit []AuditPoint
 }
 
 // Progress reports a run's progress: stage is "data", "reward model",
@@ -295,9 +300,24 @@ func Run(c Config, progress Progress) (*Result, error) {
 	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
 	first := len(set.Watch)
 	set.Watch = append(set.Watch[:first:first], watch...)
+	var audit *[]AuditPoint
+	if pc.Audit.Pairs > 0 {
+		inspect := set.Inspect
+		var check func(int, policy.Policy)
+		check, audit = c.auditor(c.RM.proxy(r.RM, ens), w.Gold, c.Seed)
+		set.Inspect = func(step int, pol policy.Policy) {
+			check(step, pol)
+			if inspect != nil {
+				inspect(step, pol)
+			}
+		}
+	}
 	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
 	if err != nil {
 		return nil, err
+	}
+	if audit != nil {
+		r.Audit = *audit
 	}
 	if v != nil {
 		r.Verifier.Steps = verifierSteps(r.Run, cov, first)

@@ -46,6 +46,12 @@ type Settings struct {
 	Watch []RewardFunc
 	// Progress, if not nil, is called after every step.
 	Progress func(Step)
+	// Inspect, if not nil, is called with the policy before the first
+	// step (step 0) and after every step, to measure it the way Watch
+	// cannot: by sampling pairs of its answers for a simulated audit,
+	// say. It must not change the policy, and should draw from a source
+	// of its own, so that inspecting a run leaves the run as it was.
+	Inspect func(step int, pol Policy)
 }
 
 // Validate reports settings Optimize cannot use, with what they want.
@@ -57,7 +63,7 @@ func (s *Settings) Validate() error {
 func (s *Settings) resolve() (Settings, error) {
 	r := Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
 	if s != nil {
-		r.Beta, r.TargetKL, r.Progress, r.Watch = s.Beta, s.TargetKL, s.Progress, s.Watch
+		r.Beta, r.TargetKL, r.Progress, r.Watch, r.Inspect = s.Beta, s.TargetKL, s.Progress, s.Watch, s.Inspect
 		for _, f := range []struct {
 			dst *int
 			v   int
@@ -158,6 +164,9 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 	st := o.eval()
 	run.KLEstimator, run.RewardEstimator = st.KLEstimator, st.RewardEstimator
 	run.Steps = append(run.Steps, o.record(0, st, 0, 0))
+	if set.Inspect != nil {
+		set.Inspect(0, pol)
+	}
 	for step := 1; step <= set.Steps; step++ {
 		beta := o.beta
 		sampleKL := o.update()
@@ -166,6 +175,9 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 		rec := o.record(step, st, gn, sampleKL)
 		rec.Beta = beta
 		run.Steps = append(run.Steps, rec)
+		if set.Inspect != nil {
+			set.Inspect(step, pol)
+		}
 		if set.Progress != nil {
 			set.Progress(rec)
 		}

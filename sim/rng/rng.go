@@ -51,10 +51,11 @@ const (
 	Optimize    = "policy/optimize"   // the samples of policy optimisation
 	Drift       = "pipeline/drift"    // feature samples before and after optimisation
 	Ratings     = "pipeline/ratings"  // the ranking-versus-rating experiment
+	Audit       = "pipeline/audit"    // the pairs of the policy's answers an audit has labelled
 	SeqPrompts  = "seq/prompts"       // the difficulties of step-by-step prompts
 	SeqLabels   = "seq/labels"        // the answers labelled step by step for a process reward model
 	SeqTrain    = "seq/train"         // the answers sampled while training on steps
 )
 
 // Names lists the constants above, for the test that streams are distinct.
-var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings, SeqPrompts, SeqLabels, SeqTrain}
+var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings, Audit, SeqPrompts, SeqLabels, SeqTrain}
