@@ -46,6 +46,7 @@ type pipelineOptions struct {
 	ensemble  int
 	agg       string
 	ensK      float64
+	ensView   float64
 	verifier  verifierFlags
 	asJSON    bool
 	out       string
@@ -98,6 +99,7 @@ Reward-model flags are those of "train", except that its learning rate is
 	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
 	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
+	fs.Float64Var(&o.ensView, "ensemble-view", 0, "fraction of the features each ensemble member is trained on, a random subset of its own; 0 or 1 means all (0 to 1)")
 	o.verifier.register(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	fs.StringVar(&o.out, "out", "", "write data.jsonl, model.json and report.json into this directory")
@@ -151,6 +153,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 		checkIntRange("ensemble", o.ensemble, 0, pipeline.MaxEnsemble),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
 		checkRange("ensemble-k", o.ensK, 0, 100),
+		checkRange("ensemble-view", o.ensView, 0, 1),
 		o.verifier.validate(),
 	); err != nil {
 		return pipeline.Config{}, err
@@ -167,7 +170,7 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	c.Seed = o.gen.seed
 	c.Data = o.gen.config()
 	c.RM = o.train.rmConfig()
-	c.RM.Ensemble, c.RM.Aggregate, c.RM.K = o.ensemble, reward.Aggregate(o.agg), o.ensK
+	c.RM.Ensemble, c.RM.Aggregate, c.RM.K, c.RM.View = o.ensemble, reward.Aggregate(o.agg), o.ensK, o.ensView
 	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Method: pipeline.Method(o.method), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
 		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
 			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
@@ -196,6 +199,8 @@ type ensembleReport struct {
 	Members   int              `json:"members"`
 	Aggregate reward.Aggregate `json:"aggregate"`
 	K         float64          `json:"k"`
+	// View is the fraction of the features each member saw; 1 means all.
+	View float64 `json:"view"`
 	// MemberGoldAgreement is each member's held-out gold agreement.
 	MemberGoldAgreement []float64 `json:"member_gold_agreement"`
 }
@@ -256,6 +261,9 @@ func ensembleOf(r *pipeline.Result) *ensembleReport {
 	}
 	if e.K == 0 {
 		e.K = 1
+	}
+	if e.View = r.Config.RM.View; e.View <= 0 || e.View >= 1 {
+		e.View = 1
 	}
 	for _, m := range r.Ensemble {
 		e.MemberGoldAgreement = append(e.MemberGoldAgreement, m.Metrics.GoldAgreement)
@@ -373,8 +381,12 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if e := rep.Ensemble; e != nil {
 		how := map[reward.Aggregate]string{reward.Mean: "their mean", reward.Worst: "the lowest member's score",
 			reward.LCB: fmt.Sprintf("their mean minus %g times their standard deviation", e.K)}[e.Aggregate]
-		fmt.Fprintf(w, "ensemble: %d reward models on bootstrap resamples of the training prompts (held-out gold agreement %.3f to %.3f); the policy optimises %s\n",
-			e.Members, slices.Min(e.MemberGoldAgreement), slices.Max(e.MemberGoldAgreement), how)
+		view := ""
+		if e.View < 1 {
+			view = fmt.Sprintf(", each seeing %.0f%% of the features", 100*e.View)
+		}
+		fmt.Fprintf(w, "ensemble: %d reward models on bootstrap resamples of the training prompts%s (held-out gold agreement %.3f to %.3f); the policy optimises %s\n",
+			e.Members, view, slices.Min(e.MemberGoldAgreement), slices.Max(e.MemberGoldAgreement), how)
 	}
 	if d := rep.Direct; d != nil {
 		fmt.Fprintf(w, "\n%s at beta %g fitted the %s policy to the training pairs (loss %.4f), without the reward model:\n", strings.ToUpper(string(d.Method)), d.Beta, rep.Policy.Kind, d.Loss)

@@ -34,5 +34,6 @@ func init() {
 		"SeqTrain":    reflect.ValueOf(constant.MakeFromLiteral("\"seq/train\"", token.STRING, 0)),
 		"Stream":      reflect.ValueOf(rng.Stream),
 		"Train":       reflect.ValueOf(constant.MakeFromLiteral("\"reward/train\"", token.STRING, 0)),
+		"View":        reflect.ValueOf(constant.MakeFromLiteral("\"reward/view\"", token.STRING, 0)),
 	}
 }

@@ -63,6 +63,9 @@ func (c RM) Validate() error {
 	if c.K < 0 || c.K > 100 || c.K != c.K {
 		return bad("ensemble k = %v (want 0 to 100 standard deviations)", c.K)
 	}
+	if !(c.View >= 0 && c.View <= 1) {
+		return bad("ensemble view %v (want the fraction of the features each member sees, 0 to 1; 0 means all)", c.View)
+	}
 	if c.Model == reward.KindMLP {
 		return config(reward.CheckHidden(c.Hidden))
 	}

@@ -56,6 +56,7 @@ func TestConfigErrors(t *testing.T) {
 		func(c *Config) { c.RM.Model = "forest" },
 		func(c *Config) { c.Data.Val = 0 },
 		func(c *Config) { c.Policy.Audit.Pairs = -1 },
+		func(c *Config) { c.RM.View = 1.5 },
 		func(c *Config) { c.Policy.Audit = Audit{Pairs: 10, Every: -1} },
 		func(c *Config) { c.Policy.Audit.Pairs, c.Policy.Method = 10, DPO },
 	} {

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
@@ -30,6 +32,13 @@ type RM struct {
 	Ensemble  int
 	Aggregate reward.Aggregate // mean (the default), min or lcb
 	K         float64          // lcb's number of standard deviations; zero means 1
+	// View, if between 0 and 1, is the fraction of the features each
+	// ensemble member is trained on, a random subset of its own (the
+	// random subspace method, Ho 1998); the others read as 0 to it, so a
+	// linear member puts no weight on them. Members that see different
+	// features disagree about answers that move the features only some
+	// of them weigh. Zero or 1 means every member sees every feature.
+	View float64
 }
 
 // MaxEnsemble is the largest ensemble RM.Validate accepts.
@@ -47,7 +56,11 @@ func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member in
 	e := &reward.Ensemble{Aggregate: c.Aggregate, K: c.K}
 	for m := range members {
 		ms := src.Uint64()
-		tr, err := c.Train(prefs.Bootstrap(d, rng.Stream(ms, rng.Bootstrap)), ms, nil)
+		md := prefs.Bootstrap(d, rng.Stream(ms, rng.Bootstrap))
+		if c.View > 0 && c.View < 1 {
+			md = view(md, c.View, rng.Stream(ms, rng.View))
+		}
+		tr, err := c.Train(md, ms, nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ensemble member %d: %w", m+1, err)
 		}
@@ -58,6 +71,26 @@ func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member in
 		}
 	}
 	return members, e, nil
+}
+
+// view returns d with all but a random fraction f of its features (at
+// least one) set to 0 in every response.
+func view(d *prefs.Dataset, f float64, src rand.Source) *prefs.Dataset {
+	D := d.D()
+	keep := max(1, int(math.Round(f*float64(D))))
+	perm := rand.New(src).Perm(D)
+	hide := make([]bool, D)
+	for _, j := range perm[keep:] {
+		hide[j] = true
+	}
+	out := *d
+	out.Phi = append([]float64(nil), d.Phi...)
+	for i := range out.Phi {
+		if hide[i%D] {
+			out.Phi[i] = 0
+		}
+	}
+	return &out
 }
 
 // EnsembleProxy returns the ensemble's aggregate as a policy reward.

@@ -44,6 +44,7 @@ const (
 	Train       = "reward/train"      // minibatch order
 	Ensemble    = "reward/ensemble"   // the seeds of an ensemble's members
 	Bootstrap   = "reward/bootstrap"  // one member's resample of the training prompts
+	View        = "reward/view"       // the features one ensemble member is trained on
 	Prompts     = "policy/prompts"    // the prompts the policy answers
 	Pool        = "policy/pool"       // the pool policy's responses
 	BoN         = "policy/best-of-n"  // the base-policy samples of the best-of-n sweep
@@ -58,4 +59,4 @@ const (
 )
 
 // Names lists the constants above, for the test that streams are distinct.
-var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings, Audit, SeqPrompts, SeqLabels, SeqTrain}
+var Names = []string{Panel, Data, Distractors, Init, Train, Ensemble, Bootstrap, View, Prompts, Pool, BoN, Draws, Optimize, Drift, Ratings, Audit, SeqPrompts, SeqLabels, SeqTrain}
