@@ -269,17 +269,30 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 	// A marker must sit between main's top-level statements: the runner
 	// turns it into a call, which inside a loop would restart the cell's
 	// clock on every pass.
+	// Statements come in source order and markers are met in line order,
+	// so one pass over both finds the statement around each marker: the
+	// parse stays linear in the lesson's size however many cells it has.
+	stmts, next := main.Body.List, 0
 	inside := func(line int) bool {
-		for _, st := range main.Body.List {
-			if l.fset.PositionFor(st.Pos(), false).Line < line && line <= l.fset.PositionFor(st.End(), false).Line {
-				return true
-			}
+		for next < len(stmts) && l.fset.PositionFor(stmts[next].End(), false).Line < line {
+			next++
 		}
-		return false
+		return next < len(stmts) && l.fset.PositionFor(stmts[next].Pos(), false).Line < line
 	}
+	// prose marks the lines a reader sees as prose or markers: no block
+	// comment may cover them, or code could hide in what looks like text.
+	prose := map[int]bool{}
+	markers := 0
 	for n := first; n <= last; n++ {
 		t := strings.TrimSpace(l.lines[n-1])
+		if cur != nil && cur.Kind == Markdown {
+			prose[n] = true
+		}
 		if strings.HasPrefix(t, "// %%") || strings.HasPrefix(t, "//%%") {
+			prose[n] = true
+			if markers++; markers > MaxCells {
+				return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("more than %d cells: split the lesson into several", MaxCells)}
+			}
 			if inside(n) {
 				return nil, &Error{File: l.File, Line: n, Msg: "a cell marker inside a block: cells split main's body between its top-level statements; move the marker out of the block"}
 			}
@@ -308,6 +321,19 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 	}
 	if err := flush(); err != nil {
 		return nil, err
+	}
+	for _, g := range l.ast.Comments {
+		for _, c := range g.List {
+			if !strings.HasPrefix(c.Text, "/*") {
+				continue
+			}
+			from, to := l.fset.PositionFor(c.Pos(), false).Line, l.fset.PositionFor(c.End(), false).Line
+			for n := from; n <= to; n++ {
+				if prose[n] {
+					return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("a block comment (from line %d) runs into a cell marker or a line of prose, where code it hides would run unseen: close it on its own code line, or use // comments", from)}
+				}
+			}
+		}
 	}
 	if len(cells) == 0 {
 		return nil, &Error{File: l.File, Line: first, Msg: "main has no cells: mark them with // %% [markdown] and // %%"}

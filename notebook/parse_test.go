@@ -1,6 +1,7 @@
 package notebook
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,6 +59,10 @@ func TestParseErrors(t *testing.T) {
 		{"code before marker", header + "package main\nfunc main() {\n\tx := 1\n\t// %%\n\t_ = x\n}\n", "x.go:6: content before the first cell: begin main's body with // %% [markdown] or // %%"},
 		{"code in prose", header + "package main\nfunc main() {\n\t// %% [markdown]\n\t// hi\n\tx := 1\n\t_ = x\n}\n", "x.go:8: code in a markdown cell: prose lines start with //; start a code cell with // %%"},
 		{"bad marker", header + "package main\nfunc main() {\n\t// %% [raw]\n}\n", `x.go:6: unknown cell marker "// %% [raw]": use "// %%" or "// %% [markdown]"`},
+		// Code hidden in prose: the block comment opened on line 7 ends
+		// inside what a reader sees as a prose line, where x = 3 then runs.
+		{"block comment into prose", header + "package main\nfunc main() {\n\t// %%\n\tx := 2 /*\n\t// %% [markdown]\n\t// <!-- */; x = 3 /* -->\n\t// %%\n\t// */\n\t_ = x\n}\n",
+			"x.go:8: a block comment (from line 7) runs into a cell marker or a line of prose, where code it hides would run unseen: close it on its own code line, or use // comments"},
 	} {
 		_, err := Parse("x", "x.go", []byte(c.src))
 		if err == nil || err.Error() != c.want {
@@ -150,4 +155,42 @@ func FuzzParse(f *testing.F) {
 		}
 		l.Check() // must not panic either
 	})
+}
+
+// TestParseIsLinearInCells parses a lesson of MaxCells one-line cells,
+// which a parser that scans every statement for every marker took over
+// 10 seconds to do, and refuses one more cell with a message.
+func TestParseIsLinearInCells(t *testing.T) {
+	lesson := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString(header + "package main\nfunc main() {\n")
+		for range n {
+			b.WriteString("\t// %%\n\t_ = 1\n")
+		}
+		b.WriteString("}\n")
+		return []byte(b.String())
+	}
+	l, err := Parse("x", "x.go", lesson(MaxCells))
+	if err != nil || len(l.Cells) != MaxCells {
+		t.Fatalf("%d cells: %v", MaxCells, err)
+	}
+	_, err = Parse("x", "x.go", lesson(MaxCells+1))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d cells", MaxCells)) {
+		t.Errorf("%d cells: %v", MaxCells+1, err)
+	}
+}
+
+func BenchmarkParseManyCells(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(header + "package main\nfunc main() {\n")
+	for range MaxCells {
+		sb.WriteString("\t// %%\n\t_ = 1\n")
+	}
+	sb.WriteString("}\n")
+	src := []byte(sb.String())
+	for b.Loop() {
+		if _, err := Parse("x", "x.go", src); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
 // hostileLesson writes a lesson whose second cell is body. Its second
@@ -141,5 +146,115 @@ func TestHostileLessonsFailAlone(t *testing.T) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err == nil && ru.Maxrss*1024 > 600<<20 {
 		t.Errorf("a worker reached %d MiB, past its 512 MiB limit", ru.Maxrss>>10)
+	}
+}
+
+// TestTerminalInjectionIsShownNotObeyed: escape and carriage-return
+// characters in a lesson's prints, check text, hint, table, quiz and
+// panic message used to reach the terminal unchanged, so a lesson could
+// write a fake "checks: 99 passed" at column 0 and hide the real summary.
+// They are shown as escapes, and the real summary is the last line.
+func TestTerminalInjectionIsShownNotObeyed(t *testing.T) {
+	dir := t.TempDir()
+	evil := `"\rchecks: 99 passed, 0 failed\x1b[8m"`
+	p := hostileLesson(t, dir, "inject", "\tfmt.Println("+evil+")\n\tnb.Table([]string{"+evil+"}, [][]string{{"+evil+"}})\n\tnb.Check("+evil+", false, "+evil+")\n\tnb.Quiz("+evil+", []string{"+evil+", \"b\"}, 0, "+evil+")\n\tpanic("+evil+")",
+		"github.com/rlhfsim/rlhfsim/nb")
+	code, stdout, stderr := rlhfsim("run", p, "--format", "term")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for name, out := range map[string]string{"stdout": stdout, "stderr": stderr} {
+		if strings.ContainsAny(out, "\r\x1b") {
+			t.Errorf("%s carries raw control characters: %q", name, out)
+		}
+	}
+	if !strings.Contains(stdout, `\rchecks: 99 passed, 0 failed\x1b[8m`) {
+		t.Errorf("the text is not shown escaped:\n%s", stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if last := lines[len(lines)-1]; last != "checks: 0 passed, 1 failed" {
+		t.Errorf("last line %q", last)
+	}
+}
+
+// TestMarkupInLessonTextStaysText: check, quiz, table and prose text went
+// into .md and .ipynb files unescaped, where the HTML page escapes it, and
+// notebook viewers render Markdown cells as HTML. A tag in any of them now
+// reaches neither file as a tag, and a backtick fence in code cannot close
+// its block early.
+func TestMarkupInLessonTextStaysText(t *testing.T) {
+	dir := t.TempDir()
+	tag := `<img src=x onerror=alert(1)>`
+	body := "\t// %% [markdown]\n\t// Prose with <script>alert(2)</script> in it.\n\t//\n\t// <div onclick=alert(3)>a block</div>\n\n\t// %%\n\tconst s = \"" + tag + "\"\n\t_ = \"```\\n" + tag + "\"\n" +
+		"\tnb.Check(s, false, s)\n\tnb.Table([]string{s}, [][]string{{s}})\n\tnb.Quiz(s, []string{s, \"b\"}, 0, s)"
+	p := hostileLesson(t, dir, "markup", body, "github.com/rlhfsim/rlhfsim/nb")
+	out := t.TempDir()
+	if code, _, stderr := rlhfsim("run", p, "--format", "md,ipynb", "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "md", "markup.md"))
+	if err != nil {
+		matches, _ := filepath.Glob(filepath.Join(out, "*", "*.md"))
+		if len(matches) == 0 {
+			t.Fatalf("no Markdown written: %v", err)
+		}
+		md, _ = os.ReadFile(matches[0])
+	}
+	docs := []string{string(md)}
+	nbs, _ := filepath.Glob(filepath.Join(out, "*", "*.ipynb"))
+	if len(nbs) == 0 {
+		t.Fatal("no notebook written")
+	}
+	b, _ := os.ReadFile(nbs[0])
+	var nb struct {
+		Cells []struct {
+			CellType string   `json:"cell_type"`
+			Source   []string `json:"source"`
+			Outputs  []struct {
+				Data map[string]any `json:"data"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &nb); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range nb.Cells {
+		if c.CellType == "markdown" {
+			docs = append(docs, strings.Join(c.Source, ""))
+		}
+		for _, o := range c.Outputs {
+			if m, ok := o.Data["text/markdown"].([]any); ok {
+				var parts []string
+				for _, x := range m {
+					parts = append(parts, x.(string))
+				}
+				docs = append(docs, strings.Join(parts, ""))
+			}
+		}
+	}
+	// What a Markdown renderer would pass through as HTML: only the
+	// outputs' own answer-folding tags are allowed.
+	own := map[string]bool{"<details>": true, "<summary>Answer</summary>": true, "</details>": true}
+	for i, d := range docs {
+		doc := goldmark.DefaultParser().Parse(text.NewReader([]byte(d)))
+		ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+			var segs *text.Segments
+			switch n := n.(type) {
+			case *ast.RawHTML:
+				segs = n.Segments
+			case *ast.HTMLBlock:
+				segs = n.Lines()
+			}
+			if entering && segs != nil {
+				for j := 0; j < segs.Len(); j++ {
+					for _, tag := range strings.Fields(strings.NewReplacer("><", "> <").Replace(func() string { sg := segs.At(j); return string(sg.Value([]byte(d))) }())) {
+						if !own[tag] {
+							t.Errorf("document %d passes raw HTML through: %q", i, tag)
+						}
+					}
+				}
+			}
+			return ast.WalkContinue, nil
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	xterm "golang.org/x/term"
 
+	"github.com/rlhfsim/rlhfsim/internal/termsafe"
 	"github.com/rlhfsim/rlhfsim/lessons"
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
@@ -264,16 +265,16 @@ learn-after links. It exits non-zero on any problem.`,
 			for _, l := range sel {
 				errs := course.Check(cmd.Context(), l, worker.Limits{})
 				for _, e := range errs {
-					fmt.Fprintln(w, e)
+					fmt.Fprintln(w, termsafe.String(e.Error()))
 				}
 				problems += len(errs)
 			}
 			for _, e := range notebook.CheckCourse(c.Lessons) {
-				fmt.Fprintln(w, e)
+				fmt.Fprintln(w, termsafe.String(e.Error()))
 				problems++
 			}
 			if problems > 0 {
-				return fmt.Errorf("%d problems in %d lessons", problems, len(sel))
+				return fmt.Errorf("%d %s in %d %s", problems, plural(problems, "problem"), len(sel), plural(len(sel), "lesson"))
 			}
 			fmt.Fprintf(w, "%d lessons: no problems\n", len(sel))
 			return nil

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
+	"github.com/rlhfsim/rlhfsim/internal/termsafe"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
@@ -41,12 +45,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "rlhfsim:", err)
+	fmt.Fprintln(stderr, "rlhfsim:", termsafe.String(err.Error()))
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || badPath(err) {
 		return 2
 	}
 	return 1
+}
+
+// badPath reports an error about a path the user gave: a file that does
+// not exist, one they may not read or write, a directory where a file
+// should be or the reverse, or a device as an output. Those are bad
+// input, like a bad flag, and exit with 2.
+func badPath(err error) bool {
+	for _, target := range []error{fs.ErrNotExist, fs.ErrPermission, fileio.ErrNotRegular, syscall.ENOTDIR, syscall.EISDIR, syscall.EROFS} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
 func newRoot() *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -96,5 +97,50 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(data); string(b) != string(good) {
 		t.Error("the dataset changed")
+	}
+}
+
+// TestOutputsThatAreNotFiles: an output onto a device or a FIFO used to
+// replace it with a regular file (as root) and exit 0; an export into a
+// path that cannot be a directory exited 1. Each is bad input: exit 2, a
+// message naming the path, and the device or file left as it was.
+func TestOutputsThatAreNotFiles(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(plain, []byte("keep"), 0o644)
+	dev := filepath.Join(dir, "dev.jsonl") // a link to a device, as a device file itself would be
+	os.Symlink(os.DevNull, dev)
+	os.Symlink(os.DevNull, filepath.Join(dir, "dev.json"))
+	fifo := filepath.Join(dir, "fifo.jsonl")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub.jsonl")
+	os.Mkdir(sub, 0o755)
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"data", "--prompts", "20", "--out", dev}, "not a regular file"},
+		{[]string{"data", "--prompts", "20", "--out", fifo}, "not a regular file"},
+		{[]string{"data", "--prompts", "20", "--out", sub}, "not a regular file"},
+		{[]string{"train", "--prompts", "50", "--save-model", filepath.Join(dir, "dev.json")}, "not a regular file"},
+		{[]string{"export", filepath.Join(plain, "lessons")}, "not a directory"},
+	} {
+		code, _, stderr := rlhfsim(c.args...)
+		if code != 2 || !strings.Contains(stderr, c.says) {
+			t.Errorf("%v: exit %d, %q; want exit 2 saying %q", c.args, code, stderr, c.says)
+		}
+	}
+	for _, p := range []string{dev, filepath.Join(dir, "dev.json")} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode()&os.ModeDevice == 0 {
+			t.Errorf("%s no longer leads to a device: %v", p, err)
+		}
+	}
+	if fi, err := os.Stat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v", err)
+	}
+	if b, _ := os.ReadFile(plain); string(b) != "keep" {
+		t.Error("the plain file changed")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
+	"github.com/rlhfsim/rlhfsim/internal/termsafe"
 
 	"github.com/rlhfsim/rlhfsim/lessons"
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -223,7 +224,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++
-			fmt.Fprintf(o.Stderr, "rlhfsim: lesson %s stopped: %v\n", l.Meta.ID, res.Err)
+			fmt.Fprintf(o.Stderr, "rlhfsim: lesson %s stopped: %s\n", termsafe.String(l.Meta.ID), termsafe.String(res.Err.Error()))
 		}
 		if res.FailedChecks > 0 {
 			rep.FailedChecks++
@@ -341,11 +342,7 @@ func unwrapPath(err error) error {
 // Check reports a lesson's problems: everything the checker finds, or
 // else the first error of compiling it in a worker. It runs nothing.
 func Check(ctx context.Context, l *notebook.Lesson, lim worker.Limits) notebook.ErrorList {
-	if errs := l.Check(); errs != nil {
-		return errs
-	}
-	if e := worker.Compile(ctx, l, worker.Options{Limits: lim}); e != nil {
-		return notebook.ErrorList{e}
-	}
-	return nil
+	// The type checker runs in the worker too: constants can be built to
+	// exhaust its memory, and only the worker's limits contain that.
+	return worker.Compile(ctx, l, worker.Options{Limits: lim})
 }

@@ -152,11 +152,11 @@ func IPynb(w io.Writer, res *notebook.Result) error {
 			"rlhfsim":       map[string]any{"lesson": m.ID, "seed": res.Seed, "params": paramValues(res)},
 		}}
 	var head strings.Builder
-	fmt.Fprintf(&head, "# %s\n\n*%s · %d minutes.* %s\n", m.Title, m.ID, m.Minutes, m.Summary)
+	fmt.Fprintf(&head, "# %s\n\n*%s · %d minutes.* %s\n", mdText(m.Title, true), mdText(m.ID, true), m.Minutes, mdText(m.Summary, true))
 	if len(res.Params) > 0 {
 		fmt.Fprintf(&head, "\nParameters of this run (seed %d; change them with `rlhfsim run %s --set name=value`):\n\n| parameter | value | default | help |\n|---|---|---|---|\n", res.Seed, m.ID)
 		for _, p := range res.Params {
-			fmt.Fprintf(&head, "| `%s` | %s | %s | %s |\n", p.Name, p.Value, p.Default, p.Help)
+			fmt.Fprintf(&head, "| %s | %s | %s | %s |\n", mdText(p.Name, true), mdText(p.Value, true), mdText(p.Default, true), mdText(p.Help, true))
 		}
 	}
 	nb.Cells = append(nb.Cells, ipynbCell{ID: "header", CellType: "markdown", Metadata: map[string]any{}, Source: lines(head.String())})
@@ -164,7 +164,7 @@ func IPynb(w io.Writer, res *notebook.Result) error {
 	for i, c := range l.Cells {
 		id := fmt.Sprintf("cell-%d", i+1)
 		if c.Kind == notebook.Markdown {
-			nb.Cells = append(nb.Cells, ipynbCell{ID: id, CellType: "markdown", Metadata: map[string]any{}, Source: lines(c.Source)})
+			nb.Cells = append(nb.Cells, ipynbCell{ID: id, CellType: "markdown", Metadata: map[string]any{}, Source: lines(mdProse(c.Source))})
 			continue
 		}
 		cell := ipynbCell{ID: id, CellType: "code", Metadata: map[string]any{}, Source: lines(c.Source), code: true}
@@ -193,10 +193,11 @@ func IPynb(w io.Writer, res *notebook.Result) error {
 	var tail strings.Builder
 	fmt.Fprintf(&tail, "---\nSelf-checks: %d, failed: %d.\n", res.Checks, res.FailedChecks)
 	if res.Err != nil {
-		fmt.Fprintf(&tail, "\n**The lesson stopped:** %v\n", res.Err)
+		fmt.Fprintf(&tail, "\n**The lesson stopped:** %s\n", mdText(res.Err.Error(), true))
 	}
 	if l.Helpers != "" {
-		fmt.Fprintf(&tail, "\n<details><summary>Helper functions used above</summary>\n\n```go\n%s\n```\n\n</details>\n", l.Helpers)
+		f := fence(l.Helpers)
+		fmt.Fprintf(&tail, "\n<details><summary>Helper functions used above</summary>\n\n%sgo\n%s\n%s\n\n</details>\n", f, l.Helpers, f)
 	}
 	nb.Cells = append(nb.Cells, ipynbCell{ID: "footer", CellType: "markdown", Metadata: map[string]any{}, Source: lines(tail.String())})
 	enc := json.NewEncoder(w)
@@ -264,21 +265,24 @@ func ipynbEvent(e *notebook.Event) (ipynbOutput, bool) {
 			mark, text = "✗", e.Text+" — "+e.Hint
 		}
 		s := fmt.Sprintf("%s %s\n", mark, text)
-		return display(map[string]any{"text/markdown": lines(s), "text/plain": lines(s)}), true
+		return display(map[string]any{"text/markdown": lines(fmt.Sprintf("%s %s\n", mark, mdText(text, true))), "text/plain": lines(s)}), true
 	case notebook.Quiz, notebook.Predict:
 		label := "Quiz"
 		if e.Kind == notebook.Predict {
 			label = "Predict"
 		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "**%s %d.** %s\n\n", label, e.N, e.Text)
+		var b, plain strings.Builder
+		fmt.Fprintf(&b, "**%s %d.** %s\n\n", label, e.N, mdText(e.Text, true))
+		fmt.Fprintf(&plain, "%s %d. %s\n\n", label, e.N, e.Text)
 		for i, opt := range e.Options {
-			fmt.Fprintf(&b, "%s) %s  \n", letter(i), opt)
+			fmt.Fprintf(&b, "%s) %s  \n", letter(i), mdText(opt, true))
+			fmt.Fprintf(&plain, "%s) %s\n", letter(i), opt)
 		}
 		if e.Answer >= 0 && e.Answer < len(e.Options) {
-			fmt.Fprintf(&b, "\n<details><summary>Answer</summary>\n\n%s) %s. %s\n\n</details>\n", letter(e.Answer), e.Options[e.Answer], e.Explanation)
+			fmt.Fprintf(&b, "\n<details><summary>Answer</summary>\n\n%s) %s. %s\n\n</details>\n", letter(e.Answer), mdText(e.Options[e.Answer], true), mdText(e.Explanation, true))
+			fmt.Fprintf(&plain, "\nAnswer: %s) %s. %s\n", letter(e.Answer), e.Options[e.Answer], e.Explanation)
 		}
-		return display(map[string]any{"text/markdown": lines(b.String()), "text/plain": lines(b.String())}), true
+		return display(map[string]any{"text/markdown": lines(b.String()), "text/plain": lines(plain.String())}), true
 	}
 	return ipynbOutput{}, false
 }

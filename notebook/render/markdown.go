@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -15,7 +16,7 @@ func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]str
 	l := res.Lesson
 	m := l.Meta
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n*%s · %d minutes.* %s\n\n", m.Title, m.ID, m.Minutes, m.Summary)
+	fmt.Fprintf(&b, "# %s\n\n*%s · %d minutes.* %s\n\n", mdText(m.Title, true), mdText(m.ID, true), m.Minutes, mdText(m.Summary, true))
 	if len(m.LearnBefore) > 0 {
 		fmt.Fprintf(&b, "Learn before: %s.  \n", links(m.LearnBefore))
 	}
@@ -25,17 +26,18 @@ func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]str
 	if len(res.Params) > 0 {
 		fmt.Fprintf(&b, "\nParameters of this run (seed %d):\n\n| parameter | value | default | help |\n|---|---|---|---|\n", res.Seed)
 		for _, p := range res.Params {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", p.Name, p.Value, p.Default, p.Help)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdText(p.Name, true), mdText(p.Value, true), mdText(p.Default, true), mdText(p.Help, true))
 		}
 	}
 	b.WriteString("\n")
 	for i, c := range l.Cells {
 		cr := res.Cells[i]
 		if c.Kind == notebook.Markdown {
-			b.WriteString(c.Source + "\n\n")
+			b.WriteString(mdProse(c.Source) + "\n\n")
 			continue
 		}
-		fmt.Fprintf(&b, "```go\n%s\n```\n\n", c.Source)
+		f := fence(c.Source)
+		fmt.Fprintf(&b, "%sgo\n%s\n%s\n\n", f, c.Source, f)
 		if cr.Status == notebook.NotRun {
 			b.WriteString("*(not run)*\n\n")
 			continue
@@ -43,31 +45,42 @@ func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]str
 		for _, it := range cr.Items {
 			if it.Event == nil {
 				if t := strings.TrimRight(it.Text, "\n"); t != "" {
-					fmt.Fprintf(&b, "```text\n%s\n```\n\n", t)
+					f := fence(t)
+					fmt.Fprintf(&b, "%stext\n%s\n%s\n\n", f, t, f)
 				}
 				continue
 			}
 			mdEvent(&b, it.Event, figures)
 		}
 		if cr.Status == notebook.Failed {
-			fmt.Fprintf(&b, "**✗ error:** %s\n\n", cr.Err)
+			fmt.Fprintf(&b, "**✗ error:** %s\n\n", mdText(cr.Err, true))
 		}
 	}
 	if l.Helpers != "" {
-		fmt.Fprintf(&b, "<details><summary>Helper functions used above</summary>\n\n```go\n%s\n```\n\n</details>\n\n", l.Helpers)
+		f := fence(l.Helpers)
+		fmt.Fprintf(&b, "<details><summary>Helper functions used above</summary>\n\n%sgo\n%s\n%s\n\n</details>\n\n", f, l.Helpers, f)
 	}
 	fmt.Fprintf(&b, "---\nSelf-checks: %d, failed: %d.\n", res.Checks, res.FailedChecks)
 	if res.Err != nil {
-		fmt.Fprintf(&b, "\n**The lesson stopped:** %v\n", res.Err)
+		fmt.Fprintf(&b, "\n**The lesson stopped:** %s\n", mdText(res.Err.Error(), true))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// cells joins a table row's cells, each as literal text.
+func cells(row []string) string {
+	out := make([]string, len(row))
+	for i, c := range row {
+		out[i] = mdText(c, true)
+	}
+	return strings.Join(out, " | ")
+}
+
 func links(ids []string) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
-		s[i] = fmt.Sprintf("[%s](%s.md)", id, id)
+		s[i] = fmt.Sprintf("[%s](%s.md)", mdText(id, true), url.PathEscape(id))
 	}
 	return strings.Join(s, ", ")
 }
@@ -75,28 +88,28 @@ func links(ids []string) string {
 func mdEvent(b *strings.Builder, e *notebook.Event, figures map[*notebook.Event]string) {
 	switch e.Kind {
 	case notebook.Figure:
-		fmt.Fprintf(b, "![Figure %d. %s](%s)\n\n*Figure %d. %s*\n\n", e.N, e.Text, figures[e], e.N, e.Text)
+		fmt.Fprintf(b, "![Figure %d. %s](%s)\n\n*Figure %d. %s*\n\n", e.N, mdText(e.Text, true), figures[e], e.N, mdText(e.Text, true))
 	case notebook.Table:
-		fmt.Fprintf(b, "| %s |\n|%s\n", strings.Join(e.Headers, " | "), strings.Repeat("---|", len(e.Headers)))
+		fmt.Fprintf(b, "| %s |\n|%s\n", cells(e.Headers), strings.Repeat("---|", len(e.Headers)))
 		for _, r := range e.Rows {
-			fmt.Fprintf(b, "| %s |\n", strings.Join(r, " | "))
+			fmt.Fprintf(b, "| %s |\n", cells(r))
 		}
 		b.WriteString("\n")
 	case notebook.Check:
 		if e.Pass {
-			fmt.Fprintf(b, "> ✓ %s\n\n", e.Text)
+			fmt.Fprintf(b, "> ✓ %s\n\n", mdText(e.Text, true))
 		} else {
-			fmt.Fprintf(b, "> ✗ %s  \n> *Hint:* %s\n\n", e.Text, e.Hint)
+			fmt.Fprintf(b, "> ✗ %s  \n> *Hint:* %s\n\n", mdText(e.Text, true), mdText(e.Hint, true))
 		}
 	case notebook.Quiz, notebook.Predict:
 		label := fmt.Sprintf("Quiz %d", e.N)
 		if e.Kind == notebook.Predict {
 			label = "Predict, then reveal"
 		}
-		fmt.Fprintf(b, "**%s.** %s\n\n", label, e.Text)
+		fmt.Fprintf(b, "**%s.** %s\n\n", label, mdText(e.Text, true))
 		for i, o := range e.Options {
-			fmt.Fprintf(b, "%c) %s  \n", 'a'+i, o)
+			fmt.Fprintf(b, "%c) %s  \n", 'a'+i, mdText(o, true))
 		}
-		fmt.Fprintf(b, "\n<details><summary>Answer</summary>\n\n%c) %s. %s\n\n</details>\n\n", 'a'+e.Answer, e.Options[e.Answer], e.Explanation)
+		fmt.Fprintf(b, "\n<details><summary>Answer</summary>\n\n%c) %s. %s\n\n</details>\n\n", 'a'+e.Answer, mdText(e.Options[e.Answer], true), mdText(e.Explanation, true))
 	}
 }

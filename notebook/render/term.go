@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/glamour"
 
+	"github.com/rlhfsim/rlhfsim/internal/termsafe"
 	"github.com/rlhfsim/rlhfsim/notebook"
 )
 
@@ -51,22 +52,22 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 	l := res.Lesson
 	m := l.Meta
 	rule := strings.Repeat("═", max(0, o.Width-len(m.ID)-len(m.Title)-14))
-	fmt.Fprintf(bw, "══ %s · %s (%d min) %s\n", m.ID, m.Title, m.Minutes, rule)
-	fmt.Fprintf(bw, "%s\n", m.Summary)
+	fmt.Fprintf(bw, "══ %s · %s (%d min) %s\n", safe(m.ID), safe(m.Title), m.Minutes, rule)
+	fmt.Fprintf(bw, "%s\n", safe(m.Summary))
 	if len(m.LearnBefore) > 0 {
-		fmt.Fprintf(bw, "learn before: %s\n", strings.Join(m.LearnBefore, ", "))
+		fmt.Fprintf(bw, "learn before: %s\n", safe(strings.Join(m.LearnBefore, ", ")))
 	}
 	if len(res.Params) > 0 {
 		var ps []string
 		for _, p := range res.Params {
 			ps = append(ps, p.Name+"="+p.Value)
 		}
-		fmt.Fprintf(bw, "parameters: %s  (change with --set name=value)\n", strings.Join(ps, " "))
+		fmt.Fprintf(bw, "parameters: %s  (change with --set name=value)\n", safe(strings.Join(ps, " ")))
 	}
 	for i, c := range l.Cells {
 		cr := res.Cells[i]
 		if c.Kind == notebook.Markdown {
-			out, err := md.Render(c.Source)
+			out, err := md.Render(safe(c.Source))
 			if err != nil {
 				return err
 			}
@@ -76,9 +77,9 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 			continue
 		}
 		if o.ShowCode {
-			fmt.Fprintf(bw, "\n  ┌─ code, %s:%d\n", l.File, c.Marker+1)
+			fmt.Fprintf(bw, "\n  ┌─ code, %s:%d\n", safe(l.File), c.Marker+1)
 			for _, line := range strings.Split(c.Source, "\n") {
-				fmt.Fprintf(bw, "  │ %s\n", strings.ReplaceAll(line, "\t", "    "))
+				fmt.Fprintf(bw, "  │ %s\n", safe(strings.ReplaceAll(line, "\t", "    ")))
 			}
 			fmt.Fprintln(bw, "  └─")
 		} else {
@@ -97,19 +98,23 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 			termEvent(bw, it.Event, o, in)
 		}
 		if cr.Status == notebook.Failed {
-			fmt.Fprintf(bw, "  ✗ error: %s\n", cr.Err)
+			fmt.Fprintf(bw, "  ✗ error: %s\n", safe(fmt.Sprint(cr.Err)))
 		}
 	}
 	fmt.Fprintln(bw)
 	if res.Err != nil {
-		fmt.Fprintf(bw, "✗ the lesson stopped: %v\n", res.Err)
+		fmt.Fprintf(bw, "✗ the lesson stopped: %s\n", safe(res.Err.Error()))
 	}
 	fmt.Fprintf(bw, "checks: %d passed, %d failed\n", res.Checks-res.FailedChecks, res.FailedChecks)
 	return nil
 }
 
+// safe shows the control characters of lesson-supplied text as escapes,
+// so that a print cannot move the cursor or overwrite what was printed.
+func safe(s string) string { return termsafe.String(s) }
+
 func writeIndented(w io.Writer, text, indent string) {
-	text = strings.TrimSuffix(text, "\n")
+	text = safe(strings.TrimSuffix(text, "\n"))
 	if text == "" {
 		return
 	}
@@ -127,23 +132,23 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 		if path == "" {
 			path = "(not saved)"
 		}
-		fmt.Fprintf(w, "  ▣ figure %d: %s\n    → %s\n", e.N, e.Text, path)
+		fmt.Fprintf(w, "  ▣ figure %d: %s\n    → %s\n", e.N, safe(e.Text), safe(path))
 	case notebook.Table:
 		writeIndented(w, e.PlainText(), "  ")
 	case notebook.Check:
 		if e.Pass {
-			fmt.Fprintf(w, "  ✓ %s\n", e.Text)
+			fmt.Fprintf(w, "  ✓ %s\n", safe(e.Text))
 		} else {
-			fmt.Fprintf(w, "  ✗ %s\n    hint: %s\n", e.Text, e.Hint)
+			fmt.Fprintf(w, "  ✗ %s\n    hint: %s\n", safe(e.Text), safe(e.Hint))
 		}
 	case notebook.Quiz, notebook.Predict:
 		label := "Quiz"
 		if e.Kind == notebook.Predict {
 			label = "Predict before you read on"
 		}
-		fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, e.Text)
+		fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, safe(e.Text))
 		for i, opt := range e.Options {
-			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, opt)
+			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, safe(opt))
 		}
 		if in != nil {
 			fmt.Fprintf(w, "    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1)
@@ -158,7 +163,7 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 				}
 			}
 		}
-		fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, e.Options[e.Answer])
+		fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, safe(e.Options[e.Answer]))
 		writeIndented(w, e.Explanation, "    ")
 	}
 }

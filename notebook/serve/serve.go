@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -68,6 +69,20 @@ type Server struct {
 	// active counts the runs in progress and peak the most at once, for
 	// the tests and the log.
 	active, peak int
+
+	// parsed keeps each lesson file's parse with the file's identity, so
+	// that the index and pages polling every few seconds re-read only
+	// what changed.
+	parsedMu sync.Mutex
+	parsed   map[string]parsedFile
+}
+
+// parsedFile is one lesson file's read and parse, and the file it came
+// from: the same file (device and inode), size and modification time mean
+// the same bytes.
+type parsedFile struct {
+	info os.FileInfo
+	e    entry
 }
 
 // New returns a server, or an error when Dir holds no lessons.
@@ -176,8 +191,12 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			deny(w, http.StatusForbidden, "forbidden: requests from %q are not accepted", o)
 			return
 		}
-		if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-			deny(w, http.StatusForbidden, "forbidden: cross-site request")
+		// Browsers send loopback cookies to every port, so a page served on
+		// another local port is "same-site" and could start runs with an
+		// <img>: only this server's own pages, or the user typing the URL,
+		// may ask for anything.
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+			deny(w, http.StatusForbidden, "forbidden: a %s request; open the URL rlhfsim serve printed", site)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -244,16 +263,49 @@ func (s *Server) lessons() ([]entry, error) {
 		if !d.IsDir() || d.Name() == notebook.TemplateDir {
 			continue
 		}
-		file := filepath.Join(s.opt.Dir, d.Name(), notebook.LessonFile)
-		src, err := os.ReadFile(file)
-		if err != nil {
-			continue
+		e, ok := s.read(d.Name())
+		if ok {
+			out = append(out, e)
 		}
-		l, err := notebook.Parse(d.Name(), file, src)
-		out = append(out, entry{ID: d.Name(), Lesson: l, Err: err, Source: src, File: file})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// read returns the lesson of directory name in Dir, from the cache when
+// its file has not changed, and false when the directory holds no
+// lesson file. A file that cannot be read safely is an entry with an
+// error, shown as a broken lesson.
+func (s *Server) read(name string) (entry, bool) {
+	file := filepath.Join(s.opt.Dir, name, notebook.LessonFile)
+	info, err := os.Stat(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return entry{}, false // not a lesson directory
+	}
+	s.parsedMu.Lock()
+	c, hit := s.parsed[file]
+	s.parsedMu.Unlock()
+	if err == nil && hit && os.SameFile(c.info, info) && c.info.Size() == info.Size() && c.info.ModTime().Equal(info.ModTime()) {
+		return c.e, true
+	}
+	src, err := notebook.ReadLessonFile(s.opt.Dir, filepath.Join(name, notebook.LessonFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return entry{}, false
+	}
+	if err != nil {
+		return entry{ID: name, Err: err, File: file}, true
+	}
+	l, err := notebook.Parse(name, file, src)
+	e := entry{ID: name, Lesson: l, Err: err, Source: src, File: file}
+	if info != nil {
+		s.parsedMu.Lock()
+		if s.parsed == nil {
+			s.parsed = map[string]parsedFile{}
+		}
+		s.parsed[file] = parsedFile{info: info, e: e}
+		s.parsedMu.Unlock()
+	}
+	return e, true
 }
 
 // find returns the lesson called id, its neighbours, or false. The id is

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,6 +124,9 @@ func TestTokenHostAndOrigin(t *testing.T) {
 		{"foreign origin", map[string]string{"Origin": "http://evil.example"}, 403},
 		{"own origin", map[string]string{"Origin": base}, 200},
 		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"same-site fetch (a page on another local port)", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
+		{"same-origin fetch", map[string]string{"Sec-Fetch-Site": "same-origin"}, 200},
+		{"typed URL", map[string]string{"Sec-Fetch-Site": "none"}, 200},
 	} {
 		if code, body := get(t, cl, base+"/", c.header); code != c.want {
 			t.Errorf("%s: %d %q, want %d", c.name, code, body, c.want)
@@ -357,5 +361,40 @@ func TestServingADirectoryWatchesItsFiles(t *testing.T) {
 	}
 	if _, err := New(Options{Dir: t.TempDir()}); err == nil {
 		t.Error("an empty directory was served")
+	}
+}
+
+// TestHostileLessonFilesAreBrokenLessons: a lesson file that links to
+// /dev/zero or is a FIFO used to kill the server (out of memory) or hang
+// every route. Each is now a lesson that does not load, named on the
+// course map, and the other lessons keep working, also when the link
+// appears while the server runs.
+func TestHostileLessonFilesAreBrokenLessons(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"a-good": "\tfmt.Println(1)"})
+	os.Mkdir(filepath.Join(dir, "b-fifo"), 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, "b-fifo", "main.go"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	os.Mkdir(filepath.Join(dir, "c-zero"), 0o755)
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "c-zero", "main.go")); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, cl, base+"/", nil)
+	if code != 200 || !strings.Contains(body, "b-fifo") || !strings.Contains(body, "c-zero") || !strings.Contains(body, "does not load") {
+		t.Errorf("course map: %d %.600s", code, body)
+	}
+	for id, want := range map[string]string{"b-fifo": "not a regular file", "c-zero": "inside the course"} {
+		if code, body := get(t, cl, base+"/lesson/"+id, nil); code != 422 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %.600s", id, code, body)
+		}
+	}
+	if code, _ := get(t, cl, base+"/lesson/a-good", nil); code != 200 {
+		t.Errorf("the good lesson: %d", code)
 	}
 }

@@ -58,7 +58,13 @@ func Main() {
 		fmt.Fprintln(os.Stderr, "rlhfsim: lesson worker: reading the request:", err)
 		os.Exit(3)
 	}
-	req.Close()
+	// The runner keeps the request pipe open while it watches the worker:
+	// end of file means the runner is gone (killed, even with -9), and a
+	// worker must not outlive it, whatever the lesson is doing.
+	go func() {
+		_, _ = io.Copy(io.Discard, req)
+		os.Exit(3)
+	}()
 	w := bufio.NewWriter(rep)
 	serve(&r, w)
 	w.Flush()
@@ -94,6 +100,11 @@ func serve(r *Request, w *bufio.Writer) {
 		return
 	}
 	if errs := l.Check(); errs != nil {
+		if r.CompileOnly {
+			for _, e := range errs {
+				rep.send(Message{Type: msgProblem, Err: e})
+			}
+		}
 		e := *errs[0]
 		if len(errs) > 1 {
 			e.Msg = fmt.Sprintf("%s (and %d more problems: run rlhfsim check)", e.Msg, len(errs)-1)
@@ -412,6 +423,9 @@ func applyLimits(r *Request) {
 	}
 	if r.MaxStack > 0 {
 		debug.SetMaxStack(r.MaxStack)
+	}
+	if r.CPU > 0 {
+		setCPULimit(r.CPU)
 	}
 	if r.MaxOutput <= 0 {
 		r.MaxOutput = DefaultMaxOutput

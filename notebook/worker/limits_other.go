@@ -6,3 +6,5 @@ package worker
 // debug.SetMemoryLimit still makes the collector work before memory runs
 // out.
 func setHardMemoryLimit(n int64) {}
+
+func setCPULimit(int64) {}

@@ -11,3 +11,10 @@ func setHardMemoryLimit(n int64) {
 	lim := &syscall.Rlimit{Cur: uint64(n), Max: uint64(n)}
 	_ = syscall.Setrlimit(syscall.RLIMIT_DATA, lim)
 }
+
+// setCPULimit caps the worker's processor time: past it the kernel sends
+// SIGXCPU, and then SIGKILL a second later.
+func setCPULimit(seconds int64) {
+	lim := &syscall.Rlimit{Cur: uint64(seconds), Max: uint64(seconds) + 1}
+	_ = syscall.Setrlimit(syscall.RLIMIT_CPU, lim)
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,13 @@ type Limits struct {
 	Output int
 	// Stack caps the lesson's stack, in bytes; default 64 MiB.
 	Stack int
+}
+
+// cpuLimit is the processor time a worker may use: the whole lesson's
+// wall-clock limit on every core, and at least a minute. The runner's
+// clocks stop a worker first; this stops one the runner cannot.
+func cpuLimit(l Limits) int64 {
+	return max(60, int64(l.Lesson.Seconds())*int64(runtime.NumCPU()))
 }
 
 func (l Limits) withDefaults() Limits {
@@ -97,19 +105,29 @@ type Update struct {
 // file, the cell and the line, with the cells after the failing one
 // marked not run. Cancelling ctx kills the worker.
 func Run(ctx context.Context, l *notebook.Lesson, o Options) *notebook.Result {
-	return run(ctx, l, o, false)
+	return run(ctx, l, o, nil)
 }
 
-// Compile has a worker parse, check and compile the lesson without running
-// it, and returns the first problem, or nil.
-func Compile(ctx context.Context, l *notebook.Lesson, o Options) *notebook.Error {
-	res := run(ctx, l, o, true)
+// Compile has a worker parse, type-check and compile the lesson without
+// running it, under the same limits as a run (type-checking can be made
+// to exhaust memory too), and returns every problem the checks found, or
+// the one that stopped the compiler, or nil.
+func Compile(ctx context.Context, l *notebook.Lesson, o Options) notebook.ErrorList {
+	var problems notebook.ErrorList
+	res := run(ctx, l, o, &problems)
+	if len(problems) > 0 {
+		return problems
+	}
 	var re *notebook.RunError
 	if errors.As(res.Err, &re) {
-		return re.Err
+		return notebook.ErrorList{re.Err}
 	}
 	return nil
 }
+
+// maxProblems caps the problems a check reports, against a worker that
+// sends without end.
+const maxProblems = 1000
 
 // assembly builds a Result from a worker's messages.
 type assembly struct {
@@ -120,6 +138,8 @@ type assembly struct {
 	text    strings.Builder
 	stopped bool
 	done    bool
+	// problems collects a check's problems, when it is asked for them.
+	problems *notebook.ErrorList
 }
 
 func (a *assembly) flush() {
@@ -175,6 +195,10 @@ func (a *assembly) apply(m Message) {
 			return
 		}
 		a.stop(m.Kind, m.Err, a.cell)
+	case msgProblem:
+		if a.problems != nil && m.Err != nil && len(*a.problems) < maxProblems {
+			*a.problems = append(*a.problems, m.Err)
+		}
 	case msgDone:
 		a.done = true
 	}
@@ -211,13 +235,16 @@ func cellAt(l *notebook.Lesson, line int) int {
 	return c
 }
 
-func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *notebook.Result {
+// run runs or, when problems is not nil, only checks and compiles l,
+// collecting the check's problems there.
+func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.ErrorList) *notebook.Result {
+	compileOnly := problems != nil
 	start := time.Now()
 	lim := o.Limits.withDefaults()
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
-	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1}
+	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1, problems: problems}
 	defer func() { a.res.Duration = time.Since(start) }()
 	fail := func(kind, msg string) *notebook.Result {
 		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
@@ -228,7 +255,8 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *
 		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
 	}
 	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, Student: o.Student, PNG: o.PNG,
-		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack}
+		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack,
+		CPU: cpuLimit(lim)}
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
@@ -252,10 +280,10 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, compileOnly bool) *
 		reqW.Close()
 		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
 	}
-	go func() {
-		_ = json.NewEncoder(reqW).Encode(req)
-		reqW.Close()
-	}()
+	// The request pipe stays open until the run ends: the worker exits
+	// when it closes, so it cannot outlive this runner.
+	defer reqW.Close()
+	go func() { _ = json.NewEncoder(reqW).Encode(req) }()
 
 	msgs := make(chan Message, 256)
 	quit := make(chan struct{})

@@ -19,6 +19,10 @@ type Request struct {
 	CompileOnly bool `json:"compile_only,omitempty"`
 	// Memory is the worker's memory limit in bytes.
 	Memory int64 `json:"memory"`
+	// CPU is the worker's limit of processor time in seconds, beside the
+	// runner's wall-clock limits: a worker the runner can no longer kill
+	// still stops.
+	CPU int64 `json:"cpu,omitempty"`
 	// MaxOutput caps the text one cell may print, in bytes.
 	MaxOutput int `json:"max_output"`
 	// MaxStack caps the stack of the lesson's goroutine, in bytes.
@@ -34,6 +38,7 @@ const (
 	msgOutput    = "output"    // the lesson printed Text
 	msgEvent     = "event"     // the lesson emitted Event
 	msgStop      = "stop"      // the lesson stopped early: Err, of kind Kind
+	msgProblem   = "problem"   // one of the problems "rlhfsim check" lists, in Err
 	msgDone      = "done"      // the worker is finished
 )
 

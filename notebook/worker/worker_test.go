@@ -2,9 +2,13 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -308,4 +312,99 @@ func TestEventsAreBounded(t *testing.T) {
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "t.go:21: panic: nb: more than 10000 figures, tables, checks and quizzes") || res.Checks != maxEvents {
 		t.Errorf("%d checks, error %v", res.Checks, res.Err)
 	}
+}
+
+// TestCompileContainsATypeCheckerBomb: constants that double a string 31
+// times made the type checker build a 32 GiB string in the process that
+// ran "rlhfsim check", which died with a fatal out-of-memory trace. The
+// check now runs in the worker, under its memory limit, and comes back as
+// a problem that names the lesson.
+func TestCompileContainsATypeCheckerBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\tconst a0 = \"xx\"\n")
+	for i := 1; i <= 31; i++ {
+		fmt.Fprintf(&b, "\tconst a%d = a%d + a%d\n", i, i-1, i-1)
+	}
+	b.WriteString("\tfmt.Println(len(a31))")
+	errs := Compile(context.Background(), lesson(t, b.String()), Options{Limits: Limits{Memory: 512 << 20}})
+	if len(errs) == 0 || !strings.Contains(errs.Error(), "t.go") {
+		t.Errorf("got %v", errs)
+	}
+}
+
+// TestCompileListsEveryProblem: check reports all the checker's problems,
+// not only the first, now that the checker runs in the worker.
+func TestCompileListsEveryProblem(t *testing.T) {
+	errs := Compile(context.Background(), lesson(t, "\tgo func() {}()\n\tgo func() {}()"), Options{})
+	if len(errs) != 2 {
+		t.Errorf("got %d problems: %v", len(errs), errs)
+	}
+}
+
+// TestWorkerDiesWithItsRunner kills a runner with SIGKILL while its
+// worker spins in an endless loop. The worker used to spin on for as long
+// as it liked (13 s after a 5 s limit); it now sees its request pipe
+// close and exits within a few seconds.
+func TestWorkerDiesWithItsRunner(t *testing.T) {
+	if os.Getenv("RLHFSIM_TEST_RUNNER") == "1" {
+		Run(context.Background(), lesson(t, "\tfor {\n\t}"), Options{Limits: Limits{Cell: time.Hour, Lesson: time.Hour}})
+		return
+	}
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("finds the worker through /proc")
+	}
+	runner := exec.Command(os.Args[0], "-test.run=^TestWorkerDiesWithItsRunner$")
+	runner.Env = append(os.Environ(), "RLHFSIM_TEST_RUNNER=1")
+	if err := runner.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer runner.Process.Kill()
+	child := 0
+	for deadline := time.Now().Add(20 * time.Second); child == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		child = childOf(runner.Process.Pid)
+	}
+	if child == 0 {
+		t.Fatal("the runner started no worker")
+	}
+	time.Sleep(500 * time.Millisecond) // into the loop
+	runner.Process.Kill()
+	runner.Wait()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if !alive(child) {
+			return
+		}
+	}
+	syscall.Kill(child, syscall.SIGKILL)
+	t.Errorf("worker %d still runs 5 s after its runner died", child)
+}
+
+// childOf returns the pid of a process whose parent is pid, or 0.
+func childOf(pid int) int {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			return n
+		}
+	}
+	return 0
+}
+
+// alive reports whether pid runs (a zombie has finished).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
 }
