@@ -86,7 +86,7 @@ func (l *Lesson) Check() ErrorList {
 		return ok && b.Info()&types.IsInteger != 0
 	}
 	// pkgSel returns the import path and name of a package-qualified
-	// identifier such as plots.Palette.
+	// identifier such as plots.Gray.
 	pkgSel := func(e ast.Expr) (string, string, bool) {
 		sel, ok := e.(*ast.SelectorExpr)
 		if !ok {

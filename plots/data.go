@@ -91,7 +91,7 @@ func RankingVsRating(x []float64, xlabel string, ranking, rating []float64, th *
 			return nil, err
 		}
 		l.LineStyle = th.lineStyle(i, false)
-		sc.GlyphStyle = draw.GlyphStyle{Color: Palette[i], Radius: th.FontSize / 4, Shape: draw.CircleGlyph{}}
+		sc.GlyphStyle = draw.GlyphStyle{Color: palette[i], Radius: th.FontSize / 4, Shape: draw.CircleGlyph{}}
 		p.Add(l, sc)
 		p.Legend.Add(s.name, l, sc)
 	}

@@ -25,11 +25,11 @@ func ExampleLines() {
 	p, err := plots.Lines("Training a reward model", "epoch", "value", x, []plots.Series{
 		{Name: "loss", Y: loss},
 		{Name: "accuracy", Y: acc, Dashed: true},
-	}, plots.Print)
+	}, plots.Print())
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := plots.Save(p, plots.Print, "testdata/example_lines.png"); err != nil {
+	if err := plots.Save(p, plots.Print(), "testdata/example_lines.png"); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -42,11 +42,11 @@ func ExampleScatter() {
 		gold = append(gold, g)
 		score = append(score, 0.8*g+0.3*math.Cos(float64(i)*1.3))
 	}
-	p, err := plots.Scatter("Score against gold", "gold reward", "score", gold, score, plots.Print)
+	p, err := plots.Scatter("Score against gold", "gold reward", "score", gold, score, plots.Print())
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := plots.Save(p, plots.Print, "testdata/example_scatter.png"); err != nil {
+	if err := plots.Save(p, plots.Print(), "testdata/example_scatter.png"); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -76,11 +76,11 @@ func ExampleOveroptimisation() {
 	bon.Fit, rl.Fit = &bf, &rf
 	fmt.Println("best-of-n:", bf)
 	fmt.Println("RL:", rf)
-	p, err := plots.Overoptimisation(bon, rl, plots.Print)
+	p, err := plots.Overoptimisation(bon, rl, plots.Print())
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := plots.Save(p, plots.Print, "testdata/example_overoptimisation.png"); err != nil {
+	if err := plots.Save(p, plots.Print(), "testdata/example_overoptimisation.png"); err != nil {
 		log.Fatal(err)
 	}
 	// Output:

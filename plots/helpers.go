@@ -64,10 +64,10 @@ func (th *Theme) hist(p *plot.Plot, name string, i int, x []float64, lo, hi floa
 		return err
 	}
 	h.Normalize(1)
-	c := color.RGBAModel.Convert(Palette[i]).(color.RGBA)
+	c := color.RGBAModel.Convert(palette[i]).(color.RGBA)
 	c.A = 0x80
 	h.FillColor = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 0x80}
-	h.LineStyle = draw.LineStyle{Color: Palette[i], Width: th.LineWidth / 2}
+	h.LineStyle = draw.LineStyle{Color: palette[i], Width: th.LineWidth / 2}
 	p.Add(h)
 	p.Legend.Add(name, h)
 	return nil

@@ -18,7 +18,7 @@ import (
 
 // testTheme is the print preset at a lower resolution, to keep the golden
 // images small.
-var testTheme = &Theme{Name: "test", Width: Print.Width, Height: Print.Height, FontSize: Print.FontSize, LineWidth: Print.LineWidth, DPI: 150}
+var testTheme = &Theme{Name: "test", Width: Print().Width, Height: Print().Height, FontSize: Print().FontSize, LineWidth: Print().LineWidth, DPI: 150}
 
 // Fixed inputs for every builder: closed-form curves, no randomness.
 func epochs() []reward.Epoch {

@@ -95,7 +95,7 @@ func Overoptimisation(bon, rl Curve, th *Theme) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: Palette[c.color], Radius: th.FontSize / 4, Shape: c.glyph}
+		sc.GlyphStyle = draw.GlyphStyle{Color: palette[c.color], Radius: th.FontSize / 4, Shape: c.glyph}
 		p.Add(sc)
 		p.Legend.Add(c.name+" gold", sc)
 		pl, err := plotter.NewLine(xys(d, proxy))
@@ -216,7 +216,7 @@ func AccuracyUnderShift(steps []policy.Step, heldOut float64, th *Theme) (*plot.
 	if err != nil {
 		return nil, err
 	}
-	ring.GlyphStyle = draw.GlyphStyle{Color: Palette[2], Radius: th.FontSize / 2, Shape: draw.RingGlyph{}}
+	ring.GlyphStyle = draw.GlyphStyle{Color: palette[2], Radius: th.FontSize / 2, Shape: draw.RingGlyph{}}
 	p.Add(ring)
 	p.Legend.Add(fmt.Sprintf("gold peak (step %d)", steps[pk].Step), ring)
 	p.Y.Min, p.Y.Max = 0, 1

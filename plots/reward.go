@@ -112,7 +112,7 @@ func Weights(names []string, learned, truth []float64, th *Theme) (*plot.Plot, e
 		if err != nil {
 			return nil, err
 		}
-		b.Color = Palette[i]
+		b.Color = palette[i]
 		b.LineStyle.Width = 0
 		if truth != nil {
 			b.Offset = vg.Length(2*i-1) * w / 2

@@ -47,13 +47,13 @@ func GoldFrontier(title string, curves []NamedCurve, points []NamedPoint, th *Th
 		for k := range d {
 			d[k], g[k] = math.Sqrt(math.Max(c.KL[k], 0)), c.Gold[k]-c.Gold[0]
 		}
-		if err := th.addLine(p, c.Name, i%len(Palette), false, d, g); err != nil {
+		if err := th.addLine(p, c.Name, i%len(palette), false, d, g); err != nil {
 			return nil, err
 		}
 		if c.Fit != nil {
 			f := plotter.NewFunction(c.Fit.At)
 			f.XMin, f.XMax, f.Samples = 0, d[len(d)-1], 200
-			f.LineStyle = th.lineStyle(i%len(Palette), true)
+			f.LineStyle = th.lineStyle(i%len(palette), true)
 			p.Add(f)
 			fitted = true
 		}
@@ -66,8 +66,8 @@ func GoldFrontier(title string, curves []NamedCurve, points []NamedPoint, th *Th
 		if err != nil {
 			return nil, err
 		}
-		c := (len(curves) + k) % len(Palette)
-		sc.GlyphStyle = draw.GlyphStyle{Color: Palette[c], Radius: th.FontSize / 2.5, Shape: draw.PyramidGlyph{}}
+		c := (len(curves) + k) % len(palette)
+		sc.GlyphStyle = draw.GlyphStyle{Color: palette[c], Radius: th.FontSize / 2.5, Shape: draw.PyramidGlyph{}}
 		p.Add(sc)
 		p.Legend.Add(pt.Name, sc)
 	}

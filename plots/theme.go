@@ -33,11 +33,20 @@ var (
 	Purple    = color.RGBA{0xCC, 0x79, 0xA7, 0xFF}
 	Black     = color.RGBA{0x00, 0x00, 0x00, 0xFF}
 
-	// Palette is the order in which series take colours.
-	Palette = []color.Color{Blue, Vermilion, Green, Orange, Purple, SkyBlue, Black, Yellow}
 	// Gray draws reference lines and grids.
 	Gray = color.RGBA{0x99, 0x99, 0x99, 0xFF}
 )
+
+// palette is the order in which series take colours.
+var palette = [...]color.Color{Blue, Vermilion, Green, Orange, Purple, SkyBlue, Black, Yellow}
+
+// Palette returns the order in which series take colours. Each call
+// returns a new slice: a lesson that changes its copy changes nothing
+// else, not even a later call.
+func Palette() []color.Color {
+	p := palette
+	return p[:]
+}
 
 // Theme is one size preset of the house style. Fonts are Liberation Sans;
 // every length scales with FontSize, so a figure looks the same at any
@@ -55,26 +64,31 @@ type Theme struct {
 }
 
 // The size presets: Slide is 16:9 and readable from the back of a room;
-// Print fits one column of a two-column page.
-var (
-	Slide = &Theme{Name: "slide", Width: 10 * vg.Inch, Height: 5.625 * vg.Inch, FontSize: 18, LineWidth: 3, DPI: 144}
-	Print = &Theme{Name: "print", Width: 3.4 * vg.Inch, Height: 2.4 * vg.Inch, FontSize: 7.5, LineWidth: 1.2, DPI: 300}
-)
+// Print fits one column of a two-column page. Each call returns a new
+// Theme, so a caller (or a lesson) that changes one changes nothing else.
+func Slide() *Theme {
+	return &Theme{Name: "slide", Width: 10 * vg.Inch, Height: 5.625 * vg.Inch, FontSize: 18, LineWidth: 3, DPI: 144}
+}
+
+// Print is the print preset; see Slide.
+func Print() *Theme {
+	return &Theme{Name: "print", Width: 3.4 * vg.Inch, Height: 2.4 * vg.Inch, FontSize: 7.5, LineWidth: 1.2, DPI: 300}
+}
 
 // ThemeByName returns the preset called name ("slide" or "print").
 func ThemeByName(name string) (*Theme, bool) {
 	switch name {
 	case "slide":
-		return Slide, true
+		return Slide(), true
 	case "print":
-		return Print, true
+		return Print(), true
 	}
 	return nil, false
 }
 
 func (th *Theme) or() *Theme {
 	if th == nil {
-		return Slide
+		return Slide()
 	}
 	return th
 }
@@ -114,7 +128,7 @@ func (th *Theme) newPlot(title, xlabel, ylabel string) *plot.Plot {
 
 // lineStyle returns the data line style of series i.
 func (th *Theme) lineStyle(i int, dashed bool) draw.LineStyle {
-	ls := draw.LineStyle{Color: Palette[i%len(Palette)], Width: th.LineWidth}
+	ls := draw.LineStyle{Color: palette[i%len(palette)], Width: th.LineWidth}
 	if dashed {
 		ls.Dashes = []vg.Length{th.LineWidth * 3, th.LineWidth * 2}
 	}

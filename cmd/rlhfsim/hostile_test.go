@@ -89,7 +89,7 @@ func TestHostileLessonsFailAlone(t *testing.T) {
 		{"h11-prefs-read", "\t_, _ = prefs.ReadFile(" + q(victim) + ")", []string{prefs}, `16:\d+: prefs.ReadFile reads files`},
 		{"h12-model-load", "\t_, _ = reward.LoadFile(" + q(victim) + ")", []string{reward}, `16:\d+: reward.LoadFile reads files`},
 		{"h13-model-save", "\tvar s *reward.Scorer\n\t_ = s.Save(" + q(victim) + ")", []string{reward}, `17:\d+: the method Save`},
-		{"h14-plots-vars", "\tplots.Palette = nil", []string{plots}, `16:2: lessons cannot change the package variable plots.Palette`},
+		{"h14-plots-vars", "\tplots.ErrData = nil", []string{plots}, `16:2: lessons cannot change the package variable plots.ErrData`},
 		{"h15-plot-vars", "\tplot.DefaultFont.Size = 1", []string{plot}, `16:2: lessons cannot change the package variable plot.DefaultFont`},
 		{"h16-plotter-vars", "\tplotter.DefaultLineStyle.Width = 0", []string{plotter}, `16:2: lessons cannot change the package variable plotter.DefaultLineStyle`},
 		{"h17-line-directive", "//line elsewhere.go:1\n\tgo panic(\"hidden\")", nil, `15:1: line directives are not allowed`},

@@ -313,7 +313,7 @@ func writeSeqFigures(dir string, runs []seqRun) ([]string, error) {
 		{"seq_sound_rate", sound, "How fast sound reasoning spreads", "share of steps that are sound"},
 		{"seq_right", right, "Right answers and what the verifier passes", "probability"},
 	} {
-		p, err := plots.Lines(f.title, "answers sampled", f.ylabel, x, f.series, plots.Slide)
+		p, err := plots.Lines(f.title, "answers sampled", f.ylabel, x, f.series, plots.Slide())
 		name, err := writeFigure(dir, f.name, p, err)
 		if err != nil {
 			return nil, err
@@ -329,7 +329,7 @@ func writeFigure(dir, name string, p *plot.Plot, err error) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("figure %s: %w", name, err)
 	}
-	b, err := plots.Render(p, plots.Slide, "svg")
+	b, err := plots.Render(p, plots.Slide(), "svg")
 	if err != nil {
 		return "", err
 	}

@@ -283,7 +283,7 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 		}
 		return err
 	}
-	p, err := plots.GoldFrontier("Gold reward against KL across the sweep", curves, points, plots.Slide)
+	p, err := plots.GoldFrontier("Gold reward against KL across the sweep", curves, points, plots.Slide())
 	if err := save("gold_vs_kl", p, err); err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
 			}
 			series = append(series, plots.Series{Name: s, Y: y})
 		}
-		p, err := plots.SweepPeaks(stat.label, x, series, plots.Slide)
+		p, err := plots.SweepPeaks(stat.label, x, series, plots.Slide())
 		if err := save(stat.name, p, err); err != nil {
 			return nil, err
 		}

@@ -254,13 +254,13 @@ func (s *session) Write(p []byte) (int, error) {
 // made it runs, so a plot that fails to draw fails at its own line.
 func (s *session) Event(e notebook.Event) {
 	if e.Kind == notebook.Figure && e.Plot != nil {
-		svg, err := plots.Render(e.Plot, plots.Slide, "svg")
+		svg, err := plots.Render(e.Plot, plots.Slide(), "svg")
 		if err != nil {
 			panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
 		}
 		e.SVG = svg
 		if s.req.PNG {
-			if e.PNG, err = plots.Render(e.Plot, plots.Slide, "png"); err != nil {
+			if e.PNG, err = plots.Render(e.Plot, plots.Slide(), "png"); err != nil {
 				panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
 			}
 		}

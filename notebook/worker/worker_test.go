@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"os"
 	"os/exec"
 	"regexp"
@@ -129,9 +130,9 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"RM.TrainTimed", "\tvar c pipeline.RM\n\t_, tm, _ := c.TrainTimed(nil, 1, nil)\n\tfmt.Println(tm)", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:23:\d+: the method TrainTimed \(of pipeline\.RM\) reads the clock`},
 		{"pipeline.RM.TrainTimed", "\tf := pipeline.RM.TrainTimed\n\t_ = f", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `the method TrainTimed`},
 		{"policy.DrawScores", "\t_ = policy.DrawScores(nil, nil, 1, 1, nil, nil)", []string{"github.com/rlhfsim/rlhfsim/sim/policy"}, `t\.go:22:\d+: policy\.DrawScores calls the function it is given on all cores`},
-		{"plots.Palette = nil", "\tplots.Palette = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `t\.go:22:2: lessons cannot change the package variable plots\.Palette`},
-		{"plots.Slide.FontSize", "\tplots.Slide.FontSize = 1", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Slide`},
-		{"plots.Palette[0]", "\tplots.Palette[0] = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Palette`},
+		{"plots.ErrData = nil", "\tplots.ErrData = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `t\.go:22:2: lessons cannot change the package variable plots\.ErrData`},
+		{"plots.Gray.R", "\tplots.Gray.R = 1", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Gray`},
+		{"plots.Formats[0]", "\tplots.Formats[0] = \"gif\"", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Formats`},
 		{"plot.DefaultFont", "\tplot.DefaultFont.Size = 3", []string{"gonum.org/v1/plot"}, `package variable plot\.DefaultFont`},
 		{"plotter.DefaultLineStyle", "\tplotter.DefaultLineStyle.Width = 0", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultLineStyle`},
 		{"&plotter.DefaultGlyphStyle", "\tg := &plotter.DefaultGlyphStyle\n\tg.Radius = 9", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultGlyphStyle`},
@@ -239,16 +240,17 @@ func TestExportsAreTheSandbox(t *testing.T) {
 	if _, err := i.Eval(`import ("image/color"; "github.com/rlhfsim/rlhfsim/plots"; "github.com/rlhfsim/rlhfsim/sim/prefs"; "gonum.org/v1/plot/plotter")`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := i.Eval(`plots.Slide.FontSize = 1; plots.Palette[0] = color.Black; plotter.DefaultLineStyle.Width = 0`); err != nil {
+	if _, err := i.Eval(`plots.Gray = color.RGBA{}; plotter.DefaultLineStyle.Width = 0`); err != nil {
 		t.Logf("changing a copy: %v", err)
 	}
-	if plots.Slide.FontSize != 18 || plots.Palette[0] != plots.Blue || plotter.DefaultLineStyle.Width == 0 {
+	if plots.Gray == (color.RGBA{}) || plotter.DefaultLineStyle.Width == 0 {
 		t.Error("a lesson changed a package variable of the host")
 	}
-	for _, src := range []string{`plots.Palette = nil`, `plots.Slide = nil`} {
-		if _, err := i.Eval(src); err == nil && (plots.Palette == nil || plots.Slide == nil) {
-			t.Errorf("%s reached the host", src)
-		}
+	// Within one lesson too, a copy is a copy: the palette and the themes
+	// are functions that return new values (issue 22, item 14).
+	v, err := i.Eval(`pal := plots.Palette(); pal[0] = color.Black; th := plots.Slide(); th.Width = 1; plots.Palette()[0] == plots.Blue && plots.Slide().Width != 1`)
+	if err != nil || !v.Bool() {
+		t.Errorf("a lesson's copy of the palette or a theme changed later reads: %v %v", v, err)
 	}
 	for _, src := range []string{`plots.Save`, `prefs.WriteFile`, `prefs.ReadFile`} {
 		if _, err := i.Eval(src); err == nil {

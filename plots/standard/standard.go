@@ -15,7 +15,7 @@ import (
 // Standard builds the course's standard figure set from a pipeline run.
 func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 	if th == nil {
-		th = plots.Slide
+		th = plots.Slide()
 	}
 	var figs []plots.Figure
 	add := func(name, caption string, p *plot.Plot, err error) error {

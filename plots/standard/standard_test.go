@@ -19,14 +19,14 @@ func TestStandardSetIsReproducible(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		figs, err := Standard(r, plots.Print)
+		figs, err := Standard(r, plots.Print())
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := map[string][]byte{}
 		for _, f := range figs {
 			for _, ext := range []string{"svg", "pdf"} {
-				b, err := plots.Render(f.Plot, plots.Print, ext)
+				b, err := plots.Render(f.Plot, plots.Print(), ext)
 				if err != nil {
 					t.Fatal(err)
 				}
