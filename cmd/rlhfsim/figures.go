@@ -69,6 +69,9 @@ func runFigures(cmd *cobra.Command, o *figuresOptions) error {
 	c := pipeline.Default()
 	c.Seed = o.gen.seed
 	c.Data = o.gen.config()
+	if err := checkMemory(c.Data.MemoryEstimate()+c.Policy.MemoryEstimate(), o.gen.memory, "--prompts or --k"); err != nil {
+		return err
+	}
 	pr := newProgress(cmd.ErrOrStderr())
 	res, err := pipeline.Run(c, pr.update)
 	pr.done()

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,7 +44,7 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 	if !strings.Contains(string(mb), `"params":[`) {
 		t.Fatalf("the model file has no params: %s", mb)
 	}
-	os.WriteFile(bigWeights, []byte(strings.Replace(string(mb), `"params":[`, `"params":[1e300,`, 1)), 0o644)
+	os.WriteFile(bigWeights, regexp.MustCompile(`"params":\[[^,\]]+`).ReplaceAll(mb, []byte(`"params":[1e300`)), 0o644)
 	newModel := filepath.Join(dir, "new.json")
 	for _, c := range []struct {
 		args []string
@@ -65,6 +66,8 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"data", "--prompts", "1000000", "--k", "20", "--out", filepath.Join(dir, "x.jsonl")}, "of memory, more than the --memory budget of 4.0 GiB: lower --prompts or --k"},
 		{[]string{"pipeline", "--policy", "pool", "--policy-prompts", "100000", "--pool-size", "10000", "--out", filepath.Join(dir, "p")}, "lower --prompts, --k, --policy-prompts or --pool-size"},
 		{[]string{"train", "--prompts", "1000000", "--distractors", "1000", "--save-model", newModel}, "lower --prompts or --k"},
+		{[]string{"figures", "--prompts", "1000000", "--k", "20", "--out", filepath.Join(dir, "f")}, "of memory, more than the --memory budget of 4.0 GiB: lower --prompts or --k"},
+		{[]string{"sweep", "--prompts", "1000000", "--k", "20", "--seeds", "1", "--out", filepath.Join(dir, "s")}, "lower --prompts, --k, --policy-prompts or --workers"},
 		{[]string{"data", "--memory", "lots"}, `invalid --memory "lots"`},
 		{[]string{"pipeline", "--ensemble", "65"}, "invalid --ensemble 65"},
 		{[]string{"sweep", "--prompts", "100,abc"}, `invalid --prompts "100,abc": "abc" is not an integer from 10 to 1000000`},

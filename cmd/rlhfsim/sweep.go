@@ -28,6 +28,7 @@ import (
 
 type sweepOptions struct {
 	prompts, seeds, betas, methods, algos, models, ensembles string
+	memory                                                   string
 	kind, agg                                                string
 	ensK                                                     float64
 	steps, policyPrompts, k, workers                         int
@@ -69,6 +70,7 @@ settings.`,
 	fs.StringVar(&o.kind, "policy", o.kind, "policy of every run: "+enum.List(pipeline.PolicyKinds()...))
 	fs.IntVar(&o.steps, "steps", o.steps, "policy updates per run (1 to 100000)")
 	fs.IntVar(&o.policyPrompts, "policy-prompts", o.policyPrompts, "prompts the policy answers (1 to 100000)")
+	fs.StringVar(&o.memory, "memory", "4GiB", "memory budget of the whole sweep: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
 	fs.IntVar(&o.k, "k", o.k, "responses ranked per prompt (2 to 20)")
 	fs.IntVar(&o.workers, "workers", 0, "runs at once; 0 uses every core")
 	fs.StringVar(&o.out, "out", o.out, "directory for sweep.csv, sweep.json and the figures")
@@ -144,6 +146,20 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 	// file is written.
 	if err := g.Validate(c); err != nil {
 		return c, g, usageError{err}
+	}
+	// Each worker holds one run's data at a time: the largest run, times
+	// the workers that may hold one at once.
+	var most int64
+	for _, cell := range g.Cells(c) {
+		cc := cell.Config(c)
+		most = max(most, cc.Data.MemoryEstimate()+cc.Policy.MemoryEstimate())
+	}
+	workers := o.workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	if err := checkMemory(most*int64(min(workers, len(g.Cells(c)))), o.memory, "--prompts, --k, --policy-prompts or --workers"); err != nil {
+		return c, g, err
 	}
 	return c, g, nil
 }

@@ -68,6 +68,9 @@ const liveJS = `
       var box=document.createElement('div'); box.className='live'; box.innerHTML=d.html;
       c.appendChild(box);
     });
+    es.addEventListener('dropped',function(m){
+      status('Running… (output is arriving faster than the page can show it; the whole page follows when the run ends)');
+    });
     es.addEventListener('done',function(m){
       var d=JSON.parse(m.data);
       es.close(); es=null;

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -23,6 +22,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
@@ -47,6 +48,10 @@ type Options struct {
 	// Token is the secret every request must carry; empty means a random
 	// one (Jupyter's scheme: it is in the printed URL, then in a cookie).
 	Token string
+	// StreamTimeout is how long one live update may take to reach a
+	// client before the client counts as gone, its run is cancelled and
+	// its run slot freed; zero means 10 s.
+	StreamTimeout time.Duration
 }
 
 // Limits on what a request may ask, checked before anything runs.
@@ -482,16 +487,37 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// sse writes one server-sent event with a JSON payload.
-func sse(w io.Writer, f http.Flusher, name string, v any) {
+// streamWriteTimeout is the default Options.StreamTimeout.
+const streamWriteTimeout = 10 * time.Second
+
+// liveBuffer is how many live updates wait for a slow client before more
+// are dropped (the finished page still shows everything).
+const liveBuffer = 1024
+
+// stream writes server-sent events to one client, each within timeout.
+type stream struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// send writes one server-sent event with a JSON payload, and reports
+// whether the client took it in time.
+func (st stream) send(name string, v any) bool {
 	b, _ := json.Marshal(v)
-	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
-	f.Flush()
+	_ = st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
+	if _, err := fmt.Fprintf(st.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
+		return false
+	}
+	return st.rc.Flush() == nil
 }
 
 // run streams a lesson run as server-sent events: "start" when a cell
 // starts, "item" with each piece of output rendered as the page shows
-// it, then "done" with the whole page, or "failure" with a message.
+// it, then "done" with the whole page, or "failure" with a message. The
+// runner never waits for the client: updates a slow client has not taken
+// are dropped (with a "dropped" event once it catches up), and a client
+// that stops reading loses its run and its slot.
 func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	e, prev, next, ok := s.find(r.PathValue("id"))
 	if !ok {
@@ -507,11 +533,6 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusBadRequest, "%s", err)
 		return
 	}
-	f, ok := w.(http.Flusher)
-	if !ok {
-		deny(w, http.StatusInternalServerError, "streaming is not supported here")
-		return
-	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	s.claim(req.page, cancel)
@@ -519,14 +540,22 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	sse(w, f, "queued", map[string]any{})
-	updates := make(chan worker.Update, 256)
+	st := stream{w: w, rc: http.NewResponseController(w), timeout: s.opt.StreamTimeout}
+	if st.timeout <= 0 {
+		st.timeout = streamWriteTimeout
+	}
+	if !st.send("queued", map[string]any{}) {
+		return
+	}
+	updates := make(chan worker.Update, liveBuffer)
 	done := make(chan *notebook.Result, 1)
+	var dropped atomic.Int64
 	go func() {
 		res, err := s.exec(ctx, e.Lesson, req, func(u worker.Update) {
 			select {
 			case updates <- u:
-			case <-ctx.Done():
+			default:
+				dropped.Add(1) // never hold up the runner for a client
 			}
 		})
 		if err != nil || ctx.Err() != nil {
@@ -537,30 +566,42 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	}()
 	var res *notebook.Result
 	for u := range updates {
+		if n := dropped.Swap(0); n > 0 {
+			if !st.send("dropped", map[string]any{"updates": n}) {
+				cancel()
+				break
+			}
+		}
 		if u.Start {
-			sse(w, f, "start", map[string]any{"cell": u.Cell})
+			if !st.send("start", map[string]any{"cell": u.Cell}) {
+				cancel()
+				break
+			}
 			continue
 		}
 		var b bytes.Buffer
 		if err := render.ItemHTML(&b, u.Item); err != nil || b.Len() == 0 {
 			continue
 		}
-		sse(w, f, "item", map[string]any{"cell": u.Cell, "html": b.String()})
+		if !st.send("item", map[string]any{"cell": u.Cell, "html": b.String()}) {
+			cancel() // the client stopped reading: free its slot
+			break
+		}
 	}
 	res = <-done
 	if res == nil {
-		return // cancelled: a newer run took over, or the page closed
+		return // cancelled: a newer run took over, the page closed or stopped reading
 	}
 	b, err := s.page(res, prev, next, req, s.opt.Dir != "")
 	if err != nil {
-		sse(w, f, "failure", map[string]any{"message": err.Error()})
+		st.send("failure", map[string]any{"message": err.Error()})
 		return
 	}
 	status := fmt.Sprintf("Up to date: %d of %d self-checks pass.", res.Checks-res.FailedChecks, res.Checks)
 	if res.Err != nil {
 		status = "The lesson stopped: " + res.Err.Error()
 	}
-	sse(w, f, "done", map[string]any{"html": string(b), "status": status})
+	st.send("done", map[string]any{"html": string(b), "status": status})
 }
 
 // version answers with a digest of a lesson's source, which the page polls

@@ -3,7 +3,9 @@ package serve
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -396,5 +398,48 @@ func TestHostileLessonFilesAreBrokenLessons(t *testing.T) {
 	}
 	if code, _ := get(t, cl, base+"/lesson/a-good", nil); code != 200 {
 		t.Errorf("the good lesson: %d", code)
+	}
+}
+
+// TestClientsThatNeverReadLoseTheirSlots: two clients (one per run slot)
+// open a chatty lesson's stream and never read. They used to hold both
+// slots for as long as their sockets stayed open, and the runner blocked
+// in the live callback, so even the cell limit never fired. Now their
+// runs are cancelled once a write waits longer than the stream timeout,
+// and a third user's one-line lesson runs.
+func TestClientsThatNeverReadLoseTheirSlots(t *testing.T) {
+	dir := lessonDir(t, map[string]string{
+		"chatty": "\tfor i := 0; ; i++ {\n\t\tfmt.Println(i, \"a line of chatter that fills the socket buffers of a client that never reads\")\n\t}",
+		"short":  "\tfmt.Println(\"short\")",
+	})
+	s, err := New(Options{Dir: dir, MaxRuns: 2, StreamTimeout: time.Second, Limits: worker.Limits{Cell: time.Hour, Lesson: time.Hour, Output: 1 << 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	u, _ := url.Parse(base)
+	for i := range 2 {
+		c, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		// A client that asks and then never reads a byte.
+		fmt.Fprintf(c, "GET /api/run/chatty?page=p%d HTTP/1.1\r\nHost: %s\r\nCookie: %s=%s\r\n\r\n", i, u.Host, cookieName, s.Token())
+	}
+	time.Sleep(500 * time.Millisecond) // both runs hold their slots
+	cl := client(t, base, s.Token())
+	got := make(chan []string, 1)
+	go func() {
+		_, data := events(t, cl, base+"/api/run/short?page=q")
+		got <- data
+	}()
+	select {
+	case d := <-got:
+		if len(d) == 0 || !strings.Contains(d[len(d)-1], "Up to date") {
+			t.Errorf("the short lesson: %.300q", d)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the short lesson got no slot in 60 s: clients that never read still hold them")
 	}
 }

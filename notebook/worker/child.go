@@ -200,19 +200,26 @@ type session struct {
 	cell      int // the running cell, -1 before the first
 	line      int // the running top-level statement
 	printed   int // bytes the running cell printed
+	total     int // bytes the whole lesson printed
 	truncated bool
-	events    int // events sent
-	sent      int // bytes of events sent
+	exhausted bool // the lesson's budget for printed text is spent, and was announced
+	events    int  // events sent
+	sent      int  // bytes of events sent
 }
 
-// Bounds on what one lesson may emit besides printed text, so that the
-// runner's memory stays bounded whatever a lesson does: a figure that
-// renders to more than maxFigure bytes of SVG, or more than maxEvents
-// events or maxEventBytes of them in all, stop the lesson with a message.
+// Bounds on what one lesson may emit, so that the runner's memory (which
+// holds every output in up to four formats) stays bounded whatever a
+// lesson does: a figure that renders to more than maxFigure bytes of SVG,
+// another event (a table, a check, a quiz) of more than maxEvent bytes,
+// or more than maxEvents events or maxEventBytes of them in all, stop the
+// lesson with a message. Printed text is cut off past the cell's cap
+// (Request.MaxOutput) or maxLessonOutput for the whole lesson.
 const (
-	maxFigure     = 16 << 20
-	maxEvents     = 10000
-	maxEventBytes = 128 << 20
+	maxFigure       = 16 << 20
+	maxEvent        = 2 << 20
+	maxEvents       = 10000
+	maxEventBytes   = 64 << 20
+	maxLessonOutput = 8 << 20
 )
 
 // size is about how many bytes an event takes.
@@ -238,14 +245,21 @@ var _ nbrt.Sink = (*session)(nil)
 func (s *session) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := p[:min(len(p), max(0, s.req.MaxOutput-s.printed))]
+	cell, lesson := max(0, s.req.MaxOutput-s.printed), max(0, maxLessonOutput-s.total)
+	q := p[:min(len(p), cell, lesson)]
 	if len(q) > 0 {
 		s.printed += len(q)
+		s.total += len(q)
 		s.rep.send(Message{Type: msgOutput, Text: string(q)})
 	}
-	if len(q) < len(p) && !s.truncated {
+	if len(q) < len(p) && !s.truncated && !s.exhausted {
 		s.truncated = true
-		s.rep.send(Message{Type: msgOutput, Text: fmt.Sprintf("\n… output truncated: this cell printed more than %s; print less, or sum it up in a table or a figure\n", byteSize(int64(s.req.MaxOutput)))})
+		what := fmt.Sprintf("this cell printed more than %s", byteSize(int64(s.req.MaxOutput)))
+		if lesson < cell {
+			s.exhausted = true
+			what = fmt.Sprintf("this lesson printed more than %s in all", byteSize(maxLessonOutput))
+		}
+		s.rep.send(Message{Type: msgOutput, Text: fmt.Sprintf("\n… output truncated: %s; print less, or sum it up in a table or a figure\n", what)})
 	}
 	return len(p), nil
 }
@@ -268,6 +282,9 @@ func (s *session) Event(e notebook.Event) {
 		if len(e.SVG) > maxFigure {
 			panic(fmt.Sprintf("nb.Figure: the figure draws to %s of SVG, more than %s; plot fewer points", byteSize(int64(len(e.SVG))), byteSize(maxFigure)))
 		}
+	}
+	if n := size(&e); e.Kind != notebook.Figure && n > maxEvent {
+		panic(fmt.Sprintf("nb: this %s is %s, more than %s: show fewer rows or shorter text", e.Kind, byteSize(int64(n)), byteSize(maxEvent)))
 	}
 	s.mu.Lock()
 	s.events++

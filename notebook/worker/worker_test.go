@@ -410,3 +410,30 @@ func alive(pid int) bool {
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	return len(f) > 0 && f[0] != "Z"
 }
+
+// TestOutputBudgetsAreForTheLesson: the cap on printed text was per cell,
+// so 200 cells of 1 MiB each put 200 MiB on the runner; and one 60 MB
+// table fitted the event budget. The lesson's printed text is now cut off
+// once, with a message, past 8 MiB in all, and an oversized table stops
+// the lesson at its line.
+func TestOutputBudgetsAreForTheLesson(t *testing.T) {
+	var body strings.Builder
+	for range 12 {
+		body.WriteString("\t// %%\n\tfor i := 0; i < 1100; i++ {\n\t\tfmt.Print(strings.Repeat(\"x\", 1000))\n\t}\n\n")
+	}
+	res := Run(context.Background(), lesson(t, body.String(), "strings"), Options{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	text := res.PlainText()
+	if n := strings.Count(text, "x"); n > maxLessonOutput || n < maxLessonOutput-(1<<20) {
+		t.Errorf("%d bytes of output kept, want about %d", n, maxLessonOutput)
+	}
+	if strings.Count(text, "this lesson printed more than 8 MiB in all") != 1 {
+		t.Error("the lesson's budget was not announced exactly once")
+	}
+	res = Run(context.Background(), lesson(t, "\trows := [][]string{}\n\tfor i := 0; i < 40000; i++ {\n\t\trows = append(rows, []string{strings.Repeat(\"y\", 100)})\n\t}\n\tnb.Table([]string{\"h\"}, rows)", "strings"), Options{})
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "this table is") || !strings.Contains(res.Err.Error(), "more than 2 MiB") {
+		t.Errorf("a 4 MB table: %v", res.Err)
+	}
+}

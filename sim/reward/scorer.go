@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
@@ -248,6 +249,9 @@ func Load(r io.Reader) (*Scorer, error) {
 	if len(b) > MaxFileSize {
 		return nil, badFile("larger than %d MiB: not a model file train wrote", MaxFileSize>>20)
 	}
+	if err := checkShape(b); err != nil {
+		return nil, err
+	}
 	var s Scorer
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, err
@@ -255,8 +259,12 @@ func Load(r io.Reader) (*Scorer, error) {
 	return &s, nil
 }
 
-// LoadFile reads a scorer from path; errors name the file.
+// LoadFile reads a scorer from path; errors name the file. A file over
+// MaxFileSize is refused before it is read.
 func LoadFile(path string) (s *Scorer, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s: %w", path, badFile("%d MiB, larger than %d MiB: not a model file train wrote", fi.Size()>>20, MaxFileSize>>20))
+	}
 	err = fileio.Read(path, func(r io.Reader) (err error) {
 		s, err = Load(r)
 		return err

@@ -78,3 +78,28 @@ func TestLoadErrors(t *testing.T) {
 		t.Error("missing file loaded")
 	}
 }
+
+// TestShapeIsCheckedBeforeDecoding: a model file whose parameter array is
+// far longer than its declared shape is refused by counting the array,
+// before any of it is decoded into memory (a 400 MB file used to reach
+// 7.4 GB before an error).
+func TestShapeIsCheckedBeforeDecoding(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"format":"rlhfsim-reward-model/1","kind":"linear","features":["a","b"],"params":[`)
+	for i := 0; i < 1_000_000; i++ {
+		b.WriteString("0,")
+	}
+	b.WriteString(`0],"objective":{},"objective_minimised":"","offset":0}`)
+	_, err := Load(strings.NewReader(b.String()))
+	if !errors.Is(err, ErrModelFile) || !strings.Contains(err.Error(), "linear model on 2 features needs 2 parameters, has 1000001") {
+		t.Errorf("got %v", err)
+	}
+	for name, src := range map[string]string{
+		"nested params": `{"kind":"linear","features":["a"],"params":[[1]]}`,
+		"hidden bomb":   `{"kind":"mlp","features":["a"],"hidden":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"params":[]}`,
+	} {
+		if _, err := Load(strings.NewReader(src)); !errors.Is(err, ErrModelFile) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
