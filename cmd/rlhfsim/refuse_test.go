@@ -68,6 +68,7 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		{[]string{"train", "--prompts", "1000000", "--distractors", "1000", "--save-model", newModel}, "lower --prompts or --k"},
 		{[]string{"figures", "--prompts", "1000000", "--k", "20", "--out", filepath.Join(dir, "f")}, "of memory, more than the --memory budget of 4.0 GiB: lower --prompts or --k"},
 		{[]string{"sweep", "--prompts", "1000000", "--k", "20", "--seeds", "1", "--out", filepath.Join(dir, "s")}, "lower --prompts, --k, --policy-prompts or --workers"},
+		{[]string{"seq", "--prompts", "100000", "--labels", "1000000", "--max-steps", "50", "--batch", "100000", "--updates", "1", "--memory", "2GiB", "--out", filepath.Join(dir, "q")}, "lower --labels, --prompts, --batch or --max-steps"},
 		{[]string{"data", "--memory", "lots"}, `invalid --memory "lots"`},
 		{[]string{"pipeline", "--ensemble", "65"}, "invalid --ensemble 65"},
 		{[]string{"sweep", "--prompts", "100,abc"}, `invalid --prompts "100,abc": "abc" is not an integer from 10 to 1000000`},
