@@ -2,6 +2,8 @@ package nb
 
 import (
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/rlhfsim/rlhfsim/internal/nbrt"
 	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // counters number the events of each kind. Each lesson runs in a
@@ -165,7 +168,28 @@ func Quiz(question string, options []string, answer int, explanation string) {
 	if answer < 0 || answer >= len(options) {
 		panic(fmt.Sprintf("nb: quiz %q: answer %d is not an option index", question, answer))
 	}
-	emit(notebook.Event{Kind: notebook.Quiz, Text: question, Options: append([]string(nil), options...), Answer: answer, Explanation: explanation})
+	order := QuizOrder(question, len(options), Seed(), world.ActiveVariant().Student)
+	shown := make([]string, len(options))
+	for i, j := range order {
+		shown[i] = options[j]
+		if j == answer {
+			answer = i
+		}
+	}
+	emit(notebook.Event{Kind: notebook.Quiz, Text: question, Options: shown, Answer: answer, Explanation: explanation})
+}
+
+// QuizOrder returns the order in which a quiz's n options are shown: a
+// permutation drawn from the question, the seed and the student's name,
+// so the right answer's letter differs between students and seeds but is
+// the same every time one student reruns one seed. Options must not
+// depend on their order ("all of the above" cannot be an option).
+func QuizOrder(question string, n int, seed uint64, student string) []int {
+	h := fnv.New64a()
+	h.Write([]byte(question))
+	h.Write([]byte{0})
+	h.Write([]byte(student))
+	return rand.New(rand.NewPCG(h.Sum64(), seed)).Perm(n)
 }
 
 // TrueFalse asks whether a statement is true.

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"fmt"
 	"github.com/rlhfsim/rlhfsim/internal/nbrt"
 	"github.com/rlhfsim/rlhfsim/notebook"
+	"slices"
 )
 
 // sink records what a lesson emits, as the notebook runtime does.
@@ -68,5 +70,29 @@ func TestCompiledModeReadsTheCommandLine(t *testing.T) {
 	}
 	if _, ok := compiledOverride("missing"); ok {
 		t.Error("found a parameter that was not set")
+	}
+}
+
+// TestQuizOrder: the order is a permutation, the same for the same
+// question, seed and student, and not the same for everyone: over 20
+// students the right answer of a four-option quiz sits under at least
+// three different letters.
+func TestQuizOrder(t *testing.T) {
+	q := "What does reward-model training minimise?"
+	a := QuizOrder(q, 4, 1, "ada")
+	if b := QuizOrder(q, 4, 1, "ada"); !slices.Equal(a, b) {
+		t.Errorf("the same student saw %v, then %v", a, b)
+	}
+	s := slices.Clone(a)
+	slices.Sort(s)
+	if !slices.Equal(s, []int{0, 1, 2, 3}) {
+		t.Errorf("%v is not a permutation", a)
+	}
+	letters := map[int]bool{}
+	for i := range 20 {
+		letters[slices.Index(QuizOrder(q, 4, 1, fmt.Sprint("student", i)), 1)] = true
+	}
+	if len(letters) < 3 {
+		t.Errorf("over 20 students the answer sat under %d letters", len(letters))
 	}
 }

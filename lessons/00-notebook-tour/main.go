@@ -112,8 +112,8 @@ func main() {
 		[]string{"30 tokens", "60 tokens", "240 tokens"}, 1,
 		"60 tokens is the ideal length of factual answers; the reward falls off on both sides.")
 	nb.Quiz("What does a self-check in a lesson verify?",
-		[]string{"that the code compiles", "that a phenomenon really happened in this run", "that you answered a quiz"}, 1,
+		[]string{"that the code compiles and runs without an error", "that a phenomenon really happened in this run", "that you answered the quiz that follows it correctly"}, 1,
 		"Checks compute a condition from this run's numbers, so they can fail when you change parameters.")
-	nb.TrueFalse("Changing a parameter with --set requires editing the lesson's code.", false,
+	nb.TrueFalse("A parameter changed with --set takes effect without editing the lesson's code.", true,
 		"Parameters are read at run time: --set name=value overrides the default without touching the code.")
 }

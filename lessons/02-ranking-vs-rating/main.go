@@ -129,8 +129,8 @@ func main() {
 
 	// %%
 	nb.Quiz("In this lesson's runs, why do labels from rankings agree with the gold reward more often than labels from ratings?",
-		[]string{"the annotators who rank are less noisy than those who rate",
-			"each annotator's personal offset and scale cancel within their own ranking, so labels agree better across annotators",
+		[]string{"the annotators who rank are less noisy than those who rate: in this lesson's runs they were given a lower temperature",
+			"each annotator's own offset and scale cancel within their ranking",
 			"a ranking contains more information than a rating of every answer",
 			"reward models cannot be trained on numbers"}, 1,
 		"The relative judgement is the part people share. A ranking keeps it and discards each person's use of the scale; here both kinds of label come from annotators with the same noise. Rankings have a second advantage this simulator does not model: speed. InstructGPT had labellers rank 4 to 9 answers at once, so one pass over a prompt yields up to 36 comparisons.")

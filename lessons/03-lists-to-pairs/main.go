@@ -156,9 +156,9 @@ func main() {
 
 	// %%
 	nb.Quiz("Annotators rank several responses per prompt. What task is the reward model trained on?",
-		[]string{"regressing each response onto its rank number",
+		[]string{"regressing each response onto its rank number, so that the best answer of every prompt gets the highest target value",
 			"classifying each response as acceptable or not",
-			"learning to order responses: scores whose differences reproduce the preferences between pairs",
+			"ordering responses: score differences that reproduce each pair's preference",
 			"predicting which annotator wrote the ranking"}, 2,
 		"The ranking is turned into pairs, and the loss rewards scoring the preferred response of each pair above the other. Only score differences matter.")
 }

@@ -200,7 +200,7 @@ func main() {
 
 	// %%
 	nb.Quiz("What does reward-model training minimise?",
-		[]string{"the squared error between scores and the annotators' ratings",
+		[]string{"the squared error between the scores and the annotators' ratings of each answer on the seven-point scale",
 			"the average of -log sigma(r(winner) - r(loser)) over the preference pairs",
 			"the number of pairs the model gets wrong",
 			"the distance between the scores and the gold reward"}, 1,

@@ -192,7 +192,7 @@ func main() {
 	// %%
 	nb.Quiz("What is the main advantage of first training a reward model on comparisons and then optimising the policy against its scores?",
 		[]string{"the reward model is cheaper to run than the policy",
-			"a limited set of human comparisons becomes a scorer that gives continuous feedback on any new response, so the policy can be optimised without a person judging every sample",
+			"a few human comparisons become a scorer for any new response, so no person has to judge every sample",
 			"the reward model's scores are always correct",
 			"it removes the need for a base policy"}, 1,
 		"Comparisons are expensive and few; the reward model generalises them into a function that scores every answer the policy writes, with graded feedback that policy gradients can use.")

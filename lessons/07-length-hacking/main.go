@@ -208,8 +208,8 @@ func main() {
 	// %%
 	nb.Quiz("A reward model trained on pairwise preferences ends up scoring longer, less helpful answers higher. What is the most likely explanation?",
 		[]string{"the model has too few parameters to represent helpfulness",
-			"in the comparisons longer answers tended to win, because annotators favour length or because length travels with quality, so the model learned length as a cue for preference",
-			"the Bradley-Terry loss is biased towards long inputs",
+			"longer answers tended to win the comparisons, by annotator taste or because length travels with quality",
+			"the Bradley-Terry loss is biased towards long inputs, because longer answers have larger feature values and so larger score differences",
 			"the policy was trained with too large a KL coefficient"}, 1,
 		"A reward model learns whatever predicts which answer wins. If length predicts winning, it earns weight, and a policy optimising the score will exploit it far beyond the lengths where it ever helped.")
 }

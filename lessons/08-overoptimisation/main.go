@@ -300,9 +300,9 @@ func main() {
 	// %%
 	nb.Quiz("In this lesson's run, with fair annotators, what makes the gold reward fall soon after its peak?",
 		[]string{"the reward model is trained with too few epochs",
-			"the policy reaches answers so extreme that the gold reward's incoherence penalty bites, a penalty base-policy answers seldom show and a linear reward model cannot express",
+			"the policy reaches extremes where the gold reward's incoherence penalty bites, which a linear reward model cannot express",
 			"the KL penalty pushes the gold reward down",
-			"the cues: the reward model weighs them by chance and the policy moves them"}, 1,
+			"the annotators preferred longer answers, so the reward model pays for length and the policy pads its answers far past the ideal length"}, 1,
 		"The ablation shows it: without the incoherence term the gold reward peaks later and higher, and at the default beta it does not turn down at all. The cues and the saturated quality make the proxy overstate the gain; the early fall is that one extremal term.")
 	why := fmt.Sprintf("Here the gold reward of best-of-n peaks at n = %d and falls after: the top of the proxy's ranking fills with the answers it overrates.", bon[top].N)
 	if top == last {

@@ -184,8 +184,8 @@ func main() {
 
 	// %%
 	nb.Quiz("A reward model trained on comparisons from very careful annotators ends up with scores twice as spread out as one trained on the same questions from hasty annotators. What should you conclude?",
-		[]string{"the careful annotators' model is twice as good",
-			"nothing about quality: comparisons fix a reward only up to a scale set by the annotators' noise, so beta must be chosen relative to each model's scale",
+		[]string{"the careful annotators' model is about twice as good, because its scores separate the better answer of each pair by twice the margin",
+			"nothing about quality: comparisons fix a reward only up to a scale set by the annotators' noise",
 			"the hasty annotators' model is underfitting",
 			"the careful annotators disagreed more often"}, 1,
 		"A Bradley-Terry model learns r*/tau. Less noise, larger scores; the ranking can be equally good. Normalise, or tune beta to the model.")

@@ -294,8 +294,8 @@ func main() {
 
 	// %%
 	nb.Quiz("A policy is trained on whether its final answer to maths problems is right. Why can this reward flawed reasoning?",
-		[]string{"because the reward is binary",
-			"because every step of an answer shares the one reward at its end, so the flawed steps of an answer that is right by luck are reinforced with the rest",
+		[]string{"because a binary reward is too coarse to tell a nearly right answer from a wrong one, and that coarseness is what pays for flaws",
+			"because every step shares the one reward at the end, so a lucky right answer reinforces its flawed steps too",
 			"because the policy has too few parameters",
 			"because the KL penalty favours flawed steps"}, 1,
 		"An outcome reward sees only the end. Credit flows back to every step of the answer, and a lucky right answer carries its flawed steps along.")

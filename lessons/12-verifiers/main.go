@@ -243,11 +243,11 @@ func main() {
 
 	// %%
 	nb.Quiz("In this simulator, why does optimising the verifier leave answer length where it was, where optimising the reward model of lesson 07 lengthened it?",
-		[]string{"because the verifier was trained on more data",
+		[]string{"because the verifier was trained on more data than the reward model, so it learned that length does not predict a right answer",
 			"because here the verdict depends only on correctness, and nothing in this world ties correctness to length",
 			"because the KL penalty is larger for verifiers",
 			"because verifiers score only short answers"}, 1,
 		"A learned reward model weighs every feature that predicted the annotators' choices, length included; this world's verdict weighs correctness alone. Real RL with verifiable rewards does lengthen answers (DeepSeek-R1, 2025, reports chains of thought growing to thousands of tokens) because a longer chain of reasoning makes a right answer more likely there. This world leaves that out: an answer's length here does not change its chance of being right.")
-	nb.TrueFalse("A verifier can replace the reward model for every prompt of a chat assistant.", false,
+	nb.TrueFalse("Some prompts of a chat assistant have no verifier, so a reward model is still needed for them.", true,
 		fmt.Sprintf("Only prompts whose answers can be checked have one: here %.0f%% of them. Advice or a story has no test to pass.", 100*ver.Verifier.Coverage))
 }

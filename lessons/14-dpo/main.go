@@ -182,9 +182,9 @@ func main() {
 	// %%
 	nb.Quiz("Why does DPO not need a reward model?",
 		[]string{"because it uses the gold reward directly",
-			"because the KL-regularised optimum writes the reward as beta log(pi/pi_ref) plus a per-prompt constant that cancels in every comparison, so the Bradley-Terry loss can be written in the policy itself",
+			"because the regularised optimum writes the reward as beta log(pi/pi_ref) plus a per-prompt constant, which cancels in every comparison",
 			"because it skips the KL penalty",
-			"because preference data already contain rewards"}, 1,
+			"because preference data already contain rewards: the share of annotators who preferred each answer is its reward, and DPO fits the policy to those shares"}, 1,
 		"pi* = pi_ref exp(r/beta)/Z turns into r = beta log(pi*/pi_ref) + beta log Z. Comparisons of answers to one prompt cancel Z, so fitting the comparisons fits the policy.")
 	nb.TrueFalse("With deterministic preferences that a linear score separates, raising DPO's beta keeps its policy close to the reference.", false,
 		"The loss keeps falling as the log-ratios grow whatever beta is; beta scales the log-ratios, it does not bound them. IPO's margin does.")

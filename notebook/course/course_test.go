@@ -13,9 +13,13 @@ import (
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/internal/nbschema"
+	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"go/ast"
+	"go/token"
+	"strconv"
 )
 
 func TestMain(m *testing.M) {
@@ -445,5 +449,129 @@ func BenchmarkLessons(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// quizSpec is one nb.Quiz or nb.TrueFalse call as written in a lesson.
+type quizSpec struct {
+	lesson, question string
+	options          []string
+	answer           int
+	tf               bool // a true/false question; answer 0 is true
+}
+
+// quizzes reads every quiz of the course from the lessons' source: the
+// question, options and answer are literals, so no lesson needs to run.
+func quizzes(t *testing.T) []quizSpec {
+	t.Helper()
+	str := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(b.Value)
+		return s, err == nil
+	}
+	var out []quizSpec
+	for _, l := range embedded(t).Lessons {
+		_, f, _ := l.Syntax()
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "nb" {
+				return true
+			}
+			switch sel.Sel.Name {
+			case "Quiz":
+				q, _ := str(call.Args[0])
+				lit, ok := call.Args[1].(*ast.CompositeLit)
+				a, aok := call.Args[2].(*ast.BasicLit)
+				if !ok || !aok {
+					t.Errorf("%s: a quiz whose options or answer are not literals", l.Meta.ID)
+					return true
+				}
+				var opts []string
+				for _, e := range lit.Elts {
+					s, _ := str(e)
+					opts = append(opts, s)
+				}
+				ans, _ := strconv.Atoi(a.Value)
+				out = append(out, quizSpec{lesson: l.Meta.ID, question: q, options: opts, answer: ans})
+			case "TrueFalse":
+				q, _ := str(call.Args[0])
+				id, ok := call.Args[1].(*ast.Ident)
+				if !ok {
+					t.Errorf("%s: a true/false question whose answer is not a literal", l.Meta.ID)
+					return true
+				}
+				ans := 1
+				if id.Name == "true" {
+					ans = 0
+				}
+				out = append(out, quizSpec{lesson: l.Meta.ID, question: q, answer: ans, tf: true})
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestQuizzesAreFair: a student who always picks the longest option, or
+// always the same letter, or always "false", must not pass. Across the
+// course, at most a third of the multiple-choice answers may be the
+// longest option (ties count against), and no letter (after the
+// per-student shuffle, here for seed 1 and the standard world) and no
+// true/false value may hold more than half the answers.
+func TestQuizzesAreFair(t *testing.T) {
+	qs := quizzes(t)
+	var mc, longest, tfTrue, tf int
+	letters := map[int]int{}
+	for _, q := range qs {
+		if q.tf {
+			tf++
+			if q.answer == 0 {
+				tfTrue++
+			}
+			continue
+		}
+		mc++
+		long := true
+		for i, o := range q.options {
+			if i != q.answer && len(o) > len(q.options[q.answer]) {
+				long = false
+			}
+		}
+		if long {
+			longest++
+			t.Logf("%s: the answer is the longest option: %q", q.lesson, q.question)
+		}
+		for i, j := range nb.QuizOrder(q.question, len(q.options), 1, "") {
+			if j == q.answer {
+				letters[i]++
+			}
+		}
+	}
+	t.Logf("%d multiple-choice quizzes: %d answered by the longest option; letters %v; %d true/false, %d true", mc, longest, letters, tf, tfTrue)
+	if mc == 0 || tf == 0 {
+		t.Fatal("no quizzes found")
+	}
+	if 3*longest > mc {
+		t.Errorf("%d of %d multiple-choice answers are the longest option (at most a third may be)", longest, mc)
+	}
+	// "More than half" rounds up: with an odd count one value must hold
+	// the larger half.
+	for l, n := range letters {
+		if 2*n > mc+1 {
+			t.Errorf("%d of %d answers are %c)", n, mc, 'a'+l)
+		}
+	}
+	if 2*tfTrue > tf+1 || 2*(tf-tfTrue) > tf+1 {
+		t.Errorf("%d of %d true/false answers are true: neither value may hold more than half", tfTrue, tf)
 	}
 }

@@ -19,6 +19,7 @@ func init() {
 		"Must":      reflect.ValueOf(nb.Must),
 		"Predict":   reflect.ValueOf(nb.Predict),
 		"Quiz":      reflect.ValueOf(nb.Quiz),
+		"QuizOrder": reflect.ValueOf(nb.QuizOrder),
 		"Seed":      reflect.ValueOf(nb.Seed),
 		"Table":     reflect.ValueOf(nb.Table),
 		"TrueFalse": reflect.ValueOf(nb.TrueFalse),
