@@ -341,9 +341,9 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 	return cells, nil
 }
 
-// findParams reads the nb.Float, nb.Int, nb.Bool and nb.Choice calls whose
-// name is a string literal.
-func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
+// nbCalls calls fn with every call of a function of package nb in f (by
+// whatever name the file imports it), with the function's name.
+func nbCalls(f *ast.File, fn func(name string, call *ast.CallExpr)) {
 	nbName := ""
 	for _, im := range f.Imports {
 		if p, _ := strconv.Unquote(im.Path.Value); p == nbPath {
@@ -354,8 +354,32 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 		}
 	}
 	if nbName == "" {
-		return nil
+		return
 	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == nbName {
+			fn(sel.Sel.Name, call)
+		}
+		return true
+	})
+}
+
+// NBCalls calls fn with every call of a function of package nb in the
+// lesson, with the function's name: what course tests read quizzes and
+// parameters from without running anything.
+func (l *Lesson) NBCalls(fn func(name string, call *ast.CallExpr)) { nbCalls(l.ast, fn) }
+
+// findParams reads the nb.Float, nb.Int, nb.Bool and nb.Choice calls whose
+// name is a string literal.
+func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 	var specs []ParamSpec
 	lit := func(e ast.Expr) string {
 		switch e := e.(type) {
@@ -376,25 +400,14 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 		}
 		return ""
 	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if x, ok := sel.X.(*ast.Ident); !ok || x.Name != nbName {
-			return true
-		}
-		typ := map[string]string{"Float": "float", "Int": "int", "Bool": "bool", "Choice": "choice"}[sel.Sel.Name]
+	nbCalls(f, func(fn string, call *ast.CallExpr) {
+		typ := map[string]string{"Float": "float", "Int": "int", "Bool": "bool", "Choice": "choice"}[fn]
 		if typ == "" || len(call.Args) < 2 {
-			return true
+			return
 		}
 		name := lit(call.Args[0])
 		if name == "" {
-			return true
+			return
 		}
 		s := ParamSpec{Name: name, Type: typ, Default: lit(call.Args[1]), Line: fset.PositionFor(call.Pos(), false).Line}
 		s.Help = lit(call.Args[len(call.Args)-1])
@@ -413,7 +426,6 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 			}
 		}
 		specs = append(specs, s)
-		return true
 	})
 	return specs
 }

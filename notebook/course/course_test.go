@@ -474,27 +474,15 @@ func quizzes(t *testing.T) []quizSpec {
 	}
 	var out []quizSpec
 	for _, l := range embedded(t).Lessons {
-		_, f, _ := l.Syntax()
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			if x, ok := sel.X.(*ast.Ident); !ok || x.Name != "nb" {
-				return true
-			}
-			switch sel.Sel.Name {
+		l.NBCalls(func(name string, call *ast.CallExpr) {
+			switch name {
 			case "Quiz":
 				q, _ := str(call.Args[0])
 				lit, ok := call.Args[1].(*ast.CompositeLit)
 				a, aok := call.Args[2].(*ast.BasicLit)
 				if !ok || !aok {
 					t.Errorf("%s: a quiz whose options or answer are not literals", l.Meta.ID)
-					return true
+					return
 				}
 				var opts []string
 				for _, e := range lit.Elts {
@@ -508,7 +496,7 @@ func quizzes(t *testing.T) []quizSpec {
 				id, ok := call.Args[1].(*ast.Ident)
 				if !ok {
 					t.Errorf("%s: a true/false question whose answer is not a literal", l.Meta.ID)
-					return true
+					return
 				}
 				ans := 1
 				if id.Name == "true" {
@@ -516,7 +504,6 @@ func quizzes(t *testing.T) []quizSpec {
 				}
 				out = append(out, quizSpec{lesson: l.Meta.ID, question: q, answer: ans, tf: true})
 			}
-			return true
 		})
 	}
 	return out
