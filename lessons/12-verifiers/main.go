@@ -108,7 +108,7 @@ func main() {
 	rAt := goldAt(rm, vKL)
 	fmt.Printf("at KL %.2f, where the verifier run ends: gold %+.2f against the reward model, %+.2f against the verifier\n", vKL, rAt, ver.Run.Steps[600].Gold)
 	nb.Check("at the distance where the verifier run ends, the reward-model run had already gained more gold", rAt > ver.Run.Steps[600].Gold,
-		"the reward model pays for helpfulness, clarity and harmlessness as well as correctness, on every prompt; the verdict pays for correctness alone, on the checked prompts")
+		"by construction of this world: the reward model learned from annotators who judge helpfulness, clarity and harmlessness as well as correctness, on every prompt; the verdict pays for correctness alone, on the checked prompts")
 	endR, endV := rm.Run.Steps[600], ver.Run.Steps[600]
 	fmt.Printf("after 600 steps: gold %+.2f against the reward model, %+.2f against the verifier\n", endR.Gold, endV.Gold)
 	peak, _ := rm.GoldPeak()
@@ -247,7 +247,7 @@ func main() {
 			"because here the verdict depends only on correctness, and nothing in this world ties correctness to length",
 			"because the KL penalty is larger for verifiers",
 			"because verifiers score only short answers"}, 1,
-		"A learned reward model weighs every feature that predicted the annotators' choices, length included; this world's verdict weighs correctness alone. Real RL with verifiable rewards does lengthen answers (DeepSeek-R1, 2025, reports chains of thought growing to thousands of tokens) because a longer chain of reasoning makes a right answer more likely there. This world leaves that out: an answer's length here does not change its chance of being right.")
+		"A learned reward model weighs every feature that predicted the annotators' choices, length included; this world's verdict weighs correctness alone. In practice RL with verifiable rewards has lengthened answers: DeepSeek-R1-Zero's (2025) responses grew to thousands of tokens during RL, which its authors read as the model learning to reason at greater length; later work (Liu et al., 2025) traces part of that growth to how GRPO normalises by length. This world leaves all of it out: an answer's length here does not change its chance of being right.")
 	nb.TrueFalse("Some prompts of a chat assistant have no verifier, so a reward model is still needed for them.", true,
 		fmt.Sprintf("Only prompts whose answers can be checked have one: here %.0f%% of them. Advice or a story has no test to pass.", 100*ver.Verifier.Coverage))
 }

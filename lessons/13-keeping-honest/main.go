@@ -13,7 +13,9 @@ import (
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // auditPairs is the number of comparisons each audit check buys; one
@@ -142,8 +144,10 @@ func main() {
 	// %% [markdown]
 	// On seeds 1-6 the MLP's gain at equal KL was 0.07 to 0.18, the linear
 	// model's (beta 1 against 0.05) 0.01 to 0.04. So this simulator shows
-	// both cases: the penalty is exactly an early stop for a linear reward
-	// model, and a small improvement of the frontier for a non-linear one.
+	// both cases: the penalty is almost exactly an early stop for a linear
+	// reward model (its small gain may be the penalty damping the noise of
+	// the sampled gradients), and a larger improvement of the frontier for
+	// a non-linear one.
 	// Either way a beta picks a point on a curve, blind to where the peak
 	// is.
 	//
@@ -155,8 +159,9 @@ func main() {
 	// of annotators who labelled the training data compare pairs of the
 	// *policy's current* answers, and count how often the reward model
 	// agrees with them. Here a team buys 200 comparisons every 10 steps,
-	// 6,200 labels over the run (a fifth of what the reward model was
-	// trained on), and stops when two checks in a row fall below a
+	// 6,200 labels over the run (compare them with the comparisons the
+	// reward model was trained on, printed below), and stops when two
+	// checks in a row fall below a
 	// threshold (one check alone is too noisy to stop on). Annotators are
 	// noisy, so agreement starts near the reward model's held-out accuracy
 	// on labels, not on gold.
@@ -182,6 +187,7 @@ func main() {
 	}
 	pk, end := peakOf(def), st[len(st)-1]
 	fmt.Printf("held-out accuracy on labels %.3f; first check %.3f\n", def.RM.Metrics.TestAccuracy, def.Audit[0].Agreement)
+	fmt.Printf("the audit buys %d labels over the run; the reward model was trained on %d comparisons\n", def.Audit[len(def.Audit)-1].Labels, len(def.Data.SplitPairs(prefs.Train)))
 	fmt.Printf("stopped at step %d after %d labels: gold %+.2f; the peak was %+.2f at step %d; running on ends at %+.2f\n", stop, bought, st[stop].Gold, pk.Gold, pk.Step, end.Gold)
 	nb.Check("stopping on the annotators' warning keeps the gold within 0.3 of the peak", st[stop].Gold > pk.Gold-0.3,
 		"agreement on the policy's own answers falls as the reward model's scores stop tracking quality, and noisy labels see that fall too")
@@ -202,8 +208,9 @@ func main() {
 	//
 	// Train five reward models, each on a bootstrap resample of the
 	// comparisons, and score an answer by the members' mean minus their
-	// standard deviation (Coste et al., 2023): where the models disagree,
-	// which is where the data were thin, the score is held down.
+	// standard deviation, a conservative score in the spirit of Coste et
+	// al. (2023): where the models disagree, which is where the data were
+	// thin, the score is held down.
 
 	// %%
 	ens := run(seed, 0.2, reward.KindLinear, 5)
@@ -221,7 +228,7 @@ func main() {
 	for _, m := range ens.Ensemble {
 		lo, hi2 = math.Min(lo, m.Metrics.GoldAgreement), math.Max(hi2, m.Metrics.GoldAgreement)
 	}
-	fmt.Printf("the members agree with gold on held-out pairs %.1f%% to %.1f%% of the time: they are nearly the same model\n", 100*lo, 100*hi2)
+	fmt.Printf("the members agree with gold on held-out pairs %.1f%% to %.1f%% of the time: about equally accurate\n", 100*lo, 100*hi2)
 	nb.Check("the ensemble's peak is the single model's, within 0.1", math.Abs(ep.Gold-pk.Gold) < 0.1,
 		"every member is a linear model that misreads the gold reward the same way; averaging removes their disagreements, not what they share")
 
@@ -229,15 +236,14 @@ func main() {
 	// The ensemble does not raise the peak here, because all five members
 	// make the same mistake: each is linear, trained on a resample of the
 	// same comparisons, and none can see the incoherence that makes the
-	// fall (lesson 08). After the peak it changes the fall by a few
-	// tenths, softer in some worlds and seeds and harsher in others: the
-	// members' disagreement is small beside the error they share.
+	// fall (lesson 08). After the peak it softens the fall a little (by
+	// 0.2 to 0.5 on seeds 1-6): the members' disagreement is small beside
+	// the error they share.
 	//
 	// Members can be made to differ. Train each on a random half of the
 	// features (the random subspace method): a feature only some members
-	// weigh is one they disagree about, and a conservative score (mean
-	// minus one standard deviation, as above) pays less for pushing it.
-	// Everything else is as in the ensemble above.
+	// weigh is one they disagree about. Everything else is as in the
+	// ensemble above: five members, mean minus one standard deviation.
 
 	// %%
 	views := runEnsemble(seed, 0.2, reward.KindLinear, 5, reward.LCB, 0.5)
@@ -253,37 +259,71 @@ func main() {
 		[]plots.Series{{Name: "one reward model", Y: g1}, {Name: "ensemble of 5 on half the features each, mean - 1 sd", Y: g2}}, nil)
 	nb.Must(err)
 	nb.Figure("Gold reward while optimising one reward model and the lower bound of five members trained on different halves of the features", fig)
-	nb.Check("with members that see different features, the lower bound stops the fall: gold ends within 1 of its peak", vp.Gold-ve.Gold < 1,
-		"the members disagree about features only some of them weigh, so the lower bound pays less for pushing them; the policy stops where the members stop agreeing")
+	nb.Check("with members that see different features, the ensemble stops the fall: gold ends within 1 of its peak", vp.Gold-ve.Gold < 1,
+		"the half-feature members change what the policy optimises; the next cell shows how")
 	nb.Check("the same ensemble with every member seeing every feature falls by more than 2", ep.Gold-ee.Gold > 2,
 		"without different views the members agree everywhere, and their lower bound is pushed as far as one model")
 
 	// %% [markdown]
-	// On seeds 1-6 this ensemble fell by 0 to 0.62 after its peak, where
-	// the single model fell by 3.2 to 4.2. It does so by stopping early,
-	// not by finding a better path: at the KL where it ended, its gold was
-	// higher than the single model's on three seeds, equal on one and
-	// lower on two (by up to 1.0, where the members' halves missed
-	// features that matter). For best-of-n at n = 16,384 it helped on four
-	// seeds of six.
+	// Is it the lower bound, the caution about disagreement, that stops
+	// the policy? Take it away: combine the same half-feature members by
+	// their plain mean. The mean of linear models is one linear model,
+	// whose weights are the members' average; each feature counts in only
+	// about half of them, so its weights are shrunk. With a linear reward
+	// w and the same beta, the policy heads for KL* = w' Sigma w /
+	// (2 beta^2) (lesson 06): a shrunken w stops it sooner.
+
+	// %%
+	plain := runEnsemble(seed, 0.2, reward.KindLinear, 5, reward.Mean, 0.5)
+	mp, me := peakOf(plain), plain.Run.Steps[len(plain.Run.Steps)-1]
+	avg := make([]float64, world.NumFeatures)
+	for _, m := range plain.Ensemble {
+		for i, v := range m.Scorer.Model.(*reward.Linear).Weights() {
+			avg[i] += v / float64(len(plain.Ensemble))
+		}
+	}
+	g := def.Policy.(*policy.Gaussian)
+	kOne, kAvg := g.OptimalKL(def.RM.Scorer.Model.(*reward.Linear).Weights(), 0.2), g.OptimalKL(avg, 0.2)
+	nb.Table([]string{"reward", "KL* it heads for", "KL at the end", "fall from its peak"}, [][]string{
+		{"one reward model", fmt.Sprintf("%.1f", kOne), fmt.Sprintf("%.1f", end.KL), fmt.Sprintf("%.2f", pk.Gold-end.Gold)},
+		{"mean of the 5 half-feature members", fmt.Sprintf("%.1f", kAvg), fmt.Sprintf("%.1f", me.KL), fmt.Sprintf("%.2f", mp.Gold-me.Gold)},
+		{"their mean - 1 sd", "-", fmt.Sprintf("%.1f", ve.KL), fmt.Sprintf("%.2f", vp.Gold-ve.Gold)},
+	})
+	nb.Check("the plain mean of the same members stops the fall too (within 1 of its peak): the lower bound is not what does it", mp.Gold-me.Gold < 1,
+		"the members' average is a linear model with shrunken weights, so the same beta holds the policy closer to the base policy")
+	nb.Check("and the shrunken average heads for a smaller KL than the single model (KL* at most half)", 2*kAvg <= kOne,
+		"KL* grows with the square of the reward's scale")
+
+	// %% [markdown]
+	// So in this world the diverse ensemble stops the fall mostly the way
+	// a larger beta would: by stopping early. On seeds 1-6 the lower bound
+	// fell 0 to 0.62 after its peak, where the single model fell 3.2 to
+	// 4.2, and the plain mean 0.01 to 0.66. At the KL where the lower bound
+	// ended, its gold beat the single model's on three seeds, equalled it
+	// on one and fell short on two (by up to 1.0, where the members' halves
+	// missed features that matter); for best-of-n at n = 16,384 it helped
+	// on four seeds of six. The bootstrapped members of the first
+	// ensemble, which see every feature, softened the fall by 0.2 to 0.5
+	// and left the peak within 0.1 on seeds 1-6.
 	//
 	// The papers found more, and differently. Coste et al. (2023) trained
-	// members from different initialisations and found conservative
-	// ensembles (the worst member, or mean minus spread) improved best-of-n
-	// and largely removed overoptimisation under PPO. Eisenstein et al.
-	// (2023) found ensembles help but do not remove hacking, because
-	// members pretrained alike share errors. This lesson shows both ends:
-	// members that share every error (bootstraps of one linear model) gain
-	// nothing; members that differ (different features) stop the fall,
-	// but at the price of members that are each weaker, which is why they
-	// do not lift the frontier on every seed.
+	// members from different random seeds on the same data and found that
+	// conservative objectives (the worst member, or the mean minus a
+	// multiple of the variance) improved best-of-n and largely removed
+	// overoptimisation under PPO. Eisenstein et al. (2023) found that
+	// ensembles help but do not remove reward hacking: even members
+	// pretrained from different seeds share error patterns. This lesson
+	// shows the two ends in miniature: members that share every error
+	// (bootstraps of one linear model) soften the fall a little; members
+	// that differ stop it, here by holding the policy back rather than by
+	// knowing where the truth lies.
 	//
 	// What does raise the peak is a better reward model: more data for a
 	// model that can use it (lessons 08 and 10). Where answers can be
 	// checked, a verifier (lesson 12) changes the target itself: its
 	// gain is smaller, but optimising it does not turn against the gold
-	// reward. The mitigations here buy time and safety, not a better
-	// target.
+	// reward. The mitigations here mostly buy time and safety, not a
+	// better target.
 
 	// %%
 	nb.Quiz("A team's reward model is linear in its features, like this lesson's first runs. They raise beta after seeing reward hacking. What does this do?",
