@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"html/template"
 	"io"
 	"math"
@@ -251,21 +252,22 @@ details{margin:1.5rem 0}
 `
 
 var funcs = template.FuncMap{
-	"isKind": func(e *notebook.Event, k string) bool { return e != nil && string(e.Kind) == k },
-	"plus1":  func(i int) int { return i + 1 },
-	"join":   strings.Join,
+	"isKind":  func(e *notebook.Event, k string) bool { return e != nil && string(e.Kind) == k },
+	"quizKey": QuizKey,
+	"plus1":   func(i int) int { return i + 1 },
+	"join":    strings.Join,
 }
 
 var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{define "item"}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
 {{else if isKind .Event "figure"}}<figure role="group" aria-label="Figure {{.Event.N}}. {{.Event.Text}}">{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓ passed:{{else}}✗ failed:{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
-{{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-answer="{{.Event.Answer}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
+{{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-answer="{{.Event.Answer}}" data-key="{{quizKey .Event}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
 {{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
 <div class="reveal" hidden><strong>Answer: {{index .Letter .Event.Answer}}) {{index .Event.Options .Event.Answer}}.</strong> {{.Event.Explanation}}</div></div>
 {{end}}{{end}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body>
+<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}">
 {{if .Live}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
 {{else}}<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>{{end}}
 <header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
@@ -295,23 +297,57 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
 <script>
-// Clicking an option marks it right or wrong and reveals the answer;
-// opening the page with #answers reveals every answer (for instructors).
-document.querySelectorAll('.quiz').forEach(function(q){
+// Clicking an option marks it right or wrong, once, and reveals the
+// answer; the choice is kept in the browser under the question's key, so
+// a reload shows it again, and a question whose answer changed (another
+// seed or parameter) asks afresh. Opening the page with #answers reveals
+// every answer (for instructors).
+// The live notebook's own script binds its quizzes (page controls mark
+// it), so this one binds only static pages.
+if(!document.getElementById('controls'))document.querySelectorAll('.quiz').forEach(function(q){
   if(location.hash==='#answers'){q.querySelector('.reveal').hidden=false;}
+  var store='rlhfsim:quiz:'+document.body.dataset.lesson+':'+q.dataset.key;
+  function choose(b){
+    if(q.dataset.chosen){return;}
+    q.dataset.chosen=b.dataset.i;
+    var ok=b.dataset.i===q.dataset.answer;
+    b.classList.add(ok?'right':'wrong');
+    b.setAttribute('aria-pressed','true');
+    b.textContent=b.textContent+(ok?' (right)':' (wrong)');
+    q.querySelectorAll('button').forEach(function(o){o.disabled=true;});
+    q.querySelector('.reveal').hidden=false;
+  }
   q.querySelectorAll('button').forEach(function(b){
     b.addEventListener('click',function(){
-      var ok=b.dataset.i===q.dataset.answer;
-      b.classList.add(ok?'right':'wrong');
-      b.textContent=b.textContent+(ok?' (right)':' (wrong)');
-      q.querySelector('.reveal').hidden=false;
+      if(q.dataset.chosen){return;}
+      try{localStorage.setItem(store,b.dataset.i);}catch(e){}
+      choose(b);
     });
   });
+  var saved=null;
+  try{saved=localStorage.getItem(store);}catch(e){}
+  if(saved!==null){var b=q.querySelector('button[data-i="'+saved+'"]'); if(b){choose(b);}}
 });
 </script>
 {{with .Live}}{{.Script}}{{end}}
 </body></html>
 `))
+
+// QuizKey identifies a quiz or prediction by what it asks and what it
+// reveals: the question, the options in the order shown, and the
+// explanation (a prediction's explanation carries this run's numbers).
+// An answer a student saved under it applies to the same question only;
+// a new seed or parameter that changes the options' order or what the
+// prediction reveals gives a new key, and the question is asked afresh.
+// The answer itself is left out, so the key cannot give it away.
+func QuizKey(e *notebook.Event) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", e.Kind, e.Text, e.Explanation)
+	for _, o := range e.Options {
+		fmt.Fprintf(h, "\x00%s", o)
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
 
 // CourseEntry is one lesson on the course map.
 type CourseEntry struct {

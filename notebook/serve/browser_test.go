@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"bytes"
 	"github.com/chromedp/chromedp"
+	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"path/filepath"
 )
 
 // browser returns a headless Chromium context, or fails with how to get
@@ -89,5 +94,50 @@ func TestSliderRerunsTheLessonInTheBrowser(t *testing.T) {
 	must(err)
 	if !done {
 		t.Error("the course map does not mark the answered lesson done")
+	}
+}
+
+// TestStaticQuizTakesOneAnswerAndKeepsIt opens a static lesson page as a
+// student would: a quiz used to take any number of clicks ("(wrong)
+// (wrong) (wrong)") and forget them on reload. It now takes one answer,
+// says right or wrong once, and shows the same answer after a reload.
+func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
+	c, err := course.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := worker.Run(context.Background(), c.Lessons[0], worker.Options{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	var b bytes.Buffer
+	if err := render.HTML(&b, res, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "lesson.html")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	click := `(function(){var q=document.querySelectorAll('.quiz')[1]; q.querySelectorAll('button').forEach(function(b){b.click();}); return q.textContent;})()`
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(`main`)); err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](click))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text, "(right)") + strings.Count(text, "(wrong)"); n != 1 {
+		t.Errorf("clicking every option marked %d of them: %q", n, text)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(`main`)); err != nil {
+		t.Fatal(err)
+	}
+	pressed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelectorAll('.quiz')[1].querySelectorAll('button[aria-pressed="true"]').length)+' '+String(document.querySelectorAll('.quiz')[1].querySelector('.reveal').hidden)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pressed != "1 false" {
+		t.Errorf("after a reload: %q pressed and hidden, want the one answer kept and the answer shown", pressed)
 	}
 }

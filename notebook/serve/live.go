@@ -17,8 +17,15 @@ const liveJS = `
     var qs=root.querySelectorAll('.quiz');
     var saved={};
     try{saved=JSON.parse(localStorage.getItem(key('answers'))||'{}');}catch(e){}
-    qs.forEach(function(q,n){
+    // Answers are saved under each question's key (render.QuizKey), not
+    // its position: a new seed that changes what a prediction reveals, or
+    // a quiz inserted above, asks afresh instead of showing an old answer.
+    qs.forEach(function(q){
+      var n=q.dataset.key;
       function choose(b){
+        if(q.dataset.chosen){return;}
+        q.dataset.chosen=b.dataset.i;
+        q.querySelectorAll('button').forEach(function(o){o.disabled=true;});
         var ok=b.dataset.i===q.dataset.answer;
         b.classList.add(ok?'right':'wrong');
         b.setAttribute('aria-pressed','true');
@@ -29,10 +36,11 @@ const liveJS = `
         if(b.dataset.bound){return;}
         b.dataset.bound='1';
         b.addEventListener('click',function(){
+          if(q.dataset.chosen){return;}
           choose(b);
           saved[n]=b.dataset.i;
           localStorage.setItem(key('answers'),JSON.stringify(saved));
-          if(Object.keys(saved).length>=qs.length){localStorage.setItem(key('done'),'1');}
+          if(Array.prototype.every.call(qs,function(x){return x.dataset.chosen;})){localStorage.setItem(key('done'),'1');}
         });
         if(saved[n]===b.dataset.i){choose(b);}
       });
