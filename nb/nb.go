@@ -182,13 +182,15 @@ func Quiz(question string, options []string, answer int, explanation string) {
 // QuizOrder returns the order in which a quiz's n options are shown: a
 // permutation drawn from the question, the seed and the student's name,
 // so the right answer's letter differs between students and seeds but is
-// the same every time one student reruns one seed. Options must not
-// depend on their order ("all of the above" cannot be an option).
+// the same every time one student reruns one seed. The name counts as
+// world.Student counts it, ignoring case and surrounding spaces. Options
+// must not depend on their order ("all of the above" cannot be an
+// option).
 func QuizOrder(question string, n int, seed uint64, student string) []int {
 	h := fnv.New64a()
 	h.Write([]byte(question))
 	h.Write([]byte{0})
-	h.Write([]byte(student))
+	h.Write([]byte(strings.ToLower(strings.TrimSpace(student))))
 	return rand.New(rand.NewPCG(h.Sum64(), seed)).Perm(n)
 }
 

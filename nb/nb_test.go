@@ -80,7 +80,7 @@ func TestCompiledModeReadsTheCommandLine(t *testing.T) {
 func TestQuizOrder(t *testing.T) {
 	q := "What does reward-model training minimise?"
 	a := QuizOrder(q, 4, 1, "ada")
-	if b := QuizOrder(q, 4, 1, "ada"); !slices.Equal(a, b) {
+	if b := QuizOrder(q, 4, 1, " Ada "); !slices.Equal(a, b) {
 		t.Errorf("the same student saw %v, then %v", a, b)
 	}
 	s := slices.Clone(a)
