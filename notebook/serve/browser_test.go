@@ -141,3 +141,47 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 		t.Errorf("after a reload: %q pressed and hidden, want the one answer kept and the answer shown", pressed)
 	}
 }
+
+// TestANewSeedAsksAfresh answers lesson 01's prediction in the live
+// notebook, then changes the seed. Answers used to be saved by position,
+// so the new run's prediction (other answers, another truth) appeared
+// already answered; saved under the question's identity, it is asked
+// afresh, and going back to the first seed shows the first answer again.
+func TestANewSeedAsksAfresh(t *testing.T) {
+	s, _ := New(Options{})
+	base := start(t, s)
+	ctx := browser(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pressed := func() string {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelector('.quiz.predict').querySelectorAll('button[aria-pressed="true"]').length)`))
+		must(err)
+		return n
+	}
+	reseed := func(seed string) {
+		t.Helper()
+		must(chromedp.Do(ctx, chromedp.SetValue(`#p-seed`, seed),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById('p-seed').dispatchEvent(new Event('change',{bubbles:true})); undefined`)))
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('seed=`+seed+`')`,
+			chromedp.WithPollingTimeout(90*time.Second)))
+		must(err)
+	}
+	must(chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/01-hidden-truth?token="+s.Token()), chromedp.WaitVisible(`#controls`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('.quiz.predict button').click(); undefined`)))
+	if p := pressed(); p != "1" {
+		t.Fatalf("after answering, %s options are pressed", p)
+	}
+	reseed("2")
+	if p := pressed(); p != "0" {
+		t.Errorf("with a new seed the prediction shows %s answers, want it asked afresh", p)
+	}
+	reseed("1")
+	if p := pressed(); p != "1" {
+		t.Errorf("back on the first seed the prediction shows %s answers, want the one given", p)
+	}
+}
