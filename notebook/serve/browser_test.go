@@ -52,46 +52,40 @@ func TestSliderRerunsTheLessonInTheBrowser(t *testing.T) {
 	s, _ := New(Options{})
 	base := start(t, s)
 	ctx := browser(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`)))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`)))
 	before, err := chromedp.Run(ctx, chromedp.Text(`main`))
-	must(err)
+	must(t, err)
 	// Move the tokens slider as a keyboard user would: set its value and
 	// fire the input event a drag or an arrow key fires.
-	must(chromedp.Do(ctx,
+	must(t, chromedp.Do(ctx,
 		chromedp.SetValue(`#p-tokens`, "600"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('p-tokens').dispatchEvent(new Event('input',{bubbles:true})); undefined`)))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('tokens=600')`,
 		chromedp.WithPollingTimeout(90*time.Second)))
-	must(err)
+	must(t, err)
 	after, err := chromedp.Run(ctx, chromedp.Text(`main`))
-	must(err)
+	must(t, err)
 	if before == after || !strings.Contains(after, "600") {
 		t.Errorf("the page did not change with the slider: %q", after[:min(300, len(after))])
 	}
 	// Answer a quiz, reload: the answer is still there.
 	here, err := chromedp.Run(ctx, chromedp.Location())
-	must(err)
-	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.quiz button').click(); undefined`),
+	must(t, err)
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.quiz button').click(); undefined`),
 		chromedp.Navigate(here), chromedp.WaitVisible(`#controls`)))
 	answered, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelectorAll('.quiz button[aria-pressed="true"]').length)`))
-	must(err)
+	must(t, err)
 	if answered != "1" {
 		t.Errorf("after a reload %s answers are shown, want the 1 given", answered)
 	}
 	// Answer every question: the course map marks the lesson done.
-	must(chromedp.Do(ctx,
+	must(t, chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.quiz').forEach(function(q){q.querySelector('button').click();}); undefined`),
 		chromedp.Navigate(base+"/")))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('lessons') !== null`, chromedp.WithPollingTimeout(20*time.Second)))
-	must(err)
+	must(t, err)
 	done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector('li[data-lesson="00-notebook-tour"] .done').hidden`))
-	must(err)
+	must(t, err)
 	if !done {
 		t.Error("the course map does not mark the answered lesson done")
 	}
@@ -151,27 +145,21 @@ func TestANewSeedAsksAfresh(t *testing.T) {
 	s, _ := New(Options{})
 	base := start(t, s)
 	ctx := browser(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	pressed := func() string {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelector('.quiz.predict').querySelectorAll('button[aria-pressed="true"]').length)`))
-		must(err)
+		must(t, err)
 		return n
 	}
 	reseed := func(seed string) {
 		t.Helper()
-		must(chromedp.Do(ctx, chromedp.SetValue(`#p-seed`, seed),
+		must(t, chromedp.Do(ctx, chromedp.SetValue(`#p-seed`, seed),
 			chromedp.Evaluate[chromedp.Void](`document.getElementById('p-seed').dispatchEvent(new Event('change',{bubbles:true})); undefined`)))
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('seed=`+seed+`')`,
 			chromedp.WithPollingTimeout(90*time.Second)))
-		must(err)
+		must(t, err)
 	}
-	must(chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/01-hidden-truth?token="+s.Token()), chromedp.WaitVisible(`#controls`),
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/01-hidden-truth?token="+s.Token()), chromedp.WaitVisible(`#controls`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('.quiz.predict button').click(); undefined`)))
 	if p := pressed(); p != "1" {
 		t.Fatalf("after answering, %s options are pressed", p)
@@ -183,5 +171,13 @@ func TestANewSeedAsksAfresh(t *testing.T) {
 	reseed("1")
 	if p := pressed(); p != "1" {
 		t.Errorf("back on the first seed the prediction shows %s answers, want the one given", p)
+	}
+}
+
+// must stops the test at a browser step that failed.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
