@@ -36,6 +36,48 @@ type Cell struct {
 	// Source is the prose (comment markers removed) or the code (one level
 	// of indentation removed).
 	Source string
+	// Shown is the code as a student sees it: Source with the arguments
+	// of every question (nb.Quiz, nb.TrueFalse, nb.Predict, nb.Number)
+	// left out, since they hold the answer and its explanation; the
+	// question itself is shown as the cell's output. For prose, Shown is
+	// Source.
+	Shown string
+}
+
+// questionFuncs are the nb functions whose arguments hold an answer.
+var questionFuncs = map[string]bool{"Quiz": true, "TrueFalse": true, "Predict": true, "Number": true}
+
+// hiddenArgs is what a question's arguments become in shown code.
+const hiddenArgs = "/* asked below; the answer stays hidden until you give yours */"
+
+// shownLines returns the file's lines with every question call's
+// arguments replaced by hiddenArgs. A call over several lines keeps its
+// first line and leaves the others empty, so that the shown code keeps
+// the file's line numbers, which error messages cite.
+func (l *Lesson) shownLines() [][]byte {
+	out := make([][]byte, len(l.lines))
+	hidden := map[int]bool{}
+	for i, s := range l.lines {
+		out[i] = []byte(s)
+	}
+	nbCalls(l.ast, func(name string, call *ast.CallExpr) {
+		if !questionFuncs[name] {
+			return
+		}
+		from := l.fset.PositionFor(call.Lparen, false)
+		to := l.fset.PositionFor(call.Rparen, false)
+		if hidden[from.Line] || hidden[to.Line] {
+			return // inside another question's arguments
+		}
+		head := l.lines[from.Line-1][:from.Column]
+		tail := l.lines[to.Line-1][to.Column-1:]
+		out[from.Line-1] = []byte(head + hiddenArgs + tail)
+		for n := from.Line + 1; n <= to.Line; n++ {
+			out[n-1], hidden[n] = nil, true
+		}
+		hidden[from.Line] = true
+	})
+	return out
 }
 
 // Meta is a lesson's metadata block.
@@ -237,17 +279,22 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 	last := l.fset.PositionFor(main.Body.Rbrace, false).Line - 1
 	var cells []Cell
 	var cur *Cell
-	var body []string
-	flush := func() error {
-		if cur == nil {
-			return nil
-		}
+	var body, shownBody []string
+	shown := l.shownLines()
+	trim := func(body []string) []string {
 		for len(body) > 0 && strings.TrimSpace(body[len(body)-1]) == "" {
 			body = body[:len(body)-1]
 		}
 		for len(body) > 0 && strings.TrimSpace(body[0]) == "" {
 			body = body[1:]
 		}
+		return body
+	}
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		body = trim(body)
 		if cur.Kind == Markdown {
 			for i, s := range body {
 				t := strings.TrimSpace(s)
@@ -261,8 +308,16 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 			for i, s := range body {
 				body[i] = strings.TrimPrefix(s, "\t")
 			}
+			shownBody = trim(shownBody)
+			for i, s := range shownBody {
+				shownBody[i] = strings.TrimPrefix(s, "\t")
+			}
 		}
 		cur.Source = strings.Join(body, "\n")
+		cur.Shown = cur.Source
+		if cur.Kind == Code {
+			cur.Shown = strings.Join(shownBody, "\n")
+		}
 		cells = append(cells, *cur)
 		return nil
 	}
@@ -308,7 +363,7 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			cur, body = &Cell{Kind: kind, Marker: n}, nil
+			cur, body, shownBody = &Cell{Kind: kind, Marker: n}, nil, nil
 			continue
 		}
 		if cur == nil {
@@ -318,6 +373,7 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 			continue
 		}
 		body = append(body, l.lines[n-1])
+		shownBody = append(shownBody, string(shown[n-1]))
 	}
 	if err := flush(); err != nil {
 		return nil, err

@@ -20,14 +20,25 @@ func TestParseCells(t *testing.T) {
 			name: "prose then code",
 			src: header + "// Learn-before: 01-a, 02-b\n// Learn-after:\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n" +
 				"\t// %% [markdown]\n\t// # Hi\n\t//\n\t// text\n\n\t// %%\n\tx := 1\n\tfmt.Println(x)\n}\n",
-			cells: []Cell{{Kind: Markdown, Marker: 11, Source: "# Hi\n\ntext"}, {Kind: Code, Marker: 16, Source: "x := 1\nfmt.Println(x)"}},
+			cells: []Cell{{Kind: Markdown, Marker: 11, Source: "# Hi\n\ntext", Shown: "# Hi\n\ntext"}, {Kind: Code, Marker: 16, Source: "x := 1\nfmt.Println(x)", Shown: "x := 1\nfmt.Println(x)"}},
 			meta:  Meta{ID: "x", Title: "T", Summary: "S", Minutes: 3, LearnBefore: []string{"01-a", "02-b"}},
 		},
 		{
 			name:  "code only, nested blocks keep their indentation",
 			src:   header + "package main\n\nfunc main() {\n\t// %%\n\tif true {\n\t\t_ = 1\n\t}\n}\n",
-			cells: []Cell{{Kind: Code, Marker: 7, Source: "if true {\n\t_ = 1\n}"}},
+			cells: []Cell{{Kind: Code, Marker: 7, Source: "if true {\n\t_ = 1\n}", Shown: "if true {\n\t_ = 1\n}"}},
 			meta:  Meta{ID: "x", Title: "T", Summary: "S", Minutes: 3},
+		},
+		{
+			// A question's arguments hold its answer: shown code leaves
+			// them out, keeps the line numbers, and touches nothing else.
+			name: "questions show without their answers",
+			src: header + "package main\n\nimport q \"github.com/rlhfsim/rlhfsim/nb\"\n\nfunc main() {\n\t// %%\n" +
+				"\tq.Quiz(\"Q?\", []string{\"a\", \"b\"}, 1,\n\t\t\"because b\")\n\tx := 2\n\tq.TrueFalse(\"T?\", x > 1, \"yes\"); q.Check(\"c\", true, \"h\")\n}\n",
+			cells: []Cell{{Kind: Code, Marker: 9,
+				Source: "q.Quiz(\"Q?\", []string{\"a\", \"b\"}, 1,\n\t\"because b\")\nx := 2\nq.TrueFalse(\"T?\", x > 1, \"yes\"); q.Check(\"c\", true, \"h\")",
+				Shown:  "q.Quiz(" + hiddenArgs + ")\n\nx := 2\nq.TrueFalse(" + hiddenArgs + "); q.Check(\"c\", true, \"h\")"}},
+			meta: Meta{ID: "x", Title: "T", Summary: "S", Minutes: 3},
 		},
 	} {
 		l, err := Parse("x", "x.go", []byte(c.src))

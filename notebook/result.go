@@ -40,6 +40,9 @@ type Result struct {
 	Checks, FailedChecks int
 	Seed                 uint64
 	Duration             time.Duration
+	// Student and Code name the student and the variant code of the
+	// hidden world the run used; no code is the standard world.
+	Student, Code string
 }
 
 // The ways a lesson run can stop, as RunError.Kind spells them.

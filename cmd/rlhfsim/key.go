@@ -14,37 +14,42 @@ import (
 )
 
 type keyOptions struct {
-	student string
-	seed    uint64
+	studentFlags
+	seed uint64
 }
 
 func newKeyCmd() *cobra.Command {
 	o := &keyOptions{seed: 1}
 	cmd := &cobra.Command{
-		Use:   "key --student NAME [LESSON...|all]",
+		Use:   "key --student NAME --secret FILE [LESSON...|all]",
 		Short: "Print the instructor's answer key for a student's variant of the hidden world",
 		Long: `key runs the lessons in a student's variant of the hidden world (the one
-"rlhfsim run --student NAME" gives that student) and prints what an
+the student's variant code gives) and prints what an
 instructor needs to grade it: the variant's hidden numbers, and for each
 lesson the right answer to every prediction with the numbers it revealed,
 every quiz answer with its explanation, and whether every self-check
-passed. The same name and seed give the same key on every machine.`,
-		Example: `  rlhfsim key --student "Ada Lovelace"
-  rlhfsim key --student ada --seed 3 08 12`,
+passed. The same name, secret and seed give the same key on every machine.
+It needs the course secret (--secret FILE or RLHFSIM_SECRET), so a student
+cannot print a key.`,
+		Example: `  rlhfsim key --secret course.secret --student "Ada Lovelace"
+  rlhfsim key --secret course.secret --student ada --seed 3 08 12`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runKey(cmd, args, o) },
 	}
-	cmd.Flags().StringVar(&o.student, "student", "", "the student's name (required)")
+	o.add(cmd, false)
 	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "the seed the student runs with")
 	return cmd
 }
 
 func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
-	if o.student == "" {
+	if o.name == "" {
 		return usagef("key needs --student NAME: the key is for one student's variant of the world")
 	}
-	v, err := world.Student(o.student)
+	if _, err := o.needSecret("key"); err != nil {
+		return err
+	}
+	v, _, err := o.variant()
 	if err != nil {
-		return usagef("invalid --student %q: %v", o.student, err)
+		return err
 	}
 	c, err := embedded()
 	if err != nil {
@@ -58,7 +63,7 @@ func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Seed: o.seed, Student: o.student,
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Seed: o.seed, Variant: v,
 		Limits: worker.Limits{}, Stdout: io.Discard, Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return asUsage(err)
@@ -86,7 +91,7 @@ func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
 }
 
 func printVariant(w io.Writer, v world.Variant, seed uint64) {
-	fmt.Fprintf(w, "answer key for %s (seed %d)\n\nthe hidden world of this variant:\n", v.Student, seed)
+	fmt.Fprintf(w, "answer key for %s, variant %s (seed %d)\n\nthe hidden world of this variant:\n", v.Student, v.Code, seed)
 	names := world.FeatureNames()
 	for i, x := range v.W {
 		if x != 0 {

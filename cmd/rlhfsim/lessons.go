@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/rlhfsim/rlhfsim/sim/world"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,15 +63,16 @@ func newLessonsCmd() *cobra.Command {
 }
 
 type runOptions struct {
-	out           string
-	formats       string
-	set           []string
-	seed          uint64
-	student       string
+	out     string
+	formats string
+	set     []string
+	seed    uint64
+	studentFlags
 	timeout       time.Duration
 	lessonTimeout time.Duration
 	memory        string
 	interactive   bool
+	reveal        bool
 	strict        bool
 	code          bool
 }
@@ -107,18 +108,19 @@ pages are written as soon as it ends. Failed self-checks are reported; with
   rlhfsim run 01 --set prompts=50
   rlhfsim run 05 --interactive
   rlhfsim run all --format html,md --out course
-  rlhfsim run 08 --student "Ada Lovelace"`,
+  rlhfsim run 08 --student "Ada Lovelace" --variant 4e3cf135a77f6953`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLessons(cmd, args, o) },
 	}
 	cmd.Flags().StringVar(&o.out, "out", o.out, "directory for HTML, Markdown and figure files")
 	cmd.Flags().StringVar(&o.formats, "format", o.formats, "comma-separated: term, html, md, ipynb")
 	cmd.Flags().StringArrayVar(&o.set, "set", nil, "set a lesson parameter: --set name=value (repeatable)")
 	cmd.Flags().Uint64Var(&o.seed, "seed", o.seed, "seed of the lessons' simulations")
-	cmd.Flags().StringVar(&o.student, "student", "", "run in this student's own variant of the hidden world (gold weights and annotator noise drawn from the name; see rlhfsim key)")
+	o.add(cmd, true)
 	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell (and of compiling a lesson)")
 	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson")
 	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson, e.g. 2GiB or 512MiB")
 	cmd.Flags().BoolVar(&o.interactive, "interactive", false, "ask quizzes and predictions in the terminal before revealing answers")
+	cmd.Flags().BoolVar(&o.reveal, "reveal", false, "show every answer in the terminal without asking (otherwise answers, and what a prediction would give away, stay hidden)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail the run when a self-check fails")
 	cmd.Flags().BoolVar(&o.code, "code", true, "show each code cell's source in the terminal")
 	return cmd
@@ -144,10 +146,12 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.student != "" {
-		if _, err := world.Student(o.student); err != nil {
-			return usagef("invalid --student %q: %v", o.student, err)
-		}
+	v, note, err := o.variant()
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), note)
 	}
 	c, err := embedded()
 	if err != nil {
@@ -166,14 +170,14 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 		return asUsage(err)
 	}
 	stdout := cmd.OutOrStdout()
-	term := render.TermOptions{Width: 80, Interactive: o.interactive, In: cmd.InOrStdin(), ShowCode: o.code}
+	term := render.TermOptions{Width: 80, Interactive: o.interactive, Reveal: o.reveal, In: cmd.InOrStdin(), ShowCode: o.code}
 	if f, ok := stdout.(*os.File); ok && xterm.IsTerminal(int(f.Fd())) {
 		term.Color = true
 		if w, _, err := xterm.GetSize(int(f.Fd())); err == nil && w > 40 {
 			term.Width = min(w, 100)
 		}
 	}
-	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Student: o.student, Limits: lim,
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Variant: v, Limits: lim,
 		Term: term, Stdout: stdout, Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return asUsage(err)

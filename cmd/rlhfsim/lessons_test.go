@@ -96,41 +96,82 @@ func TestCheckLessonsExportNew(t *testing.T) {
 	}
 }
 
-func TestKeyAndStudent(t *testing.T) {
-	code, stdout, stderr := rlhfsim("key", "--student", "Ada", "01")
+// TestSecretCodesKeyAndStudent walks the instructor's loop: make a
+// secret, print a student's code, print the student's key, and find the
+// key's reveal on the page the student runs with that code.
+func TestSecretCodesKeyAndStudent(t *testing.T) {
+	t.Setenv(secretEnv, "")
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "course.secret")
+	if code, _, stderr := rlhfsim("secret", "--out", secret); code != 0 {
+		t.Fatalf("secret: %s", stderr)
+	}
+	if st, err := os.Stat(secret); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the secret file: %v, %v", st, err)
+	}
+	if code, _, stderr := rlhfsim("secret", "--out", secret); code == 0 || !strings.Contains(stderr, "never overwrites") {
+		t.Errorf("secret overwrote a file: %s", stderr)
+	}
+	code, csvOut, stderr := rlhfsim("codes", "--secret", secret, "Ada", " ada ", "Alan")
+	rows := strings.Split(strings.TrimSpace(csvOut), "\n")
+	if code != 0 || len(rows) != 4 || rows[0] != "student,variant" {
+		t.Fatalf("codes: exit %d %q %s", code, csvOut, stderr)
+	}
+	adaCode := strings.Split(rows[1], ",")[1]
+	if strings.Split(rows[2], ",")[1] != adaCode || strings.Split(rows[3], ",")[1] == adaCode {
+		t.Errorf("codes: %q", csvOut)
+	}
+
+	code, stdout, stderr := rlhfsim("key", "--secret", secret, "--student", "Ada", "01")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"answer key for Ada (seed 1)", "gold weight of helpfulness:", "annotators' tau:", "== 01-hidden-truth",
+	for _, want := range []string{"answer key for Ada, variant " + adaCode + " (seed 1)", "gold weight of helpfulness:", "annotators' tau:", "== 01-hidden-truth",
 		"prediction 1: Which answer has the highest gold reward?", "quiz 1:", "checks: 2 of 2 pass in this variant"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("key lacks %q:\n%s", want, stdout)
 		}
 	}
-	// The key reveals what the student's page reveals.
-	dir := t.TempDir()
-	code, page, _ := rlhfsim("run", "01", "--student", "ada", "--format", "term", "--out", dir)
-	if code != 0 {
-		t.Fatal("run --student failed")
+	// The key reveals what the student's page reveals, with the code and
+	// without the secret.
+	page := func(args ...string) string {
+		code, page, stderr := rlhfsim(append([]string{"run", "01", "--format", "term", "--reveal", "--out", t.TempDir()}, args...)...)
+		if code != 0 {
+			t.Fatalf("run %v: %s", args, stderr)
+		}
+		return strings.Join(strings.Fields(page), " ")
 	}
 	i := strings.Index(stdout, "revealed: ")
 	reveal := stdout[i+len("revealed: ") : i+strings.Index(stdout[i:], "\n")]
-	if !strings.Contains(strings.Join(strings.Fields(page), " "), reveal[:40]) {
+	if !strings.Contains(page("--student", "ada", "--variant", adaCode), reveal[:40]) {
 		t.Errorf("the key's reveal %q is not on the student's page", reveal)
 	}
+	if strings.Contains(page("--student", "ada"), reveal[:40]) {
+		t.Error("a name without its code drew the student's variant")
+	}
+	t.Setenv(secretEnv, "too short")
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"key"}, "key needs --student NAME"},
-		{[]string{"key", "--student", ""}, "key needs --student NAME"},
-		{[]string{"key", "--student", strings.Repeat("x", 101)}, "invalid --student"},
-		{[]string{"run", "01", "--student", "   "}, "invalid --student"},
-		{[]string{"key", "--student", "ada", "99-nope"}, "99-nope"},
+		{[]string{"key", "--secret", secret}, "key needs --student NAME"},
+		{[]string{"key", "--secret", secret, "--student", ""}, "key needs --student NAME"},
+		{[]string{"key", "--secret", secret, "--student", strings.Repeat("x", 101)}, "invalid --student"},
+		{[]string{"key", "--secret", secret, "--student", "ada", "99-nope"}, "99-nope"},
+		{[]string{"key", "--student", "ada"}, "at least 16"},
+		{[]string{"key", "--student", "ada", "--secret", filepath.Join(dir, "none")}, "--secret"},
+		{[]string{"run", "01", "--student", "   ", "--variant", adaCode}, "invalid --student"},
+		{[]string{"run", "01", "--student", "ada", "--variant", "12345"}, "16 hex digits"},
+		{[]string{"run", "01", "--variant", adaCode}, "--variant needs --student"},
+		{[]string{"codes", "--secret", secret}, "codes needs names"},
 	} {
 		code, stdout, stderr := rlhfsim(c.args...)
 		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q", c.args, code, stderr)
 		}
+	}
+	t.Setenv(secretEnv, "")
+	if code, _, stderr := rlhfsim("key", "--student", "ada", "01"); code != 2 || !strings.Contains(stderr, "needs the course secret") {
+		t.Errorf("key without a secret: exit %d %q", code, stderr)
 	}
 }

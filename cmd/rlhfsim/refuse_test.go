@@ -50,7 +50,7 @@ func TestRefusesWhatWouldHurt(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"nosuch"}, `unknown command "nosuch": the commands are check, data,`},
+		{[]string{"nosuch"}, `unknown command "nosuch": the commands are check, codes, data,`},
 		{[]string{"data", "--val", "0.5", "--test", "0.45"}, "invalid --val 0.5 with --test 0.45: together they must leave at least 10% of the prompts for training"},
 		{[]string{"train", "--data", bad("k-huge", `"k":3`, `"k":4611686018427387904`)}, "line 1: k = 4611686018427387904, want 2 to 20"},
 		{[]string{"train", "--data", bad("k-big", `"k":3`, `"k":1073741824`)}, "line 1: k = 1073741824, want 2 to 20"},

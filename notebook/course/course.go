@@ -19,6 +19,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // Course is the lessons a run can choose from, in ID order.
@@ -180,9 +181,9 @@ type Options struct {
 	Formats Formats
 	// Seed is every lesson's seed; zero means 1.
 	Seed uint64
-	// Student runs every lesson in that student's variant of the hidden
-	// world; "" is the standard world.
-	Student string
+	// Variant is the student's variant of the hidden world every lesson
+	// runs in; the zero Variant is the standard world.
+	Variant world.Variant
 	Limits  worker.Limits
 	// Term configures the terminal renderer; its Figures are filled in.
 	Term   render.TermOptions
@@ -220,7 +221,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		if i < len(set) {
 			s = set[i]
 		}
-		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Student: o.Student, Limits: o.Limits, PNG: o.Formats.Markdown || o.Formats.IPynb})
+		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.Markdown || o.Formats.IPynb})
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++

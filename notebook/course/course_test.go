@@ -3,7 +3,10 @@ package course
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 	"go/ast"
 	"go/token"
 	"strconv"
@@ -348,6 +352,23 @@ func TestEveryParameterRangeRuns(t *testing.T) {
 	}
 }
 
+// testSecret is the course secret the tests draw students' variants with.
+var testSecret = []byte("rlhfsim test course secret")
+
+// variantOf returns a student's variant under testSecret.
+func variantOf(t testing.TB, name string) world.Variant {
+	t.Helper()
+	code, err := world.Code(testSecret, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := world.Student(name, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // studentNames are twenty names whose variants of the hidden world the
 // course must hold in: every lesson runs and every self-check passes.
 var studentNames = []string{"ada", "alan", "grace", "edsger", "barbara", "donald", "ken", "dennis", "linus", "guido",
@@ -355,7 +376,7 @@ var studentNames = []string{"ada", "alan", "grace", "edsger", "barbara", "donald
 
 // TestCourseHoldsForTwentyStudents runs the whole course in twenty
 // students' variants of the hidden world (gold weights and annotator noise
-// drawn from their names) and requires every check to pass, so a
+// drawn from their codes) and requires every check to pass, so a
 // student's numbers differ while what the lessons say stays true.
 func TestCourseHoldsForTwentyStudents(t *testing.T) {
 	if testing.Short() {
@@ -366,7 +387,7 @@ func TestCourseHoldsForTwentyStudents(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			for _, l := range ls {
-				res := run(t, l, worker.Options{Student: name, Limits: worker.Limits{Cell: time.Minute}})
+				res := run(t, l, worker.Options{Variant: variantOf(t, name), Limits: worker.Limits{Cell: time.Minute}})
 				if res.Err != nil {
 					t.Errorf("%s: %v", l.Meta.ID, res.Err)
 					continue
@@ -383,7 +404,7 @@ func TestCourseHoldsForTwentyStudents(t *testing.T) {
 
 // TestStudentsSeeTheirOwnWorld: a student's variant changes what a lesson
 // reveals (lesson 01's gold rewards), the same name always gives the same
-// page, and a bad name stops the lesson with a message naming --student.
+// page, and a name without a code is the standard world.
 func TestStudentsSeeTheirOwnWorld(t *testing.T) {
 	sel, err := embedded(t).Select([]string{"01"})
 	if err != nil {
@@ -391,7 +412,11 @@ func TestStudentsSeeTheirOwnWorld(t *testing.T) {
 	}
 	l := sel[0]
 	text := func(name string) string {
-		res := run(t, l, worker.Options{Student: name})
+		var v world.Variant
+		if name != "" {
+			v = variantOf(t, name)
+		}
+		res := run(t, l, worker.Options{Variant: v})
 		if res.Err != nil {
 			t.Fatal(res.Err)
 		}
@@ -404,9 +429,12 @@ func TestStudentsSeeTheirOwnWorld(t *testing.T) {
 	if ada != ada2 {
 		t.Error("the same name (up to case and spaces) gave different pages")
 	}
-	res := run(t, l, worker.Options{Student: strings.Repeat("x", 200)})
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "--student") {
-		t.Errorf("a 200-byte name: %v", res.Err)
+	res := run(t, l, worker.Options{Variant: world.Variant{Student: "ada"}})
+	// The name still orders the quiz's options, so compare what comes
+	// before the quiz.
+	beforeQuiz := func(s string) string { return s[:strings.Index(s, "Quiz 1:")] }
+	if res.Err != nil || beforeQuiz(res.PlainText()) != beforeQuiz(std) {
+		t.Errorf("a name without a code is not the standard world: %v", res.Err)
 	}
 }
 
@@ -414,17 +442,46 @@ func TestStudentsSeeTheirOwnWorld(t *testing.T) {
 // and validates every notebook against the official nbformat 4.5 schema
 // (vendored with its licence in internal/nbschema), so
 // they open in Jupyter, JupyterLab, VS Code and Colab with their results.
+//
+// The same run, rendered in every format for a student, must show no
+// answer before it is answered: no quiz's or prediction's explanation
+// appears in the terminal (without --reveal), the HTML page's source, the
+// Markdown or the notebook, nor does the right option follow an
+// "answer" label.
 func TestEveryLessonExportsAValidNotebook(t *testing.T) {
 	c := embedded(t)
 	out := t.TempDir()
-	if _, err := c.Run(context.Background(), c.Lessons, nil, Options{Out: out, Formats: Formats{IPynb: true}}); err != nil {
+	var term bytes.Buffer
+	rep, err := c.Run(context.Background(), c.Lessons, nil, Options{Out: out, Variant: variantOf(t, "ada"),
+		Formats: Formats{IPynb: true, HTML: true, Markdown: true, Term: true}, Stdout: &term, Stderr: io.Discard})
+	if err != nil {
 		t.Fatal(err)
 	}
+	questions := 0
 	for _, l := range c.Lessons {
-		b, err := os.ReadFile(filepath.Join(out, "ipynb", l.Meta.ID+".ipynb"))
-		if err != nil {
-			t.Fatal(err)
+		pages := map[string]string{"terminal": term.String()}
+		for _, f := range []string{"html/" + l.Meta.ID + ".html", "md/" + l.Meta.ID + ".md", "ipynb/" + l.Meta.ID + ".ipynb"} {
+			b, err := os.ReadFile(filepath.Join(out, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages[f] = string(b)
 		}
+		res := rep.Results[l.Meta.ID]
+		for _, e := range append(res.Events(notebook.Quiz), res.Events(notebook.Predict)...) {
+			questions++
+			for name, page := range pages {
+				for _, form := range []string{e.Explanation, html.EscapeString(e.Explanation), jsonText(e.Explanation)} {
+					if strings.Contains(page, form) {
+						t.Errorf("%s: %s shows the answer to %q: %q", l.Meta.ID, name, e.Text, e.Explanation)
+					}
+				}
+				if strings.Contains(strings.ToLower(page), "answer: "+string(rune('a'+e.Answer))+")") {
+					t.Errorf("%s: %s labels an answer", l.Meta.ID, name)
+				}
+			}
+		}
+		b := []byte(pages["ipynb/"+l.Meta.ID+".ipynb"])
 		if err := nbschema.Validate(b); err != nil {
 			t.Errorf("%s: %v", l.Meta.ID, err)
 		}
@@ -432,6 +489,15 @@ func TestEveryLessonExportsAValidNotebook(t *testing.T) {
 			t.Errorf("%s: figures lack SVG or PNG outputs", l.Meta.ID)
 		}
 	}
+	if questions < 30 {
+		t.Errorf("only %d questions were checked for hidden answers", questions)
+	}
+}
+
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }
 
 // BenchmarkLessons runs every lesson once per iteration on the default

@@ -66,6 +66,7 @@ type htmlItem struct {
 	Event  *notebook.Event
 	SVG    template.HTML
 	Letter []string
+	Sealed []string // each option's sealed reveal
 }
 
 type htmlCell struct {
@@ -87,6 +88,7 @@ type htmlPage struct {
 	Helpers    template.HTML
 	Live       *Live
 	Controls   []control
+	QuizJS     template.JS
 }
 
 // Live makes a lesson page the live notebook's: its parameters become
@@ -97,9 +99,9 @@ type Live struct {
 	Params []notebook.ParamSpec
 	// Seed is the run's seed.
 	Seed uint64
-	// Student is the student whose variant of the hidden world the run
-	// used; "" for the standard world.
-	Student string
+	// Student and Code are the student and the variant code of the
+	// hidden world the run used; no code is the standard world.
+	Student, Code string
 	// Script is the page's live script, served by the caller.
 	Script template.HTML
 }
@@ -151,6 +153,9 @@ func itemOf(it notebook.Item) htmlItem {
 		for j := range it.Event.Options {
 			hi.Letter = append(hi.Letter, string(rune('a'+j)))
 		}
+		if it.Event.Kind == notebook.Quiz || it.Event.Kind == notebook.Predict {
+			hi.Sealed = sealed(it.Event)
+		}
 	}
 	return hi
 }
@@ -179,7 +184,7 @@ func HTML(w io.Writer, res *notebook.Result, prev, next *notebook.Meta) error {
 }
 
 func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, live *Live) error {
-	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next, Live: live}
+	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next, Live: live, QuizJS: template.JS(quizJS)}
 	if live != nil {
 		pg.Controls = controlsOf(live.Params)
 	}
@@ -190,7 +195,7 @@ func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, l
 		if hc.Markdown {
 			hc.Prose, err = markdownHTML(c.Source)
 		} else {
-			hc.Code, err = codeHTML(c.Source, c.Marker+1)
+			hc.Code, err = codeHTML(c.Shown, c.Marker+1)
 		}
 		if err != nil {
 			return err
@@ -242,6 +247,7 @@ table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,
 .quiz button{display:block;width:100%;text-align:left;margin:.3rem 0;padding:.45rem .7rem;border:1px solid #bbb;border-radius:4px;background:#fff;font:inherit;cursor:pointer}
 .quiz button:hover{background:#eef4fb}.quiz button.right{background:#e6f5ef;border-color:var(--green)}.quiz button.wrong{background:#fbece3;border-color:var(--red)}
 .reveal{margin-top:.5rem;padding:.5rem .7rem;background:#fff;border-left:4px solid var(--blue)}
+.folded{color:var(--gray);font-style:italic;font-size:.92rem}
 .error{color:var(--red);font-weight:bold}.notrun{color:var(--gray);font-style:italic}
 .params{font-size:.92rem}.params code{background:#f0f0f0;padding:0 .2rem}
 .controls{display:grid;gap:.4rem;margin:.8rem 0;padding:.6rem .8rem;background:#f6f8fa;border-radius:6px}
@@ -262,12 +268,12 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else if isKind .Event "figure"}}<figure role="group" aria-label="Figure {{.Event.N}}. {{.Event.Text}}">{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓ passed:{{else}}✗ failed:{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
-{{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-answer="{{.Event.Answer}}" data-key="{{quizKey .Event}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
-{{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
-<div class="reveal" hidden><strong>Answer: {{index .Letter .Event.Answer}}) {{index .Event.Options .Event.Answer}}.</strong> {{.Event.Explanation}}</div></div>
+{{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-key="{{quizKey .Event}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
+{{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}" data-r="{{index $it.Sealed $i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
+<div class="reveal" hidden></div>{{if isKind .Event "predict"}}<p class="folded" hidden>What this cell shows next answers the prediction, so it appears once you choose.</p>{{end}}</div>
 {{end}}{{end}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}">
+<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}" data-seed="{{.Result.Seed}}" data-student="{{.Result.Student}}" data-variant="{{.Result.Code}}">
 {{if .Live}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
 {{else}}<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>{{end}}
 <header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
@@ -280,7 +286,8 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else}}<select id="p-{{.Name}}" name="{{.Name}}" aria-describedby="h-{{.Name}}">{{$v := .Value}}{{range .Options}}<option{{if eq . $v}} selected{{end}}>{{.}}</option>{{end}}</select>{{end}}
 <span class="help" id="h-{{.Name}}">{{.Help}} ({{if .Options}}{{join .Options ", "}}{{else if .Min}}{{.Min}} to {{.Max}}{{else}}true or false{{end}}; default {{.Default}})</span></div>
 {{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
-<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name, for your own variant of the hidden world (empty: the standard world)</span></div>
+<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
+<div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>
 <p id="status" role="status" aria-live="polite">{{if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
 </form>
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
@@ -296,39 +303,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
-<script>
-// Clicking an option marks it right or wrong, once, and reveals the
-// answer; the choice is kept in the browser under the question's key, so
-// a reload shows it again, and a question whose answer changed (another
-// seed or parameter) asks afresh. Opening the page with #answers reveals
-// every answer (for instructors).
-// The live notebook's own script binds its quizzes (page controls mark
-// it), so this one binds only static pages.
-if(!document.getElementById('controls'))document.querySelectorAll('.quiz').forEach(function(q){
-  if(location.hash==='#answers'){q.querySelector('.reveal').hidden=false;}
-  var store='rlhfsim:quiz:'+document.body.dataset.lesson+':'+q.dataset.key;
-  function choose(b){
-    if(q.dataset.chosen){return;}
-    q.dataset.chosen=b.dataset.i;
-    var ok=b.dataset.i===q.dataset.answer;
-    b.classList.add(ok?'right':'wrong');
-    b.setAttribute('aria-pressed','true');
-    b.textContent=b.textContent+(ok?' (right)':' (wrong)');
-    q.querySelectorAll('button').forEach(function(o){o.disabled=true;});
-    q.querySelector('.reveal').hidden=false;
-  }
-  q.querySelectorAll('button').forEach(function(b){
-    b.addEventListener('click',function(){
-      if(q.dataset.chosen){return;}
-      try{localStorage.setItem(store,b.dataset.i);}catch(e){}
-      choose(b);
-    });
-  });
-  var saved=null;
-  try{saved=localStorage.getItem(store);}catch(e){}
-  if(saved!==null){var b=q.querySelector('button[data-i="'+saved+'"]'); if(b){choose(b);}}
-});
-</script>
+<script>{{.QuizJS}}</script>
 {{with .Live}}{{.Script}}{{end}}
 </body></html>
 `))

@@ -167,7 +167,7 @@ func IPynb(w io.Writer, res *notebook.Result) error {
 			nb.Cells = append(nb.Cells, ipynbCell{ID: id, CellType: "markdown", Metadata: map[string]any{}, Source: lines(mdProse(c.Source))})
 			continue
 		}
-		cell := ipynbCell{ID: id, CellType: "code", Metadata: map[string]any{}, Source: lines(c.Source), code: true}
+		cell := ipynbCell{ID: id, CellType: "code", Metadata: map[string]any{}, Source: lines(c.Shown), code: true}
 		cr := res.Cells[i]
 		if cr.Status != notebook.NotRun {
 			count++
@@ -278,10 +278,8 @@ func ipynbEvent(e *notebook.Event) (ipynbOutput, bool) {
 			fmt.Fprintf(&b, "%s) %s  \n", letter(i), mdText(opt, true))
 			fmt.Fprintf(&plain, "%s) %s\n", letter(i), opt)
 		}
-		if e.Answer >= 0 && e.Answer < len(e.Options) {
-			fmt.Fprintf(&b, "\n<details><summary>Answer</summary>\n\n%s) %s. %s\n\n</details>\n", letter(e.Answer), mdText(e.Options[e.Answer], true), mdText(e.Explanation, true))
-			fmt.Fprintf(&plain, "\nAnswer: %s) %s. %s\n", letter(e.Answer), e.Options[e.Answer], e.Explanation)
-		}
+		fmt.Fprintf(&b, "\n*%s*\n", answerElsewhere)
+		fmt.Fprintf(&plain, "\n%s\n", answerElsewhere)
 		return display(map[string]any{"text/markdown": lines(b.String()), "text/plain": lines(plain.String())}), true
 	}
 	return ipynbOutput{}, false

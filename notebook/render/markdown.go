@@ -36,8 +36,8 @@ func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]str
 			b.WriteString(mdProse(c.Source) + "\n\n")
 			continue
 		}
-		f := fence(c.Source)
-		fmt.Fprintf(&b, "%sgo\n%s\n%s\n\n", f, c.Source, f)
+		f := fence(c.Shown)
+		fmt.Fprintf(&b, "%sgo\n%s\n%s\n\n", f, c.Shown, f)
 		if cr.Status == notebook.NotRun {
 			b.WriteString("*(not run)*\n\n")
 			continue
@@ -110,6 +110,6 @@ func mdEvent(b *strings.Builder, e *notebook.Event, figures map[*notebook.Event]
 		for i, o := range e.Options {
 			fmt.Fprintf(b, "%c) %s  \n", 'a'+i, mdText(o, true))
 		}
-		fmt.Fprintf(b, "\n<details><summary>Answer</summary>\n\n%c) %s. %s\n\n</details>\n\n", 'a'+e.Answer, mdText(e.Options[e.Answer], true), mdText(e.Explanation, true))
+		fmt.Fprintf(b, "\n*%s*\n\n", answerElsewhere)
 	}
 }

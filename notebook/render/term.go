@@ -19,9 +19,16 @@ type TermOptions struct {
 	// Color styles the output with ANSI escapes; off, it is plain text.
 	Color bool
 	// Interactive asks quizzes and predictions on In before revealing
-	// their answers; otherwise answers are shown at once.
+	// their answers.
 	Interactive bool
 	In          io.Reader
+	// Reveal shows every answer, and what follows a prediction, without
+	// asking. With neither Interactive nor Reveal, answers stay hidden and
+	// the rest of a cell after a prediction is held back.
+	Reveal bool
+	// Answered, if not nil, is told each answer given on In: the index of
+	// the option in e.Options.
+	Answered func(e *notebook.Event, choice int)
 	// Figures maps a figure event to the file it was saved to.
 	Figures map[*notebook.Event]string
 	// ShowCode prints each code cell's source before its output.
@@ -78,7 +85,7 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 		}
 		if o.ShowCode {
 			fmt.Fprintf(bw, "\n  ┌─ code, %s:%d\n", safe(l.File), c.Marker+1)
-			for _, line := range strings.Split(c.Source, "\n") {
+			for _, line := range strings.Split(c.Shown, "\n") {
 				fmt.Fprintf(bw, "  │ %s\n", safe(strings.ReplaceAll(line, "\t", "    ")))
 			}
 			fmt.Fprintln(bw, "  └─")
@@ -89,13 +96,24 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 			fmt.Fprintln(bw, "  (not run)")
 			continue
 		}
+		held := 0
 		for _, it := range cr.Items {
+			if held > 0 {
+				held++
+				continue
+			}
 			if it.Event == nil {
 				writeIndented(bw, it.Text, "  ")
 				continue
 			}
 			bw.Flush()
 			termEvent(bw, it.Event, o, in)
+			if it.Event.Kind == notebook.Predict && in == nil && !o.Reveal {
+				held = 1
+			}
+		}
+		if held > 1 {
+			fmt.Fprintf(bw, "  (%d more outputs of this cell answer the prediction, so they are held back: rerun with --interactive to answer first, or --reveal)\n", held-1)
 		}
 		if cr.Status == notebook.Failed {
 			fmt.Fprintf(bw, "  ✗ error: %s\n", safe(fmt.Sprint(cr.Err)))
@@ -150,16 +168,24 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 		for i, opt := range e.Options {
 			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, safe(opt))
 		}
+		if in == nil && !o.Reveal {
+			fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
+			return
+		}
 		if in != nil {
 			fmt.Fprintf(w, "    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1)
 			w.Flush()
 			line, _ := in.ReadString('\n')
 			line = strings.TrimSpace(strings.ToLower(line))
 			if len(line) == 1 && line[0] >= 'a' && int(line[0]-'a') < len(e.Options) {
-				if int(line[0]-'a') == e.Answer {
+				choice := int(line[0] - 'a')
+				if choice == e.Answer {
 					fmt.Fprintln(w, "    ✓ right.")
 				} else {
 					fmt.Fprintln(w, "    ✗ not quite.")
+				}
+				if o.Answered != nil {
+					o.Answered(e, choice)
 				}
 			}
 		}

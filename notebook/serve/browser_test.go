@@ -1,19 +1,23 @@
 package serve
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"bytes"
 	"github.com/chromedp/chromedp"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
-	"path/filepath"
 )
 
 // browser returns a headless Chromium context, or fails with how to get
@@ -136,6 +140,42 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 	}
 }
 
+// TestAPredictionHoldsBackItsAnswer opens lesson 04's static page: the
+// figure and table under the prediction, which answer it, are folded and the page's
+// text holds no explanation; picking an option unfolds the table and
+// shows the right answer with its explanation, as the run computed them.
+func TestAPredictionHoldsBackItsAnswer(t *testing.T) {
+	c, err := course.Embedded()
+	must(t, err)
+	sel, err := c.Select([]string{"04"})
+	must(t, err)
+	res := worker.Run(context.Background(), sel[0], worker.Options{})
+	must(t, res.Err)
+	pred := res.Events(notebook.Predict)[0]
+	var b bytes.Buffer
+	must(t, render.HTML(&b, res, nil, nil))
+	page := filepath.Join(t.TempDir(), "lesson.html")
+	must(t, os.WriteFile(page, b.Bytes(), 0o644))
+	ctx := browser(t)
+	state := fmt.Sprintf(`(function(){var q=document.querySelector('.quiz.predict'), n=q.nextElementSibling;
+	  while(n&&n.classList.contains('quiz')){n=n.nextElementSibling;}
+	  return (n?String(!n.hidden):'nothing follows')+'|'+q.querySelector('.reveal').innerText+'|'+document.body.innerText.includes(%s);})()`, jsString(pred.Explanation))
+	must(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`main`)))
+	before, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+	must(t, err)
+	if before != "false||false" {
+		t.Errorf("before answering, want the output after the prediction folded and no explanation on the page (false||false): %q", before)
+	}
+	wrong := (pred.Answer + 1) % len(pred.Options)
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('.quiz.predict button[data-i="%d"]').click(); undefined`, wrong))))
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+	must(t, err)
+	want := fmt.Sprintf("true|Answer: %c) %s. %s|true", 'a'+pred.Answer, pred.Options[pred.Answer], pred.Explanation)
+	if after != want {
+		t.Errorf("after a wrong answer:\n%q\nwant the output unfolded and the answer revealed:\n%q", after, want)
+	}
+}
+
 // TestANewSeedAsksAfresh answers lesson 01's prediction in the live
 // notebook, then changes the seed. Answers used to be saved by position,
 // so the new run's prediction (other answers, another truth) appeared
@@ -172,6 +212,12 @@ func TestANewSeedAsksAfresh(t *testing.T) {
 	if p := pressed(); p != "1" {
 		t.Errorf("back on the first seed the prediction shows %s answers, want the one given", p)
 	}
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // must stops the test at a browser step that failed.

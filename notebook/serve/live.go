@@ -11,42 +11,9 @@ const liveJS = `
   var page=Math.random().toString(36).slice(2)+Date.now().toString(36);
   var es=null, timer=null;
   function status(t){var s=document.getElementById('status'); if(s){s.textContent=t;}}
-  // Quizzes: restore saved answers, save new ones, mark the lesson done
-  // when every question has an answer.
-  function bind(root){
-    var qs=root.querySelectorAll('.quiz');
-    var saved={};
-    try{saved=JSON.parse(localStorage.getItem(key('answers'))||'{}');}catch(e){}
-    // Answers are saved under each question's key (render.QuizKey), not
-    // its position: a new seed that changes what a prediction reveals, or
-    // a quiz inserted above, asks afresh instead of showing an old answer.
-    qs.forEach(function(q){
-      var n=q.dataset.key;
-      function choose(b){
-        if(q.dataset.chosen){return;}
-        q.dataset.chosen=b.dataset.i;
-        q.querySelectorAll('button').forEach(function(o){o.disabled=true;});
-        var ok=b.dataset.i===q.dataset.answer;
-        b.classList.add(ok?'right':'wrong');
-        b.setAttribute('aria-pressed','true');
-        b.textContent=b.textContent.replace(/ \((right|wrong)\)$/,'')+(ok?' (right)':' (wrong)');
-        q.querySelector('.reveal').hidden=false;
-      }
-      q.querySelectorAll('button').forEach(function(b){
-        if(b.dataset.bound){return;}
-        b.dataset.bound='1';
-        b.addEventListener('click',function(){
-          if(q.dataset.chosen){return;}
-          choose(b);
-          saved[n]=b.dataset.i;
-          localStorage.setItem(key('answers'),JSON.stringify(saved));
-          if(Array.prototype.every.call(qs,function(x){return x.dataset.chosen;})){localStorage.setItem(key('done'),'1');}
-        });
-        if(saved[n]===b.dataset.i){choose(b);}
-      });
-    });
-    if(qs.length===0){localStorage.setItem(key('done'),'1');}
-  }
+  // Quizzes are bound by the page's own script (render's quizJS); a
+  // cell's new output is bound again as it arrives.
+  function bind(root){window.rlhfsimQuizzes(root);}
   function query(withPage){
     var q=new URLSearchParams();
     form.querySelectorAll('input,select').forEach(function(el){
@@ -75,6 +42,7 @@ const liveJS = `
       if(!c){return;}
       var box=document.createElement('div'); box.className='live'; box.innerHTML=d.html;
       c.appendChild(box);
+      bind(c);
     });
     es.addEventListener('dropped',function(m){
       status('Running… (output is arriving faster than the page can show it; the whole page follows when the run ends)');

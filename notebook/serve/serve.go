@@ -342,6 +342,8 @@ type request struct {
 	seed    uint64
 	page    string
 	student string
+	code    string
+	variant world.Variant
 }
 
 func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {
@@ -364,15 +366,22 @@ func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {
 		case "page":
 			r.page = v
 		case "student":
-			if v != "" {
-				if _, err := world.Student(v); err != nil {
-					return r, fmt.Errorf("student: %v", err)
-				}
-			}
-			r.student = v
+			r.student = strings.TrimSpace(v)
+		case "variant":
+			r.code = strings.TrimSpace(v)
 		default:
 			r.set[k] = v
 		}
+	}
+	switch {
+	case r.student != "":
+		v, err := world.Student(r.student, r.code)
+		if err != nil {
+			return r, fmt.Errorf("student: %v", err)
+		}
+		r.variant = v
+	case r.code != "":
+		return r, errors.New("a variant code needs the name it was given for: fill in student too")
 	}
 	if e := l.CheckSet(r.set); e != nil {
 		return r, errors.New(e.Msg)
@@ -433,7 +442,7 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 		s.active--
 		s.mu.Unlock()
 	}()
-	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Student: r.student, Limits: s.opt.Limits, Live: live}), nil
+	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Variant: r.variant, Limits: s.opt.Limits, Live: live}), nil
 }
 
 // page renders a finished run as the live page.
@@ -451,7 +460,7 @@ func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request
 		}
 	}
 	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Script: liveScript(watch)})
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch)})
 	return b.Bytes(), err
 }
 

@@ -117,7 +117,7 @@ func serve(r *Request, w *bufio.Writer) {
 		return
 	}
 	if r.Student != "" {
-		v, err := world.Student(r.Student)
+		v, err := world.Student(r.Student, r.Code)
 		if err != nil {
 			stop(notebook.StopParameter, &notebook.Error{File: r.File, Line: 1, Msg: "--student: " + err.Error()})
 			return

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // The default limits of a lesson run.
@@ -75,9 +76,9 @@ type Options struct {
 	Set map[string]string
 	// Seed is what nb.Seed returns; zero means 1.
 	Seed uint64
-	// Student runs the lesson in that student's variant of the hidden
-	// world (world.Student); "" is the standard world.
-	Student string
+	// Variant is the student's variant of the hidden world the lesson runs
+	// in (world.Student); the zero Variant is the standard world.
+	Variant world.Variant
 	// Limits bound the run.
 	Limits Limits
 	// PNG renders every figure as PNG too.
@@ -244,7 +245,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
-	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed}, cell: -1, problems: problems}
+	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed, Student: o.Variant.Student, Code: o.Variant.Code}, cell: -1, problems: problems}
 	defer func() { a.res.Duration = time.Since(start) }()
 	fail := func(kind, msg string) *notebook.Result {
 		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
@@ -254,7 +255,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.
 	if err != nil {
 		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
 	}
-	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, Student: o.Student, PNG: o.PNG,
+	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, Student: o.Variant.Student, Code: o.Variant.Code, PNG: o.PNG,
 		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack,
 		CPU: cpuLimit(lim)}
 	reqR, reqW, err := os.Pipe()

@@ -10,9 +10,10 @@ type Request struct {
 	Source []byte            `json:"source"`
 	Set    map[string]string `json:"set,omitempty"`
 	Seed   uint64            `json:"seed"`
-	// Student names the variant of the hidden world the lesson runs in;
-	// "" is the standard world.
+	// Student and Code name the variant of the hidden world the lesson
+	// runs in (world.Student); no code is the standard world.
 	Student string `json:"student,omitempty"`
+	Code    string `json:"code,omitempty"`
 	// PNG asks for every figure as PNG too (the SVG always comes).
 	PNG bool `json:"png,omitempty"`
 	// CompileOnly stops after compiling: "rlhfsim check".

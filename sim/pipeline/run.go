@@ -343,7 +343,7 @@ func (c Config) Reward() (*prefs.Dataset, *Trained, error) {
 // defaultTau is the annotators' temperature of the default run: 1, or
 // the active student variant's.
 func defaultTau() float64 {
-	if v := world.ActiveVariant(); v.Student != "" {
+	if v := world.ActiveVariant(); v.Code != "" {
 		return v.Tau
 	}
 	return 1

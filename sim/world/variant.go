@@ -1,9 +1,12 @@
 package world
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
@@ -14,10 +17,18 @@ import (
 // by Student from ranges narrow enough that every lesson's checks and
 // quiz answers still hold, and wide enough that each student's numbers
 // are their own. The zero Variant is the standard world.
+//
+// A variant is drawn from a code, not from the name: the code is an HMAC
+// of the name under a secret only the instructor keeps (Code), so a
+// student cannot draw a classmate's world, or their own without the code
+// the instructor handed out. A name without a code is the standard world.
 type Variant struct {
-	// Student is the name the variant was drawn for; "" for the
-	// standard world.
+	// Student is the name the variant was drawn for; "" for an
+	// anonymous run. A name alone still orders quiz options.
 	Student string `json:"student,omitempty"`
+	// Code is the variant code the weights were drawn from; "" for the
+	// standard world.
+	Code string `json:"code,omitempty"`
 	// W holds the gold weights of the named features.
 	W [NumNamed]float64 `json:"weights"`
 	// Tau is the default annotators' temperature.
@@ -54,29 +65,66 @@ func VariantRanges() []string {
 	return append(out, fmt.Sprintf("annotators' tau: %g to %g", tauRange[0], tauRange[1]))
 }
 
-// ErrStudent is wrapped by the error for a name Student cannot use.
-var ErrStudent = errors.New("world: bad student name")
+// ErrStudent is wrapped by the error for a name or a code Student cannot
+// use.
+var ErrStudent = errors.New("world: bad student")
 
 // MaxStudentName is the longest name Student accepts, in bytes.
 const MaxStudentName = 100
 
-// Student returns the variant of the world for a student's name. The same
-// name (ignoring case and surrounding spaces) always gives the same
-// variant, on every machine.
-func Student(name string) (Variant, error) {
-	key := strings.ToLower(strings.TrimSpace(name))
+// CodeLen is the length of a variant code: 16 hex digits, 64 bits.
+const CodeLen = 16
+
+// NormalName is a name as variants and quiz orders count it: without
+// surrounding spaces, in lower case.
+func NormalName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+func checkName(name string) error {
 	switch {
-	case key == "":
-		return Variant{}, fmt.Errorf("%w: the name is empty", ErrStudent)
+	case NormalName(name) == "":
+		return fmt.Errorf("%w: the name is empty", ErrStudent)
 	case len(name) > MaxStudentName:
-		return Variant{}, fmt.Errorf("%w: the name is %d bytes long (at most %d)", ErrStudent, len(name), MaxStudentName)
+		return fmt.Errorf("%w: the name is %d bytes long (at most %d)", ErrStudent, len(name), MaxStudentName)
 	case !utf8.ValidString(name):
-		return Variant{}, fmt.Errorf("%w: the name is not valid UTF-8", ErrStudent)
+		return fmt.Errorf("%w: the name is not valid UTF-8", ErrStudent)
 	}
-	h := fnv.New64a()
-	h.Write([]byte("rlhfsim/student/" + key))
-	r := rand.New(rand.NewPCG(h.Sum64(), 0x5EED))
+	return nil
+}
+
+// Code returns a student's variant code under a course secret: the first
+// 64 bits of HMAC-SHA256(secret, the normal name), in hex. The same
+// secret and name give the same code on every machine; without the
+// secret, codes cannot be told from random.
+func Code(secret []byte, name string) (string, error) {
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	if len(secret) == 0 {
+		panic("world: Code with an empty secret")
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("rlhfsim/student/" + NormalName(name)))
+	return hex.EncodeToString(m.Sum(nil)[:CodeLen/2]), nil
+}
+
+// Student returns a student's variant of the world: drawn from code, or
+// the standard world (named, so quiz options are still ordered for the
+// student) when code is "". The same code always gives the same variant,
+// on every machine.
+func Student(name, code string) (Variant, error) {
+	if err := checkName(name); err != nil {
+		return Variant{}, err
+	}
 	v := Variant{Student: strings.TrimSpace(name)}
+	if code == "" {
+		return v, nil
+	}
+	raw, err := hex.DecodeString(code)
+	if err != nil || len(code) != CodeLen {
+		return Variant{}, fmt.Errorf("%w: variant code %.40q is not %d hex digits (copy it as your instructor gave it)", ErrStudent, code, CodeLen)
+	}
+	v.Code = strings.ToLower(code)
+	r := rand.New(rand.NewPCG(binary.BigEndian.Uint64(raw), 0x5EED))
 	for i, rg := range variantRanges {
 		v.W[i] = rg[0] + (rg[1]-rg[0])*r.Float64()
 	}
@@ -101,7 +149,7 @@ func ActiveVariant() Variant { return active }
 // weights returns the gold weights in use.
 func weights() [NumFeatures]float64 {
 	w := goldWeights
-	if active.Student != "" {
+	if active.Code != "" {
 		copy(w[:NumNamed], active.W[:])
 	}
 	return w

@@ -223,18 +223,30 @@ func TestGoldTerms(t *testing.T) {
 	}
 }
 
-// TestStudentVariants: a name's variant is stable, ignores case and
-// surrounding spaces, stays inside the documented ranges, differs
-// between names, and feeds the default gold reward only while in use.
+// TestStudentVariants: a code is HMAC-SHA256 of the normal name, its
+// variant is stable, stays inside the documented ranges and differs
+// between codes, a name without a code is the standard world, and the
+// variant feeds the default gold reward only while in use.
 func TestStudentVariants(t *testing.T) {
-	a, err := Student("Ada")
+	secret := []byte("course secret")
+	code, err := Code(secret, "  Ada Lovelace ")
+	// From Python: hmac.new(b"course secret",
+	// b"rlhfsim/student/ada lovelace", hashlib.sha256).hexdigest()[:16].
+	if err != nil || code != "4e3cf135a77f6953" {
+		t.Fatalf("Code = %q, %v", code, err)
+	}
+	a, err := Student("Ada Lovelace", code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := Student("  ada ")
-	c, _ := Student("alan")
+	b, _ := Student("ada lovelace", strings.ToUpper(code))
+	other, _ := Code(secret, "alan")
+	c, _ := Student("alan", other)
 	if a.W != b.W || a.Tau != b.Tau || a.W == c.W {
 		t.Errorf("variants: %v %v %v", a, b, c)
+	}
+	if s, _ := Code([]byte("another secret"), "ada lovelace"); s == code {
+		t.Error("the code does not depend on the secret")
 	}
 	for i, r := range variantRanges {
 		if a.W[i] < r[0] || a.W[i] > r[1] {
@@ -244,9 +256,17 @@ func TestStudentVariants(t *testing.T) {
 	if a.Tau < tauRange[0] || a.Tau > tauRange[1] {
 		t.Errorf("tau %v", a.Tau)
 	}
+	if n, err := Student("Ada", ""); err != nil || n.Code != "" || n.W != (Variant{}).W {
+		t.Errorf("a name without a code: %+v, %v", n, err)
+	}
 	for _, bad := range []string{"", "   ", strings.Repeat("x", MaxStudentName+1), "\xff"} {
-		if _, err := Student(bad); !errors.Is(err, ErrStudent) {
+		if _, err := Student(bad, code); !errors.Is(err, ErrStudent) {
 			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"123", code + "0", "zz" + code[2:]} {
+		if _, err := Student("ada", bad); !errors.Is(err, ErrStudent) {
+			t.Errorf("code %q: %v", bad, err)
 		}
 	}
 	std := DefaultGoldSpec()

@@ -1,0 +1,136 @@
+package render
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"hash/fnv"
+	"strconv"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+)
+
+// answerElsewhere replaces a question's answer in the formats that cannot
+// hold it back until the student answers (Markdown and Jupyter).
+const answerElsewhere = "The answer is not printed here: answer in the HTML notebook, the live notebook (rlhfsim serve) or with rlhfsim run --interactive."
+
+// reveal is what a page shows once a student picks an option.
+type reveal struct {
+	Right       bool   `json:"ok"`
+	Answer      int    `json:"a"`
+	Explanation string `json:"w"`
+}
+
+// sealed returns, for each option of a question, what picking it reveals
+// (right or wrong, the answer, the explanation), sealed so that the page
+// source shows none of it: each option's reveal is XORed with a stream
+// drawn from the question's key and the option, and the page's script
+// unseals only the one the student picked.
+//
+// This keeps answers out of sight, not out of reach: the stream comes
+// from what the page holds, so someone who reads the script can unseal
+// every option. A grade never rests on it: "rlhfsim grade" reruns each
+// lesson in the student's variant and checks the submitted choices.
+func sealed(e *notebook.Event) []string {
+	key := QuizKey(e)
+	out := make([]string, len(e.Options))
+	for i := range e.Options {
+		b, _ := json.Marshal(reveal{Right: i == e.Answer, Answer: e.Answer, Explanation: e.Explanation})
+		xorStream(b, key+":"+strconv.Itoa(i))
+		out[i] = base64.StdEncoding.EncodeToString(b)
+	}
+	return out
+}
+
+// xorStream XORs b with a xorshift32 stream seeded by the FNV-1a hash of
+// seed; quizJS computes the same stream.
+func xorStream(b []byte, seed string) {
+	h := fnv.New32a()
+	h.Write([]byte(seed))
+	x := h.Sum32() | 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] ^= byte(x)
+	}
+}
+
+// quizJS binds the quizzes and predictions of a lesson page, static or
+// live: a click unseals the picked option's reveal, marks it right or
+// wrong, once, and unfolds what a prediction held back. Answers are kept
+// in the browser under the lesson and each question's key (QuizKey), so
+// a reload shows them again, and a question whose revealed truth changed
+// (another seed, parameter or variant) asks afresh. With the question
+// text and the chosen option's text, they are what the course map's
+// "download your answers" puts in a submission.
+const quizJS = `
+window.rlhfsimQuizzes=function(root){
+  var body=document.body, lesson=body.dataset.lesson, store='rlhfsim:answers:'+lesson;
+  var saved={};
+  try{saved=JSON.parse(localStorage.getItem(store)||'{}')||{};}catch(e){}
+  function stream(b,seed){
+    var x=0x811c9dc5, s=new TextEncoder().encode(seed);
+    for(var i=0;i<s.length;i++){x^=s[i]; x=Math.imul(x,0x01000193)>>>0;}
+    x=(x|1)>>>0;
+    for(var j=0;j<b.length;j++){x^=x<<13; x>>>=0; x^=x>>>17; x^=x<<5; x>>>=0; b[j]^=x&255;}
+    return b;
+  }
+  function unseal(q,b){
+    var raw=atob(b.dataset.r), bytes=new Uint8Array(raw.length);
+    for(var i=0;i<raw.length;i++){bytes[i]=raw.charCodeAt(i);}
+    return JSON.parse(new TextDecoder().decode(stream(bytes,q.dataset.key+':'+b.dataset.i)));
+  }
+  // fold hides what follows an unanswered prediction in its cell, but
+  // for the cell's other questions.
+  function fold(q, hide){
+    function set(s){if(!s.classList.contains('quiz')){s.hidden=hide;}}
+    var n=q;
+    while(n.parentNode&&!(n.parentNode.classList&&n.parentNode.classList.contains('cell'))){
+      for(var s=n.nextElementSibling;s;s=s.nextElementSibling){set(s);}
+      n=n.parentNode;
+    }
+    for(var t=n.nextElementSibling;t;t=t.nextElementSibling){set(t);}
+    var note=q.querySelector('.folded');
+    if(note){note.hidden=!hide;}
+  }
+  function choose(q,b){
+    if(q.dataset.chosen){return;}
+    var r=unseal(q,b), bs=q.querySelectorAll('button');
+    q.dataset.chosen=b.dataset.i;
+    bs.forEach(function(o){o.disabled=true;});
+    b.classList.add(r.ok?'right':'wrong');
+    b.setAttribute('aria-pressed','true');
+    b.textContent=b.textContent+(r.ok?' (right)':' (wrong)');
+    var a=bs[r.a], rv=q.querySelector('.reveal');
+    rv.textContent='';
+    var strong=document.createElement('strong');
+    strong.textContent='Answer: '+a.textContent.replace(/ \((right|wrong)\)$/,'')+'.';
+    rv.appendChild(strong); rv.appendChild(document.createTextNode(' '+r.w));
+    rv.hidden=false;
+    if(q.classList.contains('predict')){fold(q,false);}
+  }
+  root.querySelectorAll('.quiz').forEach(function(q){
+    var k=q.dataset.key;
+    if(!q.dataset.bound){
+      q.dataset.bound='1';
+      q.querySelectorAll('button').forEach(function(b){
+        b.addEventListener('click',function(){
+          if(q.dataset.chosen){return;}
+          saved[k]={i:+b.dataset.i,kind:q.classList.contains('predict')?'predict':'quiz',question:q.querySelector('.q').textContent,
+            choice:b.textContent,seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
+          try{localStorage.setItem(store,JSON.stringify(saved));}catch(e){}
+          choose(q,b);
+          var all=document.querySelectorAll('.quiz');
+          if(Array.prototype.every.call(all,function(x){return x.dataset.chosen;})){try{localStorage.setItem('rlhfsim:done:'+lesson,'1');}catch(e){}}
+        });
+      });
+    }
+    if(q.dataset.chosen){return;}
+    var s=saved[k];
+    if(s){var b=q.querySelector('button[data-i="'+s.i+'"]'); if(b){choose(q,b); return;}}
+    if(q.classList.contains('predict')){fold(q,true);}
+  });
+  if(!document.querySelector('.quiz')){try{localStorage.setItem('rlhfsim:done:'+lesson,'1');}catch(e){}}
+};
+rlhfsimQuizzes(document);
+`
