@@ -3,6 +3,7 @@ package nb
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -168,6 +169,21 @@ func Quiz(question string, options []string, answer int, explanation string) {
 	if answer < 0 || answer >= len(options) {
 		panic(fmt.Sprintf("nb: quiz %q: answer %d is not an option index", question, answer))
 	}
+	quiz(question, options, answer, explanation)
+}
+
+// Ask is a Quiz whose answer is not in the lesson: the student's choice
+// is recorded and graded later, against the instructor's copy. "rlhfsim
+// release" turns every Quiz of a student's copy into an Ask.
+func Ask(question string, options []string) {
+	if len(options) < 2 {
+		panic(fmt.Sprintf("nb: question %q: give at least two options", question))
+	}
+	quiz(question, options, notebook.Graded, "")
+}
+
+// quiz shows options in the student's order; answer may be Graded.
+func quiz(question string, options []string, answer int, explanation string) {
 	order := QuizOrder(question, len(options), Seed(), world.ActiveVariant().Student)
 	shown := make([]string, len(options))
 	for i, j := range order {
@@ -201,6 +217,27 @@ func TrueFalse(statement string, answer bool, explanation string) {
 		a = 0
 	}
 	emit(notebook.Event{Kind: notebook.Quiz, Text: statement, Options: []string{"true", "false"}, Answer: a, Explanation: explanation})
+}
+
+// AskTrueFalse is a TrueFalse whose answer is not in the lesson, as Ask
+// is a Quiz's.
+func AskTrueFalse(statement string) {
+	emit(notebook.Event{Kind: notebook.Quiz, Text: statement, Options: []string{"true", "false"}, Answer: notebook.Graded})
+}
+
+// Number asks for a number this run computed, truth, and accepts answers
+// within a relative tolerance tol of it (0.05: within 5%); explanation is
+// shown once the student has answered. Ask for what the student's own
+// run shows, such as "the KL at which your gold reward peaks": each
+// student's variant has its own truth.
+func Number(question string, truth, tol float64, explanation string) {
+	if math.IsNaN(truth) || math.IsInf(truth, 0) {
+		panic(fmt.Sprintf("nb: number %q: the truth is %v", question, truth))
+	}
+	if !(tol > 0 && tol < 1) {
+		panic(fmt.Sprintf("nb: number %q: tolerance %v is not between 0 and 1", question, tol))
+	}
+	emit(notebook.Event{Kind: notebook.Number, Text: question, Value: truth, Tol: tol, Explanation: explanation})
 }
 
 // Predict asks the student to guess before the simulation reveals the

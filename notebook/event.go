@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"text/tabwriter"
 
@@ -19,7 +20,19 @@ const (
 	Check   Kind = "check"
 	Quiz    Kind = "quiz"
 	Predict Kind = "predict"
+	Number  Kind = "number"
 )
+
+// Graded is the Answer of a question whose answer is not in the lesson
+// (nb.Ask): the student's choice is graded later.
+const Graded = -1
+
+// Right reports whether a number answers a Number event: within the
+// event's relative tolerance of its value (an absolute 1e-12 for a value
+// of zero).
+func (e *Event) Right(x float64) bool {
+	return math.Abs(x-e.Value) <= max(e.Tol*math.Abs(e.Value), 1e-12)
+}
 
 // Event is one thing a lesson showed besides printed text. Events travel
 // from the lesson's worker process to the runner as JSON, so a figure
@@ -44,8 +57,11 @@ type Event struct {
 	Pass        bool       `json:"pass,omitempty"`
 	Hint        string     `json:"hint,omitempty"`
 	Options     []string   `json:"options,omitempty"`
-	Answer      int        `json:"answer,omitempty"` // index of the right option
+	Answer      int        `json:"answer,omitempty"` // index of the right option, or Graded
 	Explanation string     `json:"explanation,omitempty"`
+	// Value and Tol are a Number's true value and relative tolerance.
+	Value float64 `json:"value,omitempty"`
+	Tol   float64 `json:"tol,omitempty"`
 }
 
 // PlainText is an event as a lesson prints it in plain text. Compiled and
@@ -82,6 +98,8 @@ func (e *Event) PlainText() string {
 		if e.Answer >= 0 && e.Answer < len(e.Options) {
 			fmt.Fprintf(&b, "  answer: %c) %s\n  %s\n", 'a'+e.Answer, e.Options[e.Answer], e.Explanation)
 		}
+	case Number:
+		fmt.Fprintf(&b, "Number %d: %s\n  answer: %s (within %g%%)\n  %s\n", e.N, e.Text, FormatFloat(e.Value), 100*e.Tol, e.Explanation)
 	}
 	return b.String()
 }

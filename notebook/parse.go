@@ -7,29 +7,59 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
-// CellKind says whether a cell holds prose or code.
+// CellKind says whether a cell holds prose, code, an exercise or its
+// tests.
 type CellKind int
 
 // The cell kinds.
 const (
 	Markdown CellKind = iota
 	Code
+	// Exercise is code a student writes: "// %% [exercise NAME]". The
+	// parts between "// BEGIN SOLUTION" and "// END SOLUTION" lines are
+	// the instructor's solution; students see, and their copy holds, a
+	// stub in their place.
+	Exercise
+	// Tests are the hidden tests of an exercise: "// %% [tests NAME]".
+	// They run after the exercise, but students never see them, and
+	// their copy of the lesson does not hold them; their nb.Check calls
+	// grade the exercise.
+	Tests
 )
 
 func (k CellKind) String() string {
-	if k == Markdown {
-		return "markdown"
-	}
-	return "code"
+	return [...]string{"markdown", "code", "exercise", "tests"}[k]
+}
+
+// IsCode reports whether the cell holds code.
+func (c *Cell) IsCode() bool { return c.Kind != Markdown }
+
+// Solution markers in an exercise cell.
+const (
+	BeginSolution = "// BEGIN SOLUTION"
+	EndSolution   = "// END SOLUTION"
+)
+
+// exerciseName is the form of an exercise's name.
+var exerciseName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+
+// stub is what replaces an exercise's solution in a student's copy.
+func stub(name string) string {
+	return fmt.Sprintf("panic(%q)", "exercise "+name+": not written yet; write your code here")
 }
 
 // Cell is one notebook cell of a lesson.
 type Cell struct {
 	Kind CellKind
+	// Name is an exercise's or a tests cell's name.
+	Name string
+	// solved says an exercise holds its solution.
+	solved bool
 	// Marker is the line of the cell's "// %%" marker; the content starts
 	// on the next line.
 	Marker int
@@ -141,6 +171,8 @@ func (l ErrorList) Error() string {
 const (
 	markerCode     = "// %%"
 	markerMarkdown = "// %% [markdown]"
+	markerExercise = "// %% [exercise "
+	markerTests    = "// %% [tests "
 )
 
 // Parse reads a lesson: metadata, imports, helpers and cells. id is the
@@ -315,8 +347,14 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 		}
 		cur.Source = strings.Join(body, "\n")
 		cur.Shown = cur.Source
-		if cur.Kind == Code {
+		if cur.IsCode() {
 			cur.Shown = strings.Join(shownBody, "\n")
+		}
+		if err := l.checkSolution(cur, body); err != nil {
+			return err
+		}
+		if cur.Kind == Exercise {
+			cur.Shown = stripSolutions(cur.Shown, cur.Name)
 		}
 		cells = append(cells, *cur)
 		return nil
@@ -338,6 +376,7 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 	// comment may cover them, or code could hide in what looks like text.
 	prose := map[int]bool{}
 	markers := 0
+	exercises, tested := map[string]bool{}, map[string]bool{}
 	for n := first; n <= last; n++ {
 		t := strings.TrimSpace(l.lines[n-1])
 		if cur != nil && cur.Kind == Markdown {
@@ -352,18 +391,36 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 				return nil, &Error{File: l.File, Line: n, Msg: "a cell marker inside a block: cells split main's body between its top-level statements; move the marker out of the block"}
 			}
 			var kind CellKind
-			switch t {
-			case markerCode:
+			var name string
+			switch {
+			case t == markerCode:
 				kind = Code
-			case markerMarkdown:
+			case t == markerMarkdown:
 				kind = Markdown
+			case strings.HasPrefix(t, markerExercise) && strings.HasSuffix(t, "]"):
+				kind, name = Exercise, strings.TrimSuffix(strings.TrimPrefix(t, markerExercise), "]")
+			case strings.HasPrefix(t, markerTests) && strings.HasSuffix(t, "]"):
+				kind, name = Tests, strings.TrimSuffix(strings.TrimPrefix(t, markerTests), "]")
 			default:
-				return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("unknown cell marker %q: use %q or %q", t, markerCode, markerMarkdown)}
+				return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("unknown cell marker %q: use %q, %q, %q or %q", t, markerCode, markerMarkdown, markerExercise+"NAME]", markerTests+"NAME]")}
+			}
+			if kind == Exercise || kind == Tests {
+				if !exerciseName.MatchString(name) {
+					return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("exercise name %q: use lower-case letters, digits and dashes, starting with a letter, at most 40", name)}
+				}
+				if kind == Exercise && exercises[name] {
+					return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("a second exercise named %q: give each exercise its own name", name)}
+				}
+				if kind == Tests && (!exercises[name] || tested[name]) {
+					return nil, &Error{File: l.File, Line: n, Msg: fmt.Sprintf("tests of %q: an exercise's one tests cell follows its exercise cell", name)}
+				}
+				exercises[name] = exercises[name] || kind == Exercise
+				tested[name] = tested[name] || kind == Tests
 			}
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			cur, body, shownBody = &Cell{Kind: kind, Marker: n}, nil, nil
+			cur, body, shownBody = &Cell{Kind: kind, Name: name, Marker: n}, nil, nil
 			continue
 		}
 		if cur == nil {
@@ -490,4 +547,58 @@ func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
 // lines, for the runner that plants its hooks in them.
 func (l *Lesson) Syntax() (*token.FileSet, *ast.File, []string) {
 	return l.fset, l.ast, l.lines
+}
+
+// checkSolution requires an exercise cell's solution markers to come in
+// pairs, not nested, and no cell but an exercise to hold them. An
+// exercise without a solution is a student's copy.
+func (l *Lesson) checkSolution(c *Cell, body []string) error {
+	open := 0
+	pairs := 0
+	for i, s := range body {
+		line := c.Marker + 1 + i
+		switch strings.TrimSpace(s) {
+		case BeginSolution:
+			if c.Kind != Exercise {
+				return &Error{File: l.File, Line: line, Msg: BeginSolution + " outside an exercise cell: start the cell with // %% [exercise NAME]"}
+			}
+			if open > 0 {
+				return &Error{File: l.File, Line: line, Msg: BeginSolution + " inside a solution: end the first with " + EndSolution}
+			}
+			open = line
+		case EndSolution:
+			if open == 0 {
+				return &Error{File: l.File, Line: line, Msg: EndSolution + " without a " + BeginSolution + " above it in its cell"}
+			}
+			open = 0
+			pairs++
+		}
+	}
+	if open > 0 {
+		return &Error{File: l.File, Line: open, Msg: BeginSolution + " is not ended: close it with " + EndSolution + " in the same cell"}
+	}
+	c.solved = pairs > 0
+	return nil
+}
+
+// stripSolutions replaces each solution of an exercise's code by the stub,
+// indented as its BEGIN SOLUTION line.
+func stripSolutions(code, name string) string {
+	var out []string
+	in := false
+	for _, s := range strings.Split(code, "\n") {
+		switch strings.TrimSpace(s) {
+		case BeginSolution:
+			in = true
+			out = append(out, s[:len(s)-len(strings.TrimLeft(s, " \t"))]+stub(name))
+			continue
+		case EndSolution:
+			in = false
+			continue
+		}
+		if !in {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "\n")
 }

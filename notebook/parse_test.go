@@ -69,7 +69,12 @@ func TestParseErrors(t *testing.T) {
 		{"no cells", header + "package main\nfunc main() {\n}\n", "x.go:6: main has no cells: mark them with // %% [markdown] and // %%"},
 		{"code before marker", header + "package main\nfunc main() {\n\tx := 1\n\t// %%\n\t_ = x\n}\n", "x.go:6: content before the first cell: begin main's body with // %% [markdown] or // %%"},
 		{"code in prose", header + "package main\nfunc main() {\n\t// %% [markdown]\n\t// hi\n\tx := 1\n\t_ = x\n}\n", "x.go:8: code in a markdown cell: prose lines start with //; start a code cell with // %%"},
-		{"bad marker", header + "package main\nfunc main() {\n\t// %% [raw]\n}\n", `x.go:6: unknown cell marker "// %% [raw]": use "// %%" or "// %% [markdown]"`},
+		{"bad marker", header + "package main\nfunc main() {\n\t// %% [raw]\n}\n", `x.go:6: unknown cell marker "// %% [raw]": use "// %%", "// %% [markdown]", "// %% [exercise NAME]" or "// %% [tests NAME]"`},
+		{"bad exercise name", header + "package main\nfunc main() {\n\t// %% [exercise BT loss]\n}\n", `x.go:6: exercise name "BT loss": use lower-case letters, digits and dashes, starting with a letter, at most 40`},
+		{"solution not ended", header + "package main\nfunc main() {\n\t// %% [exercise bt]\n\t// BEGIN SOLUTION\n\t_ = 1\n\t// %%\n\t// END SOLUTION\n}\n", "x.go:7: // BEGIN SOLUTION is not ended: close it with // END SOLUTION in the same cell"},
+		{"solution outside an exercise", header + "package main\nfunc main() {\n\t// %%\n\t// BEGIN SOLUTION\n\t// END SOLUTION\n}\n", "x.go:7: // BEGIN SOLUTION outside an exercise cell: start the cell with // %% [exercise NAME]"},
+		{"tests before their exercise", header + "package main\nfunc main() {\n\t// %% [tests bt]\n\t_ = 1\n}\n", `x.go:6: tests of "bt": an exercise's one tests cell follows its exercise cell`},
+		{"two exercises of one name", header + "package main\nfunc main() {\n\t// %% [exercise bt]\n\t// BEGIN SOLUTION\n\t// END SOLUTION\n\t// %% [exercise bt]\n}\n", `x.go:9: a second exercise named "bt": give each exercise its own name`},
 		// Code hidden in prose: the block comment opened on line 7 ends
 		// inside what a reader sees as a prose line, where x = 3 then runs.
 		{"block comment into prose", header + "package main\nfunc main() {\n\t// %%\n\tx := 2 /*\n\t// %% [markdown]\n\t// <!-- */; x = 3 /* -->\n\t// %%\n\t// */\n\t_ = x\n}\n",

@@ -110,6 +110,9 @@ func printKey(w io.Writer, res *notebook.Result) {
 	for _, e := range res.Events(notebook.Quiz) {
 		fmt.Fprintf(w, "  quiz %d: %s\n    answer: %s) %s\n    why: %s\n", e.N, e.Text, letter(e.Answer), e.Options[e.Answer], e.Explanation)
 	}
+	for _, e := range res.Events(notebook.Number) {
+		fmt.Fprintf(w, "  number %d: %s\n    answer: %s (within %g%%)\n    why: %s\n", e.N, e.Text, notebook.FormatFloat(e.Value), 100*e.Tol, e.Explanation)
+	}
 	checks := res.Events(notebook.Check)
 	pass := 0
 	for _, e := range checks {

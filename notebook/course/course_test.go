@@ -468,7 +468,7 @@ func TestEveryLessonExportsAValidNotebook(t *testing.T) {
 			pages[f] = string(b)
 		}
 		res := rep.Results[l.Meta.ID]
-		for _, e := range append(res.Events(notebook.Quiz), res.Events(notebook.Predict)...) {
+		for _, e := range append(append(res.Events(notebook.Quiz), res.Events(notebook.Predict)...), res.Events(notebook.Number)...) {
 			questions++
 			for name, page := range pages {
 				for _, form := range []string{e.Explanation, html.EscapeString(e.Explanation), jsonText(e.Explanation)} {

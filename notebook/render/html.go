@@ -70,6 +70,8 @@ type htmlItem struct {
 }
 
 type htmlCell struct {
+	Hidden   bool
+	Exercise string
 	Markdown bool
 	Prose    template.HTML
 	Code     template.HTML
@@ -153,7 +155,7 @@ func itemOf(it notebook.Item) htmlItem {
 		for j := range it.Event.Options {
 			hi.Letter = append(hi.Letter, string(rune('a'+j)))
 		}
-		if it.Event.Kind == notebook.Quiz || it.Event.Kind == notebook.Predict {
+		if it.Event.Kind == notebook.Quiz || it.Event.Kind == notebook.Predict || it.Event.Kind == notebook.Number {
 			hi.Sealed = sealed(it.Event)
 		}
 	}
@@ -190,7 +192,12 @@ func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, l
 	}
 	for i, c := range res.Lesson.Cells {
 		cr := res.Cells[i]
-		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err}
+		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err, Exercise: c.Name}
+		if c.Kind == notebook.Tests {
+			// Hidden tests: an empty place for the live page's updates.
+			pg.Cells = append(pg.Cells, htmlCell{Hidden: true})
+			continue
+		}
 		var err error
 		if hc.Markdown {
 			hc.Prose, err = markdownHTML(c.Source)
@@ -245,8 +252,11 @@ table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,
 .quiz{border:1px solid #cfd8e3;border-radius:6px;padding:.7rem 1rem;margin:1rem 0;background:#fafcff}
 .quiz .q{font-weight:bold}.quiz .kind{color:var(--blue);font-size:.85rem;text-transform:uppercase;letter-spacing:.05em}
 .quiz button{display:block;width:100%;text-align:left;margin:.3rem 0;padding:.45rem .7rem;border:1px solid #bbb;border-radius:4px;background:#fff;font:inherit;cursor:pointer}
+.quiz.number form{display:flex;gap:.5rem}.quiz.number input{font:inherit;padding:.3rem .5rem;width:10rem}.quiz.number button{width:auto;display:inline-block}
+.quiz input.right{border:2px solid var(--green)}.quiz input.wrong{border:2px solid var(--red)}
 .quiz button:hover{background:#eef4fb}.quiz button.right{background:#e6f5ef;border-color:var(--green)}.quiz button.wrong{background:#fbece3;border-color:var(--red)}
 .reveal{margin-top:.5rem;padding:.5rem .7rem;background:#fff;border-left:4px solid var(--blue)}
+.exercise{background:#fff8e6;border-left:4px solid #E69F00;padding:.4rem .7rem;font-size:.95rem}
 .folded{color:var(--gray);font-style:italic;font-size:.92rem}
 .error{color:var(--red);font-weight:bold}.notrun{color:var(--gray);font-style:italic}
 .params{font-size:.92rem}.params code{background:#f0f0f0;padding:0 .2rem}
@@ -267,9 +277,11 @@ var funcs = template.FuncMap{
 var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{define "item"}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
 {{else if isKind .Event "figure"}}<figure role="group" aria-label="Figure {{.Event.N}}. {{.Event.Text}}">{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
+{{else if isKind .Event "number"}}<div class="quiz number" data-key="{{quizKey .Event}}"><div class="kind">Number {{.Event.N}}</div><p class="q" id="q-{{quizKey .Event}}">{{.Event.Text}}</p>
+<form><input type="text" inputmode="decimal" aria-labelledby="q-{{quizKey .Event}}" autocomplete="off"> <button type="submit" data-r="{{index .Sealed 0}}">Answer</button></form><div class="reveal" hidden></div></div>
 {{else if isKind .Event "check"}}<div class="check {{if .Event.Pass}}pass{{else}}fail{{end}}">{{if .Event.Pass}}✓ passed:{{else}}✗ failed:{{end}} {{.Event.Text}}{{if not .Event.Pass}}<span class="hint">Hint: {{.Event.Hint}}</span>{{end}}</div>
 {{else}}<div class="quiz{{if isKind .Event "predict"}} predict{{end}}" data-key="{{quizKey .Event}}"><div class="kind">{{if isKind .Event "predict"}}Predict, then reveal{{else}}Quiz {{.Event.N}}{{end}}</div><p class="q">{{.Event.Text}}</p>
-{{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}" data-r="{{index $it.Sealed $i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
+{{range $i, $o := .Event.Options}}<button type="button" data-i="{{$i}}" data-o="{{$o}}" data-r="{{index $it.Sealed $i}}">{{index $it.Letter $i}}) {{$o}}</button>{{end}}
 <div class="reveal" hidden></div>{{if isKind .Event "predict"}}<p class="folded" hidden>What this cell shows next answers the prediction, so it appears once you choose.</p>{{end}}</div>
 {{end}}{{end}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -293,13 +305,15 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
 </header>
 <main>
-{{range $ci, $c := .Cells}}<section class="cell" id="cell-{{$ci}}">
+{{range $ci, $c := .Cells}}{{if .Hidden}}<section class="cell" id="cell-{{$ci}}" hidden></section>
+{{else}}<section class="cell" id="cell-{{$ci}}">
+{{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.</p>{{end}}
 {{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
 {{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
 {{range .Items}}{{template "item" .}}{{end}}
 {{if eq .Status 2}}<p class="error">✗ {{.Err}}</p>{{end}}{{end}}
 </section>
-{{end}}
+{{end}}{{end}}
 {{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
@@ -318,6 +332,9 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 func QuizKey(e *notebook.Event) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", e.Kind, e.Text, e.Explanation)
+	if e.Kind == notebook.Number {
+		fmt.Fprintf(h, "\x00%s\x00%s", notebook.FormatFloat(e.Value), notebook.FormatFloat(e.Tol))
+	}
 	for _, o := range e.Options {
 		fmt.Fprintf(h, "\x00%s", o)
 	}

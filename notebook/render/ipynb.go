@@ -167,6 +167,9 @@ func IPynb(w io.Writer, res *notebook.Result) error {
 			nb.Cells = append(nb.Cells, ipynbCell{ID: id, CellType: "markdown", Metadata: map[string]any{}, Source: lines(mdProse(c.Source))})
 			continue
 		}
+		if c.Kind == notebook.Tests {
+			continue // hidden tests
+		}
 		cell := ipynbCell{ID: id, CellType: "code", Metadata: map[string]any{}, Source: lines(c.Shown), code: true}
 		cr := res.Cells[i]
 		if cr.Status != notebook.NotRun {
@@ -281,6 +284,10 @@ func ipynbEvent(e *notebook.Event) (ipynbOutput, bool) {
 		fmt.Fprintf(&b, "\n*%s*\n", answerElsewhere)
 		fmt.Fprintf(&plain, "\n%s\n", answerElsewhere)
 		return display(map[string]any{"text/markdown": lines(b.String()), "text/plain": lines(plain.String())}), true
+	case notebook.Number:
+		md := fmt.Sprintf("**Number %d.** %s\n\n*%s*\n", e.N, mdText(e.Text, true), answerElsewhere)
+		plain := fmt.Sprintf("Number %d. %s\n\n%s\n", e.N, e.Text, answerElsewhere)
+		return display(map[string]any{"text/markdown": lines(md), "text/plain": lines(plain)}), true
 	}
 	return ipynbOutput{}, false
 }

@@ -36,6 +36,12 @@ func Markdown(w io.Writer, res *notebook.Result, figures map[*notebook.Event]str
 			b.WriteString(mdProse(c.Source) + "\n\n")
 			continue
 		}
+		if c.Kind == notebook.Tests {
+			continue // hidden tests
+		}
+		if c.Kind == notebook.Exercise {
+			fmt.Fprintf(&b, "**Exercise `%s`:** write the part that stops with \"not written yet\" in your copy of the lesson.\n\n", c.Name)
+		}
 		f := fence(c.Shown)
 		fmt.Fprintf(&b, "%sgo\n%s\n%s\n\n", f, c.Shown, f)
 		if cr.Status == notebook.NotRun {
@@ -111,5 +117,7 @@ func mdEvent(b *strings.Builder, e *notebook.Event, figures map[*notebook.Event]
 			fmt.Fprintf(b, "%c) %s  \n", 'a'+i, mdText(o, true))
 		}
 		fmt.Fprintf(b, "\n*%s*\n\n", answerElsewhere)
+	case notebook.Number:
+		fmt.Fprintf(b, "**Number %d.** %s\n\n*%s*\n\n", e.N, mdText(e.Text, true), answerElsewhere)
 	}
 }

@@ -13,11 +13,15 @@ import (
 // hold it back until the student answers (Markdown and Jupyter).
 const answerElsewhere = "The answer is not printed here: answer in the HTML notebook, the live notebook (rlhfsim serve) or with rlhfsim run --interactive."
 
-// reveal is what a page shows once a student picks an option.
+// reveal is what a page shows once a student picks an option or gives a
+// number.
 type reveal struct {
-	Right       bool   `json:"ok"`
-	Answer      int    `json:"a"`
-	Explanation string `json:"w"`
+	Right       bool    `json:"ok"`
+	Answer      int     `json:"a"`
+	Explanation string  `json:"w"`
+	Graded      bool    `json:"g,omitempty"` // graded later: nothing to reveal
+	Value       float64 `json:"v,omitempty"` // a Number's truth
+	Tol         float64 `json:"t,omitempty"`
 }
 
 // sealed returns, for each option of a question, what picking it reveals
@@ -32,11 +36,21 @@ type reveal struct {
 // lesson in the student's variant and checks the submitted choices.
 func sealed(e *notebook.Event) []string {
 	key := QuizKey(e)
+	seal := func(r reveal, stream string) string {
+		b, _ := json.Marshal(r)
+		xorStream(b, key+":"+stream)
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	if e.Kind == notebook.Number {
+		return []string{seal(reveal{Value: e.Value, Tol: e.Tol, Explanation: e.Explanation}, "n")}
+	}
 	out := make([]string, len(e.Options))
 	for i := range e.Options {
-		b, _ := json.Marshal(reveal{Right: i == e.Answer, Answer: e.Answer, Explanation: e.Explanation})
-		xorStream(b, key+":"+strconv.Itoa(i))
-		out[i] = base64.StdEncoding.EncodeToString(b)
+		r := reveal{Right: i == e.Answer, Answer: e.Answer, Explanation: e.Explanation}
+		if e.Answer == notebook.Graded {
+			r = reveal{Graded: true}
+		}
+		out[i] = seal(r, strconv.Itoa(i))
 	}
 	return out
 }
@@ -93,13 +107,32 @@ window.rlhfsimQuizzes=function(root){
     var note=q.querySelector('.folded');
     if(note){note.hidden=!hide;}
   }
+  function chooseNumber(q,x){
+    if(q.dataset.chosen){return;}
+    var b=q.querySelector('button'), inp=q.querySelector('input'), r=unseal(q,b);
+    q.dataset.chosen='n';
+    b.disabled=true; inp.disabled=true; inp.value=x;
+    var ok=Math.abs(x-r.v)<=Math.max(r.t*Math.abs(r.v),1e-12);
+    inp.classList.add(ok?'right':'wrong');
+    var rv=q.querySelector('.reveal'), strong=document.createElement('strong');
+    rv.textContent='';
+    strong.textContent=(ok?'Right':'Not within '+(100*r.t)+'%')+': your run gives '+r.v.toPrecision(4)+'.';
+    rv.appendChild(strong); rv.appendChild(document.createTextNode(' '+r.w));
+    rv.hidden=false;
+  }
   function choose(q,b){
     if(q.dataset.chosen){return;}
     var r=unseal(q,b), bs=q.querySelectorAll('button');
     q.dataset.chosen=b.dataset.i;
     bs.forEach(function(o){o.disabled=true;});
-    b.classList.add(r.ok?'right':'wrong');
     b.setAttribute('aria-pressed','true');
+    if(r.g){
+      b.textContent=b.textContent+' (saved)';
+      q.querySelector('.reveal').textContent='Your answer is saved; it is graded later.';
+      q.querySelector('.reveal').hidden=false;
+      return;
+    }
+    b.classList.add(r.ok?'right':'wrong');
     b.textContent=b.textContent+(r.ok?' (right)':' (wrong)');
     var a=bs[r.a], rv=q.querySelector('.reveal');
     rv.textContent='';
@@ -111,13 +144,29 @@ window.rlhfsimQuizzes=function(root){
   }
   root.querySelectorAll('.quiz').forEach(function(q){
     var k=q.dataset.key;
+    if(q.classList.contains('number')){
+      if(!q.dataset.bound){
+        q.dataset.bound='1';
+        q.querySelector('form').addEventListener('submit',function(ev){
+          ev.preventDefault();
+          var x=parseFloat(q.querySelector('input').value);
+          if(q.dataset.chosen||!isFinite(x)){return;}
+          saved[k]={kind:'number',question:q.querySelector('.q').textContent,choice:String(x),
+            seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
+          try{localStorage.setItem(store,JSON.stringify(saved));}catch(e){}
+          chooseNumber(q,x);
+        });
+      }
+      if(!q.dataset.chosen&&saved[k]){chooseNumber(q,parseFloat(saved[k].choice));}
+      return;
+    }
     if(!q.dataset.bound){
       q.dataset.bound='1';
       q.querySelectorAll('button').forEach(function(b){
         b.addEventListener('click',function(){
           if(q.dataset.chosen){return;}
           saved[k]={i:+b.dataset.i,kind:q.classList.contains('predict')?'predict':'quiz',question:q.querySelector('.q').textContent,
-            choice:b.textContent,seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
+            choice:b.dataset.o,seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
           try{localStorage.setItem(store,JSON.stringify(saved));}catch(e){}
           choose(q,b);
           var all=document.querySelectorAll('.quiz');

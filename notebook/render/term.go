@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/glamour"
@@ -26,9 +28,9 @@ type TermOptions struct {
 	// asking. With neither Interactive nor Reveal, answers stay hidden and
 	// the rest of a cell after a prediction is held back.
 	Reveal bool
-	// Answered, if not nil, is told each answer given on In: the index of
-	// the option in e.Options.
-	Answered func(e *notebook.Event, choice int)
+	// Answered, if not nil, is told each answer given on In: the chosen
+	// option's text, or the number as typed.
+	Answered func(e *notebook.Event, answer string)
 	// Figures maps a figure event to the file it was saved to.
 	Figures map[*notebook.Event]string
 	// ShowCode prints each code cell's source before its output.
@@ -83,8 +85,15 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 			}
 			continue
 		}
+		if c.Kind == notebook.Tests {
+			continue // hidden tests
+		}
 		if o.ShowCode {
-			fmt.Fprintf(bw, "\n  ┌─ code, %s:%d\n", safe(l.File), c.Marker+1)
+			label := "code"
+			if c.Kind == notebook.Exercise {
+				label = "exercise " + c.Name + " (write the part that stops with \"not written yet\" in your copy)"
+			}
+			fmt.Fprintf(bw, "\n  ┌─ %s, %s:%d\n", safe(label), safe(l.File), c.Marker+1)
 			for _, line := range strings.Split(c.Shown, "\n") {
 				fmt.Fprintf(bw, "  │ %s\n", safe(strings.ReplaceAll(line, "\t", "    ")))
 			}
@@ -168,7 +177,8 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 		for i, opt := range e.Options {
 			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, safe(opt))
 		}
-		if in == nil && !o.Reveal {
+		graded := e.Answer == notebook.Graded
+		if in == nil && (!o.Reveal || graded) {
 			fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
 			return
 		}
@@ -179,17 +189,47 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 			line = strings.TrimSpace(strings.ToLower(line))
 			if len(line) == 1 && line[0] >= 'a' && int(line[0]-'a') < len(e.Options) {
 				choice := int(line[0] - 'a')
-				if choice == e.Answer {
+				switch {
+				case graded:
+					fmt.Fprintln(w, "    saved: it is graded later.")
+				case choice == e.Answer:
 					fmt.Fprintln(w, "    ✓ right.")
-				} else {
+				default:
 					fmt.Fprintln(w, "    ✗ not quite.")
 				}
 				if o.Answered != nil {
-					o.Answered(e, choice)
+					o.Answered(e, e.Options[choice])
 				}
 			}
 		}
+		if graded {
+			return
+		}
 		fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, safe(e.Options[e.Answer]))
+		writeIndented(w, e.Explanation, "    ")
+	case notebook.Number:
+		fmt.Fprintf(w, "\n  ? Number %d: %s\n", e.N, safe(e.Text))
+		if in == nil && !o.Reveal {
+			fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
+			return
+		}
+		if in != nil {
+			fmt.Fprint(w, "    your answer (a number, Enter to skip): ")
+			w.Flush()
+			line, _ := in.ReadString('\n')
+			line = strings.TrimSpace(line)
+			if x, err := strconv.ParseFloat(line, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+				if e.Right(x) {
+					fmt.Fprintln(w, "    ✓ right.")
+				} else {
+					fmt.Fprintf(w, "    ✗ not within %g%%.\n", 100*e.Tol)
+				}
+				if o.Answered != nil {
+					o.Answered(e, line)
+				}
+			}
+		}
+		fmt.Fprintf(w, "    answer: %s (within %g%%)\n", notebook.FormatFloat(e.Value), 100*e.Tol)
 		writeIndented(w, e.Explanation, "    ")
 	}
 }

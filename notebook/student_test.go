@@ -1,0 +1,91 @@
+package notebook
+
+import (
+	"strings"
+	"testing"
+)
+
+const exerciseLesson = header + `package main
+
+import (
+	"math"
+
+	"github.com/rlhfsim/rlhfsim/nb"
+)
+
+func main() {
+	// %% [markdown]
+	// Write the loss.
+
+	// %% [exercise loss]
+	loss := func(m float64) float64 {
+		// BEGIN SOLUTION
+		return math.Log1p(math.Exp(-m))
+		// END SOLUTION
+	}
+
+	// %% [tests loss]
+	nb.Check("loss(0) is log 2", math.Abs(loss(0)-math.Ln2) < 1e-12, "softplus(-m)")
+	nb.TrueFalse("hidden", true, "in tests")
+
+	// %%
+	nb.Quiz("Which?", []string{"x", "y"}, 1,
+		"because y")
+	nb.TrueFalse("Is it?", false, "no")
+	nb.Predict("Guess", []string{"a", "b"}, 0, "a it was")
+}
+`
+
+// TestStudentSourceStripsSolutionsTestsAndAnswers: the student's copy
+// has a stub for the solution, no tests cell, questions without answers,
+// and predictions as they were; its exercise code and the instructor's
+// splice back into a lesson with the same cells.
+func TestStudentSourceStripsSolutionsTestsAndAnswers(t *testing.T) {
+	l, err := Parse("x", "x.go", []byte(exerciseLesson))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Exercises(); len(got) != 1 || got[0] != "loss" {
+		t.Fatalf("exercises %v", got)
+	}
+	if sh := l.Cells[1].Shown; strings.Contains(sh, "Log1p") || !strings.Contains(sh, `panic("exercise loss: not written yet; write your code here")`) {
+		t.Errorf("the exercise shows its solution:\n%s", sh)
+	}
+	src, err := l.StudentSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	for _, gone := range []string{"Log1p", "BEGIN SOLUTION", "[tests loss]", "nb.Check", "because y", `"no"`, "in tests"} {
+		if strings.Contains(s, gone) {
+			t.Errorf("the student's copy holds %q:\n%s", gone, s)
+		}
+	}
+	for _, kept := range []string{"\t\tpanic(\"exercise loss: not written yet; write your code here\")\n\t}\n",
+		`nb.Ask("Which?", []string{"x", "y"})`, `nb.AskTrueFalse("Is it?")`, `nb.Predict("Guess", []string{"a", "b"}, 0, "a it was")`} {
+		if !strings.Contains(s, kept) {
+			t.Errorf("the student's copy lacks %q:\n%s", kept, s)
+		}
+	}
+	sl, err := Parse("x", "x.go", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, ok := sl.ExerciseCode("loss")
+	if !ok {
+		t.Fatal("the student's copy lost the exercise")
+	}
+	back, err := l.WithExercise("loss", strings.Replace(code, `panic("exercise loss: not written yet; write your code here")`, "return m", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(back), "\t\treturn m\n") || !strings.Contains(string(back), "[tests loss]") {
+		t.Errorf("the spliced lesson:\n%s", back)
+	}
+	if _, err := l.WithExercise("loss", "x := 1\n// %%\n_ = x"); err == nil || !strings.Contains(err.Error(), "cell marker") {
+		t.Errorf("code with a marker: %v", err)
+	}
+	if _, err := l.WithExercise("nope", "x"); err == nil {
+		t.Error("an exercise that does not exist")
+	}
+}
