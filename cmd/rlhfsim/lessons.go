@@ -73,6 +73,7 @@ type runOptions struct {
 	memory        string
 	interactive   bool
 	reveal        bool
+	answers       string
 	strict        bool
 	code          bool
 }
@@ -120,6 +121,7 @@ pages are written as soon as it ends. Failed self-checks are reported; with
 	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson")
 	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson, e.g. 2GiB or 512MiB")
 	cmd.Flags().BoolVar(&o.interactive, "interactive", false, "ask quizzes and predictions in the terminal before revealing answers")
+	cmd.Flags().StringVar(&o.answers, "answers", "", "with --interactive, keep your answers in this file, to hand in with rlhfsim submit")
 	cmd.Flags().BoolVar(&o.reveal, "reveal", false, "show every answer in the terminal without asking (otherwise answers, and what a prediction would give away, stay hidden)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail the run when a self-check fails")
 	cmd.Flags().BoolVar(&o.code, "code", true, "show each code cell's source in the terminal")
@@ -153,6 +155,15 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	if note != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), note)
 	}
+	var log *answerLog
+	if o.answers != "" {
+		if !o.interactive {
+			return usagef("--answers keeps the answers --interactive asks for: add --interactive")
+		}
+		if log, err = openAnswerLog(o.answers, v); err != nil {
+			return err
+		}
+	}
 	c, err := embedded()
 	if err != nil {
 		return err
@@ -177,8 +188,16 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 			term.Width = min(w, 100)
 		}
 	}
+	if log != nil {
+		term.Answered = log.add
+	}
 	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: o.out, Formats: f, Seed: o.seed, Variant: v, Limits: lim,
 		Term: term, Stdout: stdout, Stderr: cmd.ErrOrStderr()})
+	if log != nil {
+		if err := log.save(stdout); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return asUsage(err)
 	}

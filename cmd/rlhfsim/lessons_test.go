@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rlhfsim/rlhfsim/notebook/grade"
 )
 
 func TestRunLessonWritesEveryFormat(t *testing.T) {
@@ -173,5 +176,85 @@ func TestSecretCodesKeyAndStudent(t *testing.T) {
 	t.Setenv(secretEnv, "")
 	if code, _, stderr := rlhfsim("key", "--student", "ada", "01"); code != 2 || !strings.Contains(stderr, "needs the course secret") {
 		t.Errorf("key without a secret: exit %d %q", code, stderr)
+	}
+}
+
+// TestReleaseSubmitGrade walks the whole loop on lesson 03: the
+// instructor releases the course, a student writes the exercise and
+// answers in the terminal, hands in one file, and the grade reruns the
+// lesson in the student's variant with the hidden tests.
+func TestReleaseSubmitGrade(t *testing.T) {
+	t.Setenv(secretEnv, "")
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "course.secret")
+	rel := filepath.Join(dir, "release")
+	if code, _, stderr := rlhfsim("secret", "--out", secret); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, stdout, stderr := rlhfsim("release", "--out", rel, "--format", "none", "03", "04")
+	if code != 0 || !strings.Contains(stdout, "wrote 2 student lessons (2 exercises)") {
+		t.Fatalf("release: exit %d %s %s", code, stdout, stderr)
+	}
+	if code, _, stderr := rlhfsim("release", "--out", rel, "03"); code != 2 || !strings.Contains(stderr, "not empty") {
+		t.Errorf("a second release into the same directory: exit %d %s", code, stderr)
+	}
+	file := filepath.Join(rel, "lessons", "03-lists-to-pairs", "main.go")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"BEGIN SOLUTION", "[tests ranking-to-pairs]", "nb.Quiz(", "The ranking is turned into pairs"} {
+		if strings.Contains(string(src), gone) {
+			t.Errorf("the student copy holds %q", gone)
+		}
+	}
+	// The student writes the exercise and answers the two questions.
+	mine := strings.Replace(string(src), `panic("exercise ranking-to-pairs: not written yet; write your code here")`,
+		"for i := range order {\n\t\t\tfor j := i + 1; j < len(order); j++ {\n\t\t\t\tout = append(out, [2]int{order[i], order[j]})\n\t\t\t}\n\t\t}", 1)
+	if err := os.WriteFile(file, []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, csvOut, _ := rlhfsim("codes", "--secret", secret, "Ada")
+	variant := strings.Split(strings.Split(strings.TrimSpace(csvOut), "\n")[1], ",")[1]
+	answers := filepath.Join(dir, "answers.json")
+	var out bytes.Buffer
+	c := newRoot()
+	c.SetArgs([]string{"run", filepath.Dir(file), "--student", "Ada", "--variant", variant, "--interactive", "--answers", answers, "--format", "term", "--out", filepath.Join(dir, "out")})
+	c.SetIn(strings.NewReader("b\nc\n"))
+	c.SetOut(&out)
+	c.SetErr(&out)
+	if err := c.Execute(); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "saved: it is graded later.") || !strings.Contains(out.String(), "answers: "+answers+" (2)") {
+		t.Errorf("the interactive run did not keep two answers:\n%s", out.String())
+	}
+	sub := filepath.Join(dir, "ada.json")
+	code, stdout, stderr = rlhfsim("submit", filepath.Join(rel, "lessons"), "--student", "Ada", "--variant", variant, "--answers", answers, "--out", sub)
+	if code != 0 || !strings.Contains(stdout, "2 answers, 1 exercises") || !strings.Contains(stdout, "04-training-as-ranking/bt-loss") {
+		t.Fatalf("submit: exit %d %s %s", code, stdout, stderr)
+	}
+	grades := filepath.Join(dir, "grades")
+	code, stdout, stderr = rlhfsim("grade", "--secret", secret, "--only", "03", "--out", grades, sub)
+	if code != 0 {
+		t.Fatalf("grade: exit %d %s %s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(grades, "grades.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Option b of the prediction is "about 4.7 times", the right one
+	// (predictions keep their order); the quiz's options are shuffled,
+	// so its mark is whatever c was: one row either way.
+	for _, want := range []string{"Ada," + variant + ",03-lists-to-pairs,predict 1:", ",predict,1,1,right", "exercise ranking-to-pairs,exercise,3,3,all 3 hidden tests pass", ",quiz,"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("grades.csv lacks %q:\n%s", want, b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(grades, "feedback", grade.FeedbackFile("Ada"))); err != nil {
+		t.Errorf("no feedback page: %v", err)
+	}
+	if code, _, stderr := rlhfsim("grade", "--out", grades, sub); code != 2 || !strings.Contains(stderr, "needs the course secret") {
+		t.Errorf("grade without the secret: exit %d %s", code, stderr)
 	}
 }

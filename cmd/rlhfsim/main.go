@@ -93,7 +93,7 @@ terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
 	})
 	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newSweepCmd(), newSeqCmd(), newFiguresCmd(),
-		newLessonsCmd(), newRunCmd(), newServeCmd(), newKeyCmd(), newSecretCmd(), newCodesCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
+		newLessonsCmd(), newRunCmd(), newServeCmd(), newKeyCmd(), newSecretCmd(), newCodesCmd(), newReleaseCmd(), newSubmitCmd(), newGradeCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
 	return root
 }
 

@@ -161,4 +161,71 @@ func main() {
 			"ordering responses: score differences that reproduce each pair's preference",
 			"predicting which annotator wrote the ranking"}, 2,
 		"The ranking is turned into pairs, and the loss rewards scoring the preferred response of each pair above the other. Only score differences matter.")
+
+	// %% [markdown]
+	// ## Exercise: a ranking to its pairs
+	//
+	// Write `toPairs`: given a ranking as a list of answer indices, best
+	// first, return every preference it implies as `{winner, loser}`. A
+	// ranking of K answers must give K(K-1)/2 pairs, and no other.
+
+	// %% [exercise ranking-to-pairs]
+	toPairs := func(order []int) [][2]int {
+		var out [][2]int
+		// BEGIN SOLUTION
+		for i := range order {
+			for j := i + 1; j < len(order); j++ {
+				out = append(out, [2]int{order[i], order[j]})
+			}
+		}
+		// END SOLUTION
+		return out
+	}
+
+	// %% [tests ranking-to-pairs]
+	// The dataset's own pairs of every ranking, as sets, are the truth.
+	same := true
+	for ri := range d.Rankings {
+		r := d.Rankings[ri]
+		want := map[[2]int]bool{}
+		for _, p := range d.PairsOf(ri) {
+			want[[2]int{p.W - r.First, p.L - r.First}] = true
+		}
+		got := toPairs(r.Order)
+		seen := map[[2]int]bool{}
+		for _, p := range got {
+			seen[p] = true
+		}
+		if len(got) != len(want) || len(seen) != len(got) {
+			same = false
+		}
+		for p := range want {
+			if !seen[p] {
+				same = false
+			}
+		}
+	}
+	nb.Check("every ranking of the dataset gives exactly the dataset's pairs, winner first", same,
+		"each answer beats every answer ranked below it, once, and the winner comes first")
+	sizes := true
+	for kk := 1; kk <= 9; kk++ {
+		order := make([]int, kk)
+		for i := range order {
+			order[i] = kk - 1 - i
+		}
+		if len(toPairs(order)) != kk*(kk-1)/2 {
+			sizes = false
+		}
+	}
+	nb.Check("rankings of 1 to 9 answers give K(K-1)/2 pairs (none for one answer)", sizes,
+		"a single answer implies no preference; each new answer adds one pair with every answer already ranked")
+	three := toPairs([]int{2, 0, 1})
+	nb.Check("the ranking 2, 0, 1 gives {2,0}, {2,1} and {0,1}", len(three) == 3 && three[0] == [2]int{2, 0} && three[1] == [2]int{2, 1} && three[2] == [2]int{0, 1},
+		"list the best answer's pairs first, then the second's, each against the answers ranked below it")
+
+	// %%
+	mine := toPairs(rk.Order)
+	fmt.Printf("your pairs of the first prompt's ranking: %v\n", mine)
+	nb.Check("your pairs of the first ranking are as many as the dataset's", len(mine) == len(d.PairsOf(0)),
+		"K(K-1)/2 pairs for a ranking of K answers")
 }

@@ -205,4 +205,58 @@ func main() {
 			"the number of pairs the model gets wrong",
 			"the distance between the scores and the gold reward"}, 1,
 		"It is an instance of general loss minimisation: the average negative log-likelihood of the observed preferences under the Bradley-Terry model. The gold reward is hidden, and counting errors would give no gradient.")
+
+	// %% [markdown]
+	// ## Exercise: the Bradley-Terry loss and its gradient
+	//
+	// Write the loss of one pair whose winner scores `margin` above its
+	// loser, -log sigma(margin), and its derivative in the margin. Keep it
+	// finite for margins of several hundred either way: log(1 + exp(-m))
+	// computed as written overflows at m = -800.
+
+	// %% [exercise bt-loss]
+	btLoss := func(margin float64) (loss, grad float64) {
+		// BEGIN SOLUTION
+		if margin > 0 {
+			loss = math.Log1p(math.Exp(-margin))
+		} else {
+			loss = -margin + math.Log1p(math.Exp(margin))
+		}
+		grad = -1 / (1 + math.Exp(margin))
+		// END SOLUTION
+		return loss, grad
+	}
+
+	// %% [tests bt-loss]
+	closed := true
+	for _, m := range []float64{-5, -1, -0.25, 0, 0.5, 2, 7} {
+		l, g := btLoss(m)
+		s := 1 / (1 + math.Exp(-m))
+		closed = closed && math.Abs(l+math.Log(s)) < 1e-9 && math.Abs(g-(s-1)) < 1e-9
+	}
+	nb.Check("loss and gradient match -log sigma(m) and sigma(m) - 1 at seven margins", closed,
+		"the gradient of -log sigma(m) is -(1 - sigma(m)) = -sigma(-m)")
+	fd := true
+	for _, m := range []float64{-3, 0.1, 4} {
+		lp, _ := btLoss(m + 1e-6)
+		lm, _ := btLoss(m - 1e-6)
+		_, g := btLoss(m)
+		fd = fd && math.Abs((lp-lm)/2e-6-g) < 1e-5
+	}
+	nb.Check("the gradient agrees with a finite difference of the loss", fd, "differentiate the loss you wrote")
+	lBig, gBig := btLoss(-800)
+	lTop, gTop := btLoss(800)
+	nb.Check("at margins of -800 and 800 the loss is about 800 and about 0, finite", math.Abs(lBig-800) < 1e-6 && math.Abs(gBig+1) < 1e-9 && lTop >= 0 && lTop < 1e-12 && math.Abs(gTop) < 1e-12,
+		"for a negative margin write log(1+exp(-m)) as -m + log(1+exp(m)), which never overflows")
+
+	// %%
+	var lossRows [][]string
+	for _, m := range []float64{-2, -1, 0, 1, 2} {
+		l, g := btLoss(m)
+		lossRows = append(lossRows, []string{fmt.Sprintf("%+.0f", m), fmt.Sprintf("%.4f", l), fmt.Sprintf("%+.4f", g)})
+	}
+	nb.Table([]string{"margin", "your loss", "your gradient"}, lossRows)
+	l0, _ := btLoss(0)
+	nb.Check("your loss of a pair scored level is ln 2", math.Abs(l0-lnTwo) < 1e-9,
+		"sigma(0) = 1/2, and -log(1/2) = ln 2: the loss of a model that knows nothing")
 }

@@ -235,4 +235,53 @@ func main() {
 	// %%
 	nb.TrueFalse("During the reinforcement-learning phase the reward model's job is to label each response preferred or not preferred.", false,
 		"It gives each response a continuous scalar score. A graded score tells the policy how much better one answer is than another, which a binary label cannot; that dense, graded feedback is what policy optimisation needs.")
+
+	// %% [markdown]
+	// ## Exercise: the centered pair loss
+	//
+	// Write the loss of one pair with reward centering, -log sigma(r_w - r_l)
+	// + lambda (r_w + r_l)^2, and its derivatives in r_w and r_l. The
+	// Bradley-Terry part of the two derivatives cancels in their sum: only
+	// the centering term moves the level of the scores.
+
+	// %% [exercise centering]
+	centered := func(rw, rl, lambda float64) (loss, dw, dl float64) {
+		// BEGIN SOLUTION
+		m := rw - rl
+		s := 1 / (1 + math.Exp(m)) // sigma(-m)
+		if m > 0 {
+			loss = math.Log1p(math.Exp(-m))
+		} else {
+			loss = -m + math.Log1p(math.Exp(m))
+		}
+		loss += lambda * (rw + rl) * (rw + rl)
+		dw = -s + 2*lambda*(rw+rl)
+		dl = s + 2*lambda*(rw+rl)
+		// END SOLUTION
+		return loss, dw, dl
+	}
+
+	// %% [tests centering]
+	exact := true
+	for _, c := range [][3]float64{{1, 0, 0}, {0.3, -0.2, 0.01}, {2, 3, 0.5}, {-1, -4, 1}} {
+		l, dw, dl := centered(c[0], c[1], c[2])
+		m, sum := c[0]-c[1], c[0]+c[1]
+		s := 1 / (1 + math.Exp(-m))
+		exact = exact && math.Abs(l-(-math.Log(s)+c[2]*sum*sum)) < 1e-9 &&
+			math.Abs(dw-(s-1+2*c[2]*sum)) < 1e-9 && math.Abs(dl-(1-s+2*c[2]*sum)) < 1e-9
+	}
+	nb.Check("loss and both derivatives match the closed form at four pairs", exact,
+		"d/dr_w of -log sigma(r_w - r_l) is sigma(m) - 1; of lambda (r_w + r_l)^2 it is 2 lambda (r_w + r_l)")
+	_, dw0, dl0 := centered(1.5, 0.5, 0)
+	_, dw1, dl1 := centered(1.5, 0.5, 0.2)
+	nb.Check("without centering the derivatives sum to zero; with lambda 0.2 they sum to 4 lambda (r_w + r_l) = 1.6",
+		math.Abs(dw0+dl0) < 1e-12 && math.Abs(dw1+dl1-1.6) < 1e-9,
+		"the Bradley-Terry loss depends on the difference only, so shifting both scores changes nothing without the penalty")
+
+	// %%
+	_, sw, sl := centered(3, 3, lambda)
+	fmt.Printf("a tied pair scored 3 and 3, lambda %g: your derivatives %+.3f and %+.3f\n", lambda, sw, sl)
+	nb.Check("your derivatives of a tied pair scored 3 and 3 sum to 24 lambda: a gradient step lowers the pair's mean by that much, and leaves its difference alone without lambda",
+		math.Abs(sw+sl-24*lambda) < 1e-9,
+		"the Bradley-Terry parts, sigma(m) - 1 and 1 - sigma(m), cancel in the sum; the penalty adds 2 lambda (r_w + r_l) = 12 lambda to each")
 }

@@ -196,4 +196,61 @@ func main() {
 			"the reward model's scores are always correct",
 			"it removes the need for a base policy"}, 1,
 		"Comparisons are expensive and few; the reward model generalises them into a function that scores every answer the policy writes, with graded feedback that policy gradients can use.")
+
+	// %% [markdown]
+	// ## Exercise: the leave-one-out baseline
+	//
+	// Write the advantages RLOO gives k samples of one prompt: each reward
+	// minus the mean reward of the **other** k - 1 samples. For one sample
+	// there is no other: give it advantage 0.
+
+	// %% [exercise loo-baseline]
+	loo := func(rewards []float64) []float64 {
+		adv := make([]float64, len(rewards))
+		// BEGIN SOLUTION
+		if len(rewards) < 2 {
+			return adv
+		}
+		sum := 0.0
+		for _, r := range rewards {
+			sum += r
+		}
+		for i, r := range rewards {
+			adv[i] = r - (sum-r)/float64(len(rewards)-1)
+		}
+		// END SOLUTION
+		return adv
+	}
+
+	// %% [tests loo-baseline]
+	// Brute force: the mean of the others, summed one by one.
+	brute := func(r []float64, i int) float64 {
+		s := 0.0
+		for j, x := range r {
+			if j != i {
+				s += x
+			}
+		}
+		return r[i] - s/float64(len(r)-1)
+	}
+	agree, zero := true, true
+	for _, r := range [][]float64{{1, 2}, {0.5, -1, 3, 2}, {4, 4, 4}, {-2, 0.1, 0.3, 7, 1.5, -0.4, 2.2, 0.9}} {
+		a := loo(r)
+		total := 0.0
+		for i := range r {
+			agree = agree && len(a) == len(r) && math.Abs(a[i]-brute(r, i)) < 1e-12
+			total += a[i]
+		}
+		zero = zero && math.Abs(total) < 1e-9
+	}
+	nb.Check("each advantage is the reward minus the mean of the other samples", agree, "leave the sample itself out of its own baseline")
+	nb.Check("the advantages of one prompt sum to zero", zero, "k/(k-1) times the deviation from the mean, which sums to zero")
+	one := loo([]float64{3})
+	nb.Check("a single sample gets advantage 0, not NaN", len(one) == 1 && one[0] == 0, "with k = 1 there are no other samples to average")
+
+	// %%
+	mineAdv := loo([]float64{1, 0, 0, 0})
+	fmt.Printf("your advantages of rewards 1, 0, 0, 0: %.3f\n", mineAdv)
+	nb.Check("your advantage of the one rewarded sample is 1 (its reward minus the others' mean, 0)", math.Abs(mineAdv[0]-1) < 1e-12,
+		"the other three samples earned nothing, so their mean is 0")
 }

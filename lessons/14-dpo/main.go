@@ -188,4 +188,47 @@ func main() {
 		"pi* = pi_ref exp(r/beta)/Z turns into r = beta log(pi*/pi_ref) + beta log Z. Comparisons of answers to one prompt cancel Z, so fitting the comparisons fits the policy.")
 	nb.TrueFalse("With deterministic preferences that a linear score separates, raising DPO's beta keeps its policy close to the reference.", false,
 		"The loss keeps falling as the log-ratios grow whatever beta is; beta scales the log-ratios, it does not bound them. IPO's margin does.")
+
+	// %% [markdown]
+	// ## Exercise: the DPO loss
+	//
+	// Write the DPO loss of one comparison from the log-probabilities of
+	// the winner and the loser under the policy and the reference:
+	// -log sigma(beta ((log pi_w - log ref_w) - (log pi_l - log ref_l))).
+	// Keep it finite when the policy has moved far from the reference.
+
+	// %% [exercise dpo-loss]
+	dpoLoss := func(beta, piW, piL, refW, refL float64) float64 {
+		var loss float64
+		// BEGIN SOLUTION
+		z := beta * ((piW - refW) - (piL - refL))
+		if z > 0 {
+			loss = math.Log1p(math.Exp(-z))
+		} else {
+			loss = -z + math.Log1p(math.Exp(z))
+		}
+		// END SOLUTION
+		return loss
+	}
+
+	// %% [tests dpo-loss]
+	sig := func(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+	closedForm := true
+	for _, c := range [][5]float64{{0.1, -3, -4, -3.5, -3.5}, {1, -1, -2, -1.5, -1.2}, {0.5, -10, -2, -9, -3}, {2, -0.7, -0.9, -0.8, -0.8}} {
+		want := -math.Log(sig(c[0] * ((c[1] - c[3]) - (c[2] - c[4]))))
+		closedForm = closedForm && math.Abs(dpoLoss(c[0], c[1], c[2], c[3], c[4])-want) < 1e-9
+	}
+	nb.Check("the loss matches -log sigma(beta (log-ratio of the winner - log-ratio of the loser)) at four comparisons", closedForm,
+		"each log-ratio is the policy's log-probability minus the reference's")
+	nb.Check("a policy equal to its reference has loss ln 2 at every beta", math.Abs(dpoLoss(0.1, -2, -3, -2, -3)-math.Ln2) < 1e-12 && math.Abs(dpoLoss(5, -7, -1, -7, -1)-math.Ln2) < 1e-12,
+		"both log-ratios are zero, so the margin is zero whatever the log-probabilities")
+	far := dpoLoss(1, -1, -900, -1, -1)
+	wrong := dpoLoss(1, -900, -1, -1, -1)
+	nb.Check("with log-ratio margins of +899 and -899 the loss is about 0 and about 899, finite", far >= 0 && far < 1e-12 && math.Abs(wrong-899) < 1e-6,
+		"write log(1+exp(-z)) as -z + log(1+exp(z)) when z is negative")
+
+	// %%
+	fmt.Printf("your DPO loss at beta %g when the policy doubles the winner's probability relative to the reference: %.4f\n", beta, dpoLoss(beta, math.Log(0.2), math.Log(0.1), math.Log(0.1), math.Log(0.1)))
+	nb.Check("your loss falls as the policy raises the winner's probability", dpoLoss(beta, math.Log(0.2), math.Log(0.1), math.Log(0.1), math.Log(0.1)) < dpoLoss(beta, math.Log(0.1), math.Log(0.1), math.Log(0.1), math.Log(0.1)),
+		"a larger winner log-ratio is a larger margin, and -log sigma falls with the margin")
 }

@@ -36,6 +36,20 @@ func Embedded() (*Course, error) {
 	return &Course{Lessons: ls}, nil
 }
 
+// FromDir returns the course in a directory: one subdirectory per lesson,
+// each with a main.go, as "rlhfsim export" and "rlhfsim release" write
+// them. Every lesson must parse.
+func FromDir(dir string) (*Course, error) {
+	ls, err := notebook.Load(os.DirFS(dir), dir)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	if len(ls) == 0 {
+		return nil, inputf("%s holds no lessons (want one directory per lesson, each with %s)", dir, notebook.LessonFile)
+	}
+	return &Course{Lessons: ls}, nil
+}
+
 // NewLesson returns the source of a new lesson called id, made from the
 // embedded template lesson.
 func NewLesson(id string) ([]byte, error) {

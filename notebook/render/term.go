@@ -28,9 +28,9 @@ type TermOptions struct {
 	// asking. With neither Interactive nor Reveal, answers stay hidden and
 	// the rest of a cell after a prediction is held back.
 	Reveal bool
-	// Answered, if not nil, is told each answer given on In: the chosen
-	// option's text, or the number as typed.
-	Answered func(e *notebook.Event, answer string)
+	// Answered, if not nil, is told each answer given on In, with the run
+	// it belongs to: the chosen option's text, or the number as typed.
+	Answered func(res *notebook.Result, e *notebook.Event, answer string)
 	// Figures maps a figure event to the file it was saved to.
 	Figures map[*notebook.Event]string
 	// ShowCode prints each code cell's source before its output.
@@ -116,7 +116,7 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 				continue
 			}
 			bw.Flush()
-			termEvent(bw, it.Event, o, in)
+			termEvent(bw, res, it.Event, o, in)
 			if it.Event.Kind == notebook.Predict && in == nil && !o.Reveal {
 				held = 1
 			}
@@ -150,7 +150,7 @@ func writeIndented(w io.Writer, text, indent string) {
 	}
 }
 
-func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Reader) {
+func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermOptions, in *bufio.Reader) {
 	switch e.Kind {
 	case notebook.Param:
 		// Shown once, in the header.
@@ -198,7 +198,7 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 					fmt.Fprintln(w, "    ✗ not quite.")
 				}
 				if o.Answered != nil {
-					o.Answered(e, e.Options[choice])
+					o.Answered(res, e, e.Options[choice])
 				}
 			}
 		}
@@ -225,7 +225,7 @@ func termEvent(w *bufio.Writer, e *notebook.Event, o TermOptions, in *bufio.Read
 					fmt.Fprintf(w, "    ✗ not within %g%%.\n", 100*e.Tol)
 				}
 				if o.Answered != nil {
-					o.Answered(e, line)
+					o.Answered(res, e, line)
 				}
 			}
 		}
