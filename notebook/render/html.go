@@ -91,6 +91,7 @@ type htmlPage struct {
 	Live       *Live
 	Controls   []control
 	QuizJS     template.JS
+	Download   template.HTML
 }
 
 // Live makes a lesson page the live notebook's: its parameters become
@@ -186,7 +187,7 @@ func HTML(w io.Writer, res *notebook.Result, prev, next *notebook.Meta) error {
 }
 
 func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, live *Live) error {
-	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next, Live: live, QuizJS: template.JS(quizJS)}
+	pg := htmlPage{Lesson: res.Lesson, Result: res, CSS: template.CSS(pageCSS()), Prev: prev, Next: next, Live: live, QuizJS: template.JS(quizJS), Download: Download}
 	if live != nil {
 		pg.Controls = controlsOf(live.Params)
 	}
@@ -317,6 +318,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
+{{.Download}}
 <script>{{.QuizJS}}</script>
 {{with .Live}}{{.Script}}{{end}}
 </body></html>
@@ -354,8 +356,9 @@ func Index(w io.Writer, entries []CourseEntry) error {
 	return indexTmpl.Execute(w, struct {
 		Entries []CourseEntry
 		Graph   template.HTML
-		CSS     template.CSS
-	}{entries, graph, template.CSS(baseCSS)})
+		CSS      template.CSS
+		Download template.HTML
+	}{entries, graph, template.CSS(baseCSS), Download})
 }
 
 // courseGraph lays the lessons out in rows by their depth in the
@@ -447,5 +450,6 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <header><h1>How the reward model of RLHF works</h1><p>A course in simulated experiments. Every lesson runs a small RLHF pipeline whose hidden gold reward is known, so you can see how far each stage drifts from the truth. Arrows lead from a lesson to the ones that build on it.</p></header>
 <main>{{.Graph}}
 <ol>{{range .Entries}}<li><a href="{{.Meta.ID}}.html"><strong>{{.Meta.Title}}</strong></a> <span class="meta">({{.Meta.ID}}, {{.Meta.Minutes}} min)</span><br>{{.Meta.Summary}}{{with .Result}}<br><span class="meta">{{if .Err}}✗ stopped: {{.Err}}{{else}}{{.Checks}} self-checks, {{.FailedChecks}} failed{{end}}</span>{{end}}</li>{{end}}</ol>
+{{.Download}}
 </main></body></html>
 `))

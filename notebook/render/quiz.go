@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"hash/fnv"
+	"html/template"
 	"strconv"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -183,3 +184,41 @@ window.rlhfsimQuizzes=function(root){
 };
 rlhfsimQuizzes(document);
 `
+
+// Download is the "Download your answers" button of the course map and
+// the lesson pages, with its script: it gathers the answers this browser
+// keeps (every lesson's on a server or in Chromium; in a browser that
+// gives each local file its own storage, the page's lesson's only) into
+// a file that "rlhfsim submit --answers" takes.
+const Download = template.HTML(`<p class="download"><button type="button" id="download-answers">Download your answers</button> <span id="download-status" class="meta" role="status">a file to hand in with rlhfsim submit</span></p>
+<script>
+(function(){
+  var b=document.getElementById('download-answers');
+  if(!b){return;}
+  b.addEventListener('click',function(){
+    var all=[];
+    for(var i=0;i<localStorage.length;i++){
+      var k=localStorage.key(i);
+      if(k.indexOf('rlhfsim:answers:')!==0){continue;}
+      var m={};
+      try{m=JSON.parse(localStorage.getItem(k))||{};}catch(e){}
+      Object.keys(m).forEach(function(q){var a=m[q]; a.lesson=k.slice(16); all.push(a);});
+    }
+    var named=all.filter(function(a){return a.student;});
+    var student=named.length?named[0].student:(window.prompt('Your name, as your instructor wrote it:')||'');
+    var norm=function(s){return (s||'').trim().toLowerCase();};
+    var variant='', answers=[];
+    all.forEach(function(a){
+      if(a.student&&norm(a.student)!==norm(student)){return;}
+      if(a.variant){variant=variant||a.variant;}
+      answers.push({lesson:a.lesson,kind:a.kind,question:a.question,choice:String(a.choice),seed:a.seed||1});
+    });
+    var sub={format:'rlhfsim-submission/1',student:student.trim(),answers:answers};
+    if(variant){sub.variant=variant;}
+    var url=URL.createObjectURL(new Blob([JSON.stringify(sub,null,2)+'\n'],{type:'application/json'}));
+    var a=document.createElement('a'); a.href=url; a.download='answers.json';
+    document.body.appendChild(a); a.click(); a.remove();
+    document.getElementById('download-status').textContent=answers.length+' answers of '+student+' saved as answers.json: hand it in with rlhfsim submit --answers answers.json';
+  });
+})();
+</script>`)

@@ -16,8 +16,10 @@ import (
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/grade"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // browser returns a headless Chromium context, or fails with how to get
@@ -173,6 +175,52 @@ func TestAPredictionHoldsBackItsAnswer(t *testing.T) {
 	want := fmt.Sprintf("true|Answer: %c) %s. %s|true", 'a'+pred.Answer, pred.Options[pred.Answer], pred.Explanation)
 	if after != want {
 		t.Errorf("after a wrong answer:\n%q\nwant the output unfolded and the answer revealed:\n%q", after, want)
+	}
+}
+
+// TestDownloadedAnswersAreASubmission answers lesson 01's questions on
+// its static page as a named student in a variant, then downloads the
+// answers: the file is a submission grade.Read accepts, with the
+// student's name, code, every answer's question and the chosen option's
+// text.
+func TestDownloadedAnswersAreASubmission(t *testing.T) {
+	c, err := course.Embedded()
+	must(t, err)
+	sel, err := c.Select([]string{"01"})
+	must(t, err)
+	v, err := world.Student("Ada", "0123456789abcdef")
+	must(t, err)
+	res := worker.Run(context.Background(), sel[0], worker.Options{Variant: v})
+	must(t, res.Err)
+	var b bytes.Buffer
+	must(t, render.HTML(&b, res, nil, nil))
+	page := filepath.Join(t.TempDir(), "lesson.html")
+	must(t, os.WriteFile(page, b.Bytes(), 0o644))
+	ctx := browser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`main`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.quiz').forEach(function(q){q.querySelectorAll('button')[1].click();}); undefined`)))
+	file, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise(function(done){
+	  URL.createObjectURL=function(blob){blob.text().then(done); return '#';};
+	  HTMLAnchorElement.prototype.click=function(){};
+	  document.getElementById('download-answers').click();
+	})`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	sub, err := grade.Read(strings.NewReader(file))
+	if err != nil {
+		t.Fatalf("the download is not a submission: %v\n%s", err, file)
+	}
+	qs := append(res.Events(notebook.Predict), res.Events(notebook.Quiz)...)
+	if sub.Student != "Ada" || sub.Variant != "0123456789abcdef" || len(sub.Answers) != len(qs) {
+		t.Fatalf("the download: %+v", sub)
+	}
+	for _, e := range qs {
+		found := false
+		for _, a := range sub.Answers {
+			found = found || (a.Lesson == "01-hidden-truth" && a.Kind == string(e.Kind) && a.Question == e.Text && a.Choice == e.Options[1] && a.Seed == 1)
+		}
+		if !found {
+			t.Errorf("no answer %q to %q in %+v", e.Options[1], e.Text, sub.Answers)
+		}
 	}
 }
 

@@ -691,7 +691,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Variant": world.ActiveVariant().Student})
+	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Download": render.Download, "Variant": world.ActiveVariant().Student})
 }
 
 var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
@@ -703,6 +703,7 @@ h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:
 <ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done" hidden>✓ done</span>
 {{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
 {{end}}</ol>
+{{.Download}}
 {{.Script}}
 </body></html>`))
 
