@@ -354,8 +354,8 @@ type CourseEntry struct {
 func Index(w io.Writer, entries []CourseEntry) error {
 	graph := courseGraph(entries)
 	return indexTmpl.Execute(w, struct {
-		Entries []CourseEntry
-		Graph   template.HTML
+		Entries  []CourseEntry
+		Graph    template.HTML
 		CSS      template.CSS
 		Download template.HTML
 	}{entries, graph, template.CSS(baseCSS), Download})
