@@ -186,13 +186,14 @@ func Ask(question string, options []string) {
 func quiz(question string, options []string, answer int, explanation string) {
 	order := QuizOrder(question, len(options), Seed(), world.ActiveVariant().Student)
 	shown := make([]string, len(options))
+	at := answer // Graded stays Graded
 	for i, j := range order {
 		shown[i] = options[j]
 		if j == answer {
-			answer = i
+			at = i
 		}
 	}
-	emit(notebook.Event{Kind: notebook.Quiz, Text: question, Options: shown, Answer: answer, Explanation: explanation})
+	emit(notebook.Event{Kind: notebook.Quiz, Text: question, Options: shown, Answer: at, Explanation: explanation})
 }
 
 // QuizOrder returns the order in which a quiz's n options are shown: a

@@ -96,3 +96,22 @@ func TestQuizOrder(t *testing.T) {
 		t.Errorf("over 20 students the answer sat under %d letters", len(letters))
 	}
 }
+
+// TestQuizKeepsItsAnswer: whatever order a student sees, the option
+// marked right is the one the lesson named. (The mapping once reassigned
+// the answer inside its own loop, and marked a wrong option right in some
+// orders.)
+func TestQuizKeepsItsAnswer(t *testing.T) {
+	s := &sink{}
+	nbrt.Current = s
+	defer func() { nbrt.Current = nil }()
+	opts := []string{"w", "x", "y", "z"}
+	for i := range 200 {
+		s.events = nil
+		Quiz(fmt.Sprint("question ", i), opts, i%4, "")
+		e := s.events[0]
+		if e.Options[e.Answer] != opts[i%4] {
+			t.Fatalf("question %d: shown %v, marked %q right, want %q", i, e.Options, e.Options[e.Answer], opts[i%4])
+		}
+	}
+}

@@ -154,6 +154,64 @@ func main() {
 	// or bad. It learns to **order** answers: to give scores whose
 	// differences reproduce the preferences.
 
+	// %% [markdown]
+	// ## What the pairs say about your annotators
+	//
+	// Pairs carry the annotators' tastes along with their judgement. When
+	// your variant of the world was drawn from your name and code, your
+	// annotators were given one hidden taste: a liking for longer answers,
+	// for flattery, or for filler. Below they rank the same answers again
+	// with it, and for each feature we count how often the answer with
+	// more of it won its pair, against annotators who follow the gold
+	// reward alone (same prompts, answers and noise). Your classmates'
+	// annotators may have another taste.
+
+	// %%
+	wins := func(quirk float64) []float64 {
+		var bs []annotate.Bias
+		if quirk != 0 {
+			bs = []annotate.Bias{annotate.Quirk(quirk)}
+		}
+		qd, err := prefs.Generate(w, []annotate.Annotator{{Name: "ann", Tau: tau, Biases: bs}}, &prefs.Settings{Prompts: prompts, K: k}, rng.Stream(nb.Seed(), rng.Data))
+		nb.Must(err)
+		var out []float64
+		for _, f := range []int{world.Length, world.Flattery, world.Filler} {
+			won := 0
+			for _, p := range qd.Pairs {
+				if qd.Response(p.W)[f] > qd.Response(p.L)[f] {
+					won++
+				}
+			}
+			out = append(out, float64(won)/float64(len(qd.Pairs)))
+		}
+		return out
+	}
+	tasteWins, goldWins := wins(1), wins(0)
+	var winRows [][]string
+	top := 0
+	for i := range tasteWins {
+		winRows = append(winRows, []string{world.Quirks[i], fmt.Sprintf("%.3f", tasteWins[i]), fmt.Sprintf("%.3f", goldWins[i]), fmt.Sprintf("%+.3f", tasteWins[i]-goldWins[i])})
+		if tasteWins[i]-goldWins[i] > tasteWins[top]-goldWins[top] {
+			top = i
+		}
+	}
+	nb.Table([]string{"feature", "share of pairs the answer with more of it won: your annotators", "annotators who follow gold", "gain"}, winRows)
+	if prompts >= 2000 {
+		// At 2,000 prompts or more the smallest gap, a length taste under
+		// the noisiest annotators (tau 4), is 0.02, four standard errors.
+		standsOut := true
+		for i := range tasteWins {
+			if i != top && tasteWins[top]-goldWins[top] < tasteWins[i]-goldWins[i]+0.005 {
+				standsOut = false
+			}
+		}
+		nb.Check("one feature's gain in wins stands out, by 0.005 or more", standsOut,
+			"a taste adds utility to its feature in every comparison, so the answer with more of it wins more often than the gold reward alone would let it")
+	}
+	nb.Quiz("Which feature do your annotators favour beyond what the gold reward asks?", world.Quirks, top,
+		fmt.Sprintf("The answer with more of it won %.3f more of the pairs than with gold-following annotators (length %+.3f, flattery %+.3f, filler %+.3f).",
+			tasteWins[top]-goldWins[top], tasteWins[0]-goldWins[0], tasteWins[1]-goldWins[1], tasteWins[2]-goldWins[2]))
+
 	// %%
 	nb.Quiz("Annotators rank several responses per prompt. What task is the reward model trained on?",
 		[]string{"regressing each response onto its rank number, so that the best answer of every prompt gets the highest target value",

@@ -205,6 +205,58 @@ func main() {
 	}
 	nb.Table([]string{"annotators' length bias", "learned length weight", "test accuracy", "the gold reward's accuracy on the same test labels"}, rows)
 
+	// %% [markdown]
+	// ## Your annotators' hidden taste
+	//
+	// When your variant of the world was drawn from your name and code,
+	// your annotators were given one more taste, which this lesson does not
+	// name: a liking for longer answers, for flattery, or for filler. Here
+	// they rank answers with it. The gold reward is known, so we can do what
+	// real RLHF cannot: train one reward model on their rankings and one on
+	// rankings by annotators who follow the gold reward alone (the same
+	// prompts, answers and noise), and compare what each learned. Weights
+	// are divided by the model's helpfulness weight, since the scale of a
+	// learned reward is arbitrary (lesson 09); the taste shows as excess
+	// weight on its feature. Your classmates' annotators may have another.
+
+	// %%
+	qc := pipeline.Default()
+	qc.Seed = c.Seed
+	qc.Data.Prompts = 2000
+	fitWith := func(quirk float64) []float64 {
+		d := qc.Data
+		d.Quirk = quirk
+		g, err := d.Generate(qc.Seed)
+		nb.Must(err)
+		tr, err := qc.RM.Train(g.Data, qc.Seed, nil)
+		nb.Must(err)
+		return tr.Scorer.Model.Params()
+	}
+	withTaste, goldOnly := fitWith(1), fitWith(0)
+	var tasteRows [][]string
+	excess := make([]float64, len(world.Quirks))
+	for i, f := range []int{world.Length, world.Flattery, world.Filler} {
+		a, b := withTaste[f]/withTaste[world.Helpfulness], goldOnly[f]/goldOnly[world.Helpfulness]
+		excess[i] = a - b
+		tasteRows = append(tasteRows, []string{world.Quirks[i], fmt.Sprintf("%+.3f", a), fmt.Sprintf("%+.3f", b), fmt.Sprintf("%+.3f", excess[i])})
+	}
+	nb.Table([]string{"feature", "weight per unit of helpfulness, your annotators", "annotators who follow gold", "excess"}, tasteRows)
+	taste, gap := 0, math.Inf(1)
+	for i := range excess {
+		if excess[i] > excess[taste] {
+			taste = i
+		}
+	}
+	for i := range excess {
+		if i != taste {
+			gap = math.Min(gap, excess[taste]-excess[i])
+		}
+	}
+	nb.Check("one feature's excess weight stands out, by 0.2 or more above the others'", gap >= 0.2,
+		"a taste adds utility to one feature in every comparison, so the reward model learns that feature's weight up by about the taste's strength over the annotators' noise")
+	nb.Quiz("Which taste do your annotators hide?", world.Quirks, taste,
+		fmt.Sprintf("The excess weights per unit of helpfulness are length %+.2f, flattery %+.2f, filler %+.2f: the largest names the taste.", excess[0], excess[1], excess[2]))
+
 	// %%
 	nb.Quiz("A reward model trained on pairwise preferences ends up scoring longer, less helpful answers higher. What is the most likely explanation?",
 		[]string{"the model has too few parameters to represent helpfulness",

@@ -15,6 +15,7 @@ func init() {
 		"PairAgreement":   reflect.ValueOf(annotate.PairAgreement),
 		"Panel":           reflect.ValueOf(annotate.Panel),
 		"PreferProb":      reflect.ValueOf(annotate.PreferProb),
+		"Quirk":           reflect.ValueOf(annotate.Quirk),
 		"RankUtilities":   reflect.ValueOf(annotate.RankUtilities),
 		"RatingAgreement": reflect.ValueOf(annotate.RatingAgreement),
 

@@ -57,6 +57,19 @@ func (b FeatureBias) Name() string { return world.FeatureNames()[b.Feature] }
 // Shift returns B * phi[Feature].
 func (b FeatureBias) Shift(phi []float64, pos, k int) float64 { return b.B * phi[b.Feature] }
 
+// Quirk returns the hidden taste of the active variant's annotators
+// (world.Variant.Quirk) at a strength: a length bias of strength per log
+// token, or a liking for flattery or filler of strength per unit.
+func Quirk(strength float64) Bias {
+	switch world.Quirks[world.ActiveVariant().Quirk] {
+	case "flattery":
+		return FeatureBias{Feature: world.Flattery, B: strength}
+	case "filler":
+		return FeatureBias{Feature: world.Filler, B: strength}
+	}
+	return LengthBias(strength)
+}
+
 var (
 	_ Bias = LengthBias(0)
 	_ Bias = PositionBias(0)

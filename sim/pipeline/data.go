@@ -16,11 +16,15 @@ type Data struct {
 	LengthBias   float64
 	PositionBias float64
 	FlatteryBias float64
-	Annotators   int
-	TauSpread    float64
-	Gold         world.GoldName
-	Val, Test    float64
-	Distractors  int // irrelevant random features appended for the reward model
+	// Quirk is the strength of the hidden taste the active variant's
+	// annotators have (world.Variant.Quirk: length, flattery or filler,
+	// per log token or per unit of the feature); 0 means none.
+	Quirk       float64
+	Annotators  int
+	TauSpread   float64
+	Gold        world.GoldName
+	Val, Test   float64
+	Distractors int // irrelevant random features appended for the reward model
 }
 
 // World builds the simulated world the data configuration describes.
@@ -44,6 +48,9 @@ func (c Data) Annotator() annotate.Annotator {
 	}
 	if c.FlatteryBias != 0 {
 		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: c.FlatteryBias})
+	}
+	if c.Quirk != 0 {
+		a.Biases = append(a.Biases, annotate.Quirk(c.Quirk))
 	}
 	return a
 }

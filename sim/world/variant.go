@@ -33,7 +33,16 @@ type Variant struct {
 	W [NumNamed]float64 `json:"weights"`
 	// Tau is the default annotators' temperature.
 	Tau float64 `json:"tau"`
+	// Quirk indexes Quirks: the taste a variant's annotators hide where a
+	// lesson asks for it (pipeline.Data.Quirk). The standard world's is
+	// length.
+	Quirk int `json:"quirk"`
 }
+
+// Quirks are the hidden annotator tastes a variant draws one of: a liking
+// for longer answers, for flattery, or for filler, the last two of which
+// the gold reward penalises.
+var Quirks = []string{"length", "flattery", "filler"}
 
 // variantRanges are the documented ranges Student draws from, uniformly.
 // They keep the order lesson 01 states (helpfulness and correctness weigh
@@ -129,6 +138,9 @@ func Student(name, code string) (Variant, error) {
 		v.W[i] = rg[0] + (rg[1]-rg[0])*r.Float64()
 	}
 	v.Tau = tauRange[0] + (tauRange[1]-tauRange[0])*r.Float64()
+	// Drawn last, so the weights and tau are what they were before
+	// variants had quirks.
+	v.Quirk = r.IntN(len(Quirks))
 	return v, nil
 }
 
