@@ -99,7 +99,7 @@ func (e *Event) PlainText() string {
 			fmt.Fprintf(&b, "  answer: %c) %s\n  %s\n", 'a'+e.Answer, e.Options[e.Answer], e.Explanation)
 		}
 	case Number:
-		fmt.Fprintf(&b, "Number %d: %s\n  answer: %s (within %g%%)\n  %s\n", e.N, e.Text, FormatFloat(e.Value), 100*e.Tol, e.Explanation)
+		fmt.Fprintf(&b, "Number %d: %s\n  answer: %.4g (within %g%%)\n  %s\n", e.N, e.Text, e.Value, 100*e.Tol, e.Explanation)
 	}
 	return b.String()
 }

@@ -111,7 +111,7 @@ func printKey(w io.Writer, res *notebook.Result) {
 		fmt.Fprintf(w, "  quiz %d: %s\n    answer: %s) %s\n    why: %s\n", e.N, e.Text, letter(e.Answer), e.Options[e.Answer], e.Explanation)
 	}
 	for _, e := range res.Events(notebook.Number) {
-		fmt.Fprintf(w, "  number %d: %s\n    answer: %s (within %g%%)\n    why: %s\n", e.N, e.Text, notebook.FormatFloat(e.Value), 100*e.Tol, e.Explanation)
+		fmt.Fprintf(w, "  number %d: %s\n    answer: %.4g (within %g%%)\n    why: %s\n", e.N, e.Text, e.Value, 100*e.Tol, e.Explanation)
 	}
 	checks := res.Events(notebook.Check)
 	pass := 0

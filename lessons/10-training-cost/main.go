@@ -161,25 +161,33 @@ func main() {
 	// labels; to see what it really learned we compare its scores with the
 	// gold reward on 1,800 held-out prompts from a separate draw, the same
 	// for every model: the Spearman correlation between its scores and the
-	// gold reward. We train a linear model and an MLP on 100 to 3,000
-	// prompts.
+	// gold reward. We train a linear model and an MLP on 100 to 10,000
+	// prompts. The linear model trains for a fixed 30 epochs: stopped early
+	// on a noisy validation loss, it sometimes keeps its first epoch and
+	// looks worse at 1,000 prompts than it is.
 
 	// %%
-	// Width 64: narrower MLPs overtake the linear model later, on some
-	// seeds not by 3,000 prompts.
+	// Width 64: narrower MLPs overtake the linear model later. At 3,000
+	// prompts the MLP leads by only about 0.011 on average, and in some
+	// students' variants (noisier annotators, a stronger dislike of
+	// flattery) it does not lead at all; at 10,000 it leads by 0.012 or
+	// more in every variant tried.
 	width := 64
 	ec := pipeline.Default()
 	ec.Data.Prompts, ec.Data.Val, ec.Data.Test = 2000, 0.05, 0.9
 	eg, err := ec.Data.Generate(seed + 1000)
 	nb.Must(err)
-	sizes := []float64{100, 300, 1000, 3000}
+	sizes := []float64{100, 300, 1000, 3000, 10000}
 	var lin, mlp, linGold []float64
-	for _, n := range sizes {
+	fitSize := func(n float64) {
 		for _, kind := range []reward.Kind{reward.KindLinear, reward.KindMLP} {
 			c := pipeline.Default()
 			c.Seed = seed
 			c.Data.Prompts = int(n)
 			c.RM.Model, c.RM.Hidden = kind, []int{width}
+			if kind == reward.KindLinear {
+				c.RM.Patience = -1
+			}
 			g, err := c.Data.Generate(seed)
 			nb.Must(err)
 			tr, err := c.RM.Train(g.Data, seed, nil)
@@ -193,17 +201,24 @@ func main() {
 			}
 		}
 	}
+	for _, n := range sizes[:4] {
+		fitSize(n)
+	}
+
+	// %%
+	fitSize(sizes[4])
 	fig, err = plots.Lines("What more data buys", "prompts of training data", "Spearman correlation with gold (held out)", sizes,
 		[]plots.Series{{Name: "linear", Y: lin}, {Name: fmt.Sprintf("MLP, width %d", width), Y: mlp}}, nil)
 	nb.Must(err)
 	nb.Figure("Rank correlation between each model's scores and the gold reward on 1,800 held-out prompts, against the training data", fig)
-	fmt.Printf("linear: gold agreement %.3f at 1,000 prompts, %.3f at 3,000\n", linGold[2], linGold[3])
-	nb.Check("more data helps both models: each correlates better with gold at 3,000 prompts than at 100", lin[3] > lin[0] && mlp[3] > mlp[0],
+	fmt.Printf("linear: gold agreement %.3f at 1,000 prompts, %.3f at 3,000, %.3f at 10,000\n", linGold[2], linGold[3], linGold[4])
+	fmt.Printf("Spearman with gold at 3,000 prompts: linear %.3f, MLP %.3f; at 10,000: linear %.3f, MLP %.3f\n", lin[3], mlp[3], lin[4], mlp[4])
+	nb.Check("more data helps both models: each correlates better with gold at 10,000 prompts than at 100", lin[4] > lin[0] && mlp[4] > mlp[0],
 		"with few comparisons the weights are set by the labels' noise; each comparison removes some of it")
-	nb.Check("the linear model has stopped improving by 1,000 prompts (its gold agreement moves less than 0.015 to 3,000)",
-		linGold[3]-linGold[2] < 0.015 && linGold[2]-linGold[3] < 0.015,
+	nb.Check("the linear model has stopped improving by 1,000 prompts (its gold agreement moves less than 0.015 from there to 3,000 and to 10,000)",
+		math.Abs(linGold[3]-linGold[2]) < 0.015 && math.Abs(linGold[4]-linGold[2]) < 0.015,
 		"the gold reward is not linear: a linear score reaches the best it can represent, and more data cannot take it further")
-	nb.Check("at 3,000 prompts the MLP correlates with gold better than the linear model", mlp[3] > lin[3],
+	nb.Check("at 10,000 prompts the MLP correlates with gold better than the linear model", mlp[4] > lin[4],
 		"a model that can bend learns the diminishing returns and the length ideal that a linear score must average over; it needs the data to pin its extra parameters")
 
 	// %% [markdown]

@@ -231,9 +231,9 @@ func mark(e *notebook.Event, choice string) (float64, string) {
 	if e.Kind == notebook.Number {
 		x, err := strconv.ParseFloat(strings.TrimSpace(choice), 64)
 		if err == nil && e.Right(x) {
-			return 1, fmt.Sprintf("right: %s, within %g%% of %s", choice, 100*e.Tol, notebook.FormatFloat(e.Value))
+			return 1, fmt.Sprintf("right: %s, within %g%% of %.4g", choice, 100*e.Tol, e.Value)
 		}
-		return 0, fmt.Sprintf("wrong: %.30s is not within %g%% of %s, what your world gives", choice, 100*e.Tol, notebook.FormatFloat(e.Value))
+		return 0, fmt.Sprintf("wrong: %.30s is not within %g%% of %.4g, what your world gives", choice, 100*e.Tol, e.Value)
 	}
 	right := e.Options[e.Answer]
 	if choice == right {

@@ -229,7 +229,7 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 				}
 			}
 		}
-		fmt.Fprintf(w, "    answer: %s (within %g%%)\n", notebook.FormatFloat(e.Value), 100*e.Tol)
+		fmt.Fprintf(w, "    answer: %.4g (within %g%%)\n", e.Value, 100*e.Tol)
 		writeIndented(w, e.Explanation, "    ")
 	}
 }

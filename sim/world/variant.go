@@ -54,8 +54,11 @@ var variantRanges = [NumNamed][2]float64{
 	Clarity:      {0.4, 0.55},
 	Harmlessness: {0.6, 0.8},
 	Length:       {0, 0},
-	Filler:       {-0.5, -0.3},
-	Flattery:     {-0.3, -0.1},
+	// Filler and flattery stop short of -0.5 and -0.3: where both are
+	// near those ends, lesson 08's best-of-n gives back less than a
+	// tenth of its rise (0.093-0.095 in the variants tried).
+	Filler:   {-0.45, -0.3},
+	Flattery: {-0.26, -0.1},
 }
 
 // tauRange is the range of the annotators' temperature.
