@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -18,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 func TestMain(m *testing.M) {
@@ -167,6 +171,8 @@ func TestParametersAndPaths(t *testing.T) {
 		{"/lesson/00-notebook-tour?" + many.Encode(), 400, "too many parameters"},
 		{"/api/run/00-notebook-tour?tokens=-5", 400, "tokens"},
 		{"/lesson/00-notebook-tour?student=" + strings.Repeat("x", 101), 400, "student"},
+		{"/lesson/00-notebook-tour?student=ada&variant=xyz", 400, "16 hex digits"},
+		{"/lesson/00-notebook-tour?variant=0123456789abcdef", 400, "fill in student too"},
 		{"/lesson/no-such-lesson", 404, "no lesson"},
 		{"/lesson/..%2f..%2fgo.mod", 404, "no lesson"},
 		{"/lesson/%2fetc%2fpasswd", 404, "no lesson"},
@@ -441,5 +447,52 @@ func TestClientsThatNeverReadLoseTheirSlots(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the short lesson got no slot in 60 s: clients that never read still hold them")
+	}
+}
+
+// TestTheServedPageHidesEveryAnswer runs lesson 04 in a student's variant
+// on the server and requires the page the browser receives to hold no
+// question's explanation (the key text of its answer) and no answer
+// label, while it does hold every question.
+func TestTheServedPageHidesEveryAnswer(t *testing.T) {
+	c, err := course.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select([]string{"04"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := world.Student("ada", "0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := worker.Run(context.Background(), sel[0], worker.Options{Variant: v, Seed: 1})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	s, _ := New(Options{})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	code, page := get(t, cl, base+"/lesson/04-training-as-ranking?student=ada&variant=0123456789abcdef", nil)
+	if code != 200 {
+		t.Fatalf("the page: %d", code)
+	}
+	qs := append(res.Events(notebook.Quiz), res.Events(notebook.Predict)...)
+	if len(qs) < 2 {
+		t.Fatalf("lesson 04 asks %d questions", len(qs))
+	}
+	for _, e := range qs {
+		if !strings.Contains(page, html.EscapeString(e.Text)) {
+			t.Errorf("the page lacks the question %q", e.Text)
+		}
+		if strings.Contains(page, html.EscapeString(e.Explanation)) || strings.Contains(page, e.Explanation) {
+			t.Errorf("the page shows the answer to %q: %q", e.Text, e.Explanation)
+		}
+	}
+	for _, e := range qs {
+		if label := fmt.Sprintf("answer: %c) ", 'a'+e.Answer); strings.Contains(strings.ToLower(page), label) || strings.Contains(page, "data-answer") {
+			t.Errorf("the page labels the answer to %q", e.Text)
+		}
 	}
 }
