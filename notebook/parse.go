@@ -39,6 +39,10 @@ func (k CellKind) String() string {
 // IsCode reports whether the cell holds code.
 func (c *Cell) IsCode() bool { return c.Kind != Markdown }
 
+// HasSolution reports whether an exercise cell holds the instructor's
+// solution (which students see as a stub), not a student's code.
+func (c *Cell) HasSolution() bool { return c.solved }
+
 // Solution markers in an exercise cell.
 const (
 	BeginSolution = "// BEGIN SOLUTION"

@@ -72,6 +72,7 @@ type htmlItem struct {
 type htmlCell struct {
 	Hidden   bool
 	Exercise string
+	Solved   bool
 	Markdown bool
 	Prose    template.HTML
 	Code     template.HTML
@@ -193,7 +194,7 @@ func writeLesson(w io.Writer, res *notebook.Result, prev, next *notebook.Meta, l
 	}
 	for i, c := range res.Lesson.Cells {
 		cr := res.Cells[i]
-		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err, Exercise: c.Name}
+		hc := htmlCell{Markdown: c.Kind == notebook.Markdown, Line: c.Marker + 1, Status: cr.Status, Err: cr.Err, Exercise: c.Name, Solved: c.HasSolution()}
 		if c.Kind == notebook.Tests {
 			// Hidden tests: an empty place for the live page's updates.
 			pg.Cells = append(pg.Cells, htmlCell{Hidden: true})
@@ -308,7 +309,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <main>
 {{range $ci, $c := .Cells}}{{if .Hidden}}<section class="cell" id="cell-{{$ci}}" hidden></section>
 {{else}}<section class="cell" id="cell-{{$ci}}">
-{{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.</p>{{end}}
+{{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.{{if .Solved}} This page ran the course's own solution, which it does not show, so the output below is what right code gives.{{end}}</p>{{end}}
 {{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
 {{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
 {{range .Items}}{{template "item" .}}{{end}}
