@@ -334,4 +334,50 @@ func main() {
 		"With a linear reward model the penalty decides how far the policy goes, not where it goes: at the same KL the runs have the same gold. With the MLP it also bent the path a little upwards, by about a tenth of a unit of gold.")
 	nb.TrueFalse("An ensemble of reward models trained on the same data with the same features removes the errors the members share.", false,
 		"Averaging, or taking a lower bound, removes the disagreement between members; an error they all make survives it.")
+
+	// %% [markdown]
+	// ## Exercise: a stopping rule on a budget of labels
+	//
+	// Write the rule that decides, after each audit check, whether to stop
+	// the run. It sees the agreements measured so far, oldest first (200
+	// noisy comparisons each, one check every 10 steps), and nothing of
+	// the gold reward. Your rule is graded by the gold reward where it
+	// stops, on this lesson's runs at beta 0.2 and 0.05, and by the labels
+	// it buys: at most 4,000 (20 checks).
+
+	// %% [exercise stopping-rule]
+	shouldStop := func(agreements []float64) bool {
+		// BEGIN SOLUTION
+		n := len(agreements)
+		return n >= 2 && agreements[n-1] < 0.6 && agreements[n-2] < 0.6
+		// END SOLUTION
+	}
+
+	// %% [tests stopping-rule]
+	stopOf := func(r *pipeline.Result) (step, labels int) {
+		var seen []float64
+		for _, a := range r.Audit {
+			seen = append(seen, a.Agreement)
+			if shouldStop(append([]float64(nil), seen...)) {
+				return a.Step, a.Labels
+			}
+		}
+		last := r.Audit[len(r.Audit)-1]
+		return last.Step, last.Labels
+	}
+	for _, b := range []float64{0.2, 0.05} {
+		r := runs[b]
+		step, labels := stopOf(r)
+		pk := peakOf(r)
+		nb.Check(fmt.Sprintf("at beta %g your rule stops with the gold reward within 0.3 of its peak", b), r.Run.Steps[step].Gold > pk.Gold-0.3,
+			"a single check is noisy to about 3 points: stop on a fall that persists, before agreement sinks towards one half")
+		nb.Check(fmt.Sprintf("at beta %g your rule buys at most 4,000 labels", b), labels <= 4000,
+			"the budget runs out after 20 checks: a rule that waits for certainty waits past the peak")
+	}
+
+	// %%
+	// On seeds 1-6 and twenty students' worlds the rule of the section
+	// above stopped within 0.13 of the peak at both betas, after at most
+	// 1,800 labels.
+	fmt.Printf("your rule on the checks 0.70, 0.66, 0.58, 0.57: stop = %v\n", shouldStop([]float64{0.70, 0.66, 0.58, 0.57}))
 }
