@@ -154,6 +154,12 @@ func (l *Lesson) WithExercise(name, code string) ([]byte, error) {
 		if c.Kind != Exercise || c.Name != name {
 			continue
 		}
+		if strings.Contains(code, "// %%") || strings.Contains(code, "//%%") {
+			return nil, fmt.Errorf("exercise %s: the code holds a cell marker (// %%%%): submit the exercise's code only", name)
+		}
+		if err := checkExercise(c.Source, code); err != nil {
+			return nil, fmt.Errorf("exercise %s: %w", name, err)
+		}
 		var b bytes.Buffer
 		for _, s := range strings.Split(strings.ReplaceAll(code, "\r\n", "\n"), "\n") {
 			if s != "" {

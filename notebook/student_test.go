@@ -89,3 +89,46 @@ func TestStudentSourceStripsSolutionsTestsAndAnswers(t *testing.T) {
 		t.Error("an exercise that does not exist")
 	}
 }
+
+// TestExerciseCodeStaysInItsCell: a student's exercise may declare only
+// what the instructor's cell declares and write only its own variables,
+// since the hidden tests run after it in the same function.
+func TestExerciseCodeStaysInItsCell(t *testing.T) {
+	instructor := "loss := func(m float64) float64 {\n\t// BEGIN SOLUTION\n\treturn m\n\t// END SOLUTION\n}"
+	for _, c := range []struct{ code, err string }{
+		{"loss := func(m float64) float64 {\n\tvar s float64\n\tfor i := 0; i < 3; i++ {\n\t\ts += m\n\t}\n\treturn s\n}", ""},
+		{"loss := func(m float64) (out float64) {\n\tswitch x := m; {\n\tcase x > 0:\n\t\tout = x\n\t}\n\treturn\n}", ""},
+		{"nb := 1\nloss := func(m float64) float64 { return m }", "declares nb at its top level"},
+		{"var data []int\nloss := func(m float64) float64 { return m }", "declares data"},
+		{"d.Rankings = nil\nloss := func(m float64) float64 { return m }", "assigns to d"},
+		{"loss := func(m float64) float64 { counter++; return m }", "assigns to counter"},
+		{"loss := func(m float64) float64 {\n\tif true {\n\t\td := 1\n\t\t_ = d\n\t}\n\td = nil\n\treturn m\n}", "assigns to d"},
+		{"loss := func(m float64) float64 { for i := range xs { xs[i] = 0 }; return m }", "assigns to xs"},
+		{"loss := func(m float64 {", "does not parse"},
+	} {
+		err := checkExercise(instructor, c.code)
+		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%q: %v, want %q", c.code, err, c.err)
+		}
+	}
+}
+
+// TestSealTestsNamesOnlyTheTestsChecks: the nonce goes in front of the
+// tests cell's checks and no others.
+func TestSealTestsNamesOnlyTheTestsChecks(t *testing.T) {
+	l, err := Parse("x", "x.go", []byte(exerciseLesson))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := SealTests(l, "loss", "N0NCE: ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	if !strings.Contains(s, `nb.Check("N0NCE: " + ("loss(0) is log 2"), math.Abs`) || strings.Count(s, "N0NCE") != 1 {
+		t.Errorf("sealed:\n%s", s)
+	}
+	if _, err := SealTests(l, "nope", "N"); err == nil {
+		t.Error("sealed an exercise with no tests")
+	}
+}

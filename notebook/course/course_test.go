@@ -664,3 +664,25 @@ func TestQuizzesAreFair(t *testing.T) {
 		t.Errorf("%d of %d true/false answers are true: neither value may hold more than half", tfTrue, tf)
 	}
 }
+
+// TestEveryExerciseFollowsItsOwnRules: each exercise's solution, handed in
+// as a student's code, passes the rules exercise code must follow, and
+// its student copy still parses; the course has six exercises.
+func TestEveryExerciseFollowsItsOwnRules(t *testing.T) {
+	n := 0
+	for _, l := range embedded(t).Lessons {
+		for _, name := range l.Exercises() {
+			n++
+			code, _ := l.ExerciseCode(name)
+			if _, err := l.WithExercise(name, code); err != nil {
+				t.Errorf("%s: %v", l.Meta.ID, err)
+			}
+		}
+		if _, err := l.StudentSource(); err != nil && len(l.Exercises()) > 0 {
+			t.Errorf("%s: %v", l.Meta.ID, err)
+		}
+	}
+	if n < 6 {
+		t.Errorf("the course has %d exercises, want 6", n)
+	}
+}

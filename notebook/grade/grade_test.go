@@ -95,12 +95,12 @@ func class(t *testing.T) []pupil {
 	all := func(q, p, n, ex float64) map[string]float64 {
 		return map[string]float64{"quiz 1": q, "predict 1": p, "number 1": n, "exercise loss": ex}
 	}
-	for i := range 6 {
+	for i := range 4 {
 		name := fmt.Sprintf("Right Student %d", i)
 		code, more, help := truths(t, name)
 		add(name, sub(name, code, answers("comparisons", more, help*1.005), rightLoss), all(1, 1, 1, 3), map[string]string{"exercise loss": "all 3 hidden tests pass"})
 	}
-	for i := range 6 {
+	for i := range 4 {
 		name := fmt.Sprintf("Partly Student %d", i)
 		code, more, help := truths(t, name)
 		// The gradient's sign is wrong: two of three tests fail.
@@ -151,10 +151,22 @@ func class(t *testing.T) []pupil {
 		{"loss := func(m float64) (l, g float64) { os.Exit(0); return }", "undefined: os"},
 		{"loss := func(m float64) (l, g float64) { return }\n// %%\nnb.Check(\"fake\", true, \"\")", "cell marker"},
 		{"var loss func(m float64) (l, g float64)\nloss = func(m float64) (l, g float64) { return loss(m) }", "recurs"},
+		// Checks the student's code makes are not the hidden tests'.
+		{"loss := func(m float64) (l, g float64) { nb.Check(\"loss(0) is log 2\", true, \"\"); nb.Check(\"the gradient at 0 is -1/2\", true, \"\"); return 0, 0 }", "0 of 3 hidden tests pass"},
+		// Shadowing what the tests call, or writing what they read.
+		{"check := nb.Check\nnb := struct{ Check func(string, bool, string) bool }{func(w string, _ bool, h string) bool { return check(w, true, h) }}\nloss := func(m float64) (l, g float64) { return }", "declares check, nb at its top level"},
+		{"loss := func(m float64) (l, g float64) { math.Pi = 0; return }", "assigns to math"},
 	} {
 		name := fmt.Sprintf("Hostile Student %d", i)
 		code, more, help := truths(t, name)
 		add(name, sub(name, code, answers("comparisons", more, help), c.code), all(1, 1, 1, 0), map[string]string{"exercise loss": c.why})
+	}
+	// Right code that also makes checks of its own scores 3, no more.
+	{
+		name := "Chatty Student"
+		code, more, help := truths(t, name)
+		chatty := strings.Replace(rightLoss, "return l, g", "for i := 0; i < 50; i++ {\n\t\tnb.Check(\"free\", true, \"\")\n\t}\n\treturn l, g", 1)
+		add(name, sub(name, code, answers("comparisons", more, help), chatty), all(1, 1, 1, 3), map[string]string{"exercise loss": "all 3 hidden tests pass"})
 	}
 	if len(out) != 30 {
 		t.Fatalf("the class has %d submissions, want 30", len(out))
