@@ -207,7 +207,7 @@ func QuizOrder(question string, n int, seed uint64, student string) []int {
 	h := fnv.New64a()
 	h.Write([]byte(question))
 	h.Write([]byte{0})
-	h.Write([]byte(strings.ToLower(strings.TrimSpace(student))))
+	h.Write([]byte(world.NormalName(student)))
 	return rand.New(rand.NewPCG(h.Sum64(), seed)).Perm(n)
 }
 

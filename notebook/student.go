@@ -64,8 +64,9 @@ func (l *Lesson) cellEnd(i int) int {
 // exercise's solution replaced by a stub that stops the lesson until the
 // student writes it, the tests cells removed, and every nb.Quiz and
 // nb.TrueFalse turned into an nb.Ask or nb.AskTrueFalse without the answer
-// and its explanation. Predictions and numbers stay: their answers are
-// what the student's own run reveals.
+// and its explanation, as is every prediction whose truth is a literal.
+// Predictions the run computes, and numbers, stay: their answers are what
+// the student's own run reveals.
 func (l *Lesson) StudentSource() ([]byte, error) {
 	var edits []edit
 	for i, c := range l.Cells {
@@ -98,6 +99,14 @@ func (l *Lesson) StudentSource() ([]byte, error) {
 			ask = "Ask"
 		case name == "TrueFalse" && len(call.Args) == 3:
 			ask = "AskTrueFalse"
+		case name == "Predict" && len(call.Args) == 4:
+			// A prediction whose truth is written in the lesson would
+			// show its answer to anyone who reads the copy; one the run
+			// computes stays, since the student's own run reveals it.
+			if _, lit := call.Args[2].(*ast.BasicLit); !lit {
+				return
+			}
+			ask = "Ask"
 		default:
 			return
 		}

@@ -33,12 +33,15 @@ func main() {
 		"because y")
 	nb.TrueFalse("Is it?", false, "no")
 	nb.Predict("Guess", []string{"a", "b"}, 0, "a it was")
+	best := 1
+	nb.Predict("Computed", []string{"a", "b"}, best, "b, as the run found")
 }
 `
 
 // TestStudentSourceStripsSolutionsTestsAndAnswers: the student's copy
-// has a stub for the solution, no tests cell, questions without answers,
-// and predictions as they were; its exercise code and the instructor's
+// has a stub for the solution, no tests cell, questions without answers
+// (a prediction with a written truth too), and computed predictions as
+// they were; its exercise code and the instructor's
 // splice back into a lesson with the same cells.
 func TestStudentSourceStripsSolutionsTestsAndAnswers(t *testing.T) {
 	l, err := Parse("x", "x.go", []byte(exerciseLesson))
@@ -56,13 +59,14 @@ func TestStudentSourceStripsSolutionsTestsAndAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(src)
-	for _, gone := range []string{"Log1p", "BEGIN SOLUTION", "[tests loss]", "nb.Check", "because y", `"no"`, "in tests"} {
+	for _, gone := range []string{"Log1p", "BEGIN SOLUTION", "[tests loss]", "nb.Check", "because y", `"no"`, "in tests", "a it was"} {
 		if strings.Contains(s, gone) {
 			t.Errorf("the student's copy holds %q:\n%s", gone, s)
 		}
 	}
 	for _, kept := range []string{"\t\tpanic(\"exercise loss: not written yet; write your code here\")\n\t}\n",
-		`nb.Ask("Which?", []string{"x", "y"})`, `nb.AskTrueFalse("Is it?")`, `nb.Predict("Guess", []string{"a", "b"}, 0, "a it was")`} {
+		`nb.Ask("Which?", []string{"x", "y"})`, `nb.AskTrueFalse("Is it?")`, `nb.Ask("Guess", []string{"a", "b"})`,
+		`nb.Predict("Computed", []string{"a", "b"}, best, "b, as the run found")`} {
 		if !strings.Contains(s, kept) {
 			t.Errorf("the student's copy lacks %q:\n%s", kept, s)
 		}

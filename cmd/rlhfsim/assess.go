@@ -293,6 +293,9 @@ func runGrade(cmd *cobra.Command, files []string, f *studentFlags, out, from, on
 	if out == "" {
 		return usagef("grade needs --out DIR")
 	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return usagef("--out %s is a file: grade writes a directory (grades.csv and feedback/)", out)
+	}
 	secret, err := f.needSecret("grade")
 	if err != nil {
 		return err
@@ -306,9 +309,20 @@ func runGrade(cmd *cobra.Command, files []string, f *studentFlags, out, from, on
 		return err
 	}
 	var in []grade.Input
+	owner := map[string]string{} // normal name: the first file with it
 	for _, p := range files {
 		s, err := readSubmission(p)
-		in = append(in, grade.Input{Name: filepath.Base(p), Sub: s, Err: err})
+		name := filepath.Base(p)
+		if err == nil {
+			n := world.NormalName(s.Student)
+			if first, ok := owner[n]; ok {
+				err = fmt.Errorf("%q is also the student of %s: hand in one file per student (this one is not graded)", s.Student, first)
+				s = nil
+			} else {
+				owner[n] = name
+			}
+		}
+		in = append(in, grade.Input{Name: name, Sub: s, Err: err})
 	}
 	g := &grade.Grader{Lessons: sel, Secret: secret, Parallel: runtime.NumCPU()}
 	stderr := cmd.ErrOrStderr()

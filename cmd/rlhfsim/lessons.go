@@ -155,10 +155,18 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	if note != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), note)
 	}
+	if o.reveal && v.Code != "" {
+		if s, err := o.secret(); err != nil || s == nil {
+			return usagef("--reveal shows the answers of a graded variant, which only the course secret may: answer with --interactive instead")
+		}
+	}
 	var log *answerLog
 	if o.answers != "" {
 		if !o.interactive {
 			return usagef("--answers keeps the answers --interactive asks for: add --interactive")
+		}
+		if len(o.set) > 0 {
+			return usagef("--answers with --set: answers are graded against a run with the default parameters, so answer without --set")
 		}
 		if log, err = openAnswerLog(o.answers, v); err != nil {
 			return err

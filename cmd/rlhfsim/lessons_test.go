@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/notebook/grade"
 )
 
@@ -135,8 +137,8 @@ func TestSecretCodesKeyAndStudent(t *testing.T) {
 			t.Errorf("key lacks %q:\n%s", want, stdout)
 		}
 	}
-	// The key reveals what the student's page reveals, with the code and
-	// without the secret.
+	// The key reveals what the student's page reveals (shown here with
+	// the secret, since --reveal of a graded variant needs it).
 	page := func(args ...string) string {
 		code, page, stderr := rlhfsim(append([]string{"run", "01", "--format", "term", "--reveal", "--out", t.TempDir()}, args...)...)
 		if code != 0 {
@@ -146,7 +148,7 @@ func TestSecretCodesKeyAndStudent(t *testing.T) {
 	}
 	i := strings.Index(stdout, "revealed: ")
 	reveal := stdout[i+len("revealed: ") : i+strings.Index(stdout[i:], "\n")]
-	if !strings.Contains(page("--student", "ada", "--variant", adaCode), reveal[:40]) {
+	if !strings.Contains(page("--student", "ada", "--variant", adaCode, "--secret", secret), reveal[:40]) {
 		t.Errorf("the key's reveal %q is not on the student's page", reveal)
 	}
 	if strings.Contains(page("--student", "ada"), reveal[:40]) {
@@ -166,6 +168,8 @@ func TestSecretCodesKeyAndStudent(t *testing.T) {
 		{[]string{"run", "01", "--student", "   ", "--variant", adaCode}, "invalid --student"},
 		{[]string{"run", "01", "--student", "ada", "--variant", "12345"}, "16 hex digits"},
 		{[]string{"run", "01", "--variant", adaCode}, "--variant needs --student"},
+		{[]string{"run", "01", "--student", "ada", "--variant", adaCode, "--reveal"}, "--reveal shows the answers of a graded variant"},
+		{[]string{"run", "01", "--student", "ada", "--variant", adaCode, "--interactive", "--answers", filepath.Join(dir, "a.json"), "--set", "k=3"}, "--answers with --set"},
 		{[]string{"codes", "--secret", secret}, "codes needs names"},
 	} {
 		code, stdout, stderr := rlhfsim(c.args...)
@@ -220,18 +224,24 @@ func TestReleaseSubmitGrade(t *testing.T) {
 	var out bytes.Buffer
 	c := newRoot()
 	c.SetArgs([]string{"run", filepath.Dir(file), "--student", "Ada", "--variant", variant, "--interactive", "--answers", answers, "--format", "term", "--out", filepath.Join(dir, "out")})
-	c.SetIn(strings.NewReader("b\nc\n"))
+	// The prediction's truth is written in the lesson, so the student's
+	// copy asks it as a quiz, in Ada's order of the options: find the
+	// letter of the right one, "about 4.7 times" (option 1).
+	q := "An annotator who ranks 8 answers instead of 4 reads twice as many answers. How many times as many preference pairs does the ranking give?"
+	right := string(rune('a' + slices.Index(nb.QuizOrder(q, 4, 1, "Ada"), 1)))
+	c.SetIn(strings.NewReader(right + "\nz\na\na\n"))
 	c.SetOut(&out)
 	c.SetErr(&out)
 	if err := c.Execute(); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "saved: it is graded later.") || !strings.Contains(out.String(), "answers: "+answers+" (2)") {
-		t.Errorf("the interactive run did not keep two answers:\n%s", out.String())
+	// "z" is not an answer: asked again, not skipped.
+	if !strings.Contains(out.String(), "saved: it is graded later.") || !strings.Contains(out.String(), `"z" is not one of the answers`) || !strings.Contains(out.String(), "answers: "+answers+" (3)") {
+		t.Errorf("the interactive run did not keep three answers:\n%s", out.String())
 	}
 	sub := filepath.Join(dir, "ada.json")
 	code, stdout, stderr = rlhfsim("submit", filepath.Join(rel, "lessons"), "--student", "Ada", "--variant", variant, "--answers", answers, "--out", sub)
-	if code != 0 || !strings.Contains(stdout, "2 answers, 1 exercises") || !strings.Contains(stdout, "04-training-as-ranking/bt-loss") {
+	if code != 0 || !strings.Contains(stdout, "3 answers, 1 exercises") || !strings.Contains(stdout, "04-training-as-ranking/bt-loss") {
 		t.Fatalf("submit: exit %d %s %s", code, stdout, stderr)
 	}
 	grades := filepath.Join(dir, "grades")
@@ -243,10 +253,9 @@ func TestReleaseSubmitGrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Option b of the prediction is "about 4.7 times", the right one
-	// (predictions keep their order); the quiz's options are shuffled,
-	// so its mark is whatever c was: one row either way.
-	for _, want := range []string{"Ada," + variant + ",03-lists-to-pairs,predict 1:", ",predict,1,1,right", "exercise ranking-to-pairs,exercise,3,3,all 3 hidden tests pass", ",quiz,"} {
+	// The prediction was answered right; the quizzes' marks are whatever
+	// "a" was: a row each either way.
+	for _, want := range []string{"ada.json,Ada," + variant + ",03-lists-to-pairs,predict 1:", ",predict,1,1,right", "exercise ranking-to-pairs,exercise,3,3,all 3 hidden tests pass", ",quiz,"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("grades.csv lacks %q:\n%s", want, b)
 		}

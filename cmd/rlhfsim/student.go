@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
+	"github.com/rlhfsim/rlhfsim/notebook/grade"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -171,6 +172,11 @@ code draws their variant of the hidden world ("rlhfsim run --student NAME
 				return err
 			}
 			names := append([]string(nil), args...)
+			var where []string
+			for i := range args {
+				where = append(where, fmt.Sprintf("name %d", i+1))
+			}
+			line := 0
 			if roster != "" {
 				b, err := readSmall(roster, 1<<20)
 				if err != nil {
@@ -178,8 +184,10 @@ code draws their variant of the hidden world ("rlhfsim run --student NAME
 				}
 				sc := bufio.NewScanner(strings.NewReader(string(b)))
 				for sc.Scan() {
+					line++
 					if t := strings.TrimSpace(sc.Text()); t != "" && !strings.HasPrefix(t, "#") {
 						names = append(names, t)
+						where = append(where, fmt.Sprintf("--roster line %d", line))
 					}
 				}
 			}
@@ -191,9 +199,9 @@ code draws their variant of the hidden world ("rlhfsim run --student NAME
 			for i, n := range names {
 				code, err := world.Code(secret, n)
 				if err != nil {
-					return usagef("name %d (%.40q): %v", i+1, n, err)
+					return usagef("%s (%.40q): %v", where[i], n, err)
 				}
-				w.Write([]string{strings.TrimSpace(n), code})
+				w.Write([]string{grade.SafeCell(strings.TrimSpace(n)), code})
 			}
 			w.Flush()
 			return w.Error()

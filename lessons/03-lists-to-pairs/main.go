@@ -196,21 +196,25 @@ func main() {
 		}
 	}
 	nb.Table([]string{"feature", "share of pairs the answer with more of it won: your annotators", "annotators who follow gold", "gain"}, winRows)
+	standsOut := true
+	for i := range tasteWins {
+		if i != top && tasteWins[top]-goldWins[top] < tasteWins[i]-goldWins[i]+0.005 {
+			standsOut = false
+		}
+	}
 	if prompts >= 2000 {
 		// At 2,000 prompts or more the smallest gap, a length taste under
-		// the noisiest annotators (tau 4), is 0.02, four standard errors.
-		standsOut := true
-		for i := range tasteWins {
-			if i != top && tasteWins[top]-goldWins[top] < tasteWins[i]-goldWins[i]+0.005 {
-				standsOut = false
-			}
-		}
+		// the noisiest annotators (tau 4), was 0.014-0.02.
 		nb.Check("one feature's gain in wins stands out, by 0.005 or more", standsOut,
 			"a taste adds utility to its feature in every comparison, so the answer with more of it wins more often than the gold reward alone would let it")
 	}
-	nb.Quiz("Which feature do your annotators favour beyond what the gold reward asks?", world.Quirks, top,
-		fmt.Sprintf("The answer with more of it won %.3f more of the pairs than with gold-following annotators (length %+.3f, flattery %+.3f, filler %+.3f).",
-			tasteWins[top]-goldWins[top], tasteWins[0]-goldWins[0], tasteWins[1]-goldWins[1], tasteWins[2]-goldWins[2]))
+	if standsOut && prompts >= 2000 {
+		nb.Quiz("Which feature do your annotators favour beyond what the gold reward asks?", world.Quirks, top,
+			fmt.Sprintf("The answer with more of it won %.3f more of the pairs than with gold-following annotators (length %+.3f, flattery %+.3f, filler %+.3f).",
+				tasteWins[top]-goldWins[top], tasteWins[0]-goldWins[0], tasteWins[1]-goldWins[1], tasteWins[2]-goldWins[2]))
+	} else {
+		fmt.Println("With fewer than 2,000 prompts, or no feature clearly ahead, the counts cannot tell the taste from noise: rerun with the default prompts to answer which taste your annotators hide.")
+	}
 
 	// %%
 	nb.Quiz("Annotators rank several responses per prompt. What task is the reward model trained on?",
@@ -277,9 +281,12 @@ func main() {
 	}
 	nb.Check("rankings of 1 to 9 answers give K(K-1)/2 pairs (none for one answer)", sizes,
 		"a single answer implies no preference; each new answer adds one pair with every answer already ranked")
-	three := toPairs([]int{2, 0, 1})
-	nb.Check("the ranking 2, 0, 1 gives {2,0}, {2,1} and {0,1}", len(three) == 3 && three[0] == [2]int{2, 0} && three[1] == [2]int{2, 1} && three[2] == [2]int{0, 1},
-		"list the best answer's pairs first, then the second's, each against the answers ranked below it")
+	three := map[[2]int]bool{}
+	for _, p := range toPairs([]int{2, 0, 1}) {
+		three[p] = true
+	}
+	nb.Check("the ranking 2, 0, 1 gives {2,0}, {2,1} and {0,1}, in any order", len(three) == 3 && three[[2]int{2, 0}] && three[[2]int{2, 1}] && three[[2]int{0, 1}],
+		"answer 2 beats both others and answer 0 beats answer 1; the winner comes first in each pair")
 
 	// %%
 	mine := toPairs(rk.Order)

@@ -281,7 +281,7 @@ func main() {
 	// %%
 	_, sw, sl := centered(3, 3, lambda)
 	fmt.Printf("a tied pair scored 3 and 3, lambda %g: your derivatives %+.3f and %+.3f\n", lambda, sw, sl)
-	nb.Check("your derivatives of a tied pair scored 3 and 3 sum to 24 lambda: a gradient step lowers the pair's mean by that much, and leaves its difference alone without lambda",
+	nb.Check("your derivatives of a tied pair scored 3 and 3 sum to 24 lambda: only the penalty pushes the pair's level (a step of size eta lowers its mean by 12 eta lambda), while the Bradley-Terry part moves only the difference",
 		math.Abs(sw+sl-24*lambda) < 1e-9,
 		"the Bradley-Terry parts, sigma(m) - 1 and 1 - sigma(m), cancel in the sum; the penalty adds 2 lambda (r_w + r_l) = 12 lambda to each")
 }

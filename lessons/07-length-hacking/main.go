@@ -214,15 +214,19 @@ func main() {
 	// they rank answers with it. The gold reward is known, so we can do what
 	// real RLHF cannot: train one reward model on their rankings and one on
 	// rankings by annotators who follow the gold reward alone (the same
-	// prompts, answers and noise), and compare what each learned. Weights
-	// are divided by the model's helpfulness weight, since the scale of a
-	// learned reward is arbitrary (lesson 09); the taste shows as excess
-	// weight on its feature. Your classmates' annotators may have another.
+	// prompts, answers and noise), each for a fixed 30 epochs, and compare
+	// what each learned. Weights are divided by the model's helpfulness
+	// weight, since the scale of a learned reward is arbitrary (lesson 09);
+	// the taste shows as excess weight on its feature. (Stopped early
+	// instead, the two models stop at different epochs, and a length taste
+	// then spills some excess onto filler, which travels with length in
+	// this world's answers.) Your classmates' annotators may have another.
 
 	// %%
 	qc := pipeline.Default()
 	qc.Seed = c.Seed
 	qc.Data.Prompts = 2000
+	qc.RM.Patience = -1
 	fitWith := func(quirk float64) []float64 {
 		d := qc.Data
 		d.Quirk = quirk
@@ -252,8 +256,10 @@ func main() {
 			gap = math.Min(gap, excess[taste]-excess[i])
 		}
 	}
-	nb.Check("one feature's excess weight stands out, by 0.2 or more above the others'", gap >= 0.2,
-		"a taste adds utility to one feature in every comparison, so the reward model learns that feature's weight up by about the taste's strength over the annotators' noise")
+	// On seeds 1-3 and twelve worlds of each taste the smallest gap was
+	// 0.95.
+	nb.Check("one feature's excess weight stands out, by 0.5 or more above the others'", gap >= 0.5,
+		"a taste adds utility to one feature in every comparison, so a model trained on those labels weighs that feature more; the other features keep the weights, relative to helpfulness, that gold-following labels teach")
 	nb.Quiz("Which taste do your annotators hide?", world.Quirks, taste,
 		fmt.Sprintf("The excess weights per unit of helpfulness are length %+.2f, flattery %+.2f, filler %+.2f: the largest names the taste.", excess[0], excess[1], excess[2]))
 

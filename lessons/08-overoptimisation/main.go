@@ -108,8 +108,8 @@ func main() {
 	nb.Check("by n = 16,384 best-of-n has given back at least a tenth of its gold rise while the proxy still climbs (by more than 0.3 from the gold peak)",
 		top > 0 && fall >= 0.1*rise && bon[last].Proxy-bon[top].Proxy > 0.3,
 		"the answers the reward model scores highest among many are more and more often the ones it scores too high: selecting on the proxy selects its errors")
-	nb.Number("Read it off the table: at what KL from the base policy (in nats) does the gold reward of best-of-n peak in your run? (within 5%)", bon[top].KL, 0.05,
-		fmt.Sprintf("The gold peak is at n = %d, where best-of-n has moved %.3f nats from the base policy; the peak's place depends on your world's weights and your seed.", bon[top].N, bon[top].KL))
+	nb.Number("Read it off the table: how high does the gold reward of best-of-n climb in your run, at its peak? (within 5%)", bon[top].Gold, 0.05,
+		fmt.Sprintf("The gold peak is %+.3f, at n = %d (KL %.3f nats). The KL of a given n is the same in every world; how much gold it buys depends on your world's weights.", bon[top].Gold, bon[top].N, bon[top].KL))
 
 	// %% [markdown]
 	// ## Gao et al.'s laws

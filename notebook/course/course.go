@@ -40,6 +40,9 @@ func Embedded() (*Course, error) {
 // each with a main.go, as "rlhfsim export" and "rlhfsim release" write
 // them. Every lesson must parse.
 func FromDir(dir string) (*Course, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, inputf("%s is not a course directory (want one directory per lesson, each with %s, as rlhfsim export and rlhfsim release write them)", dir, notebook.LessonFile)
+	}
 	ls, err := notebook.Load(os.DirFS(dir), dir)
 	if err != nil {
 		return nil, &InputError{err}

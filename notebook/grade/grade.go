@@ -27,6 +27,9 @@ type Item struct {
 	Feedback         string // one line
 }
 
+// MaxSeeds is how many seeds of one submission are graded.
+const MaxSeeds = 3
+
 // Grader grades submissions against the instructor's lessons.
 type Grader struct {
 	// Lessons are the instructor's copies, with solutions and tests.
@@ -118,6 +121,23 @@ func (g *Grader) Grade(ctx context.Context, s *Submission) []Item {
 	}
 	used := make([]bool, len(s.Answers))
 	usedEx := make([]bool, len(s.Exercises))
+	// Each seed an answer names costs a rerun of its lesson: grade the
+	// answers of seed 1 and of at most MaxSeeds-1 others, in the order
+	// they first appear, so a submission cannot make grading run for
+	// hours.
+	seeds, skipped := map[uint64]bool{1: true}, 0
+	for i, a := range s.Answers {
+		if !seeds[a.seed()] && len(seeds) < MaxSeeds {
+			seeds[a.seed()] = true
+		}
+		if !seeds[a.seed()] {
+			used[i] = true
+			skipped++
+		}
+	}
+	if skipped > 0 {
+		note("", fmt.Sprintf("%d answers were given at more than %d seeds: only seed 1 and the first %d others are graded", skipped, MaxSeeds, MaxSeeds-1))
+	}
 	for _, l := range g.Lessons {
 		items = append(items, g.lesson(ctx, l, v, s, used, usedEx)...)
 	}
@@ -164,7 +184,7 @@ func (g *Grader) lesson(ctx context.Context, l *notebook.Lesson, v world.Variant
 		it := Item{Lesson: id, Kind: string(e.Kind), Item: fmt.Sprintf("%s %d: %s", e.Kind, e.N, clip(e.Text, 60)), Max: 1}
 		ai := -1
 		for i, a := range s.Answers {
-			if !used[i] && a.Lesson == id && a.Kind == string(e.Kind) && a.Question == e.Text {
+			if !used[i] && a.Lesson == id && sameKind(a.Kind, e.Kind) && a.Question == e.Text {
 				ai = i
 				break
 			}
@@ -174,7 +194,7 @@ func (g *Grader) lesson(ctx context.Context, l *notebook.Lesson, v world.Variant
 			// An answer at another seed names that run's question,
 			// which may differ from the seed-1 text (predictions).
 			for i, a := range s.Answers {
-				if used[i] || a.Lesson != id || a.Kind != string(e.Kind) || a.seed() == 1 {
+				if used[i] || a.Lesson != id || !sameKind(a.Kind, e.Kind) || a.seed() == 1 {
 					continue
 				}
 				if t := sameQuestion(run(a.seed()), e); t != nil && t.Text == a.Question {
@@ -200,6 +220,16 @@ func (g *Grader) lesson(ctx context.Context, l *notebook.Lesson, v world.Variant
 		items = append(items, g.exercise(ctx, l, name, v, s, usedEx, base))
 	}
 	return items
+}
+
+// sameKind reports whether an answer of kind a can answer question k: a
+// quiz and a prediction are both a choice among options (a student's copy
+// asks some predictions as quizzes), a number is a number.
+func sameKind(a string, k notebook.Kind) bool {
+	if k == notebook.Number {
+		return a == string(notebook.Number)
+	}
+	return a == string(notebook.Quiz) || a == string(notebook.Predict)
 }
 
 // questions are a run's quizzes, predictions and numbers, in order.

@@ -225,7 +225,7 @@ func TestAClassOfThirtyGrades(t *testing.T) {
 	for _, g := range graded {
 		n += len(g.Items)
 	}
-	if len(rows) != n || strings.Join(rows[0], ",") != "student,variant,lesson,item,kind,points,max,feedback" {
+	if len(rows) != n || strings.Join(rows[0], ",") != "submission,student,variant,lesson,item,kind,points,max,feedback" {
 		t.Errorf("the CSV has %d rows, want %d; header %v", len(rows), n, rows[0])
 	}
 }

@@ -13,22 +13,25 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// WriteCSV writes one row per item: student, variant, lesson, item, kind,
-// points, max, feedback. Cells a spreadsheet would run as a formula
+// WriteCSV writes one row per item: the submission's file, student,
+// variant, lesson, item, kind, points, max, feedback. Cells a spreadsheet would run as a formula
 // (starting with =, +, - or @) get a leading apostrophe: a name is the
 // student's to choose.
 func WriteCSV(w io.Writer, gs []Graded) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"student", "variant", "lesson", "item", "kind", "points", "max", "feedback"})
+	cw.Write([]string{"submission", "student", "variant", "lesson", "item", "kind", "points", "max", "feedback"})
 	for _, g := range gs {
 		for _, it := range g.Items {
-			cw.Write([]string{cell(it.Student), it.Variant, cell(it.Lesson), cell(it.Item), it.Kind,
+			cw.Write([]string{cell(g.Name), cell(it.Student), it.Variant, cell(it.Lesson), cell(it.Item), it.Kind,
 				strconv.FormatFloat(it.Points, 'g', -1, 64), strconv.FormatFloat(it.Max, 'g', -1, 64), cell(it.Feedback)})
 		}
 	}
 	cw.Flush()
 	return cw.Error()
 }
+
+// SafeCell is s as a CSV cell a spreadsheet will not run as a formula.
+func SafeCell(s string) string { return cell(s) }
 
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {

@@ -183,11 +183,16 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 			return
 		}
 		if in != nil {
-			fmt.Fprintf(w, "    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1)
-			w.Flush()
-			line, _ := in.ReadString('\n')
-			line = strings.TrimSpace(strings.ToLower(line))
-			if len(line) == 1 && line[0] >= 'a' && int(line[0]-'a') < len(e.Options) {
+			line := ask(w, in, fmt.Sprintf("    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1), func(s string) bool {
+				s = strings.ToLower(s)
+				return len(s) == 1 && s[0] >= 'a' && int(s[0]-'a') < len(e.Options)
+			})
+			line = strings.ToLower(line)
+			if line == "" && o.Answered != nil {
+				fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
+				return
+			}
+			if line != "" {
 				choice := int(line[0] - 'a')
 				switch {
 				case graded:
@@ -214,11 +219,15 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 			return
 		}
 		if in != nil {
-			fmt.Fprint(w, "    your answer (a number, Enter to skip): ")
-			w.Flush()
-			line, _ := in.ReadString('\n')
-			line = strings.TrimSpace(line)
-			if x, err := strconv.ParseFloat(line, 64); err == nil && !math.IsNaN(x) && !math.IsInf(x, 0) {
+			line := ask(w, in, "    your answer (a number, Enter to skip): ", func(s string) bool {
+				x, err := strconv.ParseFloat(s, 64)
+				return err == nil && !math.IsNaN(x) && !math.IsInf(x, 0)
+			})
+			if line == "" && o.Answered != nil {
+				fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
+				return
+			}
+			if x, err := strconv.ParseFloat(line, 64); err == nil {
 				if e.Right(x) {
 					fmt.Fprintln(w, "    ✓ right.")
 				} else {
@@ -232,4 +241,23 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 		fmt.Fprintf(w, "    answer: %.4g (within %g%%)\n", e.Value, 100*e.Tol)
 		writeIndented(w, e.Explanation, "    ")
 	}
+}
+
+// ask prompts until the reply is valid or empty (skip), at most three
+// times; a reply it cannot use is a skip. End of input is a skip.
+func ask(w *bufio.Writer, in *bufio.Reader, prompt string, valid func(string) bool) string {
+	for range 3 {
+		fmt.Fprint(w, prompt)
+		w.Flush()
+		line, err := in.ReadString('\n')
+		line = strings.TrimSpace(line)
+		if line == "" || valid(line) {
+			return line
+		}
+		if err != nil {
+			return ""
+		}
+		fmt.Fprintf(w, "    %q is not one of the answers.\n", safe(line))
+	}
+	return ""
 }

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Variant is one student's version of the hidden world: the gold reward's
@@ -87,9 +90,12 @@ const MaxStudentName = 100
 // CodeLen is the length of a variant code: 16 hex digits, 64 bits.
 const CodeLen = 16
 
-// NormalName is a name as variants and quiz orders count it: without
+// NormalName is a name as variants and quiz orders count it: in Unicode's
+// composed form (NFC, so "é" typed either way is one name), without
 // surrounding spaces, in lower case.
-func NormalName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+func NormalName(name string) string {
+	return strings.ToLower(strings.TrimSpace(norm.NFC.String(name)))
+}
 
 func checkName(name string) error {
 	switch {
@@ -99,6 +105,14 @@ func checkName(name string) error {
 		return fmt.Errorf("%w: the name is %d bytes long (at most %d)", ErrStudent, len(name), MaxStudentName)
 	case !utf8.ValidString(name):
 		return fmt.Errorf("%w: the name is not valid UTF-8", ErrStudent)
+	}
+	for _, r := range name {
+		// Control and invisible format characters (zero-width spaces,
+		// direction marks) would make two names look alike, or move a
+		// terminal's cursor.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("%w: the name holds the invisible or control character %U", ErrStudent, r)
+		}
 	}
 	return nil
 }
@@ -127,7 +141,7 @@ func Student(name, code string) (Variant, error) {
 	if err := checkName(name); err != nil {
 		return Variant{}, err
 	}
-	v := Variant{Student: strings.TrimSpace(name)}
+	v := Variant{Student: strings.TrimSpace(norm.NFC.String(name))}
 	if code == "" {
 		return v, nil
 	}

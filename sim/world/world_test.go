@@ -264,6 +264,16 @@ func TestStudentVariants(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+	// A name typed composed or decomposed is one name; invisible and
+	// control characters are refused.
+	if a, _ := Code(secret, "Jos\u00e9"); a != mustCode(t, secret, "Jose\u0301") {
+		t.Error("NFC and NFD spellings of a name have different codes")
+	}
+	for _, bad := range []string{"Ada\u200b", "Ada\x1b[2J", "Ada\nLovelace", "\u202eadA"} {
+		if _, err := Student(bad, ""); !errors.Is(err, ErrStudent) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
 	for _, bad := range []string{"123", code + "0", "zz" + code[2:]} {
 		if _, err := Student("ada", bad); !errors.Is(err, ErrStudent) {
 			t.Errorf("code %q: %v", bad, err)
@@ -279,4 +289,13 @@ func TestStudentVariants(t *testing.T) {
 	if DefaultGoldSpec().W != std.W {
 		t.Error("the standard world did not come back")
 	}
+}
+
+func mustCode(t *testing.T, secret []byte, name string) string {
+	t.Helper()
+	c, err := Code(secret, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
