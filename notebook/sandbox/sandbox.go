@@ -96,6 +96,9 @@ var Reach = map[string]Decision{
 	"github.com/rlhfsim/rlhfsim/nb.Check":                  {Why: lessonAPI},
 	"github.com/rlhfsim/rlhfsim/nb.Quiz":                   {Why: lessonAPI},
 	"github.com/rlhfsim/rlhfsim/nb.TrueFalse":              {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Ask":                    {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.AskTrueFalse":           {Why: lessonAPI},
+	"github.com/rlhfsim/rlhfsim/nb.Number":                 {Why: lessonAPI},
 	"github.com/rlhfsim/rlhfsim/nb.Predict":                {Why: lessonAPI},
 }
 
