@@ -9,9 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -112,9 +110,7 @@ func TestHostileLessonsFailAlone(t *testing.T) {
 	args = append(args, "--out", out, "--format", "html", "--timeout", "2s", "--memory", "512MiB")
 	before, beforeLessons := snapshot(t, victims), snapshot(t, lessons)
 
-	start := time.Now()
 	code, stdout, stderr := rlhfsim(args...)
-	elapsed := time.Since(start)
 	if code != 1 || !strings.Contains(stderr, "19 of 21 lessons failed") {
 		t.Errorf("exit %d, stderr ends %q", code, stderr[max(0, len(stderr)-200):])
 	}
@@ -142,15 +138,9 @@ func TestHostileLessonsFailAlone(t *testing.T) {
 		t.Errorf("the lessons directory changed: %d files, was %d", len(after), len(beforeLessons))
 	}
 	_ = stdout
-	// Three time limits of 1 s, two memory bombs and 19 worker starts.
-	// Not a speed target: a bound that fails if a limit never fires.
-	if elapsed > 60*time.Second {
-		t.Errorf("the run took %v", elapsed)
-	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err == nil && ru.Maxrss*1024 > 600<<20 {
-		t.Errorf("a worker reached %d MiB, past its 512 MiB limit", ru.Maxrss>>10)
-	}
+	// Each limit's firing is asserted by its stop line above; neither
+	// the run's wall-clock time nor the children's peak memory (which
+	// depends on what ran before in this process) is a test.
 }
 
 // TestTerminalInjectionIsShownNotObeyed: escape and carriage-return

@@ -79,7 +79,6 @@ func TestEveryWayALessonCanFail(t *testing.T) {
 		{"plot callback that never returns", "\tp := plot.New()\n\tp.X.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {\n\t\tfor {\n\t\t}\n\t})\n\tnb.Figure(\"f\", p)",
 			[]string{"gonum.org/v1/plot"}, Limits{Cell: 300 * time.Millisecond}, notebook.StopTimeout, `^t\.go:27: did not finish within 300ms`},
 	} {
-		start := time.Now()
 		res := Run(context.Background(), lesson(t, c.body, c.imports...), Options{Limits: c.limits})
 		re, ok := res.Err.(*notebook.RunError)
 		if !ok {
@@ -97,10 +96,8 @@ func TestEveryWayALessonCanFail(t *testing.T) {
 				t.Errorf("%s: output %q", c.name, got)
 			}
 		}
-		// A limit is enforced from outside: the run ends soon after it.
-		if d := time.Since(start); d > 10*time.Second {
-			t.Errorf("%s took %v", c.name, d)
-		}
+		// The stop's kind above says the limit fired; how soon is a
+		// matter of load, so no wall-clock bound is asserted.
 	}
 }
 
@@ -173,7 +170,6 @@ func TestOutputIsCappedAndLinear(t *testing.T) {
 	// 20,000 lines of 1 KB: quadratic capture took 8 s and hit the time
 	// limit; now the cell ends quickly and keeps its first MiB.
 	body := "\tline := strings.Repeat(\"x\", 1000)\n\tfor i := 0; i < 20000; i++ {\n\t\tfmt.Println(line)\n\t}\n\tfmt.Println(\"after\")"
-	start := time.Now()
 	res := Run(context.Background(), lesson(t, body, "strings"), Options{Limits: small})
 	if res.Err != nil {
 		t.Fatal(res.Err)
@@ -182,9 +178,9 @@ func TestOutputIsCappedAndLinear(t *testing.T) {
 	if !strings.Contains(out, "… output truncated: this cell printed more than 1 MiB") || len(out) > DefaultMaxOutput+2000 || !strings.HasSuffix(out, "last cell\n") {
 		t.Errorf("output of %d bytes ends %q", len(out), out[max(0, len(out)-200):])
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v", d)
-	}
+	// Linear, not quadratic: at 8 s the capture once hit the cell's time
+	// limit, which the error check above would report. Its speed is
+	// BenchmarkOutputCapture's to measure.
 	// One print of 100 MB.
 	res = Run(context.Background(), lesson(t, "\tfmt.Println(strings.Repeat(\"y\", 100<<20))", "strings"), Options{Limits: Limits{Memory: 1 << 30}})
 	if res.Err != nil || len(res.PlainText()) > DefaultMaxOutput+2000 {
@@ -435,5 +431,19 @@ func TestOutputBudgetsAreForTheLesson(t *testing.T) {
 	res = Run(context.Background(), lesson(t, "\trows := [][]string{}\n\tfor i := 0; i < 40000; i++ {\n\t\trows = append(rows, []string{strings.Repeat(\"y\", 100)})\n\t}\n\tnb.Table([]string{\"h\"}, rows)", "strings"), Options{})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "this table is") || !strings.Contains(res.Err.Error(), "more than 2 MiB") {
 		t.Errorf("a 4 MB table: %v", res.Err)
+	}
+}
+
+// BenchmarkOutputCapture prints 20,000 lines of 1 KB from a lesson: the
+// capture must stay linear in the output (it once took 8 s).
+//
+//	go test -run X -bench OutputCapture ./notebook/worker/
+func BenchmarkOutputCapture(b *testing.B) {
+	body := "\tline := strings.Repeat(\"x\", 1000)\n\tfor i := 0; i < 20000; i++ {\n\t\tfmt.Println(line)\n\t}"
+	l := lesson(b, body, "strings")
+	for b.Loop() {
+		if res := Run(context.Background(), l, Options{Limits: small}); res.Err != nil {
+			b.Fatal(res.Err)
+		}
 	}
 }
