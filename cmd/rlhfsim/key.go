@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,7 +64,14 @@ func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Seed: o.seed, Variant: v,
+	// The runs' figures are not the key's business: they go to a
+	// directory that is removed, not into the working directory.
+	tmp, err := os.MkdirTemp("", "rlhfsim-key-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	rep, err := c.Run(cmd.Context(), sel, per, course.Options{Out: tmp, Seed: o.seed, Variant: v,
 		Limits: worker.Limits{}, Stdout: io.Discard, Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return asUsage(err)

@@ -127,7 +127,12 @@ func TestSecretCodesKeyAndStudent(t *testing.T) {
 		t.Errorf("codes: %q", csvOut)
 	}
 
+	// key writes nothing where it runs (it once left ./figures behind).
+	t.Chdir(t.TempDir())
 	code, stdout, stderr := rlhfsim("key", "--secret", secret, "--student", "Ada", "01")
+	if ents, _ := os.ReadDir("."); len(ents) != 0 {
+		t.Errorf("key wrote %d files into the working directory", len(ents))
+	}
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
