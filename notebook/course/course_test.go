@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -687,5 +688,38 @@ func TestEveryExerciseFollowsItsOwnRules(t *testing.T) {
 	}
 	if n < 6 {
 		t.Errorf("the course has %d exercises, want 6", n)
+	}
+}
+
+// TestSlidersReachEveryDefaultAndEnd: every float parameter's slider step
+// puts its default and both ends on the grid a browser snaps to, so the
+// value a slider shows is the value the lesson runs with (lesson 07's
+// length_bias of 1 once ran as 0.99, lesson 04's tau could not reach 4).
+func TestSlidersReachEveryDefaultAndEnd(t *testing.T) {
+	n := 0
+	for _, l := range embedded(t).Lessons {
+		for _, p := range l.Params {
+			if p.Type != notebook.FloatParam {
+				continue
+			}
+			n++
+			st := render.SliderStep(p.Min, p.Max, p.Default)
+			step, err := strconv.ParseFloat(st, 64)
+			if err != nil {
+				t.Errorf("%s: %s: step %q", l.Meta.ID, p.Name, st)
+				continue
+			}
+			lo, _ := strconv.ParseFloat(p.Min, 64)
+			for _, v := range []string{p.Min, p.Max, p.Default} {
+				x, _ := strconv.ParseFloat(v, 64)
+				k := (x - lo) / step
+				if math.Abs(k-math.Round(k)) > 1e-6 {
+					t.Errorf("%s: %s: %s is off the grid of step %s from %s", l.Meta.ID, p.Name, v, st, p.Min)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d float parameters", n)
 	}
 }

@@ -122,7 +122,7 @@ func controlsOf(ps []notebook.ParamSpec) []control {
 		c := control{ParamSpec: p}
 		switch p.Type {
 		case notebook.FloatParam:
-			c.Input, c.Step = "range", floatStep(p.Min, p.Max)
+			c.Input, c.Step = "range", SliderStep(p.Min, p.Max, p.Default)
 		case notebook.IntParam:
 			c.Input, c.Step = "range", "1"
 		case notebook.BoolParam:
@@ -135,17 +135,35 @@ func controlsOf(ps []notebook.ParamSpec) []control {
 	return out
 }
 
-// floatStep is a slider step of about a hundredth of the range, rounded
-// to one significant digit.
-func floatStep(lo, hi string) string {
+// SliderStep is a float parameter's slider step: one on whose grid, counted from lo, the lower
+// end, the upper end and the default all lie, so a browser never snaps
+// the value it shows away from the value the lesson runs with: the
+// largest of 1, 2 or 5 times a power of ten, at most a fiftieth of the
+// range, that divides both hi - lo and def - lo; "any" if none down to a
+// ten-thousandth of the range does.
+func SliderStep(lo, hi, def string) string {
 	a, err1 := strconv.ParseFloat(lo, 64)
 	b, err2 := strconv.ParseFloat(hi, 64)
+	d, err3 := strconv.ParseFloat(def, 64)
 	if err1 != nil || err2 != nil || !(b > a) {
 		return "any"
 	}
-	st := (b - a) / 100
-	p := math.Pow(10, math.Floor(math.Log10(st)))
-	return strconv.FormatFloat(math.Round(st/p)*p, 'g', -1, 64)
+	if err3 != nil {
+		d = a
+	}
+	on := func(x, st float64) bool {
+		k := (x - a) / st
+		return math.Abs(k-math.Round(k)) < 1e-6
+	}
+	for p := math.Pow(10, math.Floor(math.Log10((b-a)/50))); p >= (b-a)/1e5; p /= 10 {
+		for _, m := range []float64{5, 2, 1} {
+			st := m * p
+			if st <= (b-a)/50 && on(b, st) && on(d, st) {
+				return strconv.FormatFloat(st, 'g', -1, 64)
+			}
+		}
+	}
+	return "any"
 }
 
 func itemOf(it notebook.Item) htmlItem {

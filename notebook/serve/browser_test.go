@@ -144,6 +144,44 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 	}
 }
 
+// TestSlidersShowWhatTheLessonRuns renders the live controls of every
+// lesson with parameters and asks the browser what each slider holds:
+// its value must be the default exactly (lesson 07's length_bias of 1
+// once became 0.99, lesson 05's shift of 5 became 6, snapped to the
+// step's grid), and both ends must be reachable.
+func TestSlidersShowWhatTheLessonRuns(t *testing.T) {
+	c, err := course.Embedded()
+	must(t, err)
+	dir := t.TempDir()
+	ctx := browser(t)
+	for _, l := range c.Lessons {
+		var params []notebook.ParamSpec
+		for _, p := range l.Params {
+			p.Value = p.Default
+			params = append(params, p)
+		}
+		if len(params) == 0 {
+			continue
+		}
+		res := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: 1}
+		var b bytes.Buffer
+		must(t, render.HTMLLive(&b, res, nil, nil, &render.Live{Params: params, Seed: 1}))
+		page := filepath.Join(dir, l.Meta.ID+".html")
+		must(t, os.WriteFile(page, b.Bytes(), 0o644))
+		must(t, chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(`#controls`)))
+		bad, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('input[type=range]')).map(function(i){
+		  var out=[], v=i.getAttribute('value');
+		  if(i.value!==v && +i.value!==+v){out.push(i.name+' shows '+i.value+' for '+v);}
+		  i.value=i.max; if(+i.value!==+i.max){out.push(i.name+' cannot reach '+i.max+' ('+i.value+')');}
+		  i.value=i.min; if(+i.value!==+i.min){out.push(i.name+' cannot reach '+i.min);}
+		  return out.join('; ');}).filter(String).join('; ')`))
+		must(t, err)
+		if bad != "" {
+			t.Errorf("%s: %s", l.Meta.ID, bad)
+		}
+	}
+}
+
 // TestAPredictionHoldsBackItsAnswer opens lesson 04's static page: the
 // figure and table under the prediction, which answer it, are folded and the page's
 // text holds no explanation; picking an option unfolds the table and
