@@ -106,7 +106,7 @@ its file, cell and line; the other lessons still run, and each lesson's
 pages are written as soon as it ends. Failed self-checks are reported; with
 --strict they also fail the run.`,
 		Example: `  rlhfsim run
-  rlhfsim run 01 --set prompts=50
+  rlhfsim run 01 --set k=5
   rlhfsim run 05 --interactive
   rlhfsim run all --format html,md --out course
   rlhfsim run 08 --student "Ada Lovelace" --variant 4e3cf135a77f6953`,
@@ -314,7 +314,7 @@ learn-after links. It exits non-zero on any problem.`,
 }
 
 func newNewCmd() *cobra.Command {
-	dir := "lessons"
+	dir := ""
 	cmd := &cobra.Command{
 		Use:   "new NAME",
 		Short: "Start a new lesson from the template",
@@ -325,6 +325,14 @@ Run it with "rlhfsim run DIR/NAME" and check it with "rlhfsim check DIR/NAME".`,
 			src, err := course.NewLesson(args[0])
 			if err != nil {
 				return asUsage(err)
+			}
+			if dir == "" {
+				// Inside an exported course, the lesson goes beside the
+				// others, not into a new lessons/ folder.
+				dir = "lessons"
+				if course.IsCourseDir(".") {
+					dir = "."
+				}
 			}
 			path := filepath.Join(dir, args[0], notebook.LessonFile)
 			if _, err := os.Stat(path); err == nil {
@@ -337,7 +345,7 @@ Run it with "rlhfsim run DIR/NAME" and check it with "rlhfsim check DIR/NAME".`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", dir, "directory to create the lesson in")
+	cmd.Flags().StringVar(&dir, "dir", dir, "directory to create the lesson in (default: the current directory inside a course, else lessons)")
 	return cmd
 }
 

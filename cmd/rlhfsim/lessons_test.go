@@ -272,3 +272,27 @@ func TestReleaseSubmitGrade(t *testing.T) {
 		t.Errorf("grade without the secret: exit %d %s", code, stderr)
 	}
 }
+
+// TestAnExportedCourseWorksAsACourse: a course directory is a selection of
+// all its lessons, "course/*" skips the README, and "new" inside the
+// course puts the lesson beside the others.
+func TestAnExportedCourseWorksAsACourse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "course")
+	if code, _, stderr := rlhfsim("export", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	t.Chdir(dir)
+	if code, stdout, stderr := rlhfsim("new", "15-my-lesson"); code != 0 || !strings.Contains(stdout, "wrote 15-my-lesson/main.go") {
+		t.Fatalf("new: %d %s %s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lessons")); err == nil {
+		t.Error("new made a nested lessons/ folder")
+	}
+	glob, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, args := range [][]string{{"check", dir}, append([]string{"check"}, glob...)} {
+		code, stdout, stderr := rlhfsim(args...)
+		if code != 0 || !strings.Contains(stdout, "lessons: no problems") {
+			t.Errorf("%v: exit %d %s %s", args[:2], code, stdout, stderr)
+		}
+	}
+}

@@ -19,10 +19,9 @@ import (
 
 func main() {
 	// %% [markdown]
-	// # A title students will read
-	//
-	// Prose cells are comment lines. Say what the student is about to see
-	// and why it matters, then ask them to predict it before they see it.
+	// Prose cells are comment lines. The page's header shows the title,
+	// so begin with what the student is about to see and why it matters,
+	// not a heading; then ask them to predict it before they see it.
 
 	// %%
 	nb.Predict("How many preference pairs does one ranking of 4 answers give?",

@@ -36,6 +36,33 @@ func Embedded() (*Course, error) {
 	return &Course{Lessons: ls}, nil
 }
 
+// isCourseDir reports whether dir holds lessons rather than being one: no
+// main.go of its own, and a subdirectory with one.
+func isCourseDir(dir string) bool {
+	if !isDir(dir) {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, notebook.LessonFile)); err == nil {
+		return false
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), notebook.LessonFile)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IsCourseDir reports whether dir holds lessons (one subdirectory each)
+// rather than being one.
+func IsCourseDir(dir string) bool { return isCourseDir(dir) }
+
 // FromDir returns the course in a directory: one subdirectory per lesson,
 // each with a main.go, as "rlhfsim export" and "rlhfsim release" write
 // them. Every lesson must parse.
@@ -78,14 +105,27 @@ func inputf(format string, args ...any) error { return &InputError{fmt.Errorf(fo
 
 // Select resolves command-line arguments to lessons: none, or "all", is
 // the whole course; a path (containing a separator, naming a .go file or
-// an existing directory) loads that copy; anything else is a lesson ID or
-// the start of exactly one ("01").
+// an existing directory) loads that copy, and a directory of lessons (an
+// exported or released course) loads all of them; a file that is not Go
+// (a course's README.md, met in "course/*") is skipped; anything else is
+// a lesson ID or the start of exactly one ("01").
 func (c *Course) Select(args []string) ([]*notebook.Lesson, error) {
 	if len(args) == 0 || (len(args) == 1 && args[0] == "all") {
 		return c.Lessons, nil
 	}
 	var sel []*notebook.Lesson
 	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.Mode().IsRegular() && !strings.HasSuffix(a, ".go") {
+			continue
+		}
+		if isCourseDir(a) {
+			sub, err := FromDir(a)
+			if err != nil {
+				return nil, err
+			}
+			sel = append(sel, sub.Lessons...)
+			continue
+		}
 		if strings.ContainsRune(a, filepath.Separator) || strings.ContainsRune(a, '/') || strings.HasSuffix(a, ".go") || isDir(a) {
 			l, err := notebook.LoadPath(a)
 			if err != nil {
