@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -66,6 +67,20 @@ func badPath(err error) bool {
 	return false
 }
 
+// flagParse matches pflag's message for a value its type cannot parse,
+// which quotes Go's strconv error.
+var flagParse = regexp.MustCompile(`^invalid argument (".*") for "(.*)" flag: strconv\.Parse(Uint|Int|Float|Bool): .*$`)
+
+// plainFlagError says what a flag wants instead of quoting strconv.
+func plainFlagError(err error) error {
+	m := flagParse.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	want := map[string]string{"Uint": "a whole number, 0 or more", "Int": "a whole number", "Float": "a number", "Bool": "true or false"}[m[3]]
+	return fmt.Errorf("invalid argument %s for %q: want %s", m[1], m[2], want)
+}
+
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "rlhfsim",
@@ -90,7 +105,7 @@ terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%v (see %s --help)", err, cmd.CommandPath())}
+		return usageError{fmt.Errorf("%v (see %s --help)", plainFlagError(err), cmd.CommandPath())}
 	})
 	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newSweepCmd(), newSeqCmd(), newFiguresCmd(),
 		newLessonsCmd(), newRunCmd(), newServeCmd(), newKeyCmd(), newSecretCmd(), newCodesCmd(), newReleaseCmd(), newSubmitCmd(), newGradeCmd(), newCheckCmd(), newNewCmd(), newExportCmd())

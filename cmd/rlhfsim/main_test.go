@@ -40,7 +40,8 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"data", "--annotators", "0"}, "--annotators 0"},
 		{[]string{"data", "--tau", "NaN"}, "--tau NaN"},
 		{[]string{"data", "--nope"}, "unknown flag: --nope"},
-		{[]string{"data", "--k", "two"}, `invalid argument "two" for "--k"`},
+		{[]string{"data", "--k", "two"}, `invalid argument "two" for "--k": want a whole number`},
+		{[]string{"data", "--seed", "-1"}, `invalid argument "-1" for "--seed": want a whole number, 0 or more`},
 		{[]string{"data", "--out", filepath.Join(dir, "d.csv")}, "must end in .jsonl"},
 	} {
 		full := append(c.args, "--out", out)

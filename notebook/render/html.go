@@ -283,7 +283,7 @@ table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,
 .controls{display:grid;gap:.4rem;margin:.8rem 0;padding:.6rem .8rem;background:#f6f8fa;border-radius:6px}
 .control{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem}.control label{font-weight:bold;min-width:9rem}
 .control .help{flex-basis:100%;color:var(--gray);font-size:.88rem}
-#status{margin:.3rem 0 0;font-size:.92rem;color:var(--gray)}.running{outline:2px solid var(--blue);outline-offset:4px}
+#status{margin:.3rem 0 0;font-size:.92rem;color:var(--gray)}#status.bad{color:var(--red);font-weight:bold;font-size:1rem}[aria-invalid=true]{outline:2px solid var(--red)}.running{outline:2px solid var(--blue);outline-offset:4px}
 details{margin:1.5rem 0}
 `
 

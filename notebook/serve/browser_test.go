@@ -144,6 +144,25 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 	}
 }
 
+// TestABadValueIsNamedOnThePage types a seed out of range into the live
+// page: the page used to say only "refused or the connection was lost";
+// it now says what is wrong and marks the field.
+func TestABadValueIsNamedOnThePage(t *testing.T) {
+	s, _ := New(Options{})
+	base := start(t, s)
+	ctx := browser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`),
+		chromedp.SetValue(`#p-seed`, "0"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('p-seed').dispatchEvent(new Event('input',{bubbles:true})); undefined`)))
+	got, err := chromedp.Run(ctx, chromedp.Poll[string](`(function(){var s=document.getElementById('status');
+	  return s.classList.contains('bad') ? s.textContent+'|'+document.getElementById('p-seed').getAttribute('aria-invalid') : null;})()`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	must(t, err)
+	if !strings.HasPrefix(got, "Not run: seed") || !strings.Contains(got, "1 to 1000000") || !strings.HasSuffix(got, "|true") {
+		t.Errorf("the page says %q, want the seed named with its range and the field marked", got)
+	}
+}
+
 // TestSlidersShowWhatTheLessonRuns renders the live controls of every
 // lesson with parameters and asks the browser what each slider holds:
 // its value must be the default exactly (lesson 07's length_bias of 1

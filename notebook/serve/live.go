@@ -10,7 +10,7 @@ const liveJS = `
   var key=function(k){return 'rlhfsim:'+k+':'+lesson;};
   var page=Math.random().toString(36).slice(2)+Date.now().toString(36);
   var es=null, timer=null;
-  function status(t){var s=document.getElementById('status'); if(s){s.textContent=t;}}
+  function status(t, bad){var s=document.getElementById('status'); if(s){s.textContent=t; s.classList.toggle('bad', !!bad);}}
   // Quizzes are bound by the page's own script (render's quizJS); a
   // cell's new output is bound again as it arrives.
   function bind(root){window.rlhfsimQuizzes(root);}
@@ -59,7 +59,19 @@ const liveJS = `
       es.close(); es=null; status('Failed: '+JSON.parse(m.data).message);
     });
     es.onerror=function(){
-      if(es){es.close(); es=null; status('The run was refused or the connection was lost: check the values and change one to try again.');}
+      if(!es){return;}
+      es.close(); es=null;
+      // Ask the server why: a refused stream cannot say.
+      fetch('/api/check/'+lesson+'?'+query(false)).then(function(r){return r.json();}).then(function(v){
+        form.querySelectorAll('[aria-invalid]').forEach(function(el){el.removeAttribute('aria-invalid');});
+        if(v.error){
+          var el=v.field&&form.querySelector('[name="'+CSS.escape(v.field)+'"]');
+          if(el){el.setAttribute('aria-invalid','true'); el.focus();}
+          status('Not run: '+v.error, true);
+        }else{
+          status('The connection was lost: change a value to run again.', true);
+        }
+      }).catch(function(){status('The connection was lost: change a value to run again.', true);});
     };
   }
   if(!form.dataset.broken){

@@ -154,6 +154,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /lesson/{id}", s.lesson)
 	mux.HandleFunc("GET /api/run/{id}", s.run)
 	mux.HandleFunc("GET /api/version/{id}", s.version)
+	mux.HandleFunc("GET /api/check/{id}", s.check)
 	return s.guard(mux)
 }
 
@@ -615,6 +616,30 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 
 // version answers with a digest of a lesson's source, which the page polls
 // to reload when an instructor edits the file.
+// check says whether a run's values are acceptable, and if not which
+// field is wrong and why, as the live page's controls need it: a refused
+// EventSource cannot read the reason.
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	e, _, _, ok := s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+		return
+	}
+	out := map[string]string{}
+	if e.Err != nil {
+		out["error"] = fmt.Sprint(e.Err)
+	} else if _, err := s.parse(e.Lesson, r.URL.Query()); err != nil {
+		out["error"] = err.Error()
+		for k := range r.URL.Query() {
+			if strings.Contains(out["error"], k) && (out["field"] == "" || len(k) > len(out["field"])) {
+				out["field"] = k
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	e, _, _, ok := s.find(r.PathValue("id"))
 	if !ok {
