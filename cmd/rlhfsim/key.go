@@ -93,7 +93,7 @@ func runKey(cmd *cobra.Command, args []string, o *keyOptions) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d lessons stopped or failed a check in this variant: %w", failed, len(sel), errLessonsFailed)
+		return lessonsFailed(failed, len(sel), "stopped or failed a check in this variant")
 	}
 	return nil
 }

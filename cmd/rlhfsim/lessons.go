@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/muesli/termenv"
 	xterm "golang.org/x/term"
 
 	"github.com/rlhfsim/rlhfsim/internal/termsafe"
@@ -72,6 +74,7 @@ type runOptions struct {
 	lessonTimeout time.Duration
 	memory        string
 	interactive   bool
+	style         string
 	reveal        bool
 	answers       string
 	strict        bool
@@ -124,15 +127,21 @@ pages are written as soon as it ends. Failed self-checks are reported; with
 	cmd.Flags().StringVar(&o.answers, "answers", "", "with --interactive, keep your answers in this file, to hand in with rlhfsim submit")
 	cmd.Flags().BoolVar(&o.reveal, "reveal", false, "show every answer in the terminal without asking (otherwise answers, and what a prediction would give away, stay hidden)")
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail the run when a self-check fails")
+	cmd.Flags().StringVar(&o.style, "style", "auto", "terminal colours: auto (from the terminal's background), dark, light or plain; NO_COLOR turns them off")
 	cmd.Flags().BoolVar(&o.code, "code", true, "show each code cell's source in the terminal")
 	return cmd
 }
 
-// errLessonsFailed is returned when a lesson stopped or (with --strict) a
-// check failed; it exits 1.
-var errLessonsFailed = errors.New("some lessons failed")
+// lessonsFailed is the error of a run in which n of the lessons stopped
+// or (with --strict) failed a check; it exits 1.
+func lessonsFailed(n, of int, what string) error {
+	return fmt.Errorf("%d of %d %s %s", n, of, plural(of, "lesson"), what)
+}
 
 func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
+	if err := oneOf("style", o.style, "auto", "dark", "light", "plain"); err != nil {
+		return err
+	}
 	var f course.Formats
 	for _, name := range strings.Split(o.formats, ",") {
 		name = strings.TrimSpace(name)
@@ -191,10 +200,23 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	stdout := cmd.OutOrStdout()
 	term := render.TermOptions{Width: 80, Interactive: o.interactive, Reveal: o.reveal, In: cmd.InOrStdin(), ShowCode: o.code}
 	if f, ok := stdout.(*os.File); ok && xterm.IsTerminal(int(f.Fd())) {
-		term.Color = true
+		term.Style = o.style
 		if w, _, err := xterm.GetSize(int(f.Fd())); err == nil && w > 40 {
 			term.Width = min(w, 100)
 		}
+	}
+	switch {
+	case o.style == "plain" || os.Getenv("NO_COLOR") != "":
+		term.Style = ""
+	case o.style == "auto" && term.Style != "":
+		// The background the terminal reports picks the style: glamour's
+		// dark style paints prose light grey, unreadable on white.
+		term.Style = "dark"
+		if !termenv.HasDarkBackground() {
+			term.Style = "light"
+		}
+	case o.style == "dark" || o.style == "light":
+		term.Style = o.style
 	}
 	if log != nil {
 		term.Answered = log.add
@@ -208,6 +230,9 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 	}
 	if err != nil {
 		return asUsage(err)
+	}
+	if f.Term && len(sel) > 1 {
+		summary(stdout, sel, rep)
 	}
 	if f.HTML {
 		fmt.Fprintf(stdout, "HTML notebook: %s\n", filepath.Join(o.out, "html", "index.html"))
@@ -228,7 +253,7 @@ func runLessons(cmd *cobra.Command, args []string, o *runOptions) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d lessons failed: %w", failed, len(sel), errLessonsFailed)
+		return lessonsFailed(failed, len(sel), "failed")
 	}
 	return nil
 }
@@ -307,7 +332,7 @@ learn-after links. It exits non-zero on any problem.`,
 			if problems > 0 {
 				return fmt.Errorf("%d %s in %d %s", problems, plural(problems, "problem"), len(sel), plural(len(sel), "lesson"))
 			}
-			fmt.Fprintf(w, "%d lessons: no problems\n", len(sel))
+			fmt.Fprintf(w, "%d %s: no problems\n", len(sel), plural(len(sel), "lesson"))
 			return nil
 		},
 	}
@@ -384,4 +409,36 @@ README into DIR. Edit a copy and run it with "rlhfsim run DIR/ID".`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files")
 	return cmd
+}
+
+// summary ends a run of several lessons with a line for each and a total.
+func summary(w io.Writer, sel []*notebook.Lesson, rep *course.Report) {
+	fmt.Fprintln(w, "\nsummary")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	clean, stopped, checks, passed := 0, 0, 0, 0
+	for _, l := range sel {
+		res := rep.Results[l.Meta.ID]
+		if res == nil {
+			fmt.Fprintf(tw, "  -\t%s\tnot run\n", l.Meta.ID)
+			continue
+		}
+		checks += res.Checks
+		passed += res.Checks - res.FailedChecks
+		switch {
+		case res.Err != nil:
+			stopped++
+			msg := termsafe.String(res.Err.Error())
+			if len(msg) > 70 {
+				msg = msg[:69] + "…"
+			}
+			fmt.Fprintf(tw, "  ✗\t%s\tstopped: %s\n", l.Meta.ID, msg)
+		case res.FailedChecks > 0:
+			fmt.Fprintf(tw, "  ✗\t%s\tself-checks: %d of %d pass\n", l.Meta.ID, res.Checks-res.FailedChecks, res.Checks)
+		default:
+			clean++
+			fmt.Fprintf(tw, "  ✓\t%s\tself-checks: %d of %d pass\n", l.Meta.ID, res.Checks, res.Checks)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d %s: %d with every self-check passing, %d stopped; self-checks: %d of %d pass\n", len(sel), plural(len(sel), "lesson"), clean, stopped, passed, checks)
 }

@@ -296,3 +296,40 @@ func TestAnExportedCourseWorksAsACourse(t *testing.T) {
 		}
 	}
 }
+
+// TestTerminalStylesAndSummary: a light style does not paint prose in the
+// dark style's light grey, NO_COLOR and plain print no escapes, long code
+// lines wrap, and a run of several lessons ends with a summary.
+func TestTerminalStylesAndSummary(t *testing.T) {
+	out := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		code, stdout, stderr := rlhfsim(append([]string{"run", "--format", "term", "--out", out}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+		return stdout
+	}
+	light, dark := run("00", "--style", "light"), run("00", "--style", "dark")
+	if !strings.Contains(light, "\x1b[") || strings.Contains(light, "38;5;252m") || !strings.Contains(dark, "38;5;252m") {
+		t.Error("the light style paints prose in the dark style's grey, or a style paints nothing")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if s := run("00", "--style", "dark"); strings.Contains(s, "\x1b[") {
+		t.Error("NO_COLOR printed escapes")
+	}
+	plain := run("00", "01", "--style", "plain")
+	for _, line := range strings.Split(plain, "\n") {
+		if strings.HasPrefix(line, "  │ ") && len([]rune(line)) > 80 {
+			t.Errorf("a code line of %d columns: %q", len([]rune(line)), line)
+		}
+	}
+	for _, want := range []string{"\nsummary\n", "00-notebook-tour  self-checks: 1 of 1 pass", "2 lessons: 2 with every self-check passing, 0 stopped"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("the run lacks %q", want)
+		}
+	}
+	if code, _, stderr := rlhfsim("run", "00", "--style", "neon"); code != 2 || !strings.Contains(stderr, "want auto, dark, light or plain") {
+		t.Errorf("--style neon: %d %s", code, stderr)
+	}
+}

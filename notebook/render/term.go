@@ -18,8 +18,9 @@ import (
 type TermOptions struct {
 	// Width wraps prose; zero means 80.
 	Width int
-	// Color styles the output with ANSI escapes; off, it is plain text.
-	Color bool
+	// Style colours the output with ANSI escapes for a "dark" or a
+	// "light" background; "" is plain text.
+	Style string
 	// Interactive asks quizzes and predictions on In before revealing
 	// their answers.
 	Interactive bool
@@ -43,8 +44,8 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 		o.Width = 80
 	}
 	style := "notty"
-	if o.Color {
-		style = "dark"
+	if o.Style == "dark" || o.Style == "light" {
+		style = o.Style
 	}
 	// Preserved newlines: authors wrap prose in the source, and glamour's own
 	// wrapping mishandles soft line breaks.
@@ -95,7 +96,13 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 			}
 			fmt.Fprintf(bw, "\n  ┌─ %s, %s:%d\n", safe(label), safe(l.File), c.Marker+1)
 			for _, line := range strings.Split(c.Shown, "\n") {
-				fmt.Fprintf(bw, "  │ %s\n", safe(strings.ReplaceAll(line, "\t", "    ")))
+				for i, part := range wrap(safe(strings.ReplaceAll(line, "\t", "    ")), o.Width-4) {
+					mark := "│"
+					if i > 0 {
+						mark = "┆" // a continued line
+					}
+					fmt.Fprintf(bw, "  %s %s\n", mark, part)
+				}
 			}
 			fmt.Fprintln(bw, "  └─")
 		} else {
@@ -164,9 +171,9 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 		writeIndented(w, e.PlainText(), "  ")
 	case notebook.Check:
 		if e.Pass {
-			fmt.Fprintf(w, "  ✓ %s\n", safe(e.Text))
+			fmt.Fprintf(w, "  %s %s\n", paint(o, "32", "✓"), safe(e.Text))
 		} else {
-			fmt.Fprintf(w, "  ✗ %s\n    hint: %s\n", safe(e.Text), safe(e.Hint))
+			fmt.Fprintf(w, "  %s %s\n    hint: %s\n", paint(o, "31", "✗"), safe(e.Text), safe(e.Hint))
 		}
 	case notebook.Quiz, notebook.Predict:
 		label := "Quiz"
@@ -260,4 +267,32 @@ func ask(w *bufio.Writer, in *bufio.Reader, prompt string, valid func(string) bo
 		fmt.Fprintf(w, "    %q is not one of the answers.\n", safe(line))
 	}
 	return ""
+}
+
+// paint colours s with an ANSI SGR code when the output is styled.
+func paint(o TermOptions, code, s string) string {
+	if o.Style == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// wrap cuts a line of code into pieces of at most width runes, at spaces
+// where it can; a piece after the first continues the line.
+func wrap(line string, width int) []string {
+	width = max(width, 20)
+	var out []string
+	r := []rune(line)
+	for len(r) > width {
+		cut := width
+		for i := width; i > width/2; i-- {
+			if r[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		out = append(out, string(r[:cut]))
+		r = r[cut:]
+	}
+	return append(out, string(r))
 }
