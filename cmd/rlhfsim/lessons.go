@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
 	xterm "golang.org/x/term"
 
 	"github.com/rlhfsim/rlhfsim/internal/termsafe"
