@@ -103,7 +103,7 @@ func main() {
 	tp, err := plots.TrainingCurves(tr.Result.History, m.ValCeiling, nil)
 	nb.Must(err)
 	nb.Figure("Loss and accuracy per epoch, with the gold ceiling", tp)
-	nb.Table([]string{"", "accuracy on the labels"}, [][]string{
+	nb.Table([]string{"measured on", "accuracy on the labels"}, [][]string{
 		{"training pairs", fmt.Sprintf("%.3f", m.TrainAccuracy)},
 		{"validation pairs", fmt.Sprintf("%.3f", m.ValAccuracy)},
 		{"the gold reward itself, on the validation labels", fmt.Sprintf("%.3f", m.ValCeiling)},

@@ -261,7 +261,9 @@ a{color:var(--blue)}
 .prose h1,.prose h2,.prose h3{margin-top:1.6rem}
 .cell{margin:1rem 0}
 .code{border-left:3px solid #ddd;padding-left:.5rem;overflow-x:auto;font-size:.9rem}
-.code pre{margin:0;tab-size:4}
+.code pre{margin:0;tab-size:4}.code:focus{outline:2px solid var(--blue)}
+/* chroma's line numbers are too faint on white (3.7:1): darker, 7:1 */
+.chroma .ln,.chroma .lnt{color:#595959 !important}
 .out{background:#f6f8fa;border-radius:4px;padding:.5rem .8rem;margin:.4rem 0;white-space:pre-wrap;font-family:"Liberation Mono",Menlo,Consolas,monospace;font-size:.88rem}
 figure{margin:1rem 0}figure svg{width:100%;height:auto}figcaption{color:var(--gray);font-size:.95rem}
 table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,table.nbt td{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}table.nbt th{background:#f0f0f0}
@@ -295,7 +297,7 @@ var funcs = template.FuncMap{
 }
 
 var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{define "item"}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
-{{else if isKind .Event "figure"}}<figure role="group" aria-label="Figure {{.Event.N}}. {{.Event.Text}}">{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
+{{else if isKind .Event "figure"}}<figure>{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else if isKind .Event "number"}}<div class="quiz number" data-key="{{quizKey .Event}}"><div class="kind">Number {{.Event.N}}</div><p class="q" id="q-{{quizKey .Event}}">{{.Event.Text}}</p>
 <form><input type="text" inputmode="decimal" aria-labelledby="q-{{quizKey .Event}}" autocomplete="off"> <button type="submit" data-r="{{index .Sealed 0}}">Answer</button></form><div class="reveal" hidden></div></div>
@@ -328,13 +330,13 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{range $ci, $c := .Cells}}{{if .Hidden}}<section class="cell" id="cell-{{$ci}}" hidden></section>
 {{else}}<section class="cell" id="cell-{{$ci}}">
 {{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.{{if .Solved}} This page ran the course's own solution, which it does not show, so the output below is what right code gives.{{end}}</p>{{end}}
-{{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code">{{.Code}}</div>
+{{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code" tabindex="0" role="region" aria-label="code from line {{.Line}}">{{.Code}}</div>
 {{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
 {{range .Items}}{{template "item" .}}{{end}}
 {{if eq .Status 2}}<p class="error">✗ {{.Err}}</p>{{end}}{{end}}
 </section>
 {{end}}{{end}}
-{{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code">{{.Helpers}}</div></details>{{end}}
+{{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code" tabindex="0" role="region" aria-label="helper functions">{{.Helpers}}</div></details>{{end}}
 <p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
 {{.Download}}
@@ -432,7 +434,7 @@ func courseGraph(entries []CourseEntry) template.HTML {
 	width := 20 + cols*(bw+gx) - gx
 	height := 20 + (maxDepth+1)*(bh+gy) - gy
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="map" viewBox="0 0 %d %d" width="%d" role="img" aria-label="course map"><defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#666"/></marker></defs>`, width, height, width)
+	fmt.Fprintf(&b, `<svg class="map" viewBox="0 0 %d %d" width="%d" role="group" aria-label="course map: each lesson links to its page"><defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#666"/></marker></defs>`, width, height, width)
 	for _, e := range entries {
 		to := pos[e.Meta.ID]
 		for _, p := range e.Meta.LearnBefore {

@@ -144,6 +144,47 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 	}
 }
 
+// axeViolations runs axe-core (vendored in testdata/axe) on the page ctx
+// shows and returns its serious and critical violations, one line each.
+func axeViolations(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	must(t, err)
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](string(src)+"; undefined")))
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(function(r){
+	  return r.violations.filter(function(v){return v.impact==='serious'||v.impact==='critical';}).map(function(v){
+	    return v.impact+' '+v.id+' ('+v.nodes.length+' nodes, e.g. '+v.nodes[0].target.join(' ')+'): '+v.help;}).join('\n');})`, chromedp.EvalAwaitPromise))
+	must(t, err)
+	if out == "" {
+		return nil
+	}
+	return strings.Split(out, "\n")
+}
+
+// TestPagesPassAxe runs axe-core on the static course map, a static
+// lesson page and a live lesson page with the live index: no serious or
+// critical accessibility violation.
+func TestPagesPassAxe(t *testing.T) {
+	c, err := course.Embedded()
+	must(t, err)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	sel, err := c.Select([]string{"04"})
+	must(t, err)
+	_, err = c.Run(context.Background(), sel, nil, course.Options{Out: out, Formats: course.Formats{HTML: true}})
+	must(t, err)
+	ctx := browser(t)
+	s, _ := New(Options{})
+	base := start(t, s)
+	for _, page := range []string{"file://" + filepath.Join(out, "html", "index.html"), "file://" + filepath.Join(out, "html", "04-training-as-ranking.html"),
+		base + "/?token=" + s.Token(), base + "/lesson/00-notebook-tour?token=" + s.Token()} {
+		must(t, chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(`body`)))
+		for _, v := range axeViolations(t, ctx) {
+			t.Errorf("%s: %s", page[strings.LastIndex(page, "/")+1:], v)
+		}
+	}
+}
+
 // TestABadValueIsNamedOnThePage types a seed out of range into the live
 // page: the page used to say only "refused or the connection was lost";
 // it now says what is wrong and marks the field.

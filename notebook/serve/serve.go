@@ -725,10 +725,10 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:.92rem}.done{color:#009E73;font-weight:bold}.error{color:#D55E00}</style></head>
 <body><h1>How the reward model of RLHF works</h1>
 <p>Each lesson runs on this machine; change a parameter and the lesson runs again. Your answers and progress stay in this browser.</p>
-<ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done" hidden>✓ done</span>
+<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done" hidden>✓ done</span>
 {{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
 {{end}}</ol>
-{{.Download}}
+{{.Download}}</main>
 {{.Script}}
 </body></html>`))
 
