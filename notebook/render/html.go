@@ -282,7 +282,7 @@ table.nbt{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}table.nbt th,
 .folded{color:var(--gray);font-style:italic;font-size:.92rem}
 .error{color:var(--red);font-weight:bold}.notrun{color:var(--gray);font-style:italic}
 .params{font-size:.92rem}.params code{background:#f0f0f0;padding:0 .2rem}
-.controls{display:grid;gap:.4rem;margin:.8rem 0;padding:.6rem .8rem;background:#f6f8fa;border-radius:6px}
+.controls{display:grid;gap:.4rem;margin:.8rem 0;padding:.6rem .8rem;background:#f6f8fa;border-radius:6px;position:sticky;top:0;z-index:5;max-height:40vh;overflow:auto;box-shadow:0 2px 4px rgba(0,0,0,.08)}
 .control{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem}.control label{font-weight:bold;min-width:9rem}
 .control .help{flex-basis:100%;color:var(--gray);font-size:.88rem}
 #status{margin:.3rem 0 0;font-size:.92rem;color:var(--gray)}#status.bad{color:var(--red);font-weight:bold;font-size:1rem}[aria-invalid=true]{outline:2px solid var(--red)}.running{outline:2px solid var(--blue);outline-offset:4px}
@@ -313,6 +313,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
 {{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
 {{with .Lesson.Meta.LearnAfter}}<div class="meta">Learn after: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
+</header>
 {{if .Live}}<form id="controls" class="controls" data-lesson="{{.Lesson.Meta.ID}}" aria-label="Lesson parameters">
 {{range .Controls}}<div class="control"><label for="p-{{.Name}}">{{.Name}}</label>
 {{if eq .Input "range"}}<input type="range" id="p-{{.Name}}" name="{{.Name}}" min="{{.Min}}" max="{{.Max}}" step="{{.Step}}" value="{{.Value}}" aria-describedby="h-{{.Name}}"><output for="p-{{.Name}}">{{.Value}}</output>
@@ -325,7 +326,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <p id="status" role="status" aria-live="polite">{{if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
 </form>
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
-</header>
+
 <main>
 {{range $ci, $c := .Cells}}{{if .Hidden}}<section class="cell" id="cell-{{$ci}}" hidden></section>
 {{else}}<section class="cell" id="cell-{{$ci}}">

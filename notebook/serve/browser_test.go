@@ -187,7 +187,8 @@ func TestPagesPassAxe(t *testing.T) {
 
 // TestABadValueIsNamedOnThePage types a seed out of range into the live
 // page: the page used to say only "refused or the connection was lost";
-// it now says what is wrong and marks the field.
+// it now says what is wrong and marks the field. Then it scrolls to the
+// bottom, where the controls must still be in view.
 func TestABadValueIsNamedOnThePage(t *testing.T) {
 	s, _ := New(Options{})
 	base := start(t, s)
@@ -201,6 +202,13 @@ func TestABadValueIsNamedOnThePage(t *testing.T) {
 	must(t, err)
 	if !strings.HasPrefix(got, "Not run: seed") || !strings.Contains(got, "1 to 1000000") || !strings.HasSuffix(got, "|true") {
 		t.Errorf("the page says %q, want the seed named with its range and the field marked", got)
+	}
+	// The controls stay in reach at the bottom of the page, beside the
+	// figures they change.
+	top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.scrollTo(0, document.body.scrollHeight); document.getElementById('controls').getBoundingClientRect().top`))
+	must(t, err)
+	if top < -1 || top > 1 {
+		t.Errorf("scrolled to the bottom, the controls' top is at %v px, want 0 (sticky)", top)
 	}
 }
 
