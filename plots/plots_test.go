@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/cmpimg"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
@@ -227,6 +228,21 @@ func TestNiceTicks(t *testing.T) {
 	} {
 		if got := strings.Join(labels(c.lo, c.hi), " "); got != c.want {
 			t.Errorf("ticks of [%v, %v]: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+// TestPrintTextIsAtLeast7Point: every text of a print figure (title, axis
+// labels, tick labels, legend) is 7.5 pt or more, as the README says.
+func TestPrintTextIsAtLeast7Point(t *testing.T) {
+	p, err := Lines("t", "x", "y", []float64{0, 1}, []Series{{Name: "a", Y: []float64{0, 1}}}, Print())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]vg.Length{"title": p.Title.TextStyle.Font.Size, "x label": p.X.Label.TextStyle.Font.Size,
+		"x ticks": p.X.Tick.Label.Font.Size, "y ticks": p.Y.Tick.Label.Font.Size, "legend": p.Legend.TextStyle.Font.Size} {
+		if size < 7.5-1e-9 {
+			t.Errorf("%s at %.2f pt", name, size)
 		}
 	}
 }

@@ -202,7 +202,10 @@ func AccuracyUnderShift(steps []policy.Step, heldOut float64, th *Theme) (*plot.
 		return nil, err
 	}
 	lo, hi := minmax(d)
-	th.addHLine(p, fmt.Sprintf("held out, base policy (%.3f)", heldOut), heldOut, lo, hi, th.refStyle())
+	// The reference is the test pairs' accuracy: pairs of the K answers
+	// annotators ranked, not the policy's own samples, so the curve's
+	// first point, on the base policy's samples, need not sit on it.
+	th.addHLine(p, fmt.Sprintf("held-out test pairs (%.3f)", heldOut), heldOut, lo, hi, th.refStyle())
 	chance := th.refStyle()
 	chance.Color = Gray
 	th.addHLine(p, "chance", 0.5, lo, hi, chance)
