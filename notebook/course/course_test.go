@@ -3,9 +3,11 @@ package course
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -520,8 +522,8 @@ func TestEveryLessonExportsAValidNotebook(t *testing.T) {
 		if err := nbschema.Validate(b); err != nil {
 			t.Errorf("%s: %v", l.Meta.ID, err)
 		}
-		if !bytes.Contains(b, []byte(`"image/png"`)) || !bytes.Contains(b, []byte(`"image/svg+xml"`)) {
-			t.Errorf("%s: figures lack SVG or PNG outputs", l.Meta.ID)
+		if !bytes.Contains(b, []byte(`"image/png"`)) || bytes.Contains(b, []byte(`"image/svg+xml"`)) || bytes.Contains(b, []byte(`"kernelspec"`)) {
+			t.Errorf("%s: figures lack PNG outputs, or carry SVG nbconvert would empty, or the notebook names a kernel that does not exist", l.Meta.ID)
 		}
 	}
 	if questions < 30 {
@@ -721,5 +723,66 @@ func TestSlidersReachEveryDefaultAndEnd(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("only %d float parameters", n)
+	}
+}
+
+// TestNbconvertShowsTheFigures exports lesson 00 as a notebook and
+// renders it with Jupyter's nbconvert, as a course author would: every
+// figure must arrive as an image with visible marks (nbconvert once
+// emptied the SVGs, keeping only their text). nbconvert is Debian's
+// jupyter-nbconvert; without it the test is skipped unless
+// RLHFSIM_NBCONVERT_TESTS=1 requires it, as .ci/run does.
+func TestNbconvertShowsTheFigures(t *testing.T) {
+	exe, err := exec.LookPath("jupyter-nbconvert")
+	if err != nil {
+		if os.Getenv("RLHFSIM_NBCONVERT_TESTS") == "1" {
+			t.Fatal("RLHFSIM_NBCONVERT_TESTS=1 asks for nbconvert: apt-get install jupyter-nbconvert")
+		}
+		t.Skip("no jupyter-nbconvert")
+	}
+	res := run(t, demo(t), worker.Options{PNG: true})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	dir := t.TempDir()
+	nbFile := filepath.Join(dir, "lesson.ipynb")
+	var b bytes.Buffer
+	if err := render.IPynb(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(nbFile, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(exe, "--to", "html", "--stdout", nbFile).Output()
+	if err != nil {
+		t.Fatalf("nbconvert: %v", err)
+	}
+	imgs := regexp.MustCompile(`<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"`).FindAllSubmatch(out, -1)
+	if figs := len(res.Events(notebook.Figure)); len(imgs) != figs || figs == 0 {
+		t.Fatalf("nbconvert's page has %d images for %d figures", len(imgs), figs)
+	}
+	for i, m := range imgs {
+		raw, err := base64.StdEncoding.DecodeString(string(m[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dark, all := 0, 0
+		bb := img.Bounds()
+		for y := bb.Min.Y; y < bb.Max.Y; y += 2 {
+			for x := bb.Min.X; x < bb.Max.X; x += 2 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				all++
+				if r+g+bl < 3*0xC000 {
+					dark++
+				}
+			}
+		}
+		if dark < all/200 {
+			t.Errorf("figure %d is nearly blank: %d of %d pixels marked", i+1, dark, all)
+		}
 	}
 }

@@ -140,16 +140,15 @@ func lines(s string) []string {
 // checks, quizzes and predictions as Markdown, a failed cell as an error
 // output. The code is Go run by rlhfsim's interpreter, so the notebook is
 // for reading its results in Jupyter, JupyterLab, VS Code or Colab, not
-// for re-running there; its metadata say so and name the command that
-// runs it.
+// for re-running there; its metadata name the command that runs it, and
+// it names no kernelspec, since no Jupyter kernel runs these lessons.
 func IPynb(w io.Writer, res *notebook.Result) error {
 	l := res.Lesson
 	m := l.Meta
 	nb := ipynb{NBFormat: nbformatMajor, NBFormatMinor: nbformatMinor,
 		Metadata: map[string]any{
-			"kernelspec":    map[string]any{"name": "rlhfsim", "display_name": "rlhfsim (Go; run with rlhfsim run " + m.ID + ")", "language": "go"},
 			"language_info": map[string]any{"name": "go", "file_extension": ".go"},
-			"rlhfsim":       map[string]any{"lesson": m.ID, "seed": res.Seed, "params": paramValues(res)},
+			"rlhfsim":       map[string]any{"lesson": m.ID, "seed": res.Seed, "params": paramValues(res), "run": "rlhfsim run " + m.ID},
 		}}
 	var head strings.Builder
 	fmt.Fprintf(&head, "# %s\n\n*%s · %d minutes.* %s\n", mdText(m.Title, true), mdText(m.ID, true), m.Minutes, mdText(m.Summary, true))
@@ -237,9 +236,15 @@ func ipynbEvent(e *notebook.Event) (ipynbOutput, bool) {
 	switch e.Kind {
 	case notebook.Figure:
 		caption := fmt.Sprintf("Figure %d. %s", e.N, e.Text)
-		data := map[string]any{"image/svg+xml": lines(string(e.SVG)), "text/plain": lines(caption)}
+		// PNG alone when there is one: nbconvert prefers SVG to PNG and
+		// then passes it through an HTML cleaner that keeps its text and
+		// drops its paths, so an exported page showed labels over an
+		// empty box.
+		data := map[string]any{"text/plain": lines(caption)}
 		if len(e.PNG) > 0 {
 			data["image/png"] = base64.StdEncoding.EncodeToString(e.PNG)
+		} else {
+			data["image/svg+xml"] = lines(string(e.SVG))
 		}
 		o := display(data)
 		o.Metadata = map[string]any{"rlhfsim": map[string]any{"caption": caption}}

@@ -72,7 +72,7 @@ func TestIPynbValidatesAndKeepsEveryOutput(t *testing.T) {
 		t.Errorf("printed text %v: want one stream of two lines", text)
 	}
 	fig := code.Outputs[1]["data"].(map[string]any)
-	if fig["image/png"] != "iVBORw==" || fig["image/svg+xml"] == nil || !strings.Contains(b.String(), "Figure 1. a <figure>") {
+	if fig["image/png"] != "iVBORw==" || fig["image/svg+xml"] != nil || !strings.Contains(b.String(), "Figure 1. a <figure>") {
 		t.Errorf("figure data %v", fig)
 	}
 	if !strings.Contains(b.String(), "b&lt;") || !strings.Contains(b.String(), "2&amp;") {
