@@ -99,7 +99,7 @@ Without LESSON, or with "all", the whole course runs.
 Formats: term prints to the terminal; html writes a self-contained page per
 lesson and a course map (index.html) under --out/html; md writes Markdown
 with figure files under --out/md; ipynb writes Jupyter notebooks (nbformat
-4.5) with every output, figures as SVG and PNG, under --out/ipynb. Figures are saved under --out/figures.
+4.5) with every output, figures as PNG (nbconvert empties SVG), under --out/ipynb. Figures are saved under --out/figures.
 
 Each lesson runs in a process of its own, with standard input closed and
 limits enforced from outside: --timeout per cell, --lesson-timeout per
