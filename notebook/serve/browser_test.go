@@ -185,6 +185,49 @@ func TestPagesPassAxe(t *testing.T) {
 	}
 }
 
+// TestTwoQuickSavesShowTheLast edits a served lesson twice in quick
+// succession, as an instructor saving twice would: the page used to
+// reload for the first save, read the second version as its own, and keep
+// the first edit for good. It must end on the second.
+func TestTwoQuickSavesShowTheLast(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "lessons", "00-notebook-tour", "main.go"))
+	must(t, err)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "00-notebook-tour", "main.go")
+	must(t, os.MkdirAll(filepath.Dir(file), 0o755))
+	must(t, os.WriteFile(file, src, 0o644))
+	s, err := New(Options{Dir: dir})
+	must(t, err)
+	base := start(t, s)
+	ctx := browser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`)))
+	edit := func(word string) {
+		must(t, os.WriteFile(file, bytes.Replace(src, []byte("// %% [markdown]\n"), []byte("// %% [markdown]\n\t// "+word+"\n\t//\n"), 1), 0o644))
+	}
+	// shows waits for the page, which reloads in between, to hold word.
+	shows := func(word string) bool {
+		for range 60 {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.innerText.includes('`+word+`')`))
+			if err == nil && ok {
+				return true
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		return false
+	}
+	edit("FIRST-EDIT")
+	if !shows("FIRST-EDIT") {
+		t.Fatal("the page did not reload for the first edit")
+	}
+	// Two saves in quick succession.
+	edit("SECOND-EDIT")
+	time.Sleep(200 * time.Millisecond)
+	edit("THIRD-EDIT")
+	if !shows("THIRD-EDIT") {
+		t.Error("the page did not reach the last save")
+	}
+}
+
 // TestABadValueIsNamedOnThePage types a seed out of range into the live
 // page: the page used to say only "refused or the connection was lost";
 // it now says what is wrong and marks the field. Then it scrolls to the

@@ -87,11 +87,9 @@ const liveJS = `
     });
   }
   if(rlhfsimWatch){
-    var seen=null;
     setInterval(function(){
       fetch('/api/version/'+lesson).then(function(r){return r.json();}).then(function(v){
-        if(seen!==null&&v.version!==seen){location.reload();}
-        seen=v.version;
+        if(v.version!==rlhfsimVersion){location.reload();}
       }).catch(function(){});
     },1500);
   }

@@ -461,7 +461,7 @@ func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request
 		}
 	}
 	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch)})
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch, res.Lesson.Source)})
 	return b.Bytes(), err
 }
 
@@ -646,9 +646,8 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
 		return
 	}
-	sum := sha256.Sum256(e.Source)
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]string{"version": hex.EncodeToString(sum[:8])})
+	json.NewEncoder(w).Encode(map[string]string{"version": sourceVersion(e.Source)})
 }
 
 // brokenPage shows why a lesson does not load: file, line and the source
@@ -679,7 +678,7 @@ func (s *Server) brokenPage(w http.ResponseWriter, e entry) {
 	if e.File != "" {
 		msg = strings.ReplaceAll(msg, " "+e.File+":", "\n"+e.File+":")
 	}
-	brokenTmpl.Execute(w, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "")})
+	brokenTmpl.Execute(w, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "", e.Source)})
 }
 
 var brokenTmpl = template.Must(template.New("broken").Parse(`<!doctype html>
@@ -745,10 +744,22 @@ document.querySelectorAll('#lessons li').forEach(function(li){
 // (debounced, a newer change cancelling the older run), cells fill as
 // output arrives, quiz answers and progress persist in local storage,
 // and, when serving a directory, the page reloads when its file changes.
-func liveScript(watch bool) template.HTML {
+//
+// The page carries the version of the source it was made from: it
+// reloads when the file's version differs from its own, not from the
+// first version it polled, which a second save during a reload had
+// already moved past (the page then kept the older edit for good).
+func liveScript(watch bool, source []byte) template.HTML {
 	w := "false"
 	if watch {
 		w = "true"
 	}
-	return template.HTML("<script>var rlhfsimWatch=" + w + ";" + liveJS + "</script>")
+	return template.HTML("<script>var rlhfsimWatch=" + w + ", rlhfsimVersion=\"" + sourceVersion(source) + "\";" + liveJS + "</script>")
+}
+
+// sourceVersion names a lesson file's content: the first 8 bytes of its
+// SHA-256, in hex.
+func sourceVersion(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:8])
 }
