@@ -59,6 +59,9 @@ type Event struct {
 	Options     []string   `json:"options,omitempty"`
 	Answer      int        `json:"answer,omitempty"` // index of the right option, or Graded
 	Explanation string     `json:"explanation,omitempty"`
+	// Alt says in words what a figure shows (plots.Describe), for readers
+	// who cannot see it.
+	Alt string `json:"alt,omitempty"`
 	// Value and Tol are a Number's true value and relative tolerance.
 	Value float64 `json:"value,omitempty"`
 	Tol   float64 `json:"tol,omitempty"`

@@ -263,3 +263,24 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	return ticks
 }
+
+// Describe says in words what a figure shows, for readers who cannot see
+// it: its title and each axis with its label and the range it spans, as
+// the plot's data set them.
+func Describe(p *plot.Plot) string {
+	num := func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) }
+	axis := func(name string, a plot.Axis) string {
+		label := a.Label.Text
+		if label == "" {
+			label = "unlabelled"
+		}
+		return fmt.Sprintf("%s axis %q from %s to %s", name, label, num(a.Min), num(a.Max))
+	}
+	title := p.Title.Text
+	if title == "" {
+		title = "an untitled chart"
+	} else {
+		title = fmt.Sprintf("a chart titled %q", title)
+	}
+	return fmt.Sprintf("%s; %s; %s.", strings.ToUpper(title[:1])+title[1:], axis("horizontal", p.X), axis("vertical", p.Y))
+}

@@ -297,7 +297,7 @@ var funcs = template.FuncMap{
 }
 
 var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{define "item"}}{{$it := .}}{{if not .Event}}<pre class="out">{{.Text}}</pre>
-{{else if isKind .Event "figure"}}<figure>{{.SVG}}<figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
+{{else if isKind .Event "figure"}}<figure><div role="img" aria-label="Figure {{.Event.N}}. {{.Event.Text}}. {{.Event.Alt}}">{{.SVG}}</div><figcaption>Figure {{.Event.N}}. {{.Event.Text}}</figcaption></figure>
 {{else if isKind .Event "table"}}<table class="nbt"><tr>{{range .Event.Headers}}<th>{{.}}</th>{{end}}</tr>{{range .Event.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else if isKind .Event "number"}}<div class="quiz number" data-key="{{quizKey .Event}}"><div class="kind">Number {{.Event.N}}</div><p class="q" id="q-{{quizKey .Event}}">{{.Event.Text}}</p>
 <form><input type="text" inputmode="decimal" aria-labelledby="q-{{quizKey .Event}}" autocomplete="off"> <button type="submit" data-r="{{index .Sealed 0}}">Answer</button></form><div class="reveal" hidden></div></div>

@@ -15,6 +15,7 @@ func init() {
 		"Black":              reflect.ValueOf(&plots.Black).Elem(),
 		"Blue":               reflect.ValueOf(&plots.Blue).Elem(),
 		"Calibration":        reflect.ValueOf(plots.Calibration),
+		"Describe":           reflect.ValueOf(plots.Describe),
 		"ErrData":            reflect.ValueOf(&plots.ErrData).Elem(),
 		"FeatureDrift":       reflect.ValueOf(plots.FeatureDrift),
 		"Formats":            reflect.ValueOf(&plots.Formats).Elem(),

@@ -224,7 +224,7 @@ const (
 
 // size is about how many bytes an event takes.
 func size(e *notebook.Event) int {
-	n := len(e.Text) + len(e.Hint) + len(e.Explanation) + len(e.SVG) + len(e.PNG) + 64
+	n := len(e.Text) + len(e.Hint) + len(e.Explanation) + len(e.Alt) + len(e.SVG) + len(e.PNG) + 64
 	for _, h := range e.Headers {
 		n += len(h)
 	}
@@ -273,6 +273,7 @@ func (s *session) Event(e notebook.Event) {
 			panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
 		}
 		e.SVG = svg
+		e.Alt = plots.Describe(e.Plot)
 		if s.req.PNG {
 			if e.PNG, err = plots.Render(e.Plot, plots.Slide(), "png"); err != nil {
 				panic(fmt.Sprintf("nb.Figure: drawing the figure: %v", err))
