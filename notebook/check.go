@@ -110,16 +110,8 @@ func (l *Lesson) Check() ErrorList {
 				at(e.Pos(), "lessons cannot change the package variable %s, which the runner shares; change a copy instead (x := %s)", name, name)
 				return
 			}
-			switch x := e.(type) {
-			case *ast.SelectorExpr:
-				e = x.X
-			case *ast.IndexExpr:
-				e = x.X
-			case *ast.StarExpr:
-				e = x.X
-			case *ast.ParenExpr:
-				e = x.X
-			default:
+			var ok bool
+			if e, ok = inside(e); !ok {
 				return
 			}
 		}

@@ -115,23 +115,32 @@ func (w *writeCheck) local(name string) bool {
 	return false
 }
 
+// inside is the expression an assignment target writes into: x for x.f,
+// x[i], *x and (x); false for anything else.
+func inside(e ast.Expr) (ast.Expr, bool) {
+	switch x := e.(type) {
+	case *ast.SelectorExpr:
+		return x.X, true
+	case *ast.IndexExpr:
+		return x.X, true
+	case *ast.IndexListExpr:
+		return x.X, true
+	case *ast.StarExpr:
+		return x.X, true
+	case *ast.ParenExpr:
+		return x.X, true
+	}
+	return nil, false
+}
+
 // root is the variable an assignment to e writes: x in x, x.f, x[i], *x.
 func root(e ast.Expr) *ast.Ident {
 	for {
-		switch x := e.(type) {
-		case *ast.Ident:
-			return x
-		case *ast.SelectorExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		default:
+		if id, ok := e.(*ast.Ident); ok {
+			return id
+		}
+		var ok bool
+		if e, ok = inside(e); !ok {
 			return nil
 		}
 	}
