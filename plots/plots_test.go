@@ -248,14 +248,14 @@ func TestPrintTextIsAtLeast7Point(t *testing.T) {
 }
 
 // TestDescribeSaysWhatTheAxesSpan: the text alternative of a figure names
-// its title and each axis with the range of the data.
+// its title, each axis with the range of the data, and its series.
 func TestDescribeSaysWhatTheAxesSpan(t *testing.T) {
-	p, err := Lines("Gold against KL", "KL", "gold", []float64{0, 2}, []Series{{Name: "a", Y: []float64{-1, 3}}}, nil)
+	p, err := Lines("Gold against KL", "KL", "gold", []float64{0, 2}, []Series{{Name: "gold", Y: []float64{-1, 3}}, {Name: "proxy", Y: []float64{0, 1}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := Describe(p)
-	for _, want := range []string{`A chart titled "Gold against KL"`, `horizontal axis "KL" from 0 to 2`, `vertical axis "gold" from -1 to `} {
+	for _, want := range []string{`A chart titled "Gold against KL"`, `horizontal axis "KL" from 0 to 2`, `vertical axis "gold" from -1 to `, "; 2 series: gold, proxy."} {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
 		}

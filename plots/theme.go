@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
@@ -265,8 +266,8 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // Describe says in words what a figure shows, for readers who cannot see
-// it: its title and each axis with its label and the range it spans, as
-// the plot's data set them.
+// it: its title, each axis with its label and the range it spans, as the
+// plot's data set them, and the series its legend names.
 func Describe(p *plot.Plot) string {
 	num := func(x float64) string { return strconv.FormatFloat(x, 'g', 3, 64) }
 	axis := func(name string, a plot.Axis) string {
@@ -282,5 +283,24 @@ func Describe(p *plot.Plot) string {
 	} else {
 		title = fmt.Sprintf("a chart titled %q", title)
 	}
-	return fmt.Sprintf("%s; %s; %s.", strings.ToUpper(title[:1])+title[1:], axis("horizontal", p.X), axis("vertical", p.Y))
+	d := fmt.Sprintf("%s; %s; %s", strings.ToUpper(title[:1])+title[1:], axis("horizontal", p.X), axis("vertical", p.Y))
+	if names := legendNames(p); len(names) > 0 {
+		d += fmt.Sprintf("; %d series: %s", len(names), strings.Join(names, ", "))
+	}
+	return d + "."
+}
+
+// legendNames are the names in a plot's legend, in order. gonum/plot
+// keeps the entries private, so the legend is drawn on a recorder and the
+// strings it writes are read back.
+func legendNames(p *plot.Plot) []string {
+	var rec recorder.Canvas
+	p.Legend.Draw(draw.NewCanvas(&rec, 4*vg.Inch, 3*vg.Inch))
+	var names []string
+	for _, a := range rec.Actions {
+		if s, ok := a.(*recorder.FillString); ok && s.String != "" {
+			names = append(names, s.String)
+		}
+	}
+	return names
 }

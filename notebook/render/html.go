@@ -108,6 +108,9 @@ type Live struct {
 	Student, Code string
 	// Script is the page's live script, served by the caller.
 	Script template.HTML
+	// Pending marks a page sent before its run: its cells wait for the
+	// outputs the script streams in, and the script starts that run.
+	Pending bool
 }
 
 // control is one parameter as a form control.
@@ -314,7 +317,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
 {{with .Lesson.Meta.LearnAfter}}<div class="meta">Learn after: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
 </header>
-{{if .Live}}<form id="controls" class="controls" data-lesson="{{.Lesson.Meta.ID}}" aria-label="Lesson parameters">
+{{if .Live}}<form id="controls" class="controls" data-lesson="{{.Lesson.Meta.ID}}"{{if .Live.Pending}} data-pending="1"{{end}} aria-label="Lesson parameters">
 {{range .Controls}}<div class="control"><label for="p-{{.Name}}">{{.Name}}</label>
 {{if eq .Input "range"}}<input type="range" id="p-{{.Name}}" name="{{.Name}}" min="{{.Min}}" max="{{.Max}}" step="{{.Step}}" value="{{.Value}}" aria-describedby="h-{{.Name}}"><output for="p-{{.Name}}">{{.Value}}</output>
 {{else if eq .Input "checkbox"}}<input type="checkbox" id="p-{{.Name}}" name="{{.Name}}" {{if eq .Value "true"}}checked{{end}} aria-describedby="h-{{.Name}}">
@@ -323,8 +326,8 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
 <div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
 <div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>
-<p id="status" role="status" aria-live="polite">{{if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
-</form>
+<p id="status" role="status" aria-live="polite">{{if .Live.Pending}}Running…{{else if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
+</form>{{if .Live.Pending}}<noscript><p class="error">This lesson takes a while to run, so the page fills in as it runs, which needs JavaScript. Without it, run it in a terminal: rlhfsim run {{.Lesson.Meta.ID}}</p></noscript>{{end}}
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}
 
 <main>
@@ -332,13 +335,13 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else}}<section class="cell" id="cell-{{$ci}}">
 {{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.{{if .Solved}} This page ran the course's own solution, which it does not show, so the output below is what right code gives.{{end}}</p>{{end}}
 {{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code" tabindex="0" role="region" aria-label="code from line {{.Line}}">{{.Code}}</div>
-{{if eq .Status 0}}<p class="notrun">(not run)</p>{{end}}
+{{if eq .Status 0}}<p class="notrun">{{if $.Live}}{{if $.Live.Pending}}(running…){{else}}(not run){{end}}{{else}}(not run){{end}}</p>{{end}}
 {{range .Items}}{{template "item" .}}{{end}}
 {{if eq .Status 2}}<p class="error">✗ {{.Err}}</p>{{end}}{{end}}
 </section>
 {{end}}{{end}}
 {{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code" tabindex="0" role="region" aria-label="helper functions">{{.Helpers}}</div></details>{{end}}
-<p class="meta">Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
+<p class="meta">{{if and .Live .Live.Pending}}Self-checks: counted when the run ends.{{else}}Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{end}}{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
 {{.Download}}
 <script>{{.QuizJS}}</script>

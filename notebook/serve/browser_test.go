@@ -57,7 +57,7 @@ func browser(t *testing.T) context.Context {
 // answers a quiz, reloads, and finds the answer kept and the lesson marked
 // done on the course map.
 func TestSliderRerunsTheLessonInTheBrowser(t *testing.T) {
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	ctx := browser(t)
 	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`)))
@@ -174,7 +174,7 @@ func TestPagesPassAxe(t *testing.T) {
 	_, err = c.Run(context.Background(), sel, nil, course.Options{Out: out, Formats: course.Formats{HTML: true}})
 	must(t, err)
 	ctx := browser(t)
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	for _, page := range []string{"file://" + filepath.Join(out, "html", "index.html"), "file://" + filepath.Join(out, "html", "04-training-as-ranking.html"),
 		base + "/?token=" + s.Token(), base + "/lesson/00-notebook-tour?token=" + s.Token()} {
@@ -233,7 +233,7 @@ func TestTwoQuickSavesShowTheLast(t *testing.T) {
 // it now says what is wrong and marks the field. Then it scrolls to the
 // bottom, where the controls must still be in view.
 func TestABadValueIsNamedOnThePage(t *testing.T) {
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	ctx := browser(t)
 	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/00-notebook-tour?token="+s.Token()), chromedp.WaitVisible(`#controls`),
@@ -381,7 +381,7 @@ func TestDownloadedAnswersAreASubmission(t *testing.T) {
 // already answered; saved under the question's identity, it is asked
 // afresh, and going back to the first seed shows the first answer again.
 func TestANewSeedAsksAfresh(t *testing.T) {
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	ctx := browser(t)
 	pressed := func() string {
@@ -425,4 +425,17 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTheEarlyPageFillsIn: a page sent before its run (every run outlasts
+// a FirstByte of a nanosecond) runs itself through the stream and ends
+// with the lesson's figures and an up-to-date status.
+func TestTheEarlyPageFillsIn(t *testing.T) {
+	s, _ := New(Options{FirstByte: time.Nanosecond})
+	base := start(t, s)
+	ctx := browser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/01-hidden-truth?token="+s.Token()), chromedp.WaitVisible(`#controls`)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('Up to date') && document.querySelectorAll('main figure svg').length > 0 && document.querySelectorAll('.notrun').length === 0`,
+		chromedp.WithPollingTimeout(90*time.Second)))
+	must(t, err)
 }

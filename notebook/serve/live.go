@@ -82,6 +82,8 @@ const liveJS = `
       if(o){o.textContent=e.target.value;}
       clearTimeout(timer); timer=setTimeout(run,400);
     });
+    // A slow lesson's page comes before its run: start it.
+    if(form.dataset.pending){run();}
     form.addEventListener('change',function(e){
       if(e.target.tagName==='SELECT'||e.target.type==='checkbox'){clearTimeout(timer); timer=setTimeout(run,400);}
     });

@@ -52,7 +52,18 @@ type Options struct {
 	// client before the client counts as gone, its run is cancelled and
 	// its run slot freed; zero means 10 s.
 	StreamTimeout time.Duration
+	// FirstByte is how long a lesson page waits for its run before it
+	// sends the page without outputs, which then fills in cell by cell as
+	// the run streams: a slow lesson shows its prose and controls at once
+	// instead of a blank tab. A run that finishes in time is sent whole,
+	// so fast lessons need no script. Zero means 300 ms; negative means
+	// always wait for the whole run.
+	FirstByte time.Duration
 }
+
+// firstByte is the default Options.FirstByte: about the time after which
+// a page load stops feeling instant.
+const firstByte = 300 * time.Millisecond
 
 // Limits on what a request may ask, checked before anything runs.
 const (
@@ -446,19 +457,73 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Variant: r.variant, Limits: s.opt.Limits, Live: live}), nil
 }
 
+// runOrSkeleton runs a lesson for its page, waiting at most
+// Options.FirstByte. A run that takes longer is cancelled (the page runs
+// it again through the stream, which shows each cell as it finishes) and
+// comes back as a Result with no cells. ok is false when the browser went
+// away.
+func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req request) (res *notebook.Result, ok bool) {
+	wait := s.opt.FirstByte
+	if wait == 0 {
+		wait = firstByte
+	}
+	if wait < 0 {
+		res, err := s.exec(page, l, req, nil)
+		return res, err == nil
+	}
+	ctx, cancel := context.WithCancel(page)
+	defer cancel()
+	done := make(chan *notebook.Result, 1)
+	go func() {
+		res, err := s.exec(ctx, l, req, nil)
+		if err != nil {
+			res = nil
+		}
+		done <- res
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res, res != nil
+	case <-timer.C:
+		cancel()
+		<-done // the worker has stopped and freed its slot
+		return &notebook.Result{Lesson: l}, page.Err() == nil
+	case <-page.Done():
+		return nil, false
+	}
+}
+
+// skeleton renders a lesson page before its run: prose, code and
+// controls, with every cell waiting for the stream the page starts.
+func (s *Server) skeleton(l *notebook.Lesson, prev, next *notebook.Meta, r request) ([]byte, error) {
+	res := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: r.seed, Student: r.student, Code: r.code}
+	var b bytes.Buffer
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: s.declared(l, r), Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(s.opt.Dir != "", l.Source), Pending: true})
+	return b.Bytes(), err
+}
+
+// declared is a lesson's parameters with the values a request asks for,
+// for a page whose run has not reached its parameters.
+func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
+	var params []notebook.ParamSpec
+	for _, p := range l.Params {
+		p.Value = p.Default
+		if v, ok := r.set[p.Name]; ok {
+			p.Value = v
+		}
+		params = append(params, p)
+	}
+	return params
+}
+
 // page renders a finished run as the live page.
 func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request, watch bool) ([]byte, error) {
 	params := res.Params
 	if len(params) == 0 {
-		// The run stopped before its parameters ran: show the declared
-		// ones, with the values asked for.
-		for _, p := range res.Lesson.Params {
-			p.Value = p.Default
-			if v, ok := r.set[p.Name]; ok {
-				p.Value = v
-			}
-			params = append(params, p)
-		}
+		// The run stopped before its parameters ran.
+		params = s.declared(res.Lesson, r)
 	}
 	var b bytes.Buffer
 	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch, res.Lesson.Source)})
@@ -480,15 +545,20 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusBadRequest, "%s", err)
 		return
 	}
-	res, err := s.exec(r.Context(), e.Lesson, req, nil)
-	if err != nil {
+	res, ok := s.runOrSkeleton(r.Context(), e.Lesson, req)
+	if !ok {
 		return // the browser went away
 	}
 	if re := new(notebook.RunError); errors.As(res.Err, &re) && (re.Kind == notebook.StopCheck || re.Kind == notebook.StopCompile) {
 		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: re.Err})
 		return
 	}
-	b, err := s.page(res, prev, next, req, s.opt.Dir != "")
+	var b []byte
+	if res.Cells == nil {
+		b, err = s.skeleton(e.Lesson, prev, next, req)
+	} else {
+		b, err = s.page(res, prev, next, req, s.opt.Dir != "")
+	}
 	if err != nil {
 		deny(w, http.StatusInternalServerError, "rendering %s: %v", e.ID, err)
 		return

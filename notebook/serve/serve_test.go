@@ -94,7 +94,7 @@ func lessonDir(t *testing.T, lessons map[string]string) string {
 }
 
 func TestTokenHostAndOrigin(t *testing.T) {
-	s, err := New(Options{})
+	s, err := New(Options{FirstByte: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestTokenHostAndOrigin(t *testing.T) {
 }
 
 func TestParametersAndPaths(t *testing.T) {
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	cl := client(t, base, s.Token())
 	long := strings.Repeat("9", 300)
@@ -230,7 +230,7 @@ func events(t *testing.T, c *http.Client, u string) (names []string, data []stri
 }
 
 func TestRunStreamsCellsAsTheyArrive(t *testing.T) {
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	cl := client(t, base, s.Token())
 	names, data := events(t, cl, base+"/api/run/00-notebook-tour?tokens=120&page=p1")
@@ -471,7 +471,7 @@ func TestTheServedPageHidesEveryAnswer(t *testing.T) {
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	s, _ := New(Options{})
+	s, _ := New(Options{FirstByte: -1})
 	base := start(t, s)
 	cl := client(t, base, s.Token())
 	code, page := get(t, cl, base+"/lesson/04-training-as-ranking?student=ada&variant=0123456789abcdef", nil)
@@ -494,5 +494,44 @@ func TestTheServedPageHidesEveryAnswer(t *testing.T) {
 		if label := fmt.Sprintf("answer: %c) ", 'a'+e.Answer); strings.Contains(strings.ToLower(page), label) || strings.Contains(page, "data-answer") {
 			t.Errorf("the page labels the answer to %q", e.Text)
 		}
+	}
+}
+
+// TestASlowLessonSendsItsPageFirst: a lesson that outlasts FirstByte gets
+// its page at once, without outputs and marked pending (its script then
+// runs it through the stream), and the run it started is cancelled, its
+// slot freed; a fast one, or any with a negative FirstByte, comes whole.
+func TestASlowLessonSendsItsPageFirst(t *testing.T) {
+	dir := lessonDir(t, map[string]string{
+		"slow": "\tfmt.Println(\"begun\")\n\tfor i := 0; i < 400; i++ {\n\t\tsum := 0\n\t\tfor j := 0; j < 200000; j++ {\n\t\t\tsum += j\n\t\t}\n\t\t_ = sum\n\t}\n\tfmt.Println(\"finished\")",
+	})
+	s, _ := New(Options{Dir: dir, FirstByte: 50 * time.Millisecond})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	code, body := get(t, cl, base+"/lesson/slow", nil)
+	if code != 200 {
+		t.Fatalf("the page: %d %.300s", code, body)
+	}
+	for _, want := range []string{`data-pending="1"`, "(running…)", "Running…", "<noscript>", "new EventSource", "Self-checks: counted when the run ends."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the early page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `class="out"`) {
+		t.Error("the early page shows output")
+	}
+	s.mu.Lock()
+	active := s.active
+	s.mu.Unlock()
+	if active != 0 {
+		t.Errorf("%d runs still hold a slot after the early page", active)
+	}
+
+	whole, _ := New(Options{Dir: dir, FirstByte: -1})
+	base = start(t, whole)
+	cl = client(t, base, whole.Token())
+	code, body = get(t, cl, base+"/lesson/slow", nil)
+	if code != 200 || !strings.Contains(body, "begun\nfinished") || strings.Contains(body, "data-pending") {
+		t.Errorf("with FirstByte < 0 the page is not the whole run: %d %.300s", code, body)
 	}
 }
