@@ -29,7 +29,7 @@ type genFlags struct {
 }
 
 func defaultGenFlags() genFlags {
-	return genFlags{seed: 1, prompts: 1000, k: 4, tau: 1, annotators: 1, gold: "default", val: 0.1, test: 0.1, memory: "4GiB"}
+	return genFlags{seed: 1, prompts: 1000, k: 4, tau: 1, annotators: 1, gold: "default", val: 0.1, test: 0.1, memory: defaultMemory}
 }
 
 func (g *genFlags) register(fs *pflag.FlagSet) {

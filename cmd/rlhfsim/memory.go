@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// defaultBudget is how much memory a command may plan to use unless
+// defaultMemory is how much memory a command may plan to use unless
 // --memory says otherwise; the machine's available memory lowers it.
-const defaultBudget = 4 << 30
+const defaultMemory = "4GiB"
 
 // available returns the memory the system could give this process now,
 // or 0 when it cannot tell (on systems without /proc/meminfo).

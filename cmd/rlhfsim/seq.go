@@ -89,7 +89,7 @@ With --out it writes seq.json and two figures.`,
 	fs.Float64Var(&o.fp, "verifier-fp", 0, "chance the verifier passes a wrong answer (0 to 1)")
 	fs.Float64Var(&o.weak, "weak-tests", 0, "chance the verifier passes a wrong answer made of filler alone (0 to 1)")
 	fs.IntVar(&o.labels, "labels", o.labels, "answers labelled step by step to train the PRM (1 to 1000000)")
-	fs.StringVar(&o.memory, "memory", "4GiB", "memory budget: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
+	fs.StringVar(&o.memory, "memory", defaultMemory, "memory budget: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
 	fs.Float64Var(&o.labelNoise, "label-noise", o.labelNoise, "chance a step label is wrong (0 to 1)")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	fs.StringVar(&o.out, "out", "", "write seq.json and the figures into this directory")

@@ -70,7 +70,7 @@ settings.`,
 	fs.StringVar(&o.kind, "policy", o.kind, "policy of every run: "+enum.List(pipeline.PolicyKinds()...))
 	fs.IntVar(&o.steps, "steps", o.steps, "policy updates per run (1 to 100000)")
 	fs.IntVar(&o.policyPrompts, "policy-prompts", o.policyPrompts, "prompts the policy answers (1 to 100000)")
-	fs.StringVar(&o.memory, "memory", "4GiB", "memory budget of the whole sweep: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
+	fs.StringVar(&o.memory, "memory", defaultMemory, "memory budget of the whole sweep: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
 	fs.IntVar(&o.k, "k", o.k, "responses ranked per prompt (2 to 20)")
 	fs.IntVar(&o.workers, "workers", 0, "runs at once; 0 uses every core")
 	fs.StringVar(&o.out, "out", o.out, "directory for sweep.csv, sweep.json and the figures")

@@ -111,11 +111,7 @@ func DirectLoss(theta, diffs []float64, s *Direct, grad []float64) (float64, err
 	if len(diffs)%D != 0 || len(diffs) == 0 {
 		panic("policy: DirectLoss needs whole pairs of len(theta) values")
 	}
-	if grad != nil {
-		for i := range grad {
-			grad[i] = 0
-		}
-	}
+	clear(grad)
 	n := len(diffs) / D
 	loss := 0.0
 	for k := 0; k < n; k++ {
