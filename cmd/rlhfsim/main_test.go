@@ -106,3 +106,38 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandsWriteOnlyWhereTold runs every command that writes files
+// from an empty working directory, each told where to write: nothing
+// appears in the working directory (rlhfsim key once left figures there,
+// and they were committed).
+func TestCommandsWriteOnlyWhereTold(t *testing.T) {
+	elsewhere := t.TempDir()
+	secret := filepath.Join(elsewhere, "course.secret")
+	if err := os.WriteFile(secret, []byte("a test secret of enough length\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	at := func(name string) string { return filepath.Join(elsewhere, name) }
+	for _, args := range [][]string{
+		{"data", "--prompts", "50", "--out", at("d.jsonl")},
+		{"train", "--prompts", "50", "--save-model", at("rm.json")},
+		{"score", "--model", at("rm.json"), "--data", at("d.jsonl")},
+		{"pipeline", "--prompts", "100", "--steps", "5", "--out", at("p")},
+		{"figures", "--prompts", "100", "--format", "svg", "--out", at("f")},
+		{"sweep", "--prompts", "100", "--betas", "0.2", "--steps", "5", "--out", at("s")},
+		{"seq", "--updates", "5", "--out", at("q")},
+		{"key", "--secret", secret, "--student", "ada", "01"},
+		{"run", "00", "--format", "md,html,ipynb", "--out", at("r")},
+		{"export", at("x")},
+		{"release", "--out", at("rel"), "00", "03"},
+	} {
+		code, _, stderr := rlhfsim(args...)
+		if code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, stderr)
+		}
+		if left, _ := os.ReadDir("."); len(left) > 0 {
+			t.Fatalf("%v wrote %s into the working directory", args, left[0].Name())
+		}
+	}
+}

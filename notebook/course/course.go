@@ -270,6 +270,11 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		o.Stderr = io.Discard
 	}
 	rep := &Report{Results: map[string]*notebook.Result{}}
+	if o.Out == "" {
+		// Not the current directory: that is how stray figures once
+		// landed in the repository.
+		return rep, errors.New("course: Options.Out is empty: give the directory for figures and pages")
+	}
 	if err := os.MkdirAll(filepath.Join(o.Out, "figures"), 0o755); err != nil {
 		return rep, &InputError{fmt.Errorf("creating --out: %w", err)}
 	}

@@ -248,6 +248,15 @@ func TestRouteAndSelectErrors(t *testing.T) {
 	if _, err := ParseSet([]string{"novalue"}); err == nil {
 		t.Error("--set without = was accepted")
 	}
+	// No output directory is an error, not the current directory.
+	wd, _ := os.Getwd()
+	before, _ := os.ReadDir(wd)
+	if _, err := c.Run(context.Background(), sel, nil, Options{}); err == nil || !strings.Contains(err.Error(), "Options.Out is empty") {
+		t.Errorf("a run without Out: %v", err)
+	}
+	if after, _ := os.ReadDir(wd); len(after) != len(before) {
+		t.Error("a run without Out wrote into the current directory")
+	}
 }
 
 // TestRunsAreByteIdentical runs two lessons twice into two directories:
