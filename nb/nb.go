@@ -49,6 +49,15 @@ func Seed() uint64 {
 	return 1
 }
 
+// student is the name of the student the lesson runs for: "" in the
+// standard world, and always in a compiled lesson.
+func student() string {
+	if s := nbrt.Current; s != nil {
+		return s.Student()
+	}
+	return ""
+}
+
 func override(name string) (string, bool) {
 	if s := nbrt.Current; s != nil {
 		return s.Override(name)
@@ -184,7 +193,7 @@ func Ask(question string, options []string) {
 
 // quiz shows options in the student's order; answer may be Graded.
 func quiz(question string, options []string, answer int, explanation string) {
-	order := QuizOrder(question, len(options), Seed(), world.ActiveVariant().Student)
+	order := QuizOrder(question, len(options), Seed(), student())
 	shown := make([]string, len(options))
 	at := answer // Graded stays Graded
 	for i, j := range order {

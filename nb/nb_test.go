@@ -22,6 +22,7 @@ type sink struct {
 func (s *sink) Event(e notebook.Event)           { s.events = append(s.events, e) }
 func (s *sink) Override(n string) (string, bool) { v, ok := s.set[n]; return v, ok }
 func (s *sink) Seed() uint64                     { return 7 }
+func (s *sink) Student() string                  { return "" }
 
 func TestRuntimeOverridesAndEvents(t *testing.T) {
 	s := &sink{set: map[string]string{"k": "5", "tau": "0.5", "on": "true", "gold": "linear"}}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -160,8 +161,8 @@ func check(what string, xs ...[]float64) error {
 	return nil
 }
 
-// Formats are the file formats Save writes, chosen by extension.
-var Formats = []string{"svg", "pdf", "png"}
+// Formats returns the file formats Save writes, chosen by extension.
+func Formats() []string { return []string{"svg", "pdf", "png"} }
 
 // Render returns the plot drawn at the theme's size in the format named by
 // ext ("svg", "pdf" or "png"; PNG at the theme's DPI).
@@ -178,7 +179,7 @@ func Render(p *plot.Plot, th *Theme, ext string) ([]byte, error) {
 		}
 	case "svg", "pdf":
 		if ext == "pdf" {
-			reproduciblePDF()
+			pdfOnce.Do(reproduciblePDF)
 		}
 		w, err := p.WriterTo(th.Width, th.Height, ext)
 		if err != nil {
@@ -199,6 +200,9 @@ func Render(p *plot.Plot, th *Theme, ext string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// pdfOnce sets the PDF library's defaults once, before the first PDF.
+var pdfOnce sync.Once
 
 // reproduciblePDF makes the PDF library stamp a fixed date and sort its
 // catalogs, so the same figure gives the same bytes on every run. These

@@ -58,7 +58,7 @@ func runFigures(cmd *cobra.Command, o *figuresOptions) error {
 	var formats []string
 	for _, f := range strings.Split(o.formats, ",") {
 		f = strings.TrimSpace(strings.ToLower(f))
-		if err := oneOf("format", f, plots.Formats...); err != nil {
+		if err := oneOf("format", f, plots.Formats()...); err != nil {
 			return err
 		}
 		formats = append(formats, f)

@@ -15,6 +15,8 @@ type Sink interface {
 	Override(name string) (string, bool)
 	// Seed returns the run's seed.
 	Seed() uint64
+	// Student returns the name of the student the run is for, or "".
+	Student() string
 }
 
 // Current is the sink of the lesson being run, or nil.

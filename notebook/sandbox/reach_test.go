@@ -102,7 +102,7 @@ func rootGlobal(v ssa.Value) *ssa.Global {
 
 // TestEveryReachOutHasADecision walks the static call graph from every
 // exported function and method of the packages lessons may import, and
-// requires a decision in Reach for each one that reaches a file, the
+// requires a decision in reach for each one that reaches a file, the
 // environment, standard input or a package variable of ours. A newly
 // exported function that does so fails here until someone decides whether
 // lessons may have it. The walk follows static calls only: calls through
@@ -142,7 +142,7 @@ func TestEveryReachOutHasADecision(t *testing.T) {
 	}
 	var missing []string
 	for key, what := range found {
-		if _, ok := Reach[key]; !ok {
+		if _, ok := reach[key]; !ok {
 			missing = append(missing, key+": "+strings.Join(what, ", "))
 		}
 	}
@@ -150,7 +150,7 @@ func TestEveryReachOutHasADecision(t *testing.T) {
 	for _, m := range missing {
 		t.Errorf("no decision in sandbox.Reach for %s", m)
 	}
-	for key := range Reach {
+	for key := range reach {
 		if _, ok := found[key]; !ok {
 			t.Errorf("sandbox.Reach decides about %s, which reaches nothing outside a lesson (or no longer exists): remove it", key)
 		}
@@ -196,7 +196,7 @@ func isExported(name string) bool {
 	return name != "" && strings.ToUpper(name[:1]) == name[:1] && name[:1] != "_"
 }
 
-// entryKey is the Reach key of fn: "path.Func" or "path.(*T).M" / "path.T.M".
+// entryKey is the reach key of fn: "path.Func" or "path.(*T).M" / "path.T.M".
 func entryKey(path string, fn *ssa.Function) string {
 	recv := fn.Signature.Recv()
 	if recv == nil {

@@ -785,7 +785,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Download": render.Download, "Variant": world.ActiveVariant().Student})
+	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Download": render.Download})
 }
 
 var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>

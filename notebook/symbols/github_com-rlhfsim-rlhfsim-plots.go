@@ -18,7 +18,7 @@ func init() {
 		"Describe":           reflect.ValueOf(plots.Describe),
 		"ErrData":            reflect.ValueOf(&plots.ErrData).Elem(),
 		"FeatureDrift":       reflect.ValueOf(plots.FeatureDrift),
-		"Formats":            reflect.ValueOf(&plots.Formats).Elem(),
+		"Formats":            reflect.ValueOf(plots.Formats),
 		"GoldFrontier":       reflect.ValueOf(plots.GoldFrontier),
 		"Gray":               reflect.ValueOf(&plots.Gray).Elem(),
 		"Green":              reflect.ValueOf(&plots.Green).Elem(),

@@ -11,11 +11,12 @@ func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/annotate/annotate"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Agreement":       reflect.ValueOf(annotate.Agreement),
-		"DefaultSpread":   reflect.ValueOf(&annotate.DefaultSpread).Elem(),
+		"DefaultSpread":   reflect.ValueOf(annotate.DefaultSpread),
 		"PairAgreement":   reflect.ValueOf(annotate.PairAgreement),
 		"Panel":           reflect.ValueOf(annotate.Panel),
 		"PreferProb":      reflect.ValueOf(annotate.PreferProb),
 		"Quirk":           reflect.ValueOf(annotate.Quirk),
+		"QuirkOf":         reflect.ValueOf(annotate.QuirkOf),
 		"RankUtilities":   reflect.ValueOf(annotate.RankUtilities),
 		"RatingAgreement": reflect.ValueOf(annotate.RatingAgreement),
 

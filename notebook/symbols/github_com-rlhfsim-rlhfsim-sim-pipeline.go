@@ -15,6 +15,7 @@ func init() {
 		"DPO":                   reflect.ValueOf(pipeline.DPO),
 		"Default":               reflect.ValueOf(pipeline.Default),
 		"DefaultBoNPrompts":     reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
+		"DefaultFor":            reflect.ValueOf(pipeline.DefaultFor),
 		"DefaultVerifierWeight": reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"EnsembleProxy":         reflect.ValueOf(pipeline.EnsembleProxy),
 		"ErrConfig":             reflect.ValueOf(&pipeline.ErrConfig).Elem(),

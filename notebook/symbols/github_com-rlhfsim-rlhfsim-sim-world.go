@@ -12,7 +12,6 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/world/world"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"ActiveVariant":     reflect.ValueOf(world.ActiveVariant),
 		"Advice":            reflect.ValueOf(world.Advice),
 		"Clarity":           reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"Code":              reflect.ValueOf(world.Code),
@@ -65,7 +64,6 @@ func init() {
 		"TermStyle":         reflect.ValueOf(world.TermStyle),
 		"Text":              reflect.ValueOf(world.Text),
 		"Tokens":            reflect.ValueOf(world.Tokens),
-		"UseVariant":        reflect.ValueOf(world.UseVariant),
 		"VariantRanges":     reflect.ValueOf(world.VariantRanges),
 
 		// type definitions

@@ -21,7 +21,7 @@ func TestSymbolsAreCurrent(t *testing.T) {
 	}
 	r := strings.NewReplacer("/", "-", ".", "_", "~", "_")
 	ext := extract.Extractor{Dest: "symbols"}
-	for _, p := range sandbox.Project {
+	for _, p := range sandbox.Project() {
 		var buf bytes.Buffer
 		if _, err := ext.Extract(p, "", &buf); err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -43,13 +43,13 @@ func TestGenerateLineNamesTheProjectPackages(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name symbols (.*)`).FindSubmatch(src)
-	if m == nil || strings.Join(sandbox.Project, " ") != string(m[1]) {
-		t.Errorf("the go:generate line of symbols.go must name sandbox.Project, in order: %s", strings.Join(sandbox.Project, " "))
+	if m == nil || strings.Join(sandbox.Project(), " ") != string(m[1]) {
+		t.Errorf("the go:generate line of symbols.go must name sandbox.Project, in order: %s", strings.Join(sandbox.Project(), " "))
 	}
 }
 
 func TestEveryPackageHasSymbols(t *testing.T) {
-	for _, p := range sandbox.Project {
+	for _, p := range sandbox.Project() {
 		name := p[strings.LastIndex(p, "/")+1:]
 		if len(Symbols[p+"/"+name]) == 0 {
 			t.Errorf("no symbols for %s", p)

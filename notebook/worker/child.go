@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/rlhfsim/rlhfsim/sim/world"
 	"go/ast"
 	"io"
+	"maps"
 	"os"
+	"path"
 	"reflect"
 	"regexp"
 	"runtime/debug"
@@ -26,6 +27,9 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook/sandbox"
 	"github.com/rlhfsim/rlhfsim/notebook/symbols"
 	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // envWorker marks a process started as a lesson worker.
@@ -116,19 +120,19 @@ func serve(r *Request, w *bufio.Writer) {
 		stop(notebook.StopParameter, e)
 		return
 	}
+	var v world.Variant
 	if r.Student != "" {
-		v, err := world.Student(r.Student, r.Code)
-		if err != nil {
+		var err error
+		if v, err = world.Student(r.Student, r.Code); err != nil {
 			stop(notebook.StopParameter, &notebook.Error{File: r.File, Line: 1, Msg: "--student: " + err.Error()})
 			return
 		}
-		world.UseVariant(v)
 	}
 	src, shifts := instrument(l)
-	s := &session{rep: rep, req: r, cell: -1}
+	s := &session{rep: rep, req: r, cell: -1, variant: v}
 	var stderr bytes.Buffer
 	i := interp.New(interp.Options{Stdout: s, Stderr: &capped{w: &stderr, n: 1 << 16}})
-	if err := i.Use(Exports()); err != nil {
+	if err := i.Use(ExportsFor(v)); err != nil {
 		stop(notebook.StopCompile, &notebook.Error{File: r.File, Line: 1, Msg: err.Error()})
 		return
 	}
@@ -193,8 +197,9 @@ func firstError(file string, err error) *notebook.Error {
 // session is the sink of the lesson running in this worker: it forwards
 // output and events to the runner as they happen.
 type session struct {
-	rep *reporter
-	req *Request
+	rep     *reporter
+	req     *Request
+	variant world.Variant // the student's world; zero is the standard one
 
 	mu        sync.Mutex
 	cell      int // the running cell, -1 before the first
@@ -305,6 +310,8 @@ func (s *session) Override(name string) (string, bool) {
 
 func (s *session) Seed() uint64 { return s.req.Seed }
 
+func (s *session) Student() string { return s.variant.Student }
+
 // onCell receives the hook at cell n's marker. Cells only move forward.
 func (s *session) onCell(n int) {
 	s.mu.Lock()
@@ -413,7 +420,60 @@ func instrument(l *notebook.Lesson) (string, map[int][2]int) {
 // Exports returns the interpreter's symbols for a lesson: the allowed
 // packages through the sandbox's filter (with "." so that fmt's printing
 // goes to the captured output), and the runner's hooks.
-func Exports() interp.Exports {
+func Exports() interp.Exports { return ExportsFor(world.Variant{}) }
+
+// ExportsFor is Exports for a lesson run in a student's variant of the
+// hidden world. The variant travels as a value: the engine's defaults
+// that depend on the world (the default and linear gold, a world with no
+// gold given, the annotators' quirk, the default pipeline) are bound to
+// it here, in the lesson's view of those packages, so the same lesson
+// source runs in each student's world and the engine keeps no global.
+func ExportsFor(v world.Variant) interp.Exports {
+	ex := exports()
+	if v.Code == "" {
+		return ex
+	}
+	const sim = "github.com/rlhfsim/rlhfsim/sim/"
+	bind := func(pkg, name string, f any) {
+		key := sim + pkg + "/" + path.Base(pkg)
+		if _, ok := ex[key][name]; !ok {
+			panic("worker: no symbol " + pkg + "." + name + " to bind to the variant")
+		}
+		// A copy: the generated tables are shared by every run.
+		syms := maps.Clone(ex[key])
+		syms[name] = reflect.ValueOf(f)
+		ex[key] = syms
+	}
+	newWorld := func(s *world.Settings) (*world.World, error) {
+		c := world.Settings{Variant: v}
+		if s != nil {
+			c = *s
+			if c.Variant.Code == "" {
+				c.Variant = v
+			}
+		}
+		return world.New(&c)
+	}
+	bind("world", "New", newWorld)
+	bind("world", "Default", func() *world.World {
+		w, err := newWorld(nil)
+		if err != nil {
+			panic(err)
+		}
+		return w
+	})
+	bind("world", "DefaultGoldSpec", v.DefaultGold)
+	bind("world", "LinearGoldSpec", v.LinearGold)
+	bind("world", "DefaultGold", func() world.GoldFunc { return v.DefaultGold().Func() })
+	bind("world", "LinearGold", func() world.GoldFunc { return v.LinearGold().Func() })
+	bind("world", "GoldByName", v.GoldByName)
+	bind("annotate", "Quirk", func(strength float64) annotate.Bias { return annotate.QuirkOf(v, strength) })
+	bind("pipeline", "Default", func() pipeline.Config { return pipeline.DefaultFor(v) })
+	return ex
+}
+
+// exports is every package a lesson may import, filtered by the sandbox.
+func exports() interp.Exports {
 	all := map[string]map[string]reflect.Value{}
 	for k, v := range stdlib.Symbols {
 		all[k] = v

@@ -18,6 +18,9 @@ import (
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/pipeline"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // TestMain lets this test binary serve as the lesson worker, as the
@@ -129,7 +132,7 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"policy.DrawScores", "\t_ = policy.DrawScores(nil, nil, 1, 1, nil, nil)", []string{"github.com/rlhfsim/rlhfsim/sim/policy"}, `t\.go:22:\d+: policy\.DrawScores calls the function it is given on all cores`},
 		{"plots.ErrData = nil", "\tplots.ErrData = nil", []string{"github.com/rlhfsim/rlhfsim/plots"}, `t\.go:22:2: lessons cannot change the package variable plots\.ErrData`},
 		{"plots.Gray.R", "\tplots.Gray.R = 1", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Gray`},
-		{"plots.Formats[0]", "\tplots.Formats[0] = \"gif\"", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Formats`},
+		{"plots.Blue", "\tplots.Blue = plots.Black", []string{"github.com/rlhfsim/rlhfsim/plots"}, `package variable plots\.Blue`},
 		{"plot.DefaultFont", "\tplot.DefaultFont.Size = 3", []string{"gonum.org/v1/plot"}, `package variable plot\.DefaultFont`},
 		{"plotter.DefaultLineStyle", "\tplotter.DefaultLineStyle.Width = 0", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultLineStyle`},
 		{"&plotter.DefaultGlyphStyle", "\tg := &plotter.DefaultGlyphStyle\n\tg.Radius = 9", []string{"gonum.org/v1/plot/plotter"}, `package variable plotter\.DefaultGlyphStyle`},
@@ -445,5 +448,59 @@ func BenchmarkOutputCapture(b *testing.B) {
 		if res := Run(context.Background(), l, Options{Limits: small}); res.Err != nil {
 			b.Fatal(res.Err)
 		}
+	}
+}
+
+// TestAVariantReachesEveryDefault: in a student's run, each engine
+// default that depends on the hidden world is the student's (gold
+// weights through every way a lesson gets them, annotators' quirk and
+// temperature), with no global in the engine; a run without a student
+// sees the standard world.
+func TestAVariantReachesEveryDefault(t *testing.T) {
+	code, err := world.Code([]byte("a test secret of enough length"), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := world.Student("ada", code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `	p := world.Prompt{Category: world.Advice}
+	phi := make([]float64, world.NumFeatures)
+	phi[world.Helpfulness] = 1
+	fw, _ := world.New(nil)
+	fw2, _ := world.New(&world.Settings{LengthOffset: -0.2})
+	lin, _ := world.GoldByName(world.GoldLinear)
+	fmt.Printf("spec %.6f\n", world.DefaultGoldSpec().W[world.Helpfulness])
+	fmt.Printf("linear %.6f %.6f\n", world.LinearGoldSpec().W[world.Filler], lin.W[world.Filler])
+	fmt.Printf("funcs %.6f %.6f\n", world.DefaultGold()(p, phi), world.LinearGold()(p, phi))
+	fmt.Printf("worlds %.6f %.6f %.6f\n", world.Default().Gold(p, phi), fw.Gold(p, phi), fw2.Gold(p, phi))
+	fmt.Printf("tau %.6f\n", pipeline.Default().Data.Tau)
+	fmt.Printf("quirk %s\n", annotate.Quirk(1).Name())`
+	l := lesson(t, body, "github.com/rlhfsim/rlhfsim/sim/world", "github.com/rlhfsim/rlhfsim/sim/pipeline", "github.com/rlhfsim/rlhfsim/sim/annotate")
+	want := func(v world.Variant) string {
+		p := world.Prompt{Category: world.Advice}
+		phi := make([]float64, world.NumFeatures)
+		phi[world.Helpfulness] = 1
+		g, lin := v.DefaultGold(), v.LinearGold()
+		r := g.Func()(p, phi)
+		return fmt.Sprintf("spec %.6f\nlinear %.6f %.6f\nfuncs %.6f %.6f\nworlds %.6f %.6f %.6f\ntau %.6f\nquirk %s\n",
+			g.W[world.Helpfulness], lin.W[world.Filler], lin.W[world.Filler], r, lin.Func()(p, phi), r, r, r,
+			pipeline.DefaultFor(v).Data.Tau, annotate.QuirkOf(v, 1).Name())
+	}
+	for _, c := range []struct {
+		name string
+		v    world.Variant
+	}{{"ada", v}, {"standard", world.Variant{}}} {
+		res := Run(context.Background(), l, Options{Variant: c.v})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if out := res.PlainText(); !strings.Contains(out, want(c.v)) {
+			t.Errorf("%s's run prints\n%s\nwant\n%s", c.name, out, want(c.v))
+		}
+	}
+	if want(v) == want(world.Variant{}) {
+		t.Error("ada's world is the standard one: the test cannot tell them apart")
 	}
 }

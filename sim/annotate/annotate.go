@@ -57,11 +57,16 @@ func (b FeatureBias) Name() string { return world.FeatureNames()[b.Feature] }
 // Shift returns B * phi[Feature].
 func (b FeatureBias) Shift(phi []float64, pos, k int) float64 { return b.B * phi[b.Feature] }
 
-// Quirk returns the hidden taste of the active variant's annotators
+// Quirk is QuirkOf the standard world, whose annotators' hidden taste is
+// length. A lesson run for a student gets its variant's (the runner
+// gives the lesson QuirkOf that variant under this name).
+func Quirk(strength float64) Bias { return QuirkOf(world.Variant{}, strength) }
+
+// QuirkOf returns the hidden taste of a variant's annotators
 // (world.Variant.Quirk) at a strength: a length bias of strength per log
 // token, or a liking for flattery or filler of strength per unit.
-func Quirk(strength float64) Bias {
-	switch world.Quirks[world.ActiveVariant().Quirk] {
+func QuirkOf(v world.Variant, strength float64) Bias {
+	switch world.Quirks[v.Quirk] {
 	case "flattery":
 		return FeatureBias{Feature: world.Flattery, B: strength}
 	case "filler":
@@ -224,14 +229,14 @@ type Spread struct {
 
 // DefaultSpread is the spread Panel uses for a nil *Spread: offsets of sd
 // 0.8, scales of log-sd 0.3, one shared temperature.
-var DefaultSpread = Spread{Offset: 0.8, LogScale: 0.3}
+func DefaultSpread() Spread { return Spread{Offset: 0.8, LogScale: 0.3} }
 
 // Panel returns n annotators who share base's biases but have their own
 // rating offset base.Offset + s.Offset N(0,1), scale base.Scale
 // exp(s.LogScale N(0,1)) and temperature base.Tau exp(s.LogTau N(0,1)). A
 // nil s means DefaultSpread. Names are "ann-1", "ann-2", and so on.
 func Panel(n int, base Annotator, s *Spread, src rand.Source) []Annotator {
-	sp := DefaultSpread
+	sp := DefaultSpread()
 	if s != nil {
 		sp = *s
 	}

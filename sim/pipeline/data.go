@@ -16,20 +16,24 @@ type Data struct {
 	LengthBias   float64
 	PositionBias float64
 	FlatteryBias float64
-	// Quirk is the strength of the hidden taste the active variant's
-	// annotators have (world.Variant.Quirk: length, flattery or filler,
-	// per log token or per unit of the feature); 0 means none.
+	// Quirk is the strength of the hidden taste Variant's annotators have
+	// (world.Variant.Quirk: length, flattery or filler, per log token or
+	// per unit of the feature); 0 means none.
 	Quirk       float64
 	Annotators  int
 	TauSpread   float64
 	Gold        world.GoldName
 	Val, Test   float64
 	Distractors int // irrelevant random features appended for the reward model
+	// Variant is the student's variant of the hidden world: its gold
+	// weights and its annotators' taste. The zero Variant is the standard
+	// world.
+	Variant world.Variant
 }
 
 // World builds the simulated world the data configuration describes.
 func (c Data) World() (*world.World, world.Gold, error) {
-	gold, err := world.GoldByName(c.Gold)
+	gold, err := c.Variant.GoldByName(c.Gold)
 	if err != nil {
 		return nil, gold, config(err)
 	}
@@ -50,7 +54,7 @@ func (c Data) Annotator() annotate.Annotator {
 		a.Biases = append(a.Biases, annotate.FeatureBias{Feature: world.Flattery, B: c.FlatteryBias})
 	}
 	if c.Quirk != 0 {
-		a.Biases = append(a.Biases, annotate.Quirk(c.Quirk))
+		a.Biases = append(a.Biases, annotate.QuirkOf(c.Variant, c.Quirk))
 	}
 	return a
 }
@@ -95,7 +99,7 @@ func (c Data) Generate(seed uint64) (*Generated, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	spread := annotate.DefaultSpread
+	spread := annotate.DefaultSpread()
 	spread.LogTau = c.TauSpread
 	panel := annotate.Panel(c.Annotators, c.Annotator(), &spread, rng.Stream(seed, rng.Panel))
 	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},

@@ -100,15 +100,23 @@ type Config struct {
 }
 
 // Default returns the configuration of the default run: 2,000 prompts,
-// K = 4, one annotator at temperature 1 (a student's variant's tau, see
-// world.Variant), the default (concave) gold, a
+// K = 4, one annotator at temperature 1, the default (concave) gold, a
 // linear reward model trained with Adam, 300 RLOO steps of the
 // generative policy at beta 0.2, and a best-of-n sweep from n = 1 to
 // 16,384. TestDefaultDocumented holds this comment to the values.
-func Default() Config {
+func Default() Config { return DefaultFor(world.Variant{}) }
+
+// DefaultFor is the default run in a student's variant of the hidden
+// world: its gold weights, its annotators' taste and temperature
+// (world.Variant). A lesson run for a student gets it as Default.
+func DefaultFor(v world.Variant) Config {
+	tau := 1.0
+	if v.Code != "" {
+		tau = v.Tau
+	}
 	return Config{
 		Seed: 1,
-		Data: Data{Prompts: 2000, K: 4, Tau: defaultTau(), Annotators: 1, Gold: world.GoldDefault, Val: 0.1, Test: 0.1},
+		Data: Data{Prompts: 2000, K: 4, Tau: tau, Annotators: 1, Gold: world.GoldDefault, Val: 0.1, Test: 0.1, Variant: v},
 		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
 			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
 		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
@@ -338,13 +346,4 @@ func (c Config) Reward() (*prefs.Dataset, *Trained, error) {
 		return nil, nil, err
 	}
 	return g.Data, tr, nil
-}
-
-// defaultTau is the annotators' temperature of the default run: 1, or
-// the active student variant's.
-func defaultTau() float64 {
-	if v := world.ActiveVariant(); v.Code != "" {
-		return v.Tau
-	}
-	return 1
 }

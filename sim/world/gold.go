@@ -65,19 +65,15 @@ var goldWeights = [NumFeatures]float64{
 // DefaultGoldSpec is the default gold reward: the quality weights with
 // diminishing returns beyond 1.5 standard deviations, a length penalty of
 // curvature 1.5 per squared log token, and incoherence of 1 per standard
-// deviation beyond 2 in any feature.
-//
-// For a student's variant (see Variant) the weights are the variant's.
-func DefaultGoldSpec() Gold {
-	return Gold{Name: GoldDefault, W: weights(), LengthCurvature: 1.5, Saturation: 1.5, Incoherence: 1, Threshold: 2}
-}
+// deviation beyond 2 in any feature. A student's variant has its own
+// (Variant.DefaultGold), which the lesson runner gives a lesson that
+// calls this.
+func DefaultGoldSpec() Gold { return Variant{}.DefaultGold() }
 
 // LinearGoldSpec is the purely linear variant, with no length term,
 // saturation or incoherence, so a linear reward model is well specified and
 // the true length weight is 0.
-func LinearGoldSpec() Gold {
-	return Gold{Name: GoldLinear, W: weights()}
-}
+func LinearGoldSpec() Gold { return Variant{}.LinearGold() }
 
 // quality marks the features whose returns diminish.
 var quality = [NumFeatures]bool{Helpfulness: true, Correctness: true, Clarity: true, Harmlessness: true}
@@ -240,20 +236,7 @@ func (n GoldName) Validate() error { return enum.Option(ErrGold, "gold", n, Gold
 
 // GoldByName returns the built-in gold reward called name; "" is the
 // default.
-func GoldByName(name GoldName) (Gold, error) {
-	if err := name.Validate(); err != nil {
-		return Gold{}, err
-	}
-	switch name {
-	case GoldLinear:
-		return LinearGoldSpec(), nil
-	case GoldCoherent:
-		g := DefaultGoldSpec()
-		g.Name, g.Incoherence = GoldCoherent, 0
-		return g, nil
-	}
-	return DefaultGoldSpec(), nil
-}
+func GoldByName(name GoldName) (Gold, error) { return Variant{}.GoldByName(name) }
 
 // Tokens converts a length feature (log tokens) to a whole number of tokens,
 // at least 1.

@@ -161,25 +161,41 @@ func Student(name, code string) (Variant, error) {
 	return v, nil
 }
 
-// active is the variant the defaults come from. It is set once, by the
-// lesson runner, before a lesson starts, in the lesson's own process.
-var active Variant
-
-// UseVariant makes v the world's defaults: DefaultGoldSpec and
-// LinearGoldSpec take its weights, and ActiveVariant returns it. Only the
-// lesson runner calls it, before a lesson runs, in the lesson's own
-// process; lessons cannot.
-func UseVariant(v Variant) { active = v }
-
-// ActiveVariant returns the variant in use, or the zero Variant for the
-// standard world.
-func ActiveVariant() Variant { return active }
-
-// weights returns the gold weights in use.
-func weights() [NumFeatures]float64 {
+// weights returns the variant's gold weights: the standard world's, with
+// the named features' weights replaced by the variant's own.
+func (v Variant) weights() [NumFeatures]float64 {
 	w := goldWeights
-	if active.Code != "" {
-		copy(w[:NumNamed], active.W[:])
+	if v.Code != "" {
+		copy(w[:NumNamed], v.W[:])
 	}
 	return w
+}
+
+// DefaultGold is the variant's default gold reward: DefaultGoldSpec with
+// the variant's weights. The zero Variant's is DefaultGoldSpec.
+func (v Variant) DefaultGold() Gold {
+	return Gold{Name: GoldDefault, W: v.weights(), LengthCurvature: 1.5, Saturation: 1.5, Incoherence: 1, Threshold: 2}
+}
+
+// LinearGold is the variant's linear gold reward: LinearGoldSpec with the
+// variant's weights.
+func (v Variant) LinearGold() Gold {
+	return Gold{Name: GoldLinear, W: v.weights()}
+}
+
+// GoldByName returns the variant's built-in gold reward called name; ""
+// is the default.
+func (v Variant) GoldByName(name GoldName) (Gold, error) {
+	if err := name.Validate(); err != nil {
+		return Gold{}, err
+	}
+	switch name {
+	case GoldLinear:
+		return v.LinearGold(), nil
+	case GoldCoherent:
+		g := v.DefaultGold()
+		g.Name, g.Incoherence = GoldCoherent, 0
+		return g, nil
+	}
+	return v.DefaultGold(), nil
 }

@@ -151,8 +151,11 @@ type Prompt struct {
 
 // Settings configures a World. The zero value gives the documented defaults.
 type Settings struct {
-	// Gold is the hidden reward. Nil means DefaultGold().
+	// Gold is the hidden reward. Nil means Variant's default gold.
 	Gold GoldFunc
+	// Variant is the student's variant of the hidden world whose default
+	// gold a nil Gold means; the zero Variant is the standard world.
+	Variant Variant
 	// Cov is the covariance of the base policy's features. Nil means
 	// DefaultCovariance(0.4).
 	Cov *mat.SymDense
@@ -176,7 +179,7 @@ type World struct {
 
 // ErrCovariance is returned when a covariance matrix has the wrong size or
 // is not positive definite.
-var ErrCovariance = errors.New("world: covariance must be 7x7 and positive definite")
+var ErrCovariance = fmt.Errorf("world: covariance must be %dx%d and positive definite", NumFeatures, NumFeatures)
 
 // New returns a World. It returns ErrCovariance if s.Cov is unusable.
 func New(s *Settings) (*World, error) {
@@ -185,7 +188,7 @@ func New(s *Settings) (*World, error) {
 	}
 	w := &World{Gold: s.Gold, cov: s.Cov, lenOffset: s.LengthOffset}
 	if w.Gold == nil {
-		w.Gold = DefaultGold()
+		w.Gold = s.Variant.DefaultGold().Func()
 	}
 	if w.cov == nil {
 		w.cov = DefaultCovariance(0.4)

@@ -280,14 +280,25 @@ func TestStudentVariants(t *testing.T) {
 		}
 	}
 	std := DefaultGoldSpec()
-	UseVariant(a)
-	t.Cleanup(func() { UseVariant(Variant{}) })
-	if g := DefaultGoldSpec(); g.W[Helpfulness] != a.W[Helpfulness] || g.W[Cue0] != 0 || LinearGoldSpec().W[Filler] != a.W[Filler] {
-		t.Errorf("the variant's weights are not in use: %v", g.W)
+	if g := a.DefaultGold(); g.W[Helpfulness] != a.W[Helpfulness] || g.W[Cue0] != 0 || a.LinearGold().W[Filler] != a.W[Filler] {
+		t.Errorf("the variant's weights are not in its gold: %v", g.W)
 	}
-	UseVariant(Variant{})
-	if DefaultGoldSpec().W != std.W {
-		t.Error("the standard world did not come back")
+	if g, _ := a.GoldByName(GoldCoherent); g.W != a.DefaultGold().W || g.Incoherence != 0 {
+		t.Errorf("the variant's coherent gold: %+v", g)
+	}
+	if DefaultGoldSpec().W != std.W || (Variant{}).DefaultGold().W != std.W {
+		t.Error("a variant changed the standard world")
+	}
+	// A world with no gold given has its variant's default gold.
+	wa, err := New(&Settings{Variant: a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phi [NumFeatures]float64
+	phi[Helpfulness] = 1
+	p := Prompt{Category: Advice}
+	if got, want := wa.Gold(p, phi[:]), a.DefaultGold().Func()(p, phi[:]); got != want {
+		t.Errorf("the variant's world scores %v, its gold %v", got, want)
 	}
 }
 
