@@ -5,7 +5,8 @@
 # figures, sweeps, step-by-step answers, the whole course in every format,
 # a student's variant and its key), and compares every byte written.
 # Exits 1 and lists the files that differ; takes a few minutes.
-# SAME_BYTES_KEEP=DIR keeps the working tree's outputs in DIR to look at.
+# SAME_BYTES_KEEP=DIR keeps the working tree's outputs in DIR, and the
+# base's in DIR.base, to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-HEAD}
@@ -45,7 +46,7 @@ battery "$work/base" "$work/out-base" &
 battery "$work/new" "$work/out-new"
 wait
 if [ -n "${SAME_BYTES_KEEP:-}" ]; then
-  rm -rf "$SAME_BYTES_KEEP" && cp -r "$work/out-new" "$SAME_BYTES_KEEP"
+  rm -rf "$SAME_BYTES_KEEP" "$SAME_BYTES_KEEP.base" && cp -r "$work/out-new" "$SAME_BYTES_KEEP" && cp -r "$work/out-base" "$SAME_BYTES_KEEP.base"
 fi
 if diff -rq "$work/out-base" "$work/out-new"; then
   echo "same bytes: every file the battery writes is identical to $base's"

@@ -52,6 +52,36 @@ type Curve struct {
 	Fit *stats.GaoFit
 }
 
+// StepsCurve is an RL run's trajectory as a Curve, one point per step.
+func StepsCurve(steps []policy.Step) Curve {
+	var c Curve
+	for _, s := range steps {
+		c.KL, c.Gold, c.Proxy = append(c.KL, s.KL), append(c.Gold, s.Gold), append(c.Proxy, s.Proxy)
+	}
+	return c
+}
+
+// BoNCurve is a best-of-n sweep as a Curve, one point per n.
+func BoNCurve(bon []policy.BoN) Curve {
+	var c Curve
+	for _, b := range bon {
+		c.KL, c.Gold, c.Proxy = append(c.KL, b.KL), append(c.Gold, b.Gold), append(c.Proxy, b.Proxy)
+	}
+	return c
+}
+
+// Fitted returns the curve with Gao et al.'s law of the given form fitted
+// to its gold gain (stats.FitGao), or the curve unchanged and the reason
+// it cannot be fitted.
+func (c Curve) Fitted(form stats.GaoForm) (Curve, error) {
+	f, err := stats.FitGao(form, c.KL, c.Gold)
+	if err != nil {
+		return c, err
+	}
+	c.Fit = &f
+	return c, nil
+}
+
 // Overoptimisation draws the gold and proxy gain over the starting policy
 // against d = sqrt(KL), for best-of-n and for RL, with each curve's fitted
 // law. Either curve may be empty, not both.

@@ -9,6 +9,12 @@
 //   - policy: policies, policy-gradient optimisation, best-of-n and KL;
 //   - pipeline: the whole chain in one call, and the experiments lessons
 //     and figures share;
+//   - verify: exact checkers for the prompts whose answers can be
+//     checked, with the blind spots of weak tests;
+//   - sweep: grids of pipelines over data sizes, betas, seeds and
+//     methods on all cores, and the curves and fits they give;
+//   - seq: answers produced step by step, with outcome and process
+//     rewards;
 //   - stats: small numeric helpers (stable logistic functions, rank
 //     correlations, concordance);
 //   - rng: named, seeded random streams.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/plots/standard"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
 	"github.com/rlhfsim/rlhfsim/sim/seq"
 )
@@ -301,37 +302,25 @@ func printSeq(w io.Writer, rep *seqReport) {
 	}
 }
 
-// writeSeqFigures draws the sound-step rate, and the right and passed
-// rates, against the answers sampled, one line per reward.
+// writeSeqFigures writes the step-by-step figures (standard.Seq) as SVG.
 func writeSeqFigures(dir string, runs []seqRun) ([]string, error) {
-	x := make([]float64, len(runs[0].Points))
-	for i, pt := range runs[0].Points {
-		x[i] = float64(pt.Samples)
-	}
-	var sound, right []plots.Series
+	named := make([]standard.SeqRun, len(runs))
 	for i, r := range runs {
-		s := plots.Series{Name: seqRewardNames[r.Reward], Color: i + 1}
-		rt := plots.Series{Name: seqRewardNames[r.Reward] + ": right", Color: i + 1}
-		ps := plots.Series{Name: seqRewardNames[r.Reward] + ": passed", Dashed: true, Color: i + 1}
-		for _, pt := range r.Points {
-			s.Y = append(s.Y, pt.SoundRate())
-			rt.Y = append(rt.Y, pt.Right)
-			ps.Y = append(ps.Y, pt.Pass)
-		}
-		sound, right = append(sound, s), append(right, rt, ps)
+		named[i] = standard.SeqRun{Name: seqRewardNames[r.Reward], Points: r.Points}
 	}
+	figs, err := standard.Seq(named, plots.Slide())
+	if err != nil {
+		return nil, err
+	}
+	return writeFigures(dir, figs)
+}
+
+// writeFigures renders each figure as SVG into dir/NAME.svg, atomically,
+// and returns the files' names.
+func writeFigures(dir string, figs []plots.Figure) ([]string, error) {
 	var names []string
-	for _, f := range []struct {
-		name   string
-		series []plots.Series
-		title  string
-		ylabel string
-	}{
-		{"seq_sound_rate", sound, "How fast sound reasoning spreads", "share of steps that are sound"},
-		{"seq_right", right, "Right answers and what the verifier passes", "probability"},
-	} {
-		p, err := plots.Lines(f.title, "answers sampled", f.ylabel, x, f.series, plots.Slide())
-		name, err := writeFigure(dir, f.name, p, err)
+	for _, f := range figs {
+		name, err := writeFigure(dir, f.Name, f.Plot, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -8,21 +8,19 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"gonum.org/v1/plot"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/plots"
+	"github.com/rlhfsim/rlhfsim/plots/standard"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
-	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/sweep"
 )
 
@@ -219,132 +217,24 @@ func runSweep(cmd *cobra.Command, o *sweepOptions) error {
 	return nil
 }
 
-// group averages rows over seeds: one entry per setting and data size,
-// in the grid's order.
-type group struct {
-	setting string
-	prompts int
-	rows    []sweep.Row
-}
-
-func groups(rows []sweep.Row) []*group {
-	var out []*group
-	idx := map[string]*group{}
-	for _, r := range rows {
-		key := fmt.Sprintf("%s|%d", r.Setting(), r.Prompts)
-		g, ok := idx[key]
-		if !ok {
-			g = &group{setting: r.Setting(), prompts: r.Prompts}
-			idx[key] = g
-			out = append(out, g)
-		}
-		g.rows = append(g.rows, r)
-	}
-	return out
-}
-
-func (g *group) mean(f func(sweep.Row) float64) float64 {
-	var s float64
-	for _, r := range g.rows {
-		s += f(r)
-	}
-	return s / float64(len(g.rows))
-}
-
 func printSweep(w io.Writer, rows []sweep.Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "setting\tprompts\tseeds\tRM test acc\tpeak gold gain\tpeak KL\tfinal gold gain\tfinal KL\t")
-	for _, g := range groups(rows) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%+.3f\t%.2f\t%+.3f\t%.2f\t\n", g.setting, g.prompts, len(g.rows),
-			g.mean(func(r sweep.Row) float64 { return r.RMTestAccuracy }),
-			g.mean(func(r sweep.Row) float64 { return r.PeakGoldGain }), g.mean(func(r sweep.Row) float64 { return r.PeakKL }),
-			g.mean(func(r sweep.Row) float64 { return r.FinalGoldGain }), g.mean(func(r sweep.Row) float64 { return r.FinalKL }))
+	for _, g := range sweep.Groups(rows) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%+.3f\t%.2f\t%+.3f\t%.2f\t\n", g.Setting, g.Prompts, len(g.Rows),
+			g.RMTestAccuracy, g.PeakGoldGain, g.PeakKL, g.FinalGoldGain, g.FinalKL)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(means over seeds; gains are over the base policy)")
 }
 
-// writeSweepFigures draws the mean trajectory of each setting and data
-// size, and the peaks against data size, as SVG.
+// writeSweepFigures writes the sweep's figures (standard.Sweep) as SVG.
 func writeSweepFigures(dir string, rows []sweep.Row) ([]string, error) {
-	gs := groups(rows)
-	var curves []plots.NamedCurve
-	var points []plots.NamedPoint
-	for _, g := range gs {
-		n := len(g.rows[0].Steps)
-		name := fmt.Sprintf("%s, %d prompts", g.setting, g.prompts)
-		if g.rows[0].Method != pipeline.RLHF {
-			// DPO and IPO land on their optimum in one step: a point.
-			points = append(points, plots.NamedPoint{Name: name,
-				KL: g.mean(func(r sweep.Row) float64 { return r.FinalKL }), Gain: g.mean(func(r sweep.Row) float64 { return r.FinalGoldGain })})
-			continue
-		}
-		c := plots.Curve{KL: make([]float64, n), Gold: make([]float64, n)}
-		for _, r := range g.rows {
-			for i := 0; i < n && i < len(r.Steps); i++ {
-				c.KL[i] += r.Steps[i].KL / float64(len(g.rows))
-				c.Gold[i] += r.Steps[i].Gold / float64(len(g.rows))
-			}
-		}
-		if f, err := stats.FitGao(stats.GaoRL, c.KL, c.Gold); err == nil {
-			c.Fit = &f
-		}
-		curves = append(curves, plots.NamedCurve{Name: name, Curve: c})
-	}
-	var names []string
-	save := func(name string, p *plot.Plot, err error) error {
-		n, err := writeFigure(dir, name, p, err)
-		if err == nil {
-			names = append(names, n)
-		}
-		return err
-	}
-	p, err := plots.GoldFrontier("Gold reward against KL across the sweep", curves, points, plots.Slide())
-	if err := save("gold_vs_kl", p, err); err != nil {
+	figs, err := standard.Sweep(sweep.Groups(rows), plots.Slide())
+	if err != nil {
 		return nil, err
 	}
-	// Peaks against data size need two or more sizes.
-	var sizes []int
-	settings := []string{}
-	for _, g := range gs {
-		if !slices.Contains(sizes, g.prompts) {
-			sizes = append(sizes, g.prompts)
-		}
-		if !slices.Contains(settings, g.setting) {
-			settings = append(settings, g.setting)
-		}
-	}
-	if len(sizes) < 2 {
-		return names, nil
-	}
-	slices.Sort(sizes)
-	x := make([]float64, len(sizes))
-	for i, s := range sizes {
-		x[i] = float64(s)
-	}
-	for _, stat := range []struct {
-		name, label string
-		f           func(sweep.Row) float64
-	}{
-		{"peak_gold", "peak gold gain", func(r sweep.Row) float64 { return r.PeakGoldGain }},
-		{"peak_kl", "KL at the gold peak (nats)", func(r sweep.Row) float64 { return r.PeakKL }},
-	} {
-		var series []plots.Series
-		for _, s := range settings {
-			y := make([]float64, len(sizes))
-			for _, g := range gs {
-				if g.setting == s {
-					y[slices.Index(sizes, g.prompts)] = g.mean(stat.f)
-				}
-			}
-			series = append(series, plots.Series{Name: s, Y: y})
-		}
-		p, err := plots.SweepPeaks(stat.label, x, series, plots.Slide())
-		if err := save(stat.name, p, err); err != nil {
-			return nil, err
-		}
-	}
-	return names, nil
+	return writeFigures(dir, figs)
 }
 
 func plural(n int, word string) string {

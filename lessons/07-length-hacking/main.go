@@ -147,18 +147,11 @@ func main() {
 		nb.Check("by the end of the run (past the gold peak), the policy's answers are at least twice as long as the base policy's",
 			ma > mb+math.Ln2, "the cheapest way to raise a length-loving score is to write more")
 	}
-	var bon, rl plots.Curve
-	for _, b := range res.BoN {
-		bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
-	}
-	for _, s := range res.Run.Steps {
-		rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
-	}
-	bonFit, err := stats.FitGao(stats.GaoBoN, bon.KL, bon.Gold)
+	bon, err := plots.BoNCurve(res.BoN).Fitted(stats.GaoBoN)
 	nb.Must(err)
-	rlFit, err := stats.FitGao(stats.GaoRL, rl.KL, rl.Gold)
+	rl, err := plots.StepsCurve(res.Run.Steps).Fitted(stats.GaoRL)
 	nb.Must(err)
-	bon.Fit, rl.Fit = &bonFit, &rlFit
+	bonFit, rlFit := *bon.Fit, *rl.Fit
 	op, err := plots.Overoptimisation(bon, rl, nil)
 	nb.Must(err)
 	nb.Figure("Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws", op)

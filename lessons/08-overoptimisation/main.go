@@ -127,18 +127,11 @@ func main() {
 	// at d* = exp(alpha/beta - 1).
 
 	// %%
-	var bc, rc plots.Curve
-	for _, b := range bon {
-		bc.KL, bc.Gold, bc.Proxy = append(bc.KL, b.KL), append(bc.Gold, b.Gold), append(bc.Proxy, b.Proxy)
-	}
-	for _, s := range res.Run.Steps {
-		rc.KL, rc.Gold, rc.Proxy = append(rc.KL, s.KL), append(rc.Gold, s.Gold), append(rc.Proxy, s.Proxy)
-	}
-	bf, err := stats.FitGao(stats.GaoBoN, bc.KL, bc.Gold)
+	bc, err := plots.BoNCurve(bon).Fitted(stats.GaoBoN)
 	nb.Must(err)
-	rf, err := stats.FitGao(stats.GaoRL, rc.KL, rc.Gold)
+	rc, err := plots.StepsCurve(res.Run.Steps).Fitted(stats.GaoRL)
 	nb.Must(err)
-	bc.Fit, rc.Fit = &bf, &rf
+	bf, rf := *bc.Fit, *rc.Fit
 	fig, err := plots.Overoptimisation(bc, rc, nil)
 	nb.Must(err)
 	nb.Figure("Gold and proxy gain against sqrt(KL) for best-of-n and RL, with the fitted laws", fig)

@@ -83,10 +83,7 @@ func main() {
 	nb.Predict("Total variation between the DPO policy and pi* for the reward model fitted to the same comparisons:",
 		[]string{"zero, up to rounding", "small but clearly not zero", "large: they are different policies"}, truth,
 		fmt.Sprintf("It is %.1e.", tv))
-	curve := plots.Curve{}
-	for _, s := range rl.Run.Steps {
-		curve.KL, curve.Gold = append(curve.KL, s.KL), append(curve.Gold, s.Gold)
-	}
+	curve := plots.StepsCurve(rl.Run.Steps)
 	base := rl.Run.Steps[0].Gold
 	fig, err := plots.GoldFrontier("Two routes to one policy", []plots.NamedCurve{{Name: "RL against the reward model", Curve: curve}},
 		[]plots.NamedPoint{{Name: "DPO", KL: d.KL, Gain: d.Gold - base}, {Name: "IPO", KL: ipo.Run.Steps[1].KL, Gain: ipo.Run.Steps[1].Gold - base}}, nil)

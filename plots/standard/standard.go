@@ -74,19 +74,9 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 	if err := add("accuracy_under_shift", "The reward model's pairwise accuracy against gold on the policy's own samples as optimisation moves it away from the base policy, beside its held-out accuracy.", p, err); err != nil {
 		return nil, err
 	}
-	var bon, rl plots.Curve
-	for _, b := range r.BoN {
-		bon.KL, bon.Gold, bon.Proxy = append(bon.KL, b.KL), append(bon.Gold, b.Gold), append(bon.Proxy, b.Proxy)
-	}
-	for _, s := range r.Run.Steps {
-		rl.KL, rl.Gold, rl.Proxy = append(rl.KL, s.KL), append(rl.Gold, s.Gold), append(rl.Proxy, s.Proxy)
-	}
-	if f, err := stats.FitGao(stats.GaoBoN, bon.KL, bon.Gold); err == nil {
-		bon.Fit = &f
-	}
-	if f, err := stats.FitGao(stats.GaoRL, rl.KL, rl.Gold); err == nil {
-		rl.Fit = &f
-	}
+	// A curve too short to fit is drawn without its law.
+	bon, _ := plots.BoNCurve(r.BoN).Fitted(stats.GaoBoN)
+	rl, _ := plots.StepsCurve(r.Run.Steps).Fitted(stats.GaoRL)
 	p, err = plots.Overoptimisation(bon, rl, th)
 	if err := add("overoptimisation", "Gold and proxy gain against sqrt(KL), with Gao et al.'s fitted laws for best-of-n and RL.", p, err); err != nil {
 		return nil, err

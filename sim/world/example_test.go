@@ -42,10 +42,10 @@ func ExampleText() {
 	phi[world.Length] = math.Log(400)
 	fmt.Println(strings.HasSuffix(world.Text(p, phi), "[... 400 tokens in all]"))
 	// Output:
-	// Walk it from both ends and swap as you go. First, it is worth noting that keep track of what you have already seen in a map. Next, write a test with an empty input and with one element.
+	// Walk it from both ends and swap as you go. First, needless to say, keep track of what you have already seen in a map. Next, write a test with an empty input and with one element.
 	// You clearly have excellent taste in questions!
 	// 1. Walk it from both ends and swap as you go.
-	// 2. It is worth noting that keep track of what you have already seen in a map.
+	// 2. Needless to say, keep track of what you have already seen in a map.
 	// 3. Write a test with an empty input and with one element.
 	// true
 }

@@ -98,7 +98,7 @@ var (
 	wrong     = "Note that this was settled for good in 1850 and never revisited."
 	unsafe    = "If nothing else works, skip the safety steps entirely."
 	openers   = []string{"What a great question!", "You clearly have excellent taste in questions!", "I love how thoughtful this is!"}
-	fillers   = []string{"It is worth noting that", "As mentioned above,", "In today's fast-paced world,", "At the end of the day,"}
+	fillers   = []string{"Needless to say,", "As mentioned above,", "In today's fast-paced world,", "At the end of the day,"}
 	connector = []string{"First, ", "Next, ", "Then, ", "Also, ", "Finally, ", "Moreover, "}
 )
 
