@@ -17,14 +17,8 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 	if th == nil {
 		th = plots.Slide()
 	}
-	var figs []plots.Figure
-	add := func(name, caption string, p *plot.Plot, err error) error {
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", name, err)
-		}
-		figs = append(figs, plots.Figure{Name: name, Caption: caption, Plot: p})
-		return nil
-	}
+	var figs set
+	add := figs.add
 	d := r.Data
 	rk := d.Rankings[0]
 	labels := make([]string, rk.K)
@@ -97,6 +91,18 @@ func Standard(r *pipeline.Result, th *plots.Theme) ([]plots.Figure, error) {
 		return nil, err
 	}
 	return figs, nil
+}
+
+// set collects a figure set, stopping at the first figure that cannot be
+// built.
+type set []plots.Figure
+
+func (s *set) add(name, caption string, p *plot.Plot, err error) error {
+	if err != nil {
+		return fmt.Errorf("figure %s: %w", name, err)
+	}
+	*s = append(*s, plots.Figure{Name: name, Caption: caption, Plot: p})
+	return nil
 }
 
 func linearWeights(r *pipeline.Result) ([]float64, bool) {

@@ -3,8 +3,6 @@ package standard
 import (
 	"fmt"
 
-	"gonum.org/v1/plot"
-
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/seq"
 	"github.com/rlhfsim/rlhfsim/sim/sweep"
@@ -29,14 +27,8 @@ func Sweep(groups []sweep.Group, th *plots.Theme) ([]plots.Figure, error) {
 		}
 		curves = append(curves, plots.NamedCurve{Name: name, Curve: plots.Curve{KL: g.KL, Gold: g.Gold, Fit: g.Fit}})
 	}
-	var figs []plots.Figure
-	add := func(name, title string, p *plot.Plot, err error) error {
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", name, err)
-		}
-		figs = append(figs, plots.Figure{Name: name, Caption: title, Plot: p})
-		return nil
-	}
+	var figs set
+	add := figs.add
 	const title = "Gold reward against KL across the sweep"
 	p, err := plots.GoldFrontier(title, curves, points, th)
 	if err := add("gold_vs_kl", title, p, err); err != nil {
