@@ -6,8 +6,6 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
-	"path"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -48,14 +46,6 @@ const (
 	BeginSolution = "// BEGIN SOLUTION"
 	EndSolution   = "// END SOLUTION"
 )
-
-// exerciseName is the form of an exercise's name.
-var exerciseName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
-
-// stub is what replaces an exercise's solution in a student's copy.
-func stub(name string) string {
-	return fmt.Sprintf("panic(%q)", "exercise "+name+": not written yet; write your code here")
-}
 
 // Cell is one notebook cell of a lesson.
 type Cell struct {
@@ -456,153 +446,4 @@ func (l *Lesson) parseCells(main *ast.FuncDecl) ([]Cell, error) {
 		return nil, &Error{File: l.File, Line: first, Msg: "main has no cells: mark them with // %% [markdown] and // %%"}
 	}
 	return cells, nil
-}
-
-// nbCalls calls fn with every call of a function of package nb in f (by
-// whatever name the file imports it), with the function's name.
-func nbCalls(f *ast.File, fn func(name string, call *ast.CallExpr)) {
-	nbName := ""
-	for _, im := range f.Imports {
-		if p, _ := strconv.Unquote(im.Path.Value); p == nbPath {
-			nbName = path.Base(p)
-			if im.Name != nil {
-				nbName = im.Name.Name
-			}
-		}
-	}
-	if nbName == "" {
-		return
-	}
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if x, ok := sel.X.(*ast.Ident); ok && x.Name == nbName {
-			fn(sel.Sel.Name, call)
-		}
-		return true
-	})
-}
-
-// NBCalls calls fn with every call of a function of package nb in the
-// lesson, with the function's name: what course tests read quizzes and
-// parameters from without running anything.
-func (l *Lesson) NBCalls(fn func(name string, call *ast.CallExpr)) { nbCalls(l.ast, fn) }
-
-// findParams reads the nb.Float, nb.Int, nb.Bool and nb.Choice calls whose
-// name is a string literal.
-func findParams(f *ast.File, fset *token.FileSet) []ParamSpec {
-	var specs []ParamSpec
-	lit := func(e ast.Expr) string {
-		switch e := e.(type) {
-		case *ast.BasicLit:
-			if e.Kind == token.STRING {
-				s, _ := strconv.Unquote(e.Value)
-				return s
-			}
-			return e.Value
-		case *ast.UnaryExpr:
-			if b, ok := e.X.(*ast.BasicLit); ok && e.Op == token.SUB {
-				return "-" + b.Value
-			}
-		case *ast.Ident:
-			if e.Name == "true" || e.Name == "false" {
-				return e.Name
-			}
-		}
-		return ""
-	}
-	nbCalls(f, func(fn string, call *ast.CallExpr) {
-		typ := map[string]string{"Float": "float", "Int": "int", "Bool": "bool", "Choice": "choice"}[fn]
-		if typ == "" || len(call.Args) < 2 {
-			return
-		}
-		name := lit(call.Args[0])
-		if name == "" {
-			return
-		}
-		s := ParamSpec{Name: name, Type: typ, Default: lit(call.Args[1]), Line: fset.PositionFor(call.Pos(), false).Line}
-		s.Help = lit(call.Args[len(call.Args)-1])
-		switch typ {
-		case "float", "int":
-			if len(call.Args) == 5 {
-				s.Min, s.Max = lit(call.Args[2]), lit(call.Args[3])
-			}
-		case "choice":
-			if len(call.Args) == 4 {
-				if cl, ok := call.Args[2].(*ast.CompositeLit); ok {
-					for _, e := range cl.Elts {
-						s.Options = append(s.Options, lit(e))
-					}
-				}
-			}
-		}
-		specs = append(specs, s)
-	})
-	return specs
-}
-
-// Syntax returns the lesson's parsed file, its file set and its source
-// lines, for the runner that plants its hooks in them.
-func (l *Lesson) Syntax() (*token.FileSet, *ast.File, []string) {
-	return l.fset, l.ast, l.lines
-}
-
-// checkSolution requires an exercise cell's solution markers to come in
-// pairs, not nested, and no cell but an exercise to hold them. An
-// exercise without a solution is a student's copy.
-func (l *Lesson) checkSolution(c *Cell, body []string) error {
-	open := 0
-	pairs := 0
-	for i, s := range body {
-		line := c.Marker + 1 + i
-		switch strings.TrimSpace(s) {
-		case BeginSolution:
-			if c.Kind != Exercise {
-				return &Error{File: l.File, Line: line, Msg: BeginSolution + " outside an exercise cell: start the cell with // %% [exercise NAME]"}
-			}
-			if open > 0 {
-				return &Error{File: l.File, Line: line, Msg: BeginSolution + " inside a solution: end the first with " + EndSolution}
-			}
-			open = line
-		case EndSolution:
-			if open == 0 {
-				return &Error{File: l.File, Line: line, Msg: EndSolution + " without a " + BeginSolution + " above it in its cell"}
-			}
-			open = 0
-			pairs++
-		}
-	}
-	if open > 0 {
-		return &Error{File: l.File, Line: open, Msg: BeginSolution + " is not ended: close it with " + EndSolution + " in the same cell"}
-	}
-	c.solved = pairs > 0
-	return nil
-}
-
-// stripSolutions replaces each solution of an exercise's code by the stub,
-// indented as its BEGIN SOLUTION line.
-func stripSolutions(code, name string) string {
-	var out []string
-	in := false
-	for _, s := range strings.Split(code, "\n") {
-		switch strings.TrimSpace(s) {
-		case BeginSolution:
-			in = true
-			out = append(out, s[:len(s)-len(strings.TrimLeft(s, " \t"))]+stub(name))
-			continue
-		case EndSolution:
-			in = false
-			continue
-		}
-		if !in {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, "\n")
 }

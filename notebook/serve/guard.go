@@ -1,0 +1,87 @@
+package serve
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"net/http"
+)
+
+// deny answers a refused request with a one-line reason.
+func deny(w http.ResponseWriter, code int, format string, args ...any) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, format+"\n", args...)
+}
+
+// hostOK accepts the listener's own host:port and its loopback names, so
+// that a page of another site cannot reach the server through a name it
+// controls (DNS rebinding).
+func (s *Server) hostOK(host string) bool {
+	if host == s.addr {
+		return true
+	}
+	_, port, err := net.SplitHostPort(s.addr)
+	if err != nil {
+		return false
+	}
+	for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
+		if host == h+":"+port {
+			return true
+		}
+	}
+	return false
+}
+
+// guard checks Host, Origin and the token on every request, and sets the
+// headers every answer carries.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.hostOK(r.Host) {
+			deny(w, http.StatusForbidden, "forbidden: the Host %q is not this server's; open the URL rlhfsim serve printed", r.Host)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+			deny(w, http.StatusForbidden, "forbidden: requests from %q are not accepted", o)
+			return
+		}
+		// Browsers send loopback cookies to every port, so a page served on
+		// another local port is "same-site" and could start runs with an
+		// <img>: only this server's own pages, or the user typing the URL,
+		// may ask for anything.
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+			deny(w, http.StatusForbidden, "forbidden: a %s request; open the URL rlhfsim serve printed", site)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			deny(w, http.StatusMethodNotAllowed, "only GET is served")
+			return
+		}
+		if t := r.URL.Query().Get("token"); t != "" {
+			if subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) != 1 {
+				deny(w, http.StatusForbidden, "forbidden: wrong token; open the URL rlhfsim serve printed")
+				return
+			}
+			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			q := r.URL.Query()
+			q.Del("token")
+			u := *r.URL
+			u.RawQuery = q.Encode()
+			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			return
+		}
+		c, err := r.Cookie(cookieName)
+		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.token)) != 1 {
+			deny(w, http.StatusForbidden, "forbidden: no token; open the URL rlhfsim serve printed (it carries one)")
+			return
+		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,201 @@
+package serve
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+)
+
+// skeleton renders a lesson page before its run: prose, code and
+// controls, with every cell waiting for the stream the page starts.
+func (s *Server) skeleton(l *notebook.Lesson, prev, next *notebook.Meta, r request) ([]byte, error) {
+	res := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: r.seed, Student: r.student, Code: r.code}
+	var b bytes.Buffer
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: s.declared(l, r), Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(s.opt.Dir != "", l.Source), Pending: true})
+	return b.Bytes(), err
+}
+
+// declared is a lesson's parameters with the values a request asks for,
+// for a page whose run has not reached its parameters.
+func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
+	var params []notebook.ParamSpec
+	for _, p := range l.Params {
+		p.Value = p.Default
+		if v, ok := r.set[p.Name]; ok {
+			p.Value = v
+		}
+		params = append(params, p)
+	}
+	return params
+}
+
+// page renders a finished run as the live page.
+func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request, watch bool) ([]byte, error) {
+	params := res.Params
+	if len(params) == 0 {
+		// The run stopped before its parameters ran.
+		params = s.declared(res.Lesson, r)
+	}
+	var b bytes.Buffer
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch, res.Lesson.Source)})
+	return b.Bytes(), err
+}
+
+func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
+	e, prev, next, ok := s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+		return
+	}
+	if e.Err != nil {
+		s.brokenPage(w, e)
+		return
+	}
+	req, err := s.parse(e.Lesson, r.URL.Query())
+	if err != nil {
+		deny(w, http.StatusBadRequest, "%s", err)
+		return
+	}
+	res, ok := s.runOrSkeleton(r.Context(), e.Lesson, req)
+	if !ok {
+		return // the browser went away
+	}
+	if re := new(notebook.RunError); errors.As(res.Err, &re) && (re.Kind == notebook.StopCheck || re.Kind == notebook.StopCompile) {
+		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: re.Err})
+		return
+	}
+	var b []byte
+	if res.Cells == nil {
+		b, err = s.skeleton(e.Lesson, prev, next, req)
+	} else {
+		b, err = s.page(res, prev, next, req, s.opt.Dir != "")
+	}
+	if err != nil {
+		deny(w, http.StatusInternalServerError, "rendering %s: %v", e.ID, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(b)
+}
+
+// brokenPage shows why a lesson does not load: file, line and the source
+// around it, instead of a blank page.
+func (s *Server) brokenPage(w http.ResponseWriter, e entry) {
+	var ne *notebook.Error
+	line := 0
+	msg := fmt.Sprint(e.Err)
+	if errors.As(e.Err, &ne) {
+		line = ne.Line
+	} else if el, ok := e.Err.(notebook.ErrorList); ok && len(el) > 0 {
+		line = el[0].Line
+	}
+	type srcLine struct {
+		N    int
+		Text string
+		Here bool
+	}
+	var excerpt []srcLine
+	for i, t := range strings.Split(string(e.Source), "\n") {
+		if n := i + 1; line > 0 && n >= line-3 && n <= line+3 {
+			excerpt = append(excerpt, srcLine{N: n, Text: t, Here: n == line})
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	// One problem per line: the parser reports each with its position.
+	if e.File != "" {
+		msg = strings.ReplaceAll(msg, " "+e.File+":", "\n"+e.File+":")
+	}
+	brokenTmpl.Execute(w, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "", e.Source)})
+}
+
+var brokenTmpl = template.Must(template.New("broken").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.ID}} does not load · rlhfsim</title>
+<style>body{font-family:Arial,sans-serif;max-width:52rem;margin:0 auto;padding:1.5rem}pre{background:#f6f8fa;padding:.6rem;white-space:pre-wrap}.here{background:#fbece3;font-weight:bold}.error{color:#D55E00}</style></head>
+<body><nav><a href="/">← course map</a></nav><h1>{{.ID}} does not load</h1>
+<pre class="error" role="alert">{{.Msg}}</pre><p>{{.File}}</p>
+{{if .Excerpt}}<pre>{{range .Excerpt}}<span{{if .Here}} class="here"{{end}}>{{printf "%4d" .N}}  {{.Text}}</span>
+{{end}}</pre>{{end}}
+<p>Fix the file and save it: this page reloads by itself.</p>
+<form id="controls" data-lesson="{{.ID}}" data-broken="1" hidden></form>
+{{.Script}}
+</body></html>`))
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	ls, err := s.lessons()
+	if err != nil {
+		deny(w, http.StatusInternalServerError, "reading the course: %v", err)
+		return
+	}
+	type row struct {
+		ID, Title, Summary string
+		Minutes            int
+		Before             string
+		Err                error
+	}
+	var rows []row
+	for _, e := range ls {
+		if e.Lesson == nil {
+			rows = append(rows, row{ID: e.ID, Title: e.ID, Err: e.Err})
+			continue
+		}
+		m := e.Lesson.Meta
+		rows = append(rows, row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Download": render.Download})
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>rlhfsim · the course</title>
+<style>body{font-family:"Liberation Sans",Arial,sans-serif;line-height:1.5;max-width:52rem;margin:0 auto;padding:1.5rem}
+h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:.92rem}.done{color:#009E73;font-weight:bold}.error{color:#D55E00}</style></head>
+<body><h1>How the reward model of RLHF works</h1>
+<p>Each lesson runs on this machine; change a parameter and the lesson runs again. Your answers and progress stay in this browser.</p>
+<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done" hidden>✓ done</span>
+{{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
+{{end}}</ol>
+{{.Download}}</main>
+{{.Script}}
+</body></html>`))
+
+// progressJS marks the lessons whose questions were all answered, from the
+// browser's local storage.
+const progressJS = `
+document.querySelectorAll('#lessons li').forEach(function(li){
+  if(localStorage.getItem('rlhfsim:done:'+li.dataset.lesson)==='1'){
+    li.querySelector('.done').hidden=false;
+  }
+});`
+
+// liveScript is the lesson page's script: controls rerun the lesson
+// (debounced, a newer change cancelling the older run), cells fill as
+// output arrives, quiz answers and progress persist in local storage,
+// and, when serving a directory, the page reloads when its file changes.
+//
+// The page carries the version of the source it was made from: it
+// reloads when the file's version differs from its own, not from the
+// first version it polled, which a second save during a reload had
+// already moved past (the page then kept the older edit for good).
+func liveScript(watch bool, source []byte) template.HTML {
+	w := "false"
+	if watch {
+		w = "true"
+	}
+	return template.HTML("<script>var rlhfsimWatch=" + w + ", rlhfsimVersion=\"" + sourceVersion(source) + "\";" + liveJS + "</script>")
+}
+
+// sourceVersion names a lesson file's content: the first 8 bytes of its
+// SHA-256, in hex.
+func sourceVersion(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,263 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+)
+
+// acquire waits for a run slot until ctx ends.
+func (s *Server) acquire(ctx context.Context) bool {
+	select {
+	case s.runs <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Server) release() { <-s.runs }
+
+// claim makes ctx's run the only one of page, cancelling the one before.
+func (s *Server) claim(page string, cancel context.CancelFunc) {
+	if page == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.pages[page]; ok {
+		old()
+	}
+	if len(s.pages) >= maxPages {
+		for k, c := range s.pages {
+			c()
+			delete(s.pages, k)
+			break
+		}
+	}
+	s.pages[page] = cancel
+}
+
+func (s *Server) unclaim(page string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.pages, page)
+}
+
+// exec runs a lesson in a worker, within the run limit.
+func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
+	if !s.acquire(ctx) {
+		return nil, ctx.Err()
+	}
+	defer s.release()
+	s.mu.Lock()
+	s.active++
+	s.peak = max(s.peak, s.active)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.active--
+		s.mu.Unlock()
+	}()
+	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Variant: r.variant, Limits: s.opt.Limits, Live: live}), nil
+}
+
+// runOrSkeleton runs a lesson for its page, waiting at most
+// Options.FirstByte. A run that takes longer is cancelled (the page runs
+// it again through the stream, which shows each cell as it finishes) and
+// comes back as a Result with no cells. ok is false when the browser went
+// away.
+func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req request) (res *notebook.Result, ok bool) {
+	wait := s.opt.FirstByte
+	if wait == 0 {
+		wait = firstByte
+	}
+	if wait < 0 {
+		res, err := s.exec(page, l, req, nil)
+		return res, err == nil
+	}
+	ctx, cancel := context.WithCancel(page)
+	defer cancel()
+	done := make(chan *notebook.Result, 1)
+	go func() {
+		res, err := s.exec(ctx, l, req, nil)
+		if err != nil {
+			res = nil
+		}
+		done <- res
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res, res != nil
+	case <-timer.C:
+		cancel()
+		<-done // the worker has stopped and freed its slot
+		return &notebook.Result{Lesson: l}, page.Err() == nil
+	case <-page.Done():
+		return nil, false
+	}
+}
+
+// streamWriteTimeout is the default Options.StreamTimeout.
+const streamWriteTimeout = 10 * time.Second
+
+// liveBuffer is how many live updates wait for a slow client before more
+// are dropped (the finished page still shows everything).
+const liveBuffer = 1024
+
+// stream writes server-sent events to one client, each within timeout.
+type stream struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// send writes one server-sent event with a JSON payload, and reports
+// whether the client took it in time.
+func (st stream) send(name string, v any) bool {
+	b, _ := json.Marshal(v)
+	_ = st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
+	if _, err := fmt.Fprintf(st.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
+		return false
+	}
+	return st.rc.Flush() == nil
+}
+
+// run streams a lesson run as server-sent events: "start" when a cell
+// starts, "item" with each piece of output rendered as the page shows
+// it, then "done" with the whole page, or "failure" with a message. The
+// runner never waits for the client: updates a slow client has not taken
+// are dropped (with a "dropped" event once it catches up), and a client
+// that stops reading loses its run and its slot.
+func (s *Server) run(w http.ResponseWriter, r *http.Request) {
+	e, prev, next, ok := s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+		return
+	}
+	if e.Err != nil {
+		deny(w, http.StatusBadRequest, "%v", e.Err)
+		return
+	}
+	req, err := s.parse(e.Lesson, r.URL.Query())
+	if err != nil {
+		deny(w, http.StatusBadRequest, "%s", err)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	s.claim(req.page, cancel)
+	defer s.unclaim(req.page)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	st := stream{w: w, rc: http.NewResponseController(w), timeout: s.opt.StreamTimeout}
+	if st.timeout <= 0 {
+		st.timeout = streamWriteTimeout
+	}
+	if !st.send("queued", map[string]any{}) {
+		return
+	}
+	updates := make(chan worker.Update, liveBuffer)
+	done := make(chan *notebook.Result, 1)
+	var dropped atomic.Int64
+	go func() {
+		res, err := s.exec(ctx, e.Lesson, req, func(u worker.Update) {
+			select {
+			case updates <- u:
+			default:
+				dropped.Add(1) // never hold up the runner for a client
+			}
+		})
+		if err != nil || ctx.Err() != nil {
+			res = nil // cancelled: nothing to show
+		}
+		done <- res
+		close(updates)
+	}()
+	var res *notebook.Result
+	for u := range updates {
+		if n := dropped.Swap(0); n > 0 {
+			if !st.send("dropped", map[string]any{"updates": n}) {
+				cancel()
+				break
+			}
+		}
+		if u.Start {
+			if !st.send("start", map[string]any{"cell": u.Cell}) {
+				cancel()
+				break
+			}
+			continue
+		}
+		var b bytes.Buffer
+		if err := render.ItemHTML(&b, u.Item); err != nil || b.Len() == 0 {
+			continue
+		}
+		if !st.send("item", map[string]any{"cell": u.Cell, "html": b.String()}) {
+			cancel() // the client stopped reading: free its slot
+			break
+		}
+	}
+	res = <-done
+	if res == nil {
+		return // cancelled: a newer run took over, the page closed or stopped reading
+	}
+	b, err := s.page(res, prev, next, req, s.opt.Dir != "")
+	if err != nil {
+		st.send("failure", map[string]any{"message": err.Error()})
+		return
+	}
+	status := fmt.Sprintf("Up to date: %d of %d self-checks pass.", res.Checks-res.FailedChecks, res.Checks)
+	if res.Err != nil {
+		status = "The lesson stopped: " + res.Err.Error()
+	}
+	st.send("done", map[string]any{"html": string(b), "status": status})
+}
+
+// check says whether a run's values are acceptable, and if not which
+// field is wrong and why, as the live page's controls need it: a refused
+// EventSource cannot read the reason.
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	e, _, _, ok := s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+		return
+	}
+	out := map[string]string{}
+	if e.Err != nil {
+		out["error"] = fmt.Sprint(e.Err)
+	} else if _, err := s.parse(e.Lesson, r.URL.Query()); err != nil {
+		out["error"] = err.Error()
+		for k := range r.URL.Query() {
+			if strings.Contains(out["error"], k) && (out["field"] == "" || len(k) > len(out["field"])) {
+				out["field"] = k
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
+
+// version answers with a digest of a lesson's source, which the page polls
+// to reload when an instructor edits the file.
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	e, _, _, ok := s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]string{"version": sourceVersion(e.Source)})
+}
