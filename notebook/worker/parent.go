@@ -1,16 +1,11 @@
 package worker
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
@@ -247,120 +242,30 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.
 	}
 	a := &assembly{live: o.Live, res: &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: o.Seed, Student: o.Variant.Student, Code: o.Variant.Code}, cell: -1, problems: problems}
 	defer func() { a.res.Duration = time.Since(start) }()
-	fail := func(kind, msg string) *notebook.Result {
-		a.stop(kind, &notebook.Error{File: l.File, Line: 1, Msg: msg}, -1)
-		return a.res
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
-	}
 	req := Request{ID: l.Meta.ID, File: l.File, Source: l.Source, Set: o.Set, Seed: o.Seed, Student: o.Variant.Student, Code: o.Variant.Code, PNG: o.PNG,
 		CompileOnly: compileOnly, Memory: lim.Memory, MaxOutput: lim.Output, MaxStack: lim.Stack,
 		CPU: cpuLimit(lim)}
-	reqR, reqW, err := os.Pipe()
+	w, err := startWorker(req)
 	if err != nil {
-		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
-	}
-	repR, repW, err := os.Pipe()
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
-		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
-	}
-	defer repR.Close()
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), envWorker+"=1")
-	cmd.ExtraFiles = []*os.File{reqR, repW}
-	var last lastWords
-	cmd.Stdout, cmd.Stderr = &last, &last
-	err = cmd.Start()
-	reqR.Close()
-	repW.Close()
-	if err != nil {
-		reqW.Close()
-		return fail(notebook.StopCrash, "cannot start a lesson worker: "+err.Error())
-	}
-	// The request pipe stays open until the run ends: the worker exits
-	// when it closes, so it cannot outlive this runner.
-	defer reqW.Close()
-	go func() { _ = json.NewEncoder(reqW).Encode(req) }()
-
-	msgs := make(chan Message, 256)
-	quit := make(chan struct{})
-	defer close(quit)
-	go func() {
-		defer close(msgs)
-		dec := json.NewDecoder(bufio.NewReaderSize(repR, 1<<16))
-		for {
-			var m Message
-			if dec.Decode(&m) != nil {
-				return
-			}
-			select {
-			case msgs <- m:
-			case <-quit:
-				return
-			}
-		}
-	}()
-
-	var (
-		killed     string // why the runner killed the worker
-		phaseStart = start
-		compiling  bool
-		compiled   bool
-		tick       = time.NewTicker(5 * time.Millisecond)
-	)
-	defer tick.Stop()
-	kill := func(why string) {
-		if killed == "" {
-			killed = why
-			_ = cmd.Process.Kill()
-		}
-	}
-loop:
-	for {
-		select {
-		case m, ok := <-msgs:
-			if !ok {
-				break loop
-			}
-			a.apply(m)
-			switch m.Type {
-			case msgCompiling:
-				compiling = true
-				phaseStart = time.Now()
-			case msgCompiled:
-				compiled = true
-				phaseStart = time.Now()
-			case msgCell:
-				phaseStart = time.Now()
-			}
-		case <-tick.C:
-			now := time.Now()
-			switch {
-			case killed != "":
-			case now.Sub(start) > lim.Lesson:
-				kill("lesson")
-			case !compiling && !a.stopped && now.Sub(start) > max(lim.Cell, 10*time.Second):
-				kill("start")
-			case now.Sub(phaseStart) > lim.Cell && !compiled:
-				kill("compile")
-			case now.Sub(phaseStart) > lim.Cell:
-				kill("cell")
-			}
-		case <-ctx.Done():
-			kill("cancel")
-		}
-	}
-	waitErr := cmd.Wait()
-	if a.stopped || (a.done && killed == "") {
-		a.flush()
+		a.stop(notebook.StopCrash, &notebook.Error{File: l.File, Line: 1, Msg: "cannot start a lesson worker: " + err.Error()}, -1)
 		return a.res
 	}
+	defer w.close()
+	killed := w.supervise(ctx, a, start, lim)
+	waitErr := w.cmd.Wait()
 	a.flush()
-	kind, what := death(killed, last.String(), waitErr, lim)
+	if a.stopped || (a.done && killed == "") {
+		return a.res
+	}
+	kind, what := death(killed, w.last.String(), waitErr, lim)
+	a.died(kind, what, compileOnly)
+	return a.res
+}
+
+// died stops the run of a worker that ended without finishing: why, in
+// which cell, and at which line.
+func (a *assembly) died(kind, what string, compileOnly bool) {
+	l := a.res.Lesson
 	line := a.line
 	where := ""
 	if a.cell >= 0 {
@@ -381,79 +286,4 @@ loop:
 	} else {
 		a.stop(kind, &notebook.Error{File: l.File, Line: line, Msg: msg}, a.cell)
 	}
-	return a.res
-}
-
-// death says why a worker ended without finishing, from why the runner
-// killed it or from the Go runtime's last words.
-func death(killed, last string, waitErr error, lim Limits) (kind, what string) {
-	switch killed {
-	case "cell":
-		return notebook.StopTimeout, fmt.Sprintf("did not finish within %v (an endless loop, or slow work? raise --timeout if it is only slow)", lim.Cell)
-	case "lesson":
-		return notebook.StopTimeout, fmt.Sprintf("the lesson did not finish within %v (raise --lesson-timeout if it is only slow)", lim.Lesson)
-	case "compile":
-		return notebook.StopCompile, fmt.Sprintf("compiling the lesson took longer than %v (a constant expression that explodes?)", lim.Cell)
-	case "start":
-		return notebook.StopCrash, fmt.Sprintf("the lesson worker did not start within %v", max(lim.Cell, 10*time.Second))
-	case "cancel":
-		return notebook.StopTimeout, "the run was cancelled"
-	}
-	switch {
-	case strings.Contains(last, "stack exceeds") || strings.Contains(last, "stack overflow"):
-		return notebook.StopStack, fmt.Sprintf("stack overflow: the lesson's stack grew past %s (unbounded recursion?)", byteSize(int64(lim.Stack)))
-	case strings.Contains(last, "out of memory") || strings.Contains(last, "cannot allocate memory"):
-		return notebook.StopMemory, fmt.Sprintf("used more than %s of memory (a huge or endlessly growing allocation? raise --memory if the lesson really needs more)", byteSize(lim.Memory))
-	}
-	var ee *exec.ExitError
-	if errors.As(waitErr, &ee) && ee.ProcessState != nil && strings.Contains(ee.ProcessState.String(), "killed") {
-		return notebook.StopMemory, fmt.Sprintf("the worker was killed by the system (out of memory? the limit is %s)", byteSize(lim.Memory))
-	}
-	first := firstLine(last)
-	if first == "" && waitErr != nil {
-		first = waitErr.Error()
-	}
-	if first == "" {
-		first = "it stopped without a word"
-	}
-	return notebook.StopCrash, "the interpreter crashed: " + first
-}
-
-// firstLine returns the first line of the runtime's last words that says
-// what happened ("fatal error: ...", "panic: ...").
-func firstLine(s string) string {
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime:") || strings.HasPrefix(l, "rlhfsim:") {
-			return l
-		}
-	}
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			return l
-		}
-	}
-	return ""
-}
-
-// lastWords keeps the first 64 KiB a worker writes to its standard output
-// and error: the runtime's message when it dies.
-type lastWords struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *lastWords) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if room := 1<<16 - w.b.Len(); room > 0 {
-		w.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (w *lastWords) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

@@ -186,133 +186,204 @@ func Run(c Config, progress Progress) (*Result, error) {
 	if c.Data.Distractors > 0 {
 		return nil, bad("distractor features exist only for reward-model training; a policy cannot produce them")
 	}
-	pc := c.Policy
-	if err := pc.Validate(); err != nil {
+	if err := c.Policy.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Result{Config: c}
-	progress("data", 0, 1)
-	g, err := c.Data.Generate(c.Seed)
+	s := &stages{c: c, pc: c.Policy, progress: progress, r: &Result{Config: c}}
+	for _, stage := range []func() error{s.data, s.rewardModel, s.rewards, s.startPolicy, s.bestOfN} {
+		if err := stage(); err != nil {
+			return nil, err
+		}
+	}
+	s.watchVerifier()
+	finish := s.optimise
+	if s.pc.Method == DPO || s.pc.Method == IPO {
+		finish = s.direct
+	}
+	if err := finish(); err != nil {
+		return nil, err
+	}
+	return s.r, nil
+}
+
+// stages is one pipeline run in progress: Run calls its stages in
+// order, each filling in the Result and what the later stages need.
+type stages struct {
+	c        Config
+	pc       Policy
+	progress Progress
+	r        *Result
+
+	ens     *reward.Ensemble  // the ensemble, when RM.Ensemble >= 2
+	v       *verify.Verifier  // the verifier, when the policy has one
+	rmProxy policy.RewardFunc // the reward model's (or ensemble's) score
+	proxy   policy.RewardFunc // what the policy optimises
+	prompts []world.Prompt
+
+	bonChecked, bonOpen []policy.BoN
+	watch               []policy.RewardFunc
+	cov                 float64
+}
+
+// data generates the preference data.
+func (s *stages) data() error {
+	s.progress("data", 0, 1)
+	g, err := s.c.Data.Generate(s.c.Seed)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	w, gold, d := g.World, g.Gold, g.Data
-	r.World, r.Gold, r.Data, r.Summary = w, gold, d, prefs.Summarize(d)
-	progress("data", 1, 1)
-	r.RM, err = c.RM.Train(d, c.Seed, func(e reward.Epoch) { progress("reward model", e.Epoch, c.RM.Epochs) })
+	s.r.World, s.r.Gold, s.r.Data, s.r.Summary = g.World, g.Gold, g.Data, prefs.Summarize(g.Data)
+	s.progress("data", 1, 1)
+	return nil
+}
+
+// rewardModel trains the reward model, and the ensemble if asked.
+func (s *stages) rewardModel() error {
+	c, r := s.c, s.r
+	var err error
+	r.RM, err = c.RM.Train(r.Data, c.Seed, func(e reward.Epoch) { s.progress("reward model", e.Epoch, c.RM.Epochs) })
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var ens *reward.Ensemble
 	if c.RM.Ensemble >= 2 {
-		progress("ensemble", 0, c.RM.Ensemble)
-		var members []*Trained
-		members, ens, err = c.RM.TrainEnsemble(d, c.Seed, func(m int) { progress("ensemble", m, c.RM.Ensemble) })
+		s.progress("ensemble", 0, c.RM.Ensemble)
+		r.Ensemble, s.ens, err = c.RM.TrainEnsemble(r.Data, c.Seed, func(m int) { s.progress("ensemble", m, c.RM.Ensemble) })
 		if err != nil {
-			return nil, err
+			return err
 		}
-		r.Ensemble = members
 	}
-	proxy := c.RM.proxy(r.RM, ens)
-	v, err := pc.verifier()
-	if err != nil {
-		return nil, err
+	return nil
+}
+
+// rewards sets up what the policy optimises: the reward model's score,
+// or the verifier's verdict or their mixture.
+func (s *stages) rewards() error {
+	s.proxy = s.c.RM.proxy(s.r.RM, s.ens)
+	var err error
+	if s.v, err = s.pc.verifier(); err != nil {
+		return err
 	}
-	rmProxy := proxy
-	if v != nil {
-		proxy = pc.reward(v, rmProxy)
+	s.rmProxy = s.proxy
+	if s.v != nil {
+		s.proxy = s.pc.reward(s.v, s.rmProxy)
 	}
-	prompts := w.Prompts(pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
-	if pc.Kind == PoolPolicy {
-		r.Policy = policy.NewPool(w, prompts, pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
+	return nil
+}
+
+// startPolicy draws the prompts and the base policy.
+func (s *stages) startPolicy() error {
+	c, w := s.c, s.r.World
+	s.prompts = w.Prompts(s.pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
+	if s.pc.Kind == PoolPolicy {
+		s.r.Policy = policy.NewPool(w, s.prompts, s.pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	} else {
-		r.Policy = policy.NewGaussian(w, prompts, pc.Draws, rng.Stream(c.Seed, rng.Draws))
+		s.r.Policy = policy.NewGaussian(w, s.prompts, s.pc.Draws, rng.Stream(c.Seed, rng.Draws))
 	}
-	var bonChecked, bonOpen []policy.BoN
-	// Best-of-n selects from base-policy samples: a pool of its own,
-	// kept as scores alone, large enough for the largest n.
-	if len(pc.BoN) > 0 {
-		progress("best-of-n", 0, 1)
-		m, np := pc.bonPool(), pc.BoNPrompts
-		if np == 0 {
-			np = DefaultBoNPrompts
-		}
-		np = min(np, len(prompts))
-		bp := prompts[:np]
-		// Each member keeps its reward-model score, the score best-of-n
-		// selects by, and its gold reward. Scorers keep scratch space, so
-		// each worker scores with copies of its own.
-		scores := policy.DrawScores(w, bp, m, 3, func() func(int, []float64, []float64, *rand.Rand) {
-			rm := c.RM.proxy(r.RM, ens)
-			return func(i int, phi, dst []float64, own *rand.Rand) {
-				dst[0] = rm(bp[i], phi)
-				dst[1] = dst[0]
-				if v != nil {
-					dst[1] = pc.bonScore(v, bp[i], phi, dst[0], own)
-				}
-				dst[2] = w.Gold(bp[i], phi)
-			}
-		}, rng.Stream(c.Seed, rng.BoN))
-		by, gs := column(scores, 3, 1), column(scores, 3, 2)
-		r.BoNSample = BoNSample{Size: m, Prompts: np}
-		r.BoN = policy.BestOfNScores(m, by, gs, pc.BoN, nil)
-		if v != nil {
-			checked := func(i int) bool { return v.Checks(bp[i]) }
-			// A part with no prompt is left out, not reported as NaN.
-			if slices.ContainsFunc(bp, v.Checks) {
-				bonChecked = policy.BestOfNScores(m, by, gs, pc.BoN, checked)
-			}
-			if slices.ContainsFunc(bp, func(p world.Prompt) bool { return !v.Checks(p) }) {
-				bonOpen = policy.BestOfNScores(m, by, gs, pc.BoN, func(i int) bool { return !checked(i) })
-			}
-		}
-		progress("best-of-n", 1, 1)
+	return nil
+}
+
+// bestOfN selects from base-policy samples: a pool of its own, kept as
+// scores alone, large enough for the largest n.
+func (s *stages) bestOfN() error {
+	c, pc, r, w, v := s.c, s.pc, s.r, s.r.World, s.v
+	if len(pc.BoN) == 0 {
+		return nil
 	}
-	var watch []policy.RewardFunc
-	var cov float64
+	s.progress("best-of-n", 0, 1)
+	m, np := pc.bonPool(), pc.BoNPrompts
+	if np == 0 {
+		np = DefaultBoNPrompts
+	}
+	np = min(np, len(s.prompts))
+	bp := s.prompts[:np]
+	// Each member keeps its reward-model score, the score best-of-n
+	// selects by, and its gold reward. Scorers keep scratch space, so
+	// each worker scores with copies of its own.
+	scores := policy.DrawScores(w, bp, m, 3, func() func(int, []float64, []float64, *rand.Rand) {
+		rm := c.RM.proxy(r.RM, s.ens)
+		return func(i int, phi, dst []float64, own *rand.Rand) {
+			dst[0] = rm(bp[i], phi)
+			dst[1] = dst[0]
+			if v != nil {
+				dst[1] = pc.bonScore(v, bp[i], phi, dst[0], own)
+			}
+			dst[2] = w.Gold(bp[i], phi)
+		}
+	}, rng.Stream(c.Seed, rng.BoN))
+	by, gs := column(scores, 3, 1), column(scores, 3, 2)
+	r.BoNSample = BoNSample{Size: m, Prompts: np}
+	r.BoN = policy.BestOfNScores(m, by, gs, pc.BoN, nil)
 	if v != nil {
-		watch, cov = watchVerifier(v, prompts, w.Gold)
-		r.Verifier = &VerifierReport{Settings: v.Settings(), Coverage: cov, BoNChecked: bonChecked, BoNOpen: bonOpen}
+		checked := func(i int) bool { return v.Checks(bp[i]) }
+		// A part with no prompt is left out, not reported as NaN.
+		if slices.ContainsFunc(bp, v.Checks) {
+			s.bonChecked = policy.BestOfNScores(m, by, gs, pc.BoN, checked)
+		}
+		if slices.ContainsFunc(bp, func(p world.Prompt) bool { return !v.Checks(p) }) {
+			s.bonOpen = policy.BestOfNScores(m, by, gs, pc.BoN, func(i int) bool { return !checked(i) })
+		}
 	}
-	if pc.Method == DPO || pc.Method == IPO {
-		ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta, Watch: watch}
-		if ds.Beta == 0 {
-			ds.Beta = Default().Policy.Settings.Beta
-		}
-		progress("policy", 0, 1)
-		run, res, err := policy.OptimizeDirect(r.Policy, d, rmProxy, w.Gold, ds)
-		if err != nil {
-			return nil, err
-		}
-		progress("policy", 1, 1)
-		r.Run = run
-		if v != nil {
-			r.Verifier.Steps = verifierSteps(run, cov, 0)
-		}
-		r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
-		switch pol := r.Policy.(type) {
-		case *policy.Pool:
-			var tv float64
-			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, tv =
-				compareDirect(pol, pol.Scores(rmProxy), pol.Scores(w.Gold), ds.Beta)
-			r.Direct.TVToRMOptimum = &tv
-		case *policy.Gaussian:
-			r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, rmProxy, w.Gold)
-		}
-		return r, nil
+	s.progress("best-of-n", 1, 1)
+	return nil
+}
+
+// watchVerifier has the verifier watch the policy's prompts, when there
+// is one.
+func (s *stages) watchVerifier() {
+	if s.v == nil {
+		return
 	}
-	set := pc.Settings
+	s.watch, s.cov = watchVerifier(s.v, s.prompts, s.r.World.Gold)
+	s.r.Verifier = &VerifierReport{Settings: s.v.Settings(), Coverage: s.cov, BoNChecked: s.bonChecked, BoNOpen: s.bonOpen}
+}
+
+// direct fits the policy to the preferences by DPO or IPO, and compares
+// it with the reward-model route.
+func (s *stages) direct() error {
+	pc, r, w := s.pc, s.r, s.r.World
+	ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta, Watch: s.watch}
+	if ds.Beta == 0 {
+		ds.Beta = Default().Policy.Settings.Beta
+	}
+	s.progress("policy", 0, 1)
+	run, res, err := policy.OptimizeDirect(r.Policy, r.Data, s.rmProxy, w.Gold, ds)
+	if err != nil {
+		return err
+	}
+	s.progress("policy", 1, 1)
+	r.Run = run
+	if s.v != nil {
+		r.Verifier.Steps = verifierSteps(run, s.cov, 0)
+	}
+	r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
+	switch pol := r.Policy.(type) {
+	case *policy.Pool:
+		var tv float64
+		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, tv =
+			compareDirect(pol, pol.Scores(s.rmProxy), pol.Scores(w.Gold), ds.Beta)
+		r.Direct.TVToRMOptimum = &tv
+	case *policy.Gaussian:
+		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, s.rmProxy, w.Gold)
+	}
+	return nil
+}
+
+// optimise runs policy-gradient steps against the proxy, with the audit
+// and the verifier watching when asked.
+func (s *stages) optimise() error {
+	c, r, w := s.c, s.r, s.r.World
+	set := s.pc.Settings
 	if set.Steps == 0 {
 		set.Steps = 300
 	}
-	set.Progress = func(s policy.Step) { progress("policy", s.Step, set.Steps) }
+	set.Progress = func(st policy.Step) { s.progress("policy", st.Step, set.Steps) }
 	first := len(set.Watch)
-	set.Watch = append(set.Watch[:first:first], watch...)
+	set.Watch = append(set.Watch[:first:first], s.watch...)
 	var audit *[]AuditPoint
-	if pc.Audit.Pairs > 0 {
+	if s.pc.Audit.Pairs > 0 {
 		inspect := set.Inspect
 		var check func(int, policy.Policy)
-		check, audit = c.auditor(c.RM.proxy(r.RM, ens), w.Gold, c.Seed)
+		check, audit = c.auditor(c.RM.proxy(r.RM, s.ens), w.Gold, c.Seed)
 		set.Inspect = func(step int, pol policy.Policy) {
 			check(step, pol)
 			if inspect != nil {
@@ -320,17 +391,18 @@ func Run(c Config, progress Progress) (*Result, error) {
 			}
 		}
 	}
-	r.Run, err = policy.Optimize(r.Policy, proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
+	var err error
+	r.Run, err = policy.Optimize(r.Policy, s.proxy, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if audit != nil {
 		r.Audit = *audit
 	}
-	if v != nil {
-		r.Verifier.Steps = verifierSteps(r.Run, cov, first)
+	if s.v != nil {
+		r.Verifier.Steps = verifierSteps(r.Run, s.cov, first)
 	}
-	return r, nil
+	return nil
 }
 
 // Reward generates the configured data and trains the configured reward

@@ -119,120 +119,155 @@ const maxLine = 1 << 26
 func Read(r io.Reader) (*Dataset, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<16), maxLine)
-	var (
-		d      = &Dataset{}
-		groups []*group
-		byID   = map[int]*group{}
-		annIdx = map[string]int{}
-		n      int
-		names  rawJSON // the first line's feature names as written
-	)
+	rd := &reader{d: &Dataset{}, byID: map[int]*group{}, annIdx: map[string]int{}}
 	lines := newLineBatches(sc)
 	defer lines.close()
 	for lines.next() {
 		dl := lines.current()
-		n = dl.n
 		if dl.err != nil {
 			return nil, dl.err
 		}
 		if dl.blank {
 			continue
 		}
-		l := dl.line
-		// The names are decoded from the first line, and again only from
-		// a line that does not write them byte for byte the same way.
-		if names == nil || !bytes.Equal(names, dl.names) {
-			var fn []string
-			if err := json.Unmarshal(dl.names, &fn); err != nil {
-				return nil, lineErr(n, "feature_names: want an array of strings (%v)", err)
-			}
-			if d.Features == nil {
-				if len(fn) == 0 || len(fn) > MaxFeatures {
-					return nil, lineErr(n, "feature_names has %d names, want 1 to %d", len(fn), MaxFeatures)
-				}
-				d.Features, names = fn, dl.names
-			} else if !slices.Equal(d.Features, fn) {
-				return nil, lineErr(n, "feature_names %v differ from line 1's %v", fn, d.Features)
-			}
-		}
-		D := len(d.Features)
-		if len(l.ChosenFeatures) != D {
-			return nil, lineErr(n, "chosen_features has %d values, want %d (one per feature name)", len(l.ChosenFeatures), D)
-		}
-		if len(l.RejectedFeatures) != D {
-			return nil, lineErr(n, "rejected_features has %d values, want %d (one per feature name)", len(l.RejectedFeatures), D)
-		}
-		cat, err := world.ParseCategory(l.Category)
-		if err != nil {
-			return nil, lineErr(n, "category: %v", err)
-		}
-		sp, err := ParseSplit(l.Split)
-		if err != nil {
-			return nil, lineErr(n, "split: %v", err)
-		}
-		if l.K < 2 || l.K > MaxK {
-			return nil, lineErr(n, "k = %d, want 2 to %d", l.K, MaxK)
-		}
-		for _, g := range []float64{l.ChosenGold, l.RejectedGold, l.Difficulty} {
-			if !(math.Abs(g) <= MaxValue) {
-				return nil, lineErr(n, "gold reward or difficulty %g is not a number from -%g to %g", g, MaxValue, MaxValue)
-			}
-		}
-		for _, v := range []struct {
-			name  string
-			x, hi int
-		}{
-			{"chosen_rank", l.ChosenRank, l.K}, {"rejected_rank", l.RejectedRank, l.K},
-			{"chosen_position", l.ChosenPosition, l.K}, {"rejected_position", l.RejectedPosition, l.K},
-		} {
-			if v.x < 0 || v.x >= v.hi {
-				return nil, lineErr(n, "%s = %d, want 0 to %d (k-1)", v.name, v.x, v.hi-1)
-			}
-		}
-		if l.ChosenRank >= l.RejectedRank {
-			return nil, lineErr(n, "chosen_rank %d is not better (smaller) than rejected_rank %d", l.ChosenRank, l.RejectedRank)
-		}
-		if l.ChosenPosition == l.RejectedPosition {
-			return nil, lineErr(n, "chosen and rejected share position %d", l.ChosenPosition)
-		}
-		g := byID[l.PromptID]
-		if g == nil {
-			g = &group{
-				line: n,
-				prompt: world.Prompt{ID: l.PromptID, Category: cat, Topic: l.Topic,
-					Difficulty: l.Difficulty, Text: l.Prompt},
-				k: l.K, annotator: l.Annotator, split: sp,
-				phi: make([][]float64, l.K), gold: make([]float64, l.K),
-				rank: make([]int, l.K), seenAt: make([]int, l.K),
-			}
-			byID[l.PromptID] = g
-			groups = append(groups, g)
-		} else if g.k != l.K || g.split != sp || g.annotator != l.Annotator || g.prompt.Category != cat {
-			return nil, lineErr(n, "prompt %d: k, split, annotator or category differ from line %d", l.PromptID, g.line)
-		}
-		if err := g.add(n, l.ChosenPosition, l.ChosenFeatures, l.ChosenGold, l.ChosenRank); err != nil {
+		if err := rd.line(dl); err != nil {
 			return nil, err
-		}
-		if err := g.add(n, l.RejectedPosition, l.RejectedFeatures, l.RejectedGold, l.RejectedRank); err != nil {
-			return nil, err
-		}
-		g.pairs = append(g.pairs, Pair{W: l.ChosenPosition, L: l.RejectedPosition, RankW: l.ChosenRank, RankL: l.RejectedRank})
-		if _, ok := annIdx[l.Annotator]; !ok {
-			annIdx[l.Annotator] = len(d.Annotators)
-			d.Annotators = append(d.Annotators, annotate.Annotator{Name: l.Annotator, Tau: math.NaN()})
 		}
 	}
-	n = lines.count
+	n := lines.count
 	if err := lines.err; err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, lineErr(n+1, "longer than %d MiB: a line is one pair, a few KB; is this a JSONL file from rlhfsim data?", maxLine>>20)
 		}
 		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
-	if len(groups) == 0 {
+	return rd.dataset()
+}
+
+// reader gathers a JSONL file's lines into rankings, one group per
+// prompt, in the order the prompts first appear.
+type reader struct {
+	d      *Dataset
+	groups []*group
+	byID   map[int]*group
+	annIdx map[string]int
+	names  rawJSON // the first line's feature names as written
+}
+
+// line checks one decoded line and adds its pair to its prompt's group.
+func (rd *reader) line(dl *decodedLine) error {
+	n, l := dl.n, dl.line
+	if err := rd.featureNames(n, dl.names); err != nil {
+		return err
+	}
+	cat, sp, err := checkLine(n, &l, len(rd.d.Features))
+	if err != nil {
+		return err
+	}
+	g := rd.byID[l.PromptID]
+	if g == nil {
+		g = &group{
+			line: n,
+			prompt: world.Prompt{ID: l.PromptID, Category: cat, Topic: l.Topic,
+				Difficulty: l.Difficulty, Text: l.Prompt},
+			k: l.K, annotator: l.Annotator, split: sp,
+			phi: make([][]float64, l.K), gold: make([]float64, l.K),
+			rank: make([]int, l.K), seenAt: make([]int, l.K),
+		}
+		rd.byID[l.PromptID] = g
+		rd.groups = append(rd.groups, g)
+	} else if g.k != l.K || g.split != sp || g.annotator != l.Annotator || g.prompt.Category != cat {
+		return lineErr(n, "prompt %d: k, split, annotator or category differ from line %d", l.PromptID, g.line)
+	}
+	if err := g.add(n, l.ChosenPosition, l.ChosenFeatures, l.ChosenGold, l.ChosenRank); err != nil {
+		return err
+	}
+	if err := g.add(n, l.RejectedPosition, l.RejectedFeatures, l.RejectedGold, l.RejectedRank); err != nil {
+		return err
+	}
+	g.pairs = append(g.pairs, Pair{W: l.ChosenPosition, L: l.RejectedPosition, RankW: l.ChosenRank, RankL: l.RejectedRank})
+	if _, ok := rd.annIdx[l.Annotator]; !ok {
+		rd.annIdx[l.Annotator] = len(rd.d.Annotators)
+		rd.d.Annotators = append(rd.d.Annotators, annotate.Annotator{Name: l.Annotator, Tau: math.NaN()})
+	}
+	return nil
+}
+
+// featureNames checks a line's feature names against the first line's.
+// The names are decoded from the first line, and again only from a line
+// that does not write them byte for byte the same way.
+func (rd *reader) featureNames(n int, raw rawJSON) error {
+	if rd.names != nil && bytes.Equal(rd.names, raw) {
+		return nil
+	}
+	var fn []string
+	if err := json.Unmarshal(raw, &fn); err != nil {
+		return lineErr(n, "feature_names: want an array of strings (%v)", err)
+	}
+	if rd.d.Features == nil {
+		if len(fn) == 0 || len(fn) > MaxFeatures {
+			return lineErr(n, "feature_names has %d names, want 1 to %d", len(fn), MaxFeatures)
+		}
+		rd.d.Features, rd.names = fn, raw
+	} else if !slices.Equal(rd.d.Features, fn) {
+		return lineErr(n, "feature_names %v differ from line 1's %v", fn, rd.d.Features)
+	}
+	return nil
+}
+
+// checkLine checks the values of line n, which has D features, on their
+// own: sizes, names, ranges, ranks and positions.
+func checkLine(n int, l *Line, D int) (world.Category, Split, error) {
+	if len(l.ChosenFeatures) != D {
+		return 0, 0, lineErr(n, "chosen_features has %d values, want %d (one per feature name)", len(l.ChosenFeatures), D)
+	}
+	if len(l.RejectedFeatures) != D {
+		return 0, 0, lineErr(n, "rejected_features has %d values, want %d (one per feature name)", len(l.RejectedFeatures), D)
+	}
+	cat, err := world.ParseCategory(l.Category)
+	if err != nil {
+		return 0, 0, lineErr(n, "category: %v", err)
+	}
+	sp, err := ParseSplit(l.Split)
+	if err != nil {
+		return 0, 0, lineErr(n, "split: %v", err)
+	}
+	if l.K < 2 || l.K > MaxK {
+		return 0, 0, lineErr(n, "k = %d, want 2 to %d", l.K, MaxK)
+	}
+	for _, g := range []float64{l.ChosenGold, l.RejectedGold, l.Difficulty} {
+		if !(math.Abs(g) <= MaxValue) {
+			return 0, 0, lineErr(n, "gold reward or difficulty %g is not a number from -%g to %g", g, MaxValue, MaxValue)
+		}
+	}
+	for _, v := range []struct {
+		name  string
+		x, hi int
+	}{
+		{"chosen_rank", l.ChosenRank, l.K}, {"rejected_rank", l.RejectedRank, l.K},
+		{"chosen_position", l.ChosenPosition, l.K}, {"rejected_position", l.RejectedPosition, l.K},
+	} {
+		if v.x < 0 || v.x >= v.hi {
+			return 0, 0, lineErr(n, "%s = %d, want 0 to %d (k-1)", v.name, v.x, v.hi-1)
+		}
+	}
+	if l.ChosenRank >= l.RejectedRank {
+		return 0, 0, lineErr(n, "chosen_rank %d is not better (smaller) than rejected_rank %d", l.ChosenRank, l.RejectedRank)
+	}
+	if l.ChosenPosition == l.RejectedPosition {
+		return 0, 0, lineErr(n, "chosen and rejected share position %d", l.ChosenPosition)
+	}
+	return cat, sp, nil
+}
+
+// dataset checks that every prompt's ranking is whole and builds the
+// dataset, prompt by prompt in the order they first appeared.
+func (rd *reader) dataset() (*Dataset, error) {
+	d := rd.d
+	if len(rd.groups) == 0 {
 		return nil, fmt.Errorf("%w: no pairs in the file", ErrFormat)
 	}
-	for _, g := range groups {
+	for _, g := range rd.groups {
 		for pos, at := range g.seenAt {
 			if at == 0 {
 				return nil, lineErr(g.line, "prompt %d: no line gives the response at position %d of %d", g.prompt.ID, pos, g.k)
@@ -258,7 +293,7 @@ func Read(r io.Reader) (*Dataset, error) {
 		ri := len(d.Rankings)
 		d.Rankings = append(d.Rankings, Ranking{
 			Prompt: g.prompt, First: first, K: g.k, Order: order,
-			Annotator: annIdx[g.annotator], Split: g.split,
+			Annotator: rd.annIdx[g.annotator], Split: g.split,
 			FirstPair: len(d.Pairs), NumPairs: len(g.pairs),
 		})
 		for _, p := range g.pairs {

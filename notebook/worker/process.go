@@ -1,0 +1,214 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rlhfsim/rlhfsim/notebook"
+)
+
+// worker is a running lesson worker: its process, the request pipe it
+// exits on when closed, and its messages.
+type worker struct {
+	cmd  *exec.Cmd
+	reqW *os.File
+	repR *os.File
+	last lastWords // what the process printed: the Go runtime's last words
+	msgs chan Message
+	quit chan struct{}
+}
+
+// startWorker starts this executable again as a worker, sends it req and
+// starts reading its messages.
+func startWorker(req Request) (*worker, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, err
+	}
+	w := &worker{cmd: exec.Command(exe), reqW: reqW, repR: repR, msgs: make(chan Message, 256), quit: make(chan struct{})}
+	w.cmd.Env = append(os.Environ(), envWorker+"=1")
+	w.cmd.ExtraFiles = []*os.File{reqR, repW}
+	w.cmd.Stdout, w.cmd.Stderr = &w.last, &w.last
+	err = w.cmd.Start()
+	reqR.Close()
+	repW.Close()
+	if err != nil {
+		reqW.Close()
+		repR.Close()
+		return nil, err
+	}
+	// The request pipe stays open until the run ends: the worker exits
+	// when it closes, so it cannot outlive this runner.
+	go func() { _ = json.NewEncoder(reqW).Encode(req) }()
+	go w.read()
+	return w, nil
+}
+
+// read passes the worker's messages on until its pipe ends or the run
+// is over.
+func (w *worker) read() {
+	defer close(w.msgs)
+	dec := json.NewDecoder(bufio.NewReaderSize(w.repR, 1<<16))
+	for {
+		var m Message
+		if dec.Decode(&m) != nil {
+			return
+		}
+		select {
+		case w.msgs <- m:
+		case <-w.quit:
+			return
+		}
+	}
+}
+
+func (w *worker) close() {
+	close(w.quit)
+	w.reqW.Close()
+	w.repR.Close()
+}
+
+// supervise applies the worker's messages to a until they end, and kills
+// the worker when the lesson, a cell, compiling or starting outlasts its
+// limit or ctx ends. It returns why it killed the worker, or "".
+func (w *worker) supervise(ctx context.Context, a *assembly, start time.Time, lim Limits) (killed string) {
+	var (
+		phaseStart = start
+		compiling  bool
+		compiled   bool
+		tick       = time.NewTicker(5 * time.Millisecond)
+	)
+	defer tick.Stop()
+	kill := func(why string) {
+		if killed == "" {
+			killed = why
+			_ = w.cmd.Process.Kill()
+		}
+	}
+	for {
+		select {
+		case m, ok := <-w.msgs:
+			if !ok {
+				return killed
+			}
+			a.apply(m)
+			switch m.Type {
+			case msgCompiling:
+				compiling = true
+				phaseStart = time.Now()
+			case msgCompiled:
+				compiled = true
+				phaseStart = time.Now()
+			case msgCell:
+				phaseStart = time.Now()
+			}
+		case <-tick.C:
+			now := time.Now()
+			switch {
+			case killed != "":
+			case now.Sub(start) > lim.Lesson:
+				kill("lesson")
+			case !compiling && !a.stopped && now.Sub(start) > max(lim.Cell, 10*time.Second):
+				kill("start")
+			case now.Sub(phaseStart) > lim.Cell && !compiled:
+				kill("compile")
+			case now.Sub(phaseStart) > lim.Cell:
+				kill("cell")
+			}
+		case <-ctx.Done():
+			kill("cancel")
+		}
+	}
+}
+
+// death says why a worker ended without finishing, from why the runner
+// killed it or from the Go runtime's last words.
+func death(killed, last string, waitErr error, lim Limits) (kind, what string) {
+	switch killed {
+	case "cell":
+		return notebook.StopTimeout, fmt.Sprintf("did not finish within %v (an endless loop, or slow work? raise --timeout if it is only slow)", lim.Cell)
+	case "lesson":
+		return notebook.StopTimeout, fmt.Sprintf("the lesson did not finish within %v (raise --lesson-timeout if it is only slow)", lim.Lesson)
+	case "compile":
+		return notebook.StopCompile, fmt.Sprintf("compiling the lesson took longer than %v (a constant expression that explodes?)", lim.Cell)
+	case "start":
+		return notebook.StopCrash, fmt.Sprintf("the lesson worker did not start within %v", max(lim.Cell, 10*time.Second))
+	case "cancel":
+		return notebook.StopTimeout, "the run was cancelled"
+	}
+	switch {
+	case strings.Contains(last, "stack exceeds") || strings.Contains(last, "stack overflow"):
+		return notebook.StopStack, fmt.Sprintf("stack overflow: the lesson's stack grew past %s (unbounded recursion?)", byteSize(int64(lim.Stack)))
+	case strings.Contains(last, "out of memory") || strings.Contains(last, "cannot allocate memory"):
+		return notebook.StopMemory, fmt.Sprintf("used more than %s of memory (a huge or endlessly growing allocation? raise --memory if the lesson really needs more)", byteSize(lim.Memory))
+	}
+	var ee *exec.ExitError
+	if errors.As(waitErr, &ee) && ee.ProcessState != nil && strings.Contains(ee.ProcessState.String(), "killed") {
+		return notebook.StopMemory, fmt.Sprintf("the worker was killed by the system (out of memory? the limit is %s)", byteSize(lim.Memory))
+	}
+	first := firstLine(last)
+	if first == "" && waitErr != nil {
+		first = waitErr.Error()
+	}
+	if first == "" {
+		first = "it stopped without a word"
+	}
+	return notebook.StopCrash, "the interpreter crashed: " + first
+}
+
+// firstLine returns the first line of the runtime's last words that says
+// what happened ("fatal error: ...", "panic: ...").
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "fatal error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "runtime:") || strings.HasPrefix(l, "rlhfsim:") {
+			return l
+		}
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// lastWords keeps the first 64 KiB a worker writes to its standard output
+// and error: the runtime's message when it dies.
+type lastWords struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *lastWords) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if room := 1<<16 - w.b.Len(); room > 0 {
+		w.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (w *lastWords) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
