@@ -190,111 +190,27 @@ func (w *writeCheck) expr(e ast.Node) {
 func (w *writeCheck) stmt(s ast.Stmt) {
 	switch s := s.(type) {
 	case *ast.AssignStmt:
-		for _, e := range s.Rhs {
-			w.expr(e)
-		}
-		for _, e := range s.Lhs {
-			if s.Tok == token.DEFINE {
-				if id, ok := e.(*ast.Ident); ok {
-					w.declare(id)
-					continue
-				}
-			}
-			w.expr(e)
-			w.write(e)
-		}
+		w.assign(s)
 	case *ast.IncDecStmt:
 		w.write(s.X)
 	case *ast.DeclStmt:
-		if gd, ok := s.Decl.(*ast.GenDecl); ok {
-			for _, sp := range gd.Specs {
-				switch sp := sp.(type) {
-				case *ast.ValueSpec:
-					for _, v := range sp.Values {
-						w.expr(v)
-					}
-					for _, id := range sp.Names {
-						w.declare(id)
-					}
-				case *ast.TypeSpec:
-					w.declare(sp.Name)
-				}
-			}
-		}
+		w.decl(s)
 	case *ast.BlockStmt:
 		w.push()
 		w.block(s.List)
 		w.pop()
 	case *ast.IfStmt:
-		w.push()
-		if s.Init != nil {
-			w.stmt(s.Init)
-		}
-		w.expr(s.Cond)
-		w.stmt(s.Body)
-		if s.Else != nil {
-			w.stmt(s.Else)
-		}
-		w.pop()
+		w.ifStmt(s)
 	case *ast.ForStmt:
-		w.push()
-		if s.Init != nil {
-			w.stmt(s.Init)
-		}
-		w.expr(s.Cond)
-		if s.Post != nil {
-			w.stmt(s.Post)
-		}
-		w.stmt(s.Body)
-		w.pop()
+		w.forStmt(s)
 	case *ast.RangeStmt:
-		w.expr(s.X)
-		w.push()
-		for _, e := range []ast.Expr{s.Key, s.Value} {
-			if e == nil {
-				continue
-			}
-			if id, ok := e.(*ast.Ident); ok && s.Tok == token.DEFINE {
-				w.declare(id)
-			} else {
-				w.write(e)
-			}
-		}
-		w.stmt(s.Body)
-		w.pop()
+		w.rangeStmt(s)
 	case *ast.SwitchStmt:
-		w.push()
-		if s.Init != nil {
-			w.stmt(s.Init)
-		}
-		w.expr(s.Tag)
-		for _, c := range s.Body.List {
-			cc := c.(*ast.CaseClause)
-			w.push()
-			for _, e := range cc.List {
-				w.expr(e)
-			}
-			w.block(cc.Body)
-			w.pop()
-		}
-		w.pop()
+		w.switchStmt(s)
 	case *ast.TypeSwitchStmt:
-		w.push()
-		if s.Init != nil {
-			w.stmt(s.Init)
-		}
-		if a, ok := s.Assign.(*ast.AssignStmt); ok {
-			w.expr(a.Rhs[0])
-			if id, ok := a.Lhs[0].(*ast.Ident); ok {
-				w.declare(id)
-			}
-		}
-		for _, c := range s.Body.List {
-			w.push()
-			w.block(c.(*ast.CaseClause).Body)
-			w.pop()
-		}
-		w.pop()
+		w.typeSwitch(s)
+	case *ast.SelectStmt:
+		w.selectStmt(s)
 	case *ast.LabeledStmt:
 		w.stmt(s.Stmt)
 	case *ast.ExprStmt:
@@ -310,16 +226,134 @@ func (w *writeCheck) stmt(s ast.Stmt) {
 	case *ast.SendStmt:
 		w.expr(s.Chan)
 		w.expr(s.Value)
-	case *ast.SelectStmt:
-		for _, c := range s.Body.List {
-			cc := c.(*ast.CommClause)
-			w.push()
-			if cc.Comm != nil {
-				w.stmt(cc.Comm)
+	}
+}
+
+func (w *writeCheck) assign(s *ast.AssignStmt) {
+	for _, e := range s.Rhs {
+		w.expr(e)
+	}
+	for _, e := range s.Lhs {
+		if s.Tok == token.DEFINE {
+			if id, ok := e.(*ast.Ident); ok {
+				w.declare(id)
+				continue
 			}
-			w.block(cc.Body)
-			w.pop()
 		}
+		w.expr(e)
+		w.write(e)
+	}
+}
+
+func (w *writeCheck) decl(s *ast.DeclStmt) {
+	gd, ok := s.Decl.(*ast.GenDecl)
+	if !ok {
+		return
+	}
+	for _, sp := range gd.Specs {
+		switch sp := sp.(type) {
+		case *ast.ValueSpec:
+			for _, v := range sp.Values {
+				w.expr(v)
+			}
+			for _, id := range sp.Names {
+				w.declare(id)
+			}
+		case *ast.TypeSpec:
+			w.declare(sp.Name)
+		}
+	}
+}
+
+func (w *writeCheck) ifStmt(s *ast.IfStmt) {
+	w.push()
+	if s.Init != nil {
+		w.stmt(s.Init)
+	}
+	w.expr(s.Cond)
+	w.stmt(s.Body)
+	if s.Else != nil {
+		w.stmt(s.Else)
+	}
+	w.pop()
+}
+
+func (w *writeCheck) forStmt(s *ast.ForStmt) {
+	w.push()
+	if s.Init != nil {
+		w.stmt(s.Init)
+	}
+	w.expr(s.Cond)
+	if s.Post != nil {
+		w.stmt(s.Post)
+	}
+	w.stmt(s.Body)
+	w.pop()
+}
+
+func (w *writeCheck) rangeStmt(s *ast.RangeStmt) {
+	w.expr(s.X)
+	w.push()
+	for _, e := range []ast.Expr{s.Key, s.Value} {
+		if e == nil {
+			continue
+		}
+		if id, ok := e.(*ast.Ident); ok && s.Tok == token.DEFINE {
+			w.declare(id)
+		} else {
+			w.write(e)
+		}
+	}
+	w.stmt(s.Body)
+	w.pop()
+}
+
+func (w *writeCheck) switchStmt(s *ast.SwitchStmt) {
+	w.push()
+	if s.Init != nil {
+		w.stmt(s.Init)
+	}
+	w.expr(s.Tag)
+	for _, c := range s.Body.List {
+		cc := c.(*ast.CaseClause)
+		w.push()
+		for _, e := range cc.List {
+			w.expr(e)
+		}
+		w.block(cc.Body)
+		w.pop()
+	}
+	w.pop()
+}
+
+func (w *writeCheck) typeSwitch(s *ast.TypeSwitchStmt) {
+	w.push()
+	if s.Init != nil {
+		w.stmt(s.Init)
+	}
+	if a, ok := s.Assign.(*ast.AssignStmt); ok {
+		w.expr(a.Rhs[0])
+		if id, ok := a.Lhs[0].(*ast.Ident); ok {
+			w.declare(id)
+		}
+	}
+	for _, c := range s.Body.List {
+		w.push()
+		w.block(c.(*ast.CaseClause).Body)
+		w.pop()
+	}
+	w.pop()
+}
+
+func (w *writeCheck) selectStmt(s *ast.SelectStmt) {
+	for _, c := range s.Body.List {
+		cc := c.(*ast.CommClause)
+		w.push()
+		if cc.Comm != nil {
+			w.stmt(cc.Comm)
+		}
+		w.block(cc.Body)
+		w.pop()
 	}
 }
 

@@ -75,15 +75,16 @@ func runRelease(cmd *cobra.Command, args []string, out, from, formats string) er
 	if ents, err := os.ReadDir(out); err == nil && len(ents) > 0 {
 		return usagef("--out %s is not empty: release into a new directory, so that no student file is overwritten", out)
 	}
-	var f course.Formats
-	for _, name := range strings.Split(formats, ",") {
-		name = strings.TrimSpace(name)
-		if err := oneOf("format", name, "html", "md", "ipynb", "none"); err != nil {
-			return err
+	// Pages only: a release is files, so no terminal.
+	var pages []course.Format
+	for _, n := range course.FormatNames() {
+		if n != course.Term {
+			pages = append(pages, n)
 		}
-		f.HTML = f.HTML || name == "html"
-		f.Markdown = f.Markdown || name == "md"
-		f.IPynb = f.IPynb || name == "ipynb"
+	}
+	f, err := parseFormats(formats, append(pages, "none")...)
+	if err != nil {
+		return err
 	}
 	sel, err := lessonsAt(from, args)
 	if err != nil {
@@ -118,7 +119,7 @@ func runRelease(cmd *cobra.Command, args []string, out, from, formats string) er
 		return err
 	}
 	fmt.Fprintf(w, "wrote %d student lessons (%d exercises) to %s\n", len(copies), exercises, filepath.Join(out, "lessons"))
-	if f.HTML || f.Markdown || f.IPynb {
+	if len(f) > 0 {
 		fmt.Fprintf(w, "rendering them in the standard world (a few seconds a lesson)…\n")
 		rep, err := (&course.Course{Lessons: copies}).Run(cmd.Context(), copies, nil, course.Options{Out: out, Formats: f,
 			Stderr: io.Discard, Limits: worker.Limits{}})

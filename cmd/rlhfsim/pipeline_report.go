@@ -136,6 +136,14 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 			fmt.Fprintf(w, "  its length weight: %.3f (the gold reward's linear length weight: %.3f)\n", fw.Learned, *fw.True)
 		}
 	}
+	printModels(w, rep)
+	printPolicy(w, rep, m)
+	printBestOfN(w, r, rep)
+}
+
+// printModels says what the ensemble is and what DPO or IPO did, when
+// the run had them.
+func printModels(w io.Writer, rep *pipelineReport) {
 	if e := rep.Ensemble; e != nil {
 		how := map[reward.Aggregate]string{reward.Mean: "their mean", reward.Worst: "the lowest member's score",
 			reward.LCB: fmt.Sprintf("their mean minus %g times their standard deviation", e.K)}[e.Aggregate]
@@ -155,6 +163,11 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// printPolicy shows the policy's run, step by step, and what became of
+// the proxy and the gold reward.
+func printPolicy(w io.Writer, rep *pipelineReport, m reward.Metrics) {
 	p := rep.Policy
 	algo := string(p.Algo)
 	if rep.Direct != nil {
@@ -203,10 +216,14 @@ func printPipeline(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if rep.Verifier != nil {
 		printVerifier(w, rep.Verifier, p.GoldPeakStep)
 	}
+}
+
+// printBestOfN shows the best-of-n sweep.
+func printBestOfN(w io.Writer, r *pipeline.Result, rep *pipelineReport) {
 	if r.BoNSample.Size > 0 {
 		fmt.Fprintf(w, "\nbest-of-n on the pool of %d base-policy samples for each of %d prompts (exact for the pool; drawing from it stands for drawing from the base policy while n is at most a quarter of it):\n", r.BoNSample.Size, r.BoNSample.Prompts)
 	}
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "n\tKL\tbound\tproxy\tgold\twin rate\tgold win rate\t")
 	for _, b := range rep.BestOfN {
 		fmt.Fprintf(tw, "%d\t%.3f\t%.3f\t%+.3f\t%+.3f\t%.3f\t%.3f\t\n", b.N, b.KL, b.Bound, b.Proxy, b.Gold, b.WinRate, b.GoldWinRate)

@@ -218,43 +218,13 @@ func runSeq(cmd *cobra.Command, o *seqOptions) error {
 			pr.done()
 			return err
 		}
-		run.ReachedSoundRate = -1
-		for _, pt := range run.Points {
-			if run.ReachedSoundRate < 0 && pt.SoundRate() >= 0.8 {
-				run.ReachedSoundRate = pt.Samples
-			}
-		}
-		last := run.Points[len(run.Points)-1]
-		switch seq.Reward(r) {
-		case seq.Outcome:
-			run.Labels = last.Samples
-		case seq.Process:
-			// Exact labels for every step of every sampled answer: the
-			// expected steps per answer, summed over the updates.
-			n := 0.0
-			for _, pt := range run.Points[:len(run.Points)-1] {
-				n += pt.Steps * float64(o.batch)
-			}
-			run.Labels = int(n + 0.5)
-		}
+		run.count(o.batch)
 		rep.Runs = append(rep.Runs, run)
 	}
 	pr.done()
-	var names []string
-	if o.out != "" {
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
-			return usagef("creating --out: %v", err)
-		}
-		var b bytes.Buffer
-		if err := writeJSON(&b, rep); err != nil {
-			return err
-		}
-		if err := fileio.WriteBytes(filepath.Join(o.out, "seq.json"), b.Bytes()); err != nil {
-			return usagef("writing --out: %v", err)
-		}
-		if names, err = writeSeqFigures(o.out, rep.Runs); err != nil {
-			return err
-		}
+	names, err := writeSeq(o.out, rep)
+	if err != nil {
+		return err
 	}
 	w := cmd.OutOrStdout()
 	if o.asJSON {
@@ -265,6 +235,49 @@ func runSeq(cmd *cobra.Command, o *seqOptions) error {
 		fmt.Fprintf(w, "\nwrote seq.json, %s to %s\n", strings.Join(names, ", "), o.out)
 	}
 	return nil
+}
+
+// count fills in when the run reached a sound-step rate of 0.8 and, for
+// the outcome and exact process rewards, the labels it cost.
+func (run *seqRun) count(batch int) {
+	run.ReachedSoundRate = -1
+	for _, pt := range run.Points {
+		if run.ReachedSoundRate < 0 && pt.SoundRate() >= 0.8 {
+			run.ReachedSoundRate = pt.Samples
+		}
+	}
+	last := run.Points[len(run.Points)-1]
+	switch seq.Reward(run.Reward) {
+	case seq.Outcome:
+		run.Labels = last.Samples
+	case seq.Process:
+		// Exact labels for every step of every sampled answer: the
+		// expected steps per answer, summed over the updates.
+		n := 0.0
+		for _, pt := range run.Points[:len(run.Points)-1] {
+			n += pt.Steps * float64(batch)
+		}
+		run.Labels = int(n + 0.5)
+	}
+}
+
+// writeSeq writes seq.json and the figures into out, if set, and returns
+// the figures' file names.
+func writeSeq(out string, rep seqReport) ([]string, error) {
+	if out == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, usagef("creating --out: %v", err)
+	}
+	var b bytes.Buffer
+	if err := writeJSON(&b, rep); err != nil {
+		return nil, err
+	}
+	if err := fileio.WriteBytes(filepath.Join(out, "seq.json"), b.Bytes()); err != nil {
+		return nil, usagef("writing --out: %v", err)
+	}
+	return writeSeqFigures(out, rep.Runs)
 }
 
 func printSeq(w io.Writer, rep *seqReport) {

@@ -1,7 +1,6 @@
 package course
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -216,20 +215,6 @@ func Route(sel []*notebook.Lesson, set map[string]string) ([]map[string]string, 
 	return per, nil
 }
 
-// Formats say what a run writes.
-type Formats struct {
-	// Term prints each lesson to Options.Stdout.
-	Term bool
-	// HTML writes a page per lesson and the course map under Out/html.
-	HTML bool
-	// Markdown writes a page per lesson under Out/md, with PNG copies of
-	// the figures for viewers without SVG.
-	Markdown bool
-	// IPynb writes each lesson as a Jupyter notebook (nbformat 4.5) with
-	// its outputs, figures as SVG and PNG, under Out/ipynb.
-	IPynb bool
-}
-
 // Options configure Run. Out must be set; the zero value of the rest runs
 // with seed 1 and the default limits, printing nothing.
 type Options struct {
@@ -283,7 +268,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		if i < len(set) {
 			s = set[i]
 		}
-		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.Markdown || o.Formats.IPynb})
+		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.png()})
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++
@@ -302,7 +287,8 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 	return rep, nil
 }
 
-// write saves one lesson's figures and pages and refreshes the course map.
+// write saves one lesson's figures, then writes it in each format asked
+// for, in the registry's order.
 func (c *Course) write(res *notebook.Result, sel []*notebook.Lesson, results map[string]*notebook.Result, o Options) error {
 	id := res.Lesson.Meta.ID
 	figs := map[*notebook.Event]string{}
@@ -318,65 +304,12 @@ func (c *Course) write(res *notebook.Result, sel []*notebook.Lesson, results map
 		}
 		figs[e] = base + ".svg"
 	}
-	if o.Formats.Term {
-		t := o.Term
-		t.Figures = figs
-		if err := render.Terminal(o.Stdout, res, t); err != nil {
-			return err
-		}
-		fmt.Fprintln(o.Stdout)
-	}
-	if o.Formats.Markdown {
-		rel := map[*notebook.Event]string{}
-		for e, p := range figs {
-			rel[e] = filepath.ToSlash(filepath.Join("..", "figures", filepath.Base(p)))
-		}
-		var b bytes.Buffer
-		if err := render.Markdown(&b, res, rel); err != nil {
-			return err
-		}
-		if err := WriteFile(filepath.Join(o.Out, "md", id+".md"), b.Bytes()); err != nil {
-			return err
-		}
-	}
-	if o.Formats.IPynb {
-		var b bytes.Buffer
-		if err := render.IPynb(&b, res); err != nil {
-			return err
-		}
-		if err := WriteFile(filepath.Join(o.Out, "ipynb", id+".ipynb"), b.Bytes()); err != nil {
-			return err
-		}
-	}
-	if o.Formats.HTML {
-		var prev, next *notebook.Meta
-		for i, a := range c.Lessons {
-			if a.Meta.ID == id {
-				if i > 0 {
-					prev = &c.Lessons[i-1].Meta
-				}
-				if i+1 < len(c.Lessons) {
-					next = &c.Lessons[i+1].Meta
-				}
+	run := &written{c: c, res: res, figs: figs, results: results, o: &o}
+	for _, w := range writers {
+		if o.Formats.Has(w.format) {
+			if err := w.write(run); err != nil {
+				return err
 			}
-		}
-		var b bytes.Buffer
-		if err := render.HTML(&b, res, prev, next); err != nil {
-			return err
-		}
-		if err := WriteFile(filepath.Join(o.Out, "html", id+".html"), b.Bytes()); err != nil {
-			return err
-		}
-		var entries []render.CourseEntry
-		for _, l := range c.Lessons {
-			entries = append(entries, render.CourseEntry{Meta: l.Meta, Result: results[l.Meta.ID]})
-		}
-		b.Reset()
-		if err := render.Index(&b, entries); err != nil {
-			return err
-		}
-		if err := WriteFile(filepath.Join(o.Out, "html", "index.html"), b.Bytes()); err != nil {
-			return err
 		}
 	}
 	return nil

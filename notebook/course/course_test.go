@@ -214,7 +214,7 @@ func TestAKilledLessonLosesNothingBefore(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	var stderr bytes.Buffer
-	rep, err := c.Run(context.Background(), sel, nil, Options{Out: out, Formats: Formats{HTML: true, Markdown: true}, Stderr: &stderr})
+	rep, err := c.Run(context.Background(), sel, nil, Options{Out: out, Formats: Formats{HTML, Markdown}, Stderr: &stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestRunsAreByteIdentical(t *testing.T) {
 	}
 	dirs := []string{t.TempDir(), t.TempDir()}
 	for _, d := range dirs {
-		if _, err := c.Run(context.Background(), sel, nil, Options{Out: d, Formats: Formats{HTML: true, Markdown: true}}); err != nil {
+		if _, err := c.Run(context.Background(), sel, nil, Options{Out: d, Formats: Formats{HTML, Markdown}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -500,7 +500,7 @@ func TestEveryLessonExportsAValidNotebook(t *testing.T) {
 	out := t.TempDir()
 	var term bytes.Buffer
 	rep, err := c.Run(context.Background(), c.Lessons, nil, Options{Out: out, Variant: variantOf(t, "ada"),
-		Formats: Formats{IPynb: true, HTML: true, Markdown: true, Term: true}, Stdout: &term, Stderr: io.Discard})
+		Formats: Formats{IPynb, HTML, Markdown, Term}, Stdout: &term, Stderr: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -284,28 +284,7 @@ func (g *Grader) exercise(ctx context.Context, l *notebook.Lesson, name string, 
 			tests = i
 		}
 	}
-	// checksOf counts the tests cell's checks whose name starts with
-	// prefix: in a graded run, the sealed ones only, so checks the
-	// student's code makes count for nothing.
-	checksOf := func(r *notebook.Result, prefix string) (pass, total int, first *notebook.Event) {
-		if tests < 0 || tests >= len(r.Cells) {
-			return 0, 0, nil
-		}
-		for _, x := range r.Cells[tests].Items {
-			if e := x.Event; e != nil && e.Kind == notebook.Check && strings.HasPrefix(e.Text, prefix) {
-				total++
-				if e.Pass {
-					pass++
-				} else if first == nil {
-					c := *e
-					c.Text = strings.TrimPrefix(c.Text, prefix)
-					first = &c
-				}
-			}
-		}
-		return pass, total, first
-	}
-	_, total, _ := checksOf(base, "")
+	_, total, _ := checksOf(base, tests, "")
 	it.Max = float64(max(total, 1))
 	if total == 0 {
 		it.Max = 0
@@ -328,28 +307,13 @@ func (g *Grader) exercise(ctx context.Context, l *notebook.Lesson, name string, 
 	if total == 0 {
 		return it
 	}
-	src, err := l.WithExercise(name, code)
+	sl, nonce, err := sealed(l, name, code)
 	if err != nil {
 		it.Feedback = oneLine(err.Error())
-		return it
-	}
-	sl, err := notebook.Parse(id, l.File, src)
-	if err != nil {
-		it.Feedback = oneLine(err.Error())
-		return it
-	}
-	var raw [16]byte
-	rand.Read(raw[:])
-	nonce := hex.EncodeToString(raw[:]) + ": "
-	if src, err = notebook.SealTests(sl, name, nonce); err == nil {
-		sl, err = notebook.Parse(id, l.File, src)
-	}
-	if err != nil {
-		it.Feedback = oneLine("not graded: " + err.Error())
 		return it
 	}
 	r := worker.Run(ctx, sl, worker.Options{Seed: 1, Variant: v, Limits: g.Limits})
-	pass, got, first := checksOf(r, nonce)
+	pass, got, first := checksOf(r, tests, nonce)
 	pass = min(pass, total)
 	it.Points = float64(pass)
 	switch {
@@ -364,6 +328,53 @@ func (g *Grader) exercise(ctx context.Context, l *notebook.Lesson, name string, 
 		it.Feedback = fmt.Sprintf("the hidden tests ran %d times, not %d: graded 0; keep the exercise to computing its answer", got, total)
 	}
 	return it
+}
+
+// sealed is the lesson with the student's code in the named exercise and
+// its hidden tests sealed with a fresh nonce (SealTests), which it also
+// returns; its error is the feedback when the code cannot go in.
+func sealed(l *notebook.Lesson, name, code string) (*notebook.Lesson, string, error) {
+	src, err := l.WithExercise(name, code)
+	if err != nil {
+		return nil, "", err
+	}
+	sl, err := notebook.Parse(l.Meta.ID, l.File, src)
+	if err != nil {
+		return nil, "", err
+	}
+	var raw [16]byte
+	rand.Read(raw[:])
+	nonce := hex.EncodeToString(raw[:]) + ": "
+	if src, err = notebook.SealTests(sl, name, nonce); err == nil {
+		sl, err = notebook.Parse(l.Meta.ID, l.File, src)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("not graded: %w", err)
+	}
+	return sl, nonce, nil
+}
+
+// checksOf counts the checks of cell tests whose name starts with
+// prefix: in a graded run, the sealed ones only, so checks the student's
+// code makes count for nothing. first is the first that failed, its
+// prefix removed.
+func checksOf(r *notebook.Result, tests int, prefix string) (pass, total int, first *notebook.Event) {
+	if tests < 0 || tests >= len(r.Cells) {
+		return 0, 0, nil
+	}
+	for _, x := range r.Cells[tests].Items {
+		if e := x.Event; e != nil && e.Kind == notebook.Check && strings.HasPrefix(e.Text, prefix) {
+			total++
+			if e.Pass {
+				pass++
+			} else if first == nil {
+				c := *e
+				c.Text = strings.TrimPrefix(c.Text, prefix)
+				first = &c
+			}
+		}
+	}
+	return pass, total, first
 }
 
 // Sort orders items by student, then keeps each student's order.

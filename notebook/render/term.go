@@ -59,9 +59,37 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 	}
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
-	l := res.Lesson
-	m := l.Meta
-	rule := strings.Repeat("═", max(0, o.Width-len(m.ID)-len(m.Title)-14))
+	termHeader(bw, res, o.Width)
+	for i, c := range res.Lesson.Cells {
+		switch c.Kind {
+		case notebook.Markdown:
+			out, err := md.Render(safe(c.Source))
+			if err != nil {
+				return err
+			}
+			for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+				bw.WriteString(strings.TrimRight(line, " ") + "\n")
+			}
+		case notebook.Tests:
+			// hidden tests
+		default:
+			termCode(bw, res.Lesson.File, c, o)
+			termOutputs(bw, res, res.Cells[i], o, in)
+		}
+	}
+	fmt.Fprintln(bw)
+	if res.Err != nil {
+		fmt.Fprintf(bw, "✗ the lesson stopped: %s\n", safe(res.Err.Error()))
+	}
+	fmt.Fprintf(bw, "checks: %d passed, %d failed\n", res.Checks-res.FailedChecks, res.FailedChecks)
+	return nil
+}
+
+// termHeader writes the lesson's title rule, summary, prerequisites and
+// parameters.
+func termHeader(bw *bufio.Writer, res *notebook.Result, width int) {
+	m := res.Lesson.Meta
+	rule := strings.Repeat("═", max(0, width-len(m.ID)-len(m.Title)-14))
 	fmt.Fprintf(bw, "══ %s · %s (%d min) %s\n", safe(m.ID), safe(m.Title), m.Minutes, rule)
 	fmt.Fprintf(bw, "%s\n", safe(m.Summary))
 	if len(m.LearnBefore) > 0 {
@@ -74,73 +102,61 @@ func Terminal(w io.Writer, res *notebook.Result, o TermOptions) error {
 		}
 		fmt.Fprintf(bw, "parameters: %s  (change with --set name=value)\n", safe(strings.Join(ps, " ")))
 	}
-	for i, c := range l.Cells {
-		cr := res.Cells[i]
-		if c.Kind == notebook.Markdown {
-			out, err := md.Render(safe(c.Source))
-			if err != nil {
-				return err
+}
+
+// termCode writes a code cell's source in a box, its long lines wrapped,
+// with --code; otherwise a blank line.
+func termCode(bw *bufio.Writer, file string, c notebook.Cell, o TermOptions) {
+	if !o.ShowCode {
+		fmt.Fprintln(bw)
+		return
+	}
+	label := "code"
+	if c.Kind == notebook.Exercise {
+		label = "exercise " + c.Name + " (write the part that stops with \"not written yet\" in your copy)"
+	}
+	fmt.Fprintf(bw, "\n  ┌─ %s, %s:%d\n", safe(label), safe(file), c.Marker+1)
+	for _, line := range strings.Split(c.Shown, "\n") {
+		for i, part := range wrap(safe(strings.ReplaceAll(line, "\t", "    ")), o.Width-4) {
+			mark := "│"
+			if i > 0 {
+				mark = "┆" // a continued line
 			}
-			for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-				bw.WriteString(strings.TrimRight(line, " ") + "\n")
-			}
-			continue
-		}
-		if c.Kind == notebook.Tests {
-			continue // hidden tests
-		}
-		if o.ShowCode {
-			label := "code"
-			if c.Kind == notebook.Exercise {
-				label = "exercise " + c.Name + " (write the part that stops with \"not written yet\" in your copy)"
-			}
-			fmt.Fprintf(bw, "\n  ┌─ %s, %s:%d\n", safe(label), safe(l.File), c.Marker+1)
-			for _, line := range strings.Split(c.Shown, "\n") {
-				for i, part := range wrap(safe(strings.ReplaceAll(line, "\t", "    ")), o.Width-4) {
-					mark := "│"
-					if i > 0 {
-						mark = "┆" // a continued line
-					}
-					fmt.Fprintf(bw, "  %s %s\n", mark, part)
-				}
-			}
-			fmt.Fprintln(bw, "  └─")
-		} else {
-			fmt.Fprintln(bw)
-		}
-		if cr.Status == notebook.NotRun {
-			fmt.Fprintln(bw, "  (not run)")
-			continue
-		}
-		held := 0
-		for _, it := range cr.Items {
-			if held > 0 {
-				held++
-				continue
-			}
-			if it.Event == nil {
-				writeIndented(bw, it.Text, "  ")
-				continue
-			}
-			bw.Flush()
-			termEvent(bw, res, it.Event, o, in)
-			if it.Event.Kind == notebook.Predict && in == nil && !o.Reveal {
-				held = 1
-			}
-		}
-		if held > 1 {
-			fmt.Fprintf(bw, "  (%d more outputs of this cell answer the prediction, so they are held back: rerun with --interactive to answer first, or --reveal)\n", held-1)
-		}
-		if cr.Status == notebook.Failed {
-			fmt.Fprintf(bw, "  ✗ error: %s\n", safe(fmt.Sprint(cr.Err)))
+			fmt.Fprintf(bw, "  %s %s\n", mark, part)
 		}
 	}
-	fmt.Fprintln(bw)
-	if res.Err != nil {
-		fmt.Fprintf(bw, "✗ the lesson stopped: %s\n", safe(res.Err.Error()))
+	fmt.Fprintln(bw, "  └─")
+}
+
+// termOutputs writes a code cell's outputs. Without answers on In or
+// --reveal, what follows a prediction is held back, and said to be.
+func termOutputs(bw *bufio.Writer, res *notebook.Result, cr notebook.CellResult, o TermOptions, in *bufio.Reader) {
+	if cr.Status == notebook.NotRun {
+		fmt.Fprintln(bw, "  (not run)")
+		return
 	}
-	fmt.Fprintf(bw, "checks: %d passed, %d failed\n", res.Checks-res.FailedChecks, res.FailedChecks)
-	return nil
+	held := 0
+	for _, it := range cr.Items {
+		if held > 0 {
+			held++
+			continue
+		}
+		if it.Event == nil {
+			writeIndented(bw, it.Text, "  ")
+			continue
+		}
+		bw.Flush()
+		termEvent(bw, res, it.Event, o, in)
+		if it.Event.Kind == notebook.Predict && in == nil && !o.Reveal {
+			held = 1
+		}
+	}
+	if held > 1 {
+		fmt.Fprintf(bw, "  (%d more outputs of this cell answer the prediction, so they are held back: rerun with --interactive to answer first, or --reveal)\n", held-1)
+	}
+	if cr.Status == notebook.Failed {
+		fmt.Fprintf(bw, "  ✗ error: %s\n", safe(fmt.Sprint(cr.Err)))
+	}
 }
 
 // safe shows the control characters of lesson-supplied text as escapes,
@@ -176,78 +192,90 @@ func termEvent(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermO
 			fmt.Fprintf(w, "  %s %s\n    hint: %s\n", paint(o, "31", "✗"), safe(e.Text), safe(e.Hint))
 		}
 	case notebook.Quiz, notebook.Predict:
-		label := "Quiz"
-		if e.Kind == notebook.Predict {
-			label = "Predict before you read on"
-		}
-		fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, safe(e.Text))
-		for i, opt := range e.Options {
-			fmt.Fprintf(w, "    %c) %s\n", 'a'+i, safe(opt))
-		}
-		graded := e.Answer == notebook.Graded
-		if in == nil && (!o.Reveal || graded) {
-			fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
-			return
-		}
-		if in != nil {
-			line := ask(w, in, fmt.Sprintf("    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1), func(s string) bool {
-				s = strings.ToLower(s)
-				return len(s) == 1 && s[0] >= 'a' && int(s[0]-'a') < len(e.Options)
-			})
-			line = strings.ToLower(line)
-			if line == "" && o.Answered != nil {
-				fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
-				return
-			}
-			if line != "" {
-				choice := int(line[0] - 'a')
-				switch {
-				case graded:
-					fmt.Fprintln(w, "    saved: it is graded later.")
-				case choice == e.Answer:
-					fmt.Fprintln(w, "    ✓ right.")
-				default:
-					fmt.Fprintln(w, "    ✗ not quite.")
-				}
-				if o.Answered != nil {
-					o.Answered(res, e, e.Options[choice])
-				}
-			}
-		}
-		if graded {
-			return
-		}
-		fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, safe(e.Options[e.Answer]))
-		writeIndented(w, e.Explanation, "    ")
+		termChoice(w, res, e, o, in)
 	case notebook.Number:
-		fmt.Fprintf(w, "\n  ? Number %d: %s\n", e.N, safe(e.Text))
-		if in == nil && !o.Reveal {
-			fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
+		termNumber(w, res, e, o, in)
+	}
+}
+
+// termChoice asks a quiz or a prediction on in, if there is one, and
+// reveals its answer unless it is graded later.
+func termChoice(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermOptions, in *bufio.Reader) {
+	label := "Quiz"
+	if e.Kind == notebook.Predict {
+		label = "Predict before you read on"
+	}
+	fmt.Fprintf(w, "\n  ? %s %d: %s\n", label, e.N, safe(e.Text))
+	for i, opt := range e.Options {
+		fmt.Fprintf(w, "    %c) %s\n", 'a'+i, safe(opt))
+	}
+	graded := e.Answer == notebook.Graded
+	if in == nil && (!o.Reveal || graded) {
+		fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
+		return
+	}
+	if in != nil {
+		line := ask(w, in, fmt.Sprintf("    your answer (a-%c, Enter to skip): ", 'a'+len(e.Options)-1), func(s string) bool {
+			s = strings.ToLower(s)
+			return len(s) == 1 && s[0] >= 'a' && int(s[0]-'a') < len(e.Options)
+		})
+		line = strings.ToLower(line)
+		if line == "" && o.Answered != nil {
+			fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
 			return
 		}
-		if in != nil {
-			line := ask(w, in, "    your answer (a number, Enter to skip): ", func(s string) bool {
-				x, err := strconv.ParseFloat(s, 64)
-				return err == nil && !math.IsNaN(x) && !math.IsInf(x, 0)
-			})
-			if line == "" && o.Answered != nil {
-				fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
-				return
+		if line != "" {
+			choice := int(line[0] - 'a')
+			switch {
+			case graded:
+				fmt.Fprintln(w, "    saved: it is graded later.")
+			case choice == e.Answer:
+				fmt.Fprintln(w, "    ✓ right.")
+			default:
+				fmt.Fprintln(w, "    ✗ not quite.")
 			}
-			if x, err := strconv.ParseFloat(line, 64); err == nil {
-				if e.Right(x) {
-					fmt.Fprintln(w, "    ✓ right.")
-				} else {
-					fmt.Fprintf(w, "    ✗ not within %g%%.\n", 100*e.Tol)
-				}
-				if o.Answered != nil {
-					o.Answered(res, e, line)
-				}
+			if o.Answered != nil {
+				o.Answered(res, e, e.Options[choice])
 			}
 		}
-		fmt.Fprintf(w, "    answer: %.4g (within %g%%)\n", e.Value, 100*e.Tol)
-		writeIndented(w, e.Explanation, "    ")
 	}
+	if graded {
+		return
+	}
+	fmt.Fprintf(w, "    answer: %c) %s\n", 'a'+e.Answer, safe(e.Options[e.Answer]))
+	writeIndented(w, e.Explanation, "    ")
+}
+
+// termNumber asks a numeric question on in, if there is one, and
+// reveals its answer.
+func termNumber(w *bufio.Writer, res *notebook.Result, e *notebook.Event, o TermOptions, in *bufio.Reader) {
+	fmt.Fprintf(w, "\n  ? Number %d: %s\n", e.N, safe(e.Text))
+	if in == nil && !o.Reveal {
+		fmt.Fprintln(w, "    (answer it with --interactive; --reveal shows the answer)")
+		return
+	}
+	if in != nil {
+		line := ask(w, in, "    your answer (a number, Enter to skip): ", func(s string) bool {
+			x, err := strconv.ParseFloat(s, 64)
+			return err == nil && !math.IsNaN(x) && !math.IsInf(x, 0)
+		})
+		if line == "" && o.Answered != nil {
+			fmt.Fprintln(w, "    skipped: the answer stays hidden until you give one.")
+			return
+		}
+		if x, err := strconv.ParseFloat(line, 64); err == nil {
+			if e.Right(x) {
+				fmt.Fprintln(w, "    ✓ right.")
+			} else {
+				fmt.Fprintf(w, "    ✗ not within %g%%.\n", 100*e.Tol)
+			}
+			if o.Answered != nil {
+				o.Answered(res, e, line)
+			}
+		}
+	}
+	fmt.Fprintf(w, "    answer: %.4g (within %g%%)\n", e.Value, 100*e.Tol)
+	writeIndented(w, e.Explanation, "    ")
 }
 
 // ask prompts until the reply is valid or empty (skip), at most three

@@ -171,7 +171,7 @@ func TestPagesPassAxe(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	sel, err := c.Select([]string{"04"})
 	must(t, err)
-	_, err = c.Run(context.Background(), sel, nil, course.Options{Out: out, Formats: course.Formats{HTML: true}})
+	_, err = c.Run(context.Background(), sel, nil, course.Options{Out: out, Formats: course.Formats{course.HTML}})
 	must(t, err)
 	ctx := browser(t)
 	s, _ := New(Options{FirstByte: -1})

@@ -186,31 +186,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		done <- res
 		close(updates)
 	}()
-	var res *notebook.Result
-	for u := range updates {
-		if n := dropped.Swap(0); n > 0 {
-			if !st.send("dropped", map[string]any{"updates": n}) {
-				cancel()
-				break
-			}
-		}
-		if u.Start {
-			if !st.send("start", map[string]any{"cell": u.Cell}) {
-				cancel()
-				break
-			}
-			continue
-		}
-		var b bytes.Buffer
-		if err := render.ItemHTML(&b, u.Item); err != nil || b.Len() == 0 {
-			continue
-		}
-		if !st.send("item", map[string]any{"cell": u.Cell, "html": b.String()}) {
-			cancel() // the client stopped reading: free its slot
-			break
-		}
-	}
-	res = <-done
+	relay(st, updates, &dropped, cancel)
+	res := <-done
 	if res == nil {
 		return // cancelled: a newer run took over, the page closed or stopped reading
 	}
@@ -248,6 +225,35 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(out)
+}
+
+// relay sends the run's updates to the client as they come, and cancels
+// the run when the client stops taking them, which frees its slot (the
+// runner never blocks on updates, so none need draining).
+func relay(st stream, updates <-chan worker.Update, dropped *atomic.Int64, cancel context.CancelFunc) {
+	for u := range updates {
+		if n := dropped.Swap(0); n > 0 {
+			if !st.send("dropped", map[string]any{"updates": n}) {
+				cancel()
+				break
+			}
+		}
+		if u.Start {
+			if !st.send("start", map[string]any{"cell": u.Cell}) {
+				cancel()
+				break
+			}
+			continue
+		}
+		var b bytes.Buffer
+		if err := render.ItemHTML(&b, u.Item); err != nil || b.Len() == 0 {
+			continue
+		}
+		if !st.send("item", map[string]any{"cell": u.Cell, "html": b.String()}) {
+			cancel() // the client stopped reading: free its slot
+			break
+		}
+	}
 }
 
 // version answers with a digest of a lesson's source, which the page polls

@@ -43,6 +43,7 @@ func init() {
 		"MaxWidth":      reflect.ValueOf(constant.MakeFromLiteral("4096", token.INT, 0)),
 		"Mean":          reflect.ValueOf(reward.Mean),
 		"MinInputScale": reflect.ValueOf(constant.MakeFromLiteral("1.00000000000000000003625036316452388482356461452127405209466815e-06", token.FLOAT, 0)),
+		"New":           reflect.ValueOf(reward.New),
 		"NewAffine":     reflect.ValueOf(reward.NewAffine),
 		"NewLinear":     reflect.ValueOf(reward.NewLinear),
 		"NewMLP":        reflect.ValueOf(reward.NewMLP),
@@ -75,6 +76,7 @@ func init() {
 		"Result":     reflect.ValueOf((*reward.Result)(nil)),
 		"Scorer":     reflect.ValueOf((*reward.Scorer)(nil)),
 		"Settings":   reflect.ValueOf((*reward.Settings)(nil)),
+		"Spec":       reflect.ValueOf((*reward.Spec)(nil)),
 
 		// interface wrapper definitions
 		"_Model": reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_reward_Model)(nil)),

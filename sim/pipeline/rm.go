@@ -134,18 +134,9 @@ func (c RM) TrainTimed(d *prefs.Dataset, seed uint64, progress func(reward.Epoch
 	if err := c.Validate(); err != nil {
 		return nil, Timing{}, err
 	}
-	var m reward.Model
-	switch c.Model {
-	case reward.KindMLP:
-		mlp, err := reward.NewMLP(d.D(), c.Hidden, c.Activation, rng.Stream(seed, rng.Init))
-		if err != nil {
-			return nil, Timing{}, err
-		}
-		m = mlp
-	case reward.KindAffine:
-		m = reward.NewAffine(d.D())
-	default:
-		m = reward.NewLinear(d.D())
+	m, err := reward.New(c.Model, d.D(), reward.Spec{Hidden: c.Hidden, Activation: c.Activation}, rng.Stream(seed, rng.Init))
+	if err != nil {
+		return nil, Timing{}, err
 	}
 	t0 := time.Now()
 	res, err := reward.Train(m, d, c.Objective, &reward.Settings{

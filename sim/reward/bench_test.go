@@ -93,7 +93,7 @@ func BenchmarkEpoch(b *testing.B) {
 				obj, _ := Objective{Grouping: c.group}.resolve()
 				m := c.model()
 				if mlp, ok := m.(*MLP); ok {
-					fitInputs(mlp, d)
+					mlp.fitInputs(d)
 				}
 				var ms0, ms1 runtimeMem
 				ms0.read()

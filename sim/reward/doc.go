@@ -20,4 +20,18 @@
 // plus Center times the mean of (r_i + r_j)^2 over its pairs; Margin does not
 // apply. The weight decay is added once per batch, so it does not depend on
 // the batch size. The Objective is saved with every model.
+//
+// # A new kind of model
+//
+// New makes a model of any Kind, and the model file reads and writes it,
+// through one registry (kinds.go). A new kind is:
+//
+//  1. a type with the Model methods, in a file of its own as linear.go
+//     and mlp.go are (its Backward keeps scratch of its own? add
+//     keepsScratch; it fits to its inputs? add fitInputs);
+//  2. its Kind constant in options.go;
+//  3. its entry in kinds: how to make one from a Spec, and how its own
+//     fields are checked, saved and loaded in a model file.
+//
+// The pipeline, the command line and lessons then accept it by name.
 package reward

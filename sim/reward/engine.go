@@ -70,8 +70,8 @@ const (
 // full batch, and a model whose Backward keeps no scratch of its own (an
 // MLP's does).
 func (e *engine) parallel(units []int) bool {
-	_, mlp := e.m.(*MLP)
-	return len(units) >= parallelUnits && !mlp
+	sk, ok := e.m.(scratchKeeper)
+	return len(units) >= parallelUnits && !(ok && sk.keepsScratch())
 }
 
 // parts cuts units into parallelParts contiguous ranges.

@@ -23,12 +23,6 @@ const (
 	KindMLP    Kind = "mlp"    // a multilayer perceptron
 )
 
-// Kinds lists the valid kinds.
-func Kinds() []Kind { return []Kind{KindLinear, KindAffine, KindMLP} }
-
-// Validate reports a kind that is not one of Kinds; "" means linear.
-func (k Kind) Validate() error { return enum.Option(ErrOption, "model", k, Kinds()...) }
-
 // Activation names a hidden-layer nonlinearity of an MLP.
 type Activation string
 

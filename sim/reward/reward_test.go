@@ -68,7 +68,7 @@ func TestGradients(t *testing.T) {
 		for on, o := range objs {
 			m := mk()
 			if mlp, ok := m.(*MLP); ok {
-				fitInputs(mlp, d)
+				mlp.fitInputs(d)
 			}
 			p := m.Params()
 			grad := make([]float64, len(p))
@@ -128,7 +128,7 @@ func TestStableForHugeGaps(t *testing.T) {
 func TestPLEqualsBTForK2(t *testing.T) {
 	d := data(t, world.DefaultGoldSpec(), 50, 2, annotate.Annotator{Tau: 1}, 2)
 	m := mustMLP(world.NumFeatures, []int{6}, Tanh, rand.NewPCG(1, 1))
-	fitInputs(m, d)
+	m.fitInputs(d)
 	gb := make([]float64, len(m.Params()))
 	gp := make([]float64, len(m.Params()))
 	lb, _ := Objective{Loss: BradleyTerry}.Eval(m, d, prefs.Train, gb)

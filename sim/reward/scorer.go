@@ -120,8 +120,8 @@ func (s *Scorer) MarshalJSON() ([]byte, error) {
 		Params: s.Model.Params(), Objective: s.Objective,
 		Minimised: s.Objective.Describe(), Offset: s.Offset,
 	}
-	if m, ok := s.Model.(*MLP); ok {
-		f.Hidden, f.Activation, f.InMean, f.InScale = m.Hidden, m.Act, m.InMean, m.InScale
+	if ks, ok := s.Model.Kind().spec(); ok && ks.save != nil {
+		ks.save(s.Model, &f)
 	}
 	return json.MarshalIndent(f, "", "  ")
 }
@@ -161,39 +161,13 @@ func (s *Scorer) UnmarshalJSON(b []byte) error {
 		return badFile("%d features, more than %d", len(f.Features), MaxFeatures)
 	}
 	D := len(f.Features)
-	var m Model
-	switch f.Kind {
-	case "linear", "affine":
-		want := D
-		if f.Kind == "affine" {
-			want++
-		}
-		if len(f.Params) != want {
-			return badFile("%s model on %d features needs %d parameters, has %d", f.Kind, D, want, len(f.Params))
-		}
-		l := &Linear{p: f.Params, d: D, bias: f.Kind == "affine"}
-		m = l
-	case "mlp":
-		mlp, err := newMLP(D, f.Hidden, f.Activation)
-		if err != nil {
-			return badFile("%v", err)
-		}
-		if len(f.Params) != len(mlp.params) {
-			return badFile("mlp %v on %d features needs %d parameters, has %d", f.Hidden, D, len(mlp.params), len(f.Params))
-		}
-		if len(f.InMean) != D || len(f.InScale) != D {
-			return badFile("input_mean and input_scale need %d values each", D)
-		}
-		for _, v := range f.InScale {
-			if !(v >= MinInputScale) {
-				return badFile("input_scale values must be at least %g", MinInputScale)
-			}
-		}
-		copy(mlp.params, f.Params)
-		mlp.InMean, mlp.InScale = f.InMean, f.InScale
-		m = mlp
-	default:
+	ks, ok := f.Kind.spec()
+	if !ok || f.Kind == "" {
 		return badFile("%v", enum.Check("kind", f.Kind, Kinds()...))
+	}
+	m, err := ks.load(&f, D)
+	if err != nil {
+		return err
 	}
 	obj, err := f.Objective.resolve()
 	if err != nil {

@@ -60,32 +60,12 @@ func checkShape(b []byte) error {
 	if features > MaxFeatures {
 		return badFile("%d features, more than %d", features, MaxFeatures)
 	}
-	want := features
-	switch kind {
-	case "affine":
-		want++
-	case "mlp":
-		if err := CheckHidden(hidden); err != nil {
-			return badFile("%v", err)
-		}
-		want = 0
-		in := features
-		for _, h := range hidden {
-			want += in*h + h
-			in = h
-		}
-		want += in // the output layer has no bias: ranking cannot identify one
-		if counts["input_mean"] != features || counts["input_scale"] != features {
-			return badFile("input_mean and input_scale need %d values each, have %d and %d", features, counts["input_mean"], counts["input_scale"])
-		}
+	ks, ok := kind.spec()
+	if !ok || kind == "" {
+		// Unmarshal refuses the kind; until then it counts as linear.
+		return linearShape(kind)(features, hidden, counts)
 	}
-	if n := counts["params"]; n != want {
-		if kind == "mlp" {
-			return badFile("mlp %v on %d features needs %d parameters, has %d", hidden, features, want, n)
-		}
-		return badFile("%s model on %d features needs %d parameters, has %d", kind, features, want, n)
-	}
-	return nil
+	return ks.shape(features, hidden, counts)
 }
 
 // countArray counts the elements of the array dec is at, without keeping

@@ -107,8 +107,8 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 			return nil, fmt.Errorf("%w: a feature value is not finite", ErrData)
 		}
 	}
-	if mlp, ok := m.(*MLP); ok {
-		fitInputs(mlp, d)
+	if f, ok := m.(inputFitter); ok {
+		f.fitInputs(d)
 	}
 	t := &trainer{e: e, set: set, train: train, val: obj.units(d, prefs.Val),
 		trainPairs: d.SplitPairs(prefs.Train), valPairs: d.SplitPairs(prefs.Val),
@@ -159,38 +159,6 @@ func resolveSettings(s *Settings) Settings {
 		r.GradTol = 1e-10
 	}
 	return r
-}
-
-// fitInputs sets an MLP's input standardisation from the training
-// responses, unless it was set already.
-func fitInputs(m *MLP, d *prefs.Dataset) {
-	for i := range m.InMean {
-		if m.InMean[i] != 0 || m.InScale[i] != 1 {
-			return
-		}
-	}
-	D := d.D()
-	sum := make([]float64, D)
-	sq := make([]float64, D)
-	n := 0
-	for _, ri := range d.SplitRankings(prefs.Train) {
-		rk := &d.Rankings[ri]
-		for j := rk.First; j < rk.First+rk.K; j++ {
-			for f, x := range d.Response(j) {
-				sum[f] += x
-				sq[f] += x * x
-			}
-			n++
-		}
-	}
-	for f := range sum {
-		mean := sum[f] / float64(n)
-		sd := math.Sqrt(math.Max(sq[f]/float64(n)-mean*mean, 0))
-		if sd < 1e-8 {
-			sd = 1
-		}
-		m.InMean[f], m.InScale[f] = mean, sd
-	}
 }
 
 type trainer struct {

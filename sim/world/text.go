@@ -116,14 +116,8 @@ func Text(p Prompt, phi []float64) string {
 		panic("world: category out of range")
 	}
 	tokens := Tokens(phi[Length])
-	n := tokens / 25
-	if n < 1 {
-		n = 1
-	}
-	shown := n
-	if shown > 5 {
-		shown = 5
-	}
+	n := max(tokens/25, 1) // sentences, of which at most five are written
+	shown := min(n, 5)
 	// One builder holds the text: it is written for every response of a
 	// JSONL file, where piecing it together from strings made most of the
 	// garbage.
