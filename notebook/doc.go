@@ -8,4 +8,7 @@
 // in a process of its own) and notebook/course (many lessons, their
 // parameters and their pages); drawing a run is notebook/render's. The
 // lessons' own API is package nb.
+//
+// A new check of lessons is a rule in rules.go (a function added to
+// fileRules or nodeRules), with a case in the worker's checker test.
 package notebook

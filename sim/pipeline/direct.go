@@ -5,27 +5,24 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
-	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// Method names how the policy learns from the preferences.
-type Method string
+// Method names how the policy learns from the preferences; it is
+// policy.Method, the engine's one method type.
+type Method = policy.Method
 
 // The methods.
 const (
-	RLHF Method = "rlhf" // a reward model, then policy-gradient RL against it (the default)
-	DPO  Method = "dpo"  // the policy fitted to the pairs directly (Rafailov et al. 2023)
-	IPO  Method = "ipo"  // DPO's squared-loss variant (Azar et al. 2023)
+	RLHF = policy.RLHF // a reward model, then policy-gradient RL against it (the default)
+	DPO  = policy.DPO  // the policy fitted to the pairs directly (Rafailov et al. 2023)
+	IPO  = policy.IPO  // DPO's squared-loss variant (Azar et al. 2023)
 )
 
 // Methods lists the valid methods.
-func Methods() []Method { return []Method{RLHF, DPO, IPO} }
-
-// Validate reports a method that is not one of Methods; "" means rlhf.
-func (m Method) Validate() error { return enum.Option(ErrConfig, "method", m, Methods()...) }
+func Methods() []Method { return policy.Methods() }
 
 // Direct describes a policy trained by DPO or IPO, set beside the route
 // through an explicit reward model that the same run also trained.

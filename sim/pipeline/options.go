@@ -85,13 +85,13 @@ func (c Policy) Validate() error {
 			return bad("best-of-n n = %d (want 1 to %d: a pool of four times n is drawn for every prompt)", n, MaxBoN)
 		}
 	}
-	if err := c.Method.Validate(); err != nil {
+	if err := enum.Option(ErrConfig, "method", c.Method, Methods()...); err != nil {
 		return err
 	}
 	if err := c.Reward.Validate(); err != nil {
 		return err
 	}
-	if (c.Method == DPO || c.Method == IPO) && c.Reward != "" && c.Reward != RewardModel {
+	if c.Method.IsDirect() && c.Reward != "" && c.Reward != RewardModel {
 		return bad("%s learns from the preference pairs alone, so it optimises no reward: drop the reward %q or use the method rlhf", c.Method, c.Reward)
 	}
 	if !(c.VerifierWeight >= 0 && c.VerifierWeight <= 100) {
@@ -103,7 +103,7 @@ func (c Policy) Validate() error {
 	if a := c.Audit; a.Pairs < 0 || a.Pairs > MaxAuditPairs || a.Every < 0 {
 		return bad("an audit of %d pairs every %d steps (want 0 to %d pairs, and a positive number of steps or 0 for 10)", a.Pairs, a.Every, MaxAuditPairs)
 	}
-	if c.Audit.Pairs > 0 && (c.Method == DPO || c.Method == IPO) {
+	if c.Audit.Pairs > 0 && c.Method.IsDirect() {
 		return bad("an audit checks a policy as it moves, and %s jumps to its optimum in one go: drop the audit or use the method rlhf", c.Method)
 	}
 	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {

@@ -197,7 +197,7 @@ func Run(c Config, progress Progress) (*Result, error) {
 	}
 	s.watchVerifier()
 	finish := s.optimise
-	if s.pc.Method == DPO || s.pc.Method == IPO {
+	if s.pc.Method.IsDirect() {
 		finish = s.direct
 	}
 	if err := finish(); err != nil {
@@ -341,7 +341,7 @@ func (s *stages) watchVerifier() {
 // it with the reward-model route.
 func (s *stages) direct() error {
 	pc, r, w := s.pc, s.r, s.r.World
-	ds := &policy.Direct{Method: policy.Method(pc.Method), Beta: pc.Settings.Beta, Watch: s.watch}
+	ds := &policy.Direct{Method: pc.Method, Beta: pc.Settings.Beta, Watch: s.watch}
 	if ds.Beta == 0 {
 		ds.Beta = Default().Policy.Settings.Beta
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/rlhfsim/rlhfsim/sim/rng"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
 
 	"gonum.org/v1/gonum/floats"
 
@@ -144,17 +145,18 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 	if err != nil {
 		return nil, err
 	}
-	pool, isPool := pol.(*Pool)
-	if set.Algo == Exact && !isPool {
+	algo := set.Algo.algorithm()
+	pool, isPool := pol.(fixedPolicy)
+	if algo.needsFixed && !isPool {
 		return nil, fmt.Errorf("%w: the exact gradient needs the pool policy", ErrSettings)
 	}
-	o := &optimizer{pol: pol, set: set, rng: rand.New(src), proxy: proxy, beta: set.Beta}
+	o := &optimizer{pol: pol, set: set, rng: rand.New(src), proxy: proxy, beta: set.Beta, update: algo.update}
 	o.eval = func() Stats { return pol.Eval(proxy, gold) }
 	o.watch = watcher(pol, set.Watch)
 	if isPool {
 		// The pool is fixed, so score it once.
 		ps, gs := pool.Scores(proxy), pool.Scores(gold)
-		o.poolProxy = ps
+		o.pool, o.poolProxy = pool, ps
 		agree := pool.agreements(ps, gs)
 		o.eval = func() Stats { return pool.evalScores(ps, gs, agree) }
 	}
@@ -169,7 +171,7 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 	}
 	for step := 1; step <= set.Steps; step++ {
 		beta := o.beta
-		sampleKL := o.update()
+		sampleKL := o.update(o)
 		gn := floats.Norm(o.grad, 2)
 		st := o.eval()
 		rec := o.record(step, st, gn, sampleKL)
@@ -194,6 +196,8 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 
 type optimizer struct {
 	pol       Policy
+	pool      fixedPolicy // pol, when its responses are fixed
+	update    func(*optimizer) float64
 	set       Settings
 	rng       *rand.Rand
 	proxy     RewardFunc
@@ -227,7 +231,7 @@ func stepOf(step int, st Stats, beta float64, watch func() []float64) Step {
 // there is one.
 func (o *optimizer) reward(s *Sample) float64 {
 	if o.poolProxy != nil && s.Index >= 0 {
-		return o.poolProxy[s.Prompt*o.pol.(*Pool).M()+s.Index]
+		return o.poolProxy[s.Prompt*o.pool.M()+s.Index]
 	}
 	return o.proxy(o.pol.Prompts()[s.Prompt], s.Phi)
 }
@@ -260,25 +264,63 @@ func (o *optimizer) adam() {
 	}
 }
 
-// update makes one policy update and returns the k1 KL estimate of its
-// samples (0 for the exact algorithm, which draws none).
-func (o *optimizer) update() float64 {
-	if o.set.Algo == Exact {
-		o.pol.(*Pool).Objective(o.poolProxy, o.beta, o.grad)
-		o.ascend()
-		return 0
+// fixedPolicy is a policy over a fixed set of responses per prompt (the
+// pool): its scores are computed once, and its exact gradient exists.
+type fixedPolicy interface {
+	Policy
+	M() int
+	Scores(f RewardFunc) []float64
+	Objective(r []float64, beta float64, grad []float64) float64
+	agreements(proxy, gold []float64) []*stats.PairAgreement
+	evalScores(proxy, gold []float64, agree []*stats.PairAgreement) Stats
+}
+
+// An algorithm makes one policy update and returns the k1 KL estimate of
+// its samples (0 when it draws none).
+type algorithm struct {
+	name       Algo
+	needsFixed bool // it needs a fixedPolicy
+	update     func(*optimizer) float64
+}
+
+// algorithms registers the optimisers, in the order Algos lists them. A
+// new one is an update function here and its entry, with its Algo
+// constant in options.go; Settings.resolve holds the rules between its
+// settings.
+var algorithms = []algorithm{
+	{Reinforce, false, func(o *optimizer) float64 { return o.sampled(MeanBaseline, false) }},
+	{RLOO, false, func(o *optimizer) float64 { return o.sampled(LOOBaseline, false) }},
+	{PPO, false, func(o *optimizer) float64 { return o.sampled(LOOBaseline, true) }},
+	{Exact, true, (*optimizer).exact},
+}
+
+// algorithm returns a's entry; a is valid (resolve checked it).
+func (a Algo) algorithm() algorithm {
+	for _, al := range algorithms {
+		if al.name == a {
+			return al
+		}
 	}
+	panic("policy: unregistered algorithm " + string(a))
+}
+
+// exact takes one step along the pool's exact gradient.
+func (o *optimizer) exact() float64 {
+	o.pool.Objective(o.poolProxy, o.beta, o.grad)
+	o.ascend()
+	return 0
+}
+
+// sampled draws a batch and takes one REINFORCE step with the baseline,
+// or PPO's clipped steps over the same batch.
+func (o *optimizer) sampled(baseline Baseline, ppo bool) float64 {
 	b := drawBatch(o.pol, o.set.Samples, o.set.PerPrompt, o.rng)
 	rewards := make([]float64, len(b.samples))
 	for i := range b.samples {
 		rewards[i] = o.reward(&b.samples[i])
 	}
-	baseline := MeanBaseline
-	if o.set.Algo != Reinforce {
-		baseline = LOOBaseline
-	}
 	adv, logp, kl := b.advantages(o.pol, rewards, o.beta, baseline)
-	if o.set.Algo != PPO {
+	if !ppo {
 		b.reinforce(o.pol, adv, o.grad)
 		o.ascend()
 		return kl

@@ -12,12 +12,16 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/stats"
 )
 
-// Method names a way to train a policy directly on preference pairs,
-// without a reward model.
+// Method names how a policy learns from preferences: through a reward
+// model and RL against it, or fitted to the pairs directly. It is the one
+// method type of the engine: pipeline.Method is this type.
 type Method string
 
-// The direct methods.
+// The methods.
 const (
+	// RLHF trains a reward model, then the policy against it by
+	// policy-gradient RL (Optimize).
+	RLHF Method = "rlhf"
 	// DPO minimises -log sigma(beta h), h the difference of the two
 	// responses' log-ratios log(pi/pi_ref) (Rafailov et al. 2023).
 	DPO Method = "dpo"
@@ -27,10 +31,18 @@ const (
 	IPO Method = "ipo"
 )
 
-// Methods lists the direct methods.
-func Methods() []Method { return []Method{DPO, IPO} }
+// Methods lists the methods.
+func Methods() []Method { return []Method{RLHF, DPO, IPO} }
 
-// Validate reports a method that is not one of Methods; "" means dpo.
+// DirectMethods lists the methods that train a policy on the pairs
+// directly, without a reward model: what Direct runs.
+func DirectMethods() []Method { return []Method{DPO, IPO} }
+
+// IsDirect reports whether m is one of DirectMethods.
+func (m Method) IsDirect() bool { return m == DPO || m == IPO }
+
+// Validate reports a method that is not one of Methods; "" means rlhf in
+// a pipeline, dpo in a Direct.
 func (m Method) Validate() error { return enum.Option(ErrSettings, "method", m, Methods()...) }
 
 // Direct configures DirectLoss and TrainDirect. The zero value is DPO at
@@ -71,7 +83,7 @@ func (s *Direct) resolve() (Direct, error) {
 	if r.Tau == 0 {
 		r.Tau = r.Beta
 	}
-	if err := r.Method.Validate(); err != nil {
+	if err := enum.Option(ErrSettings, "method", r.Method, DirectMethods()...); err != nil {
 		return r, err
 	}
 	if !(r.Beta > 0) || !(r.Tau > 0) || !(r.LR > 0) || math.IsInf(r.Beta+r.Tau+r.LR, 0) || r.Steps < 0 {

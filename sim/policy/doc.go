@@ -13,4 +13,17 @@
 // baseline), RLOO (leave-one-out baseline), PPO's clipped surrogate, or, on
 // the pool, the exact gradient; beta can follow an adaptive KL controller.
 // BestOfN gives exact best-of-n statistics on the pool.
+//
+// Method is the engine's one name for how a policy learns from
+// preferences (RLHF, DPO, IPO); OptimizeDirect runs the direct ones.
+//
+// # A new algorithm
+//
+// Optimize looks algorithms up in one table (algorithms, in algo.go). A
+// new one is its Algo constant in options.go, an update function that
+// makes one step from the optimizer's state and returns the KL estimate
+// of its samples, and its entry (with needsFixed if it needs the pool's
+// fixed responses, as the exact gradient does); Settings.resolve holds
+// any rule between its settings. The pipeline, the command line and
+// lessons then accept it by name.
 package policy

@@ -16,7 +16,13 @@ const (
 )
 
 // Algos lists the valid algorithms.
-func Algos() []Algo { return []Algo{Reinforce, RLOO, PPO, Exact} }
+func Algos() []Algo {
+	out := make([]Algo, len(algorithms))
+	for i, a := range algorithms {
+		out[i] = a.name
+	}
+	return out
+}
 
 // Validate reports an algorithm that is not one of Algos; "" means rloo.
 func (a Algo) Validate() error { return enum.Option(ErrSettings, "algorithm", a, Algos()...) }
