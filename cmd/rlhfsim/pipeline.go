@@ -50,7 +50,7 @@ func newPipelineCmd() *cobra.Command {
 	o := &pipelineOptions{gen: defaultGenFlags(), train: defaultTrainFlags(),
 		kind: string(d.Policy.Kind), algo: string(d.Policy.Settings.Algo), beta: d.Policy.Settings.Beta,
 		steps: d.Policy.Settings.Steps, lr: d.Policy.Settings.LR, samples: d.Policy.Settings.Samples,
-		perPrompt: d.Policy.Settings.PerPrompt, clip: 0.2, ppoEpochs: 4,
+		perPrompt: d.Policy.Settings.PerPrompt, clip: policy.DefaultSettings().Clip, ppoEpochs: policy.DefaultSettings().PPOEpochs,
 		prompts: d.Policy.Prompts, poolSize: d.Policy.PoolSize, bon: joinInts(d.Policy.BoN)}
 	o.gen.prompts = d.Data.Prompts
 	cmd := &cobra.Command{

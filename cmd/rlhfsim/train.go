@@ -199,14 +199,18 @@ func (t *trainFlags) rmConfig() pipeline.RM {
 }
 
 // fit trains a reward model on d as the flags say.
-func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*pipeline.Trained, pipeline.Timing, error) {
+func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*pipeline.Trained, timing, error) {
 	if err := t.validate(); err != nil {
-		return nil, pipeline.Timing{}, err
+		return nil, timing{}, err
 	}
 	if t.distractors > 0 {
 		d = prefs.WithDistractors(d, t.distractors, rng.Stream(seed, rng.Distractors))
 	}
-	tr, tm, err := t.rmConfig().TrainTimed(d, seed, progress)
+	c := t.rmConfig()
+	at := map[string]time.Time{}
+	c.Stage = func(name string) { at[name] = time.Now() }
+	tr, err := c.Train(d, seed, progress)
+	tm := timing{train: at["evaluate"].Sub(at["train"]), evaluate: at["done"].Sub(at["evaluate"])}
 	if err != nil {
 		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) || errors.Is(err, pipeline.ErrConfig) {
 			return nil, tm, usageError{err}
@@ -215,6 +219,9 @@ func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epo
 	}
 	return tr, tm, nil
 }
+
+// timing is how long training and evaluating took, for --timings.
+type timing struct{ train, evaluate time.Duration }
 
 type trainOptions struct {
 	src     dataSource
@@ -328,7 +335,7 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		// Wall times vary from run to run, so they go to stderr and never
 		// into the report, which stays the same for the same seed.
 		fmt.Fprintf(cmd.ErrOrStderr(), "timings: data %.3f s, training %.3f s, evaluating %.3f s\n",
-			t1.Sub(t0).Seconds(), tm.Train.Seconds(), tm.Evaluate.Seconds())
+			t1.Sub(t0).Seconds(), tm.train.Seconds(), tm.evaluate.Seconds())
 	}
 	if o.save != "" {
 		if err := tr.Scorer.Save(o.save); err != nil {

@@ -52,7 +52,6 @@ func init() {
 		"RatingExperiment": reflect.ValueOf((*pipeline.RatingExperiment)(nil)),
 		"Result":           reflect.ValueOf((*pipeline.Result)(nil)),
 		"Reward":           reflect.ValueOf((*pipeline.Reward)(nil)),
-		"Timing":           reflect.ValueOf((*pipeline.Timing)(nil)),
 		"Trained":          reflect.ValueOf((*pipeline.Trained)(nil)),
 		"VerifierReport":   reflect.ValueOf((*pipeline.VerifierReport)(nil)),
 		"VerifierStep":     reflect.ValueOf((*pipeline.VerifierStep)(nil)),

@@ -20,6 +20,7 @@ func init() {
 		"BestOfNSweepWhere":   reflect.ValueOf(policy.BestOfNSweepWhere),
 		"BoNBound":            reflect.ValueOf(policy.BoNBound),
 		"DPO":                 reflect.ValueOf(policy.DPO),
+		"DefaultSettings":     reflect.ValueOf(policy.DefaultSettings),
 		"DirectLoss":          reflect.ValueOf(policy.DirectLoss),
 		"DirectMethods":       reflect.ValueOf(policy.DirectMethods),
 		"DrawScores":          reflect.ValueOf(policy.DrawScores),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"time"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
@@ -39,6 +38,10 @@ type RM struct {
 	// features disagree about answers that move the features only some
 	// of them weigh. Zero or 1 means every member sees every feature.
 	View float64
+	// Stage, if not nil, is told as Train begins training ("train") and
+	// evaluating ("evaluate"), and when it is done ("done"): how the
+	// command line times the stages, with no clock in the engine.
+	Stage func(name string) `json:"-"`
 }
 
 // MaxEnsemble is the largest ensemble RM.Validate accepts.
@@ -109,47 +112,37 @@ type Trained struct {
 	Metrics reward.Metrics
 }
 
-// Timing is the wall time of the stages of RM.Train.
-type Timing struct {
-	Train, Evaluate time.Duration
-}
-
 // Train fits the configured reward model to d, evaluates it and normalises
 // its scores on the training responses (base-policy samples).
 func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, error) {
-	tr, _, err := c.TrainTimed(d, seed, progress)
-	return tr, err
-}
-
-// TrainTimed is Train, and also says how long training and evaluating
-// took, for benchmarks (rlhfsim train --timings). Wall times differ from
-// run to run, so they are kept apart from Trained, and lessons, whose
-// output must not depend on the clock, may not call it.
-func (c RM) TrainTimed(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, Timing, error) {
+	stage := c.Stage
+	if stage == nil {
+		stage = func(string) {}
+	}
 	for _, sp := range []prefs.Split{prefs.Train, prefs.Val, prefs.Test} {
 		if len(d.SplitPairs(sp)) == 0 {
-			return nil, Timing{}, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
+			return nil, bad("the dataset has no %s pairs: training needs train, validation and test prompts", sp)
 		}
 	}
 	if err := c.Validate(); err != nil {
-		return nil, Timing{}, err
+		return nil, err
 	}
 	m, err := reward.New(c.Model, d.D(), reward.Spec{Hidden: c.Hidden, Activation: c.Activation}, rng.Stream(seed, rng.Init))
 	if err != nil {
-		return nil, Timing{}, err
+		return nil, err
 	}
-	t0 := time.Now()
+	stage("train")
 	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
 		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
 		Patience: c.Patience, Progress: progress,
 	}, rng.Stream(seed, rng.Train))
 	if err != nil {
-		return nil, Timing{}, err
+		return nil, err
 	}
-	t1 := time.Now()
+	stage("evaluate")
 	mt, err := reward.Evaluate(m, d, res.Objective)
 	if err != nil {
-		return nil, Timing{}, err
+		return nil, err
 	}
 	sc := reward.NewScorer(m, d.Features, res.Objective)
 	var refs []float64
@@ -158,7 +151,8 @@ func (c RM) TrainTimed(d *prefs.Dataset, seed uint64, progress func(reward.Epoch
 		refs = append(refs, d.Phi[rk.First*d.D():(rk.First+rk.K)*d.D()]...)
 	}
 	sc.Normalize(refs)
-	return &Trained{Scorer: sc, Result: res, Metrics: mt}, Timing{Train: t1.Sub(t0), Evaluate: time.Since(t1)}, nil
+	stage("done")
+	return &Trained{Scorer: sc, Result: res, Metrics: mt}, nil
 }
 
 // proxy returns what the policy optimises by the reward model: the

@@ -69,13 +69,16 @@ type BoNSample struct {
 	Prompts int // prompts
 }
 
+// minBoNPool is the smallest best-of-n pool per prompt.
+const minBoNPool = 4096
+
 // bonPool is the pool size per prompt: BoNPool, or four times the largest
-// n and at least 4,096.
+// n and at least minBoNPool.
 func (c Policy) bonPool() int {
 	if c.BoNPool > 0 {
 		return c.BoNPool
 	}
-	m := 4096
+	m := minBoNPool
 	for _, n := range c.BoN {
 		m = max(m, 4*n)
 	}
@@ -374,7 +377,7 @@ func (s *stages) optimise() error {
 	c, r, w := s.c, s.r, s.r.World
 	set := s.pc.Settings
 	if set.Steps == 0 {
-		set.Steps = 300
+		set.Steps = policy.DefaultSettings().Steps // for the progress total
 	}
 	set.Progress = func(st policy.Step) { s.progress("policy", st.Step, set.Steps) }
 	first := len(set.Watch)

@@ -61,8 +61,14 @@ func (s *Settings) Validate() error {
 	return err
 }
 
+// DefaultSettings returns what the zero Settings means: the one place
+// the defaults are written.
+func DefaultSettings() Settings {
+	return Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
+}
+
 func (s *Settings) resolve() (Settings, error) {
-	r := Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
+	r := DefaultSettings()
 	if s != nil {
 		r.Beta, r.TargetKL, r.Progress, r.Watch, r.Inspect = s.Beta, s.TargetKL, s.Progress, s.Watch, s.Inspect
 		for _, f := range []struct {
