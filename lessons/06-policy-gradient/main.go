@@ -112,7 +112,7 @@ func main() {
 	// %%
 	beta := nb.Float("beta", 0.1, 0, 5, "KL coefficient")
 	steps := nb.Int("steps", 200, 20, 2000, "policy-gradient steps")
-	pprompts := w.Prompts(200, 1000000, rng.Stream(c.Seed, rng.Prompts))
+	pprompts := w.Prompts(200, pipeline.PolicyPromptIDs, rng.Stream(c.Seed, rng.Prompts))
 	g := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
 	run, err := policy.Optimize(g, pipeline.Proxy(tr.Scorer), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
 	nb.Must(err)

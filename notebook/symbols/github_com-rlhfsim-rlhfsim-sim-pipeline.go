@@ -27,6 +27,7 @@ func init() {
 		"Methods":               reflect.ValueOf(pipeline.Methods),
 		"MixReward":             reflect.ValueOf(pipeline.MixReward),
 		"PolicyKinds":           reflect.ValueOf(pipeline.PolicyKinds),
+		"PolicyPromptIDs":       reflect.ValueOf(constant.MakeFromLiteral("1000000", token.INT, 0)),
 		"PoolPolicy":            reflect.ValueOf(pipeline.PoolPolicy),
 		"Proxy":                 reflect.ValueOf(pipeline.Proxy),
 		"RLHF":                  reflect.ValueOf(pipeline.RLHF),

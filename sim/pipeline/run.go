@@ -69,6 +69,12 @@ type BoNSample struct {
 	Prompts int // prompts
 }
 
+// PolicyPromptIDs is the first ID of the prompts the policy is trained
+// on: far above the preference data's, so the policy answers prompts the
+// reward model never saw. A lesson that builds its own policy draws its
+// prompts from here too (world.Prompts(n, PolicyPromptIDs, ...)).
+const PolicyPromptIDs = 1_000_000
+
 // minBoNPool is the smallest best-of-n pool per prompt.
 const minBoNPool = 4096
 
@@ -276,7 +282,7 @@ func (s *stages) rewards() error {
 // startPolicy draws the prompts and the base policy.
 func (s *stages) startPolicy() error {
 	c, w := s.c, s.r.World
-	s.prompts = w.Prompts(s.pc.Prompts, 1_000_000, rng.Stream(c.Seed, rng.Prompts))
+	s.prompts = w.Prompts(s.pc.Prompts, PolicyPromptIDs, rng.Stream(c.Seed, rng.Prompts))
 	if s.pc.Kind == PoolPolicy {
 		s.r.Policy = policy.NewPool(w, s.prompts, s.pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	} else {
