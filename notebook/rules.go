@@ -58,6 +58,7 @@ var fileRules = []func(*pass){imports, lineDirectives}
 var nodeRules = []func(*pass, ast.Node){
 	reservedNames, packageVariables, nilInMultiAssign, deniedNames, goStatements,
 	rangeOverInt, loopCapture, mixedConstants, missingBuiltins, genericCalls,
+	variantless,
 }
 
 // imports: only the sandbox's packages.
@@ -277,4 +278,19 @@ func genericCalls(p *pass, n ast.Node) {
 			}
 		}
 	}
+}
+
+// variantless: a pipeline configuration written out by hand has no
+// student variant (the runner binds pipeline.Default to it), so it would
+// run in the standard world for every student, silently.
+func variantless(p *pass, n ast.Node) {
+	cl, ok := n.(*ast.CompositeLit)
+	if !ok {
+		return
+	}
+	path, name, ok := p.pkgSel(cl.Type)
+	if !ok || path != "github.com/rlhfsim/rlhfsim/sim/pipeline" || (name != "pipeline.Config" && name != "pipeline.Data") {
+		return
+	}
+	p.report(cl.Pos(), "%s written out by hand runs in the standard world for every student; start from c := pipeline.Default() and change its fields", name)
 }

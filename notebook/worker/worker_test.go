@@ -127,6 +127,7 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"reward.LoadFile", "\t_, _ = reward.LoadFile(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `reward\.LoadFile reads files`},
 		{"(*reward.Scorer).Save", "\tvar s *reward.Scorer\n\t_ = s.Save(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `the method Save`},
 		{"fmt.Scanln", "\tvar s string\n\tfmt.Scanln(&s)", nil, `fmt\.Scanln reads standard input`},
+		{"pipeline.Config{}", "\tc := pipeline.Config{Seed: 2}\n\t_ = c", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:22:7: pipeline\.Config written out by hand runs in the standard world`},
 		{"Scorer.Save", "\tvar sc reward.Scorer\n\t_ = sc.Save(\"x.json\")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `t\.go:23:\d+: the method Save \(of plot\.Plot, reward\.Scorer\) writes files`},
 		{"(*reward.Scorer).Save", "\tf := (*reward.Scorer).Save\n\t_ = f", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `the method Save`},
 		{"policy.DrawScores", "\t_ = policy.DrawScores(nil, nil, 1, 1, nil, nil)", []string{"github.com/rlhfsim/rlhfsim/sim/policy"}, `t\.go:22:\d+: policy\.DrawScores calls the function it is given on all cores`},
