@@ -45,22 +45,25 @@ type Result struct {
 	Student, Code string
 }
 
+// StopKind names a way a lesson run can stop.
+type StopKind string
+
 // The ways a lesson run can stop, as RunError.Kind spells them.
 const (
-	StopCheck     = "check"     // the checker rejected the source
-	StopParameter = "parameter" // a --set value is not valid
-	StopCompile   = "compile"   // the interpreter rejected the source, or compiling took too long
-	StopPanic     = "panic"     // a panic or runtime error in the lesson
-	StopTimeout   = "timeout"   // a cell, or the whole lesson, ran past its time limit
-	StopMemory    = "memory"    // the lesson used more memory than allowed
-	StopStack     = "stack"     // unbounded recursion
-	StopCrash     = "crash"     // the worker died for another reason
+	StopCheck     StopKind = "check"     // the checker rejected the source
+	StopParameter StopKind = "parameter" // a --set value is not valid
+	StopCompile   StopKind = "compile"   // the interpreter rejected the source, or compiling took too long
+	StopPanic     StopKind = "panic"     // a panic or runtime error in the lesson
+	StopTimeout   StopKind = "timeout"   // a cell, or the whole lesson, ran past its time limit
+	StopMemory    StopKind = "memory"    // the lesson used more memory than allowed
+	StopStack     StopKind = "stack"     // unbounded recursion
+	StopCrash     StopKind = "crash"     // the worker died for another reason
 )
 
 // RunError is a lesson that stopped: it names the file and line.
 type RunError struct {
 	Err  *Error
-	Kind string // one of the Stop constants
+	Kind StopKind
 }
 
 func (e *RunError) Error() string { return e.Err.Error() }

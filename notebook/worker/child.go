@@ -87,7 +87,7 @@ func serve(r *Request, w *bufio.Writer) {
 	rep := &reporter{w: w, enc: json.NewEncoder(w)}
 	defer rep.send(Message{Type: msgDone})
 	applyLimits(r)
-	stop := func(kind string, e *notebook.Error) { rep.send(Message{Type: msgStop, Kind: kind, Err: e}) }
+	stop := func(kind notebook.StopKind, e *notebook.Error) { rep.send(Message{Type: msgStop, Kind: kind, Err: e}) }
 
 	l, err := notebook.Parse(r.ID, r.File, r.Source)
 	if err != nil {

@@ -202,7 +202,7 @@ func (a *assembly) apply(m Message) {
 
 // stop records why the lesson stopped, failing cell and marking the cells
 // after it not run.
-func (a *assembly) stop(kind string, e *notebook.Error, cell int) {
+func (a *assembly) stop(kind notebook.StopKind, e *notebook.Error, cell int) {
 	a.flush()
 	a.stopped = true
 	re := &notebook.RunError{Kind: kind, Err: e}
@@ -264,7 +264,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.
 
 // died stops the run of a worker that ended without finishing: why, in
 // which cell, and at which line.
-func (a *assembly) died(kind, what string, compileOnly bool) {
+func (a *assembly) died(kind notebook.StopKind, what string, compileOnly bool) {
 	l := a.res.Lesson
 	line := a.line
 	where := ""

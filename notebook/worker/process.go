@@ -141,7 +141,7 @@ func (w *worker) supervise(ctx context.Context, a *assembly, start time.Time, li
 
 // death says why a worker ended without finishing, from why the runner
 // killed it or from the Go runtime's last words.
-func death(killed, last string, waitErr error, lim Limits) (kind, what string) {
+func death(killed, last string, waitErr error, lim Limits) (kind notebook.StopKind, what string) {
 	switch killed {
 	case "cell":
 		return notebook.StopTimeout, fmt.Sprintf("did not finish within %v (an endless loop, or slow work? raise --timeout if it is only slow)", lim.Cell)

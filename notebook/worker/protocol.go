@@ -45,11 +45,11 @@ const (
 
 // Message is one line of the worker's report, as JSON.
 type Message struct {
-	Type  string          `json:"type"`
-	Cell  int             `json:"cell,omitempty"`
-	Line  int             `json:"line,omitempty"`
-	Text  string          `json:"text,omitempty"`
-	Event *notebook.Event `json:"event,omitempty"`
-	Kind  string          `json:"kind,omitempty"`
-	Err   *notebook.Error `json:"err,omitempty"`
+	Type  string            `json:"type"`
+	Cell  int               `json:"cell,omitempty"`
+	Line  int               `json:"line,omitempty"`
+	Text  string            `json:"text,omitempty"`
+	Event *notebook.Event   `json:"event,omitempty"`
+	Kind  notebook.StopKind `json:"kind,omitempty"`
+	Err   *notebook.Error   `json:"err,omitempty"`
 }

@@ -63,7 +63,7 @@ func TestEveryWayALessonCanFail(t *testing.T) {
 		name, body string
 		imports    []string
 		limits     Limits
-		kind       string
+		kind       notebook.StopKind
 		want       string // regexp on the error
 	}{
 		{"endless loop", "\tfor {\n\t}", nil, Limits{Cell: 300 * time.Millisecond}, notebook.StopTimeout, `^t\.go:21: did not finish within 300ms \(an endless loop, or slow work\? raise --timeout if it is only slow\) ` + cell},
@@ -292,7 +292,8 @@ func TestDeathMessages(t *testing.T) {
 	lim := Limits{}.withDefaults()
 	for _, c := range []struct {
 		killed, last string
-		kind, want   string
+		kind         notebook.StopKind
+		want         string
 	}{
 		{"", "runtime: goroutine stack exceeds 67108864-byte limit\nfatal error: stack overflow\n", notebook.StopStack, "stack overflow: the lesson's stack grew past 64 MiB (unbounded recursion?)"},
 		{"", "fatal error: runtime: out of memory\n", notebook.StopMemory, "used more than 2 GiB of memory"},
