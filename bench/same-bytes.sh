@@ -30,6 +30,8 @@ battery() {
     "$bin" score --model rm.json --data d.jsonl --json
     "$bin" pipeline --steps 100 --json --out p1
     "$bin" pipeline --policy pool --algo ppo --steps 60 --json --out p2
+    "$bin" pipeline --policy pool --method dpo --prompts 500 --json --out p3
+    "$bin" pipeline --method ipo --prompts 500 --json --out p4
     "$bin" figures --out figs --format svg,png,pdf
     "$bin" sweep --prompts 200,500 --betas 0.1,0.4 --seeds 1 --out sw
     "$bin" seq --updates 100 --out sq

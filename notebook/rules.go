@@ -280,17 +280,35 @@ func genericCalls(p *pass, n ast.Node) {
 	}
 }
 
-// variantless: a pipeline configuration written out by hand has no
-// student variant (the runner binds pipeline.Default to it), so it would
-// run in the standard world for every student, silently.
+// variantless: a pipeline configuration made by hand (a literal, a var
+// with no value, or new) has no student variant (the runner binds
+// pipeline.Default to it), so it would run in the standard world for
+// every student, silently. The import may be renamed; a literal inside a
+// slice or map literal with its type left out, or a type alias, escapes
+// the rule.
 func variantless(p *pass, n ast.Node) {
-	cl, ok := n.(*ast.CompositeLit)
+	var typ ast.Expr
+	switch n := n.(type) {
+	case *ast.CompositeLit:
+		typ = n.Type
+	case *ast.ValueSpec:
+		if len(n.Values) == 0 {
+			typ = n.Type
+		}
+	case *ast.CallExpr:
+		if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "new" && len(n.Args) == 1 {
+			if _, ok := p.info.Uses[id].(*types.Builtin); ok {
+				typ = n.Args[0]
+			}
+		}
+	}
+	sel, ok := typ.(*ast.SelectorExpr)
 	if !ok {
 		return
 	}
-	path, name, ok := p.pkgSel(cl.Type)
-	if !ok || path != "github.com/rlhfsim/rlhfsim/sim/pipeline" || (name != "pipeline.Config" && name != "pipeline.Data") {
+	path, _, ok := p.pkgSel(sel)
+	if !ok || path != "github.com/rlhfsim/rlhfsim/sim/pipeline" || (sel.Sel.Name != "Config" && sel.Sel.Name != "Data") {
 		return
 	}
-	p.report(cl.Pos(), "%s written out by hand runs in the standard world for every student; start from c := pipeline.Default() and change its fields", name)
+	p.report(n.Pos(), "a pipeline.%s made by hand runs in the standard world for every student; start from c := pipeline.Default() and change its fields", sel.Sel.Name)
 }

@@ -119,7 +119,7 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 		}
 		return b, nil
 	})
-	g.Methods, errs[3] = list("methods", o.methods, optionOf(pipeline.Method.Validate))
+	g.Methods, errs[3] = list("methods", o.methods, optionOf(pipeline.ValidateMethod))
 	g.Algos, errs[4] = list("algos", o.algos, optionOf(policy.Algo.Validate))
 	g.Models, errs[5] = list("models", o.models, optionOf(reward.Kind.Validate))
 	g.Ensembles, errs[6] = list("ensembles", o.ensembles, intIn(0, pipeline.MaxEnsemble))

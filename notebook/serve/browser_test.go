@@ -439,3 +439,17 @@ func TestTheEarlyPageFillsIn(t *testing.T) {
 		chromedp.WithPollingTimeout(90*time.Second)))
 	must(t, err)
 }
+
+// TestTheEarlyPageOfABrokenLessonBecomesItsErrorPage: a lesson only the
+// interpreter refuses gets the early page, which turns into the page
+// that says why it does not load when its stream ends.
+func TestTheEarlyPageOfABrokenLessonBecomesItsErrorPage(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"compiled": "\tvar x int = \"not a number\"\n\t_ = x"})
+	s, _ := New(Options{Dir: dir, FirstByte: time.Nanosecond})
+	base := start(t, s)
+	ctx := browser(t)
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/lesson/compiled?token="+s.Token())))
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(document.querySelector('h1')||{}).textContent === 'compiled does not load' && !!document.querySelector('.error')`,
+		chromedp.WithPollingTimeout(60*time.Second)))
+	must(t, err)
+}

@@ -55,6 +55,10 @@ const liveJS = `
       bind(document);
       status(d.status);
     });
+    es.addEventListener('broken',function(m){
+      es.close(); es=null;
+      document.open(); document.write(JSON.parse(m.data).html); document.close();
+    });
     es.addEventListener('failure',function(m){
       es.close(); es=null; status('Failed: '+JSON.parse(m.data).message);
     });

@@ -64,6 +64,12 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusBadRequest, "%s", err)
 		return
 	}
+	// The checker's problems need no worker: show them at once, before
+	// a page that would only learn of them from its stream.
+	if errs := e.Lesson.Check(); errs != nil {
+		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: errs})
+		return
+	}
 	res, ok := s.runOrSkeleton(r.Context(), e.Lesson, req)
 	if !ok {
 		return // the browser went away
@@ -89,6 +95,13 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 // brokenPage shows why a lesson does not load: file, line and the source
 // around it, instead of a blank page.
 func (s *Server) brokenPage(w http.ResponseWriter, e entry) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusUnprocessableEntity)
+	w.Write(s.brokenHTML(e))
+}
+
+// brokenHTML is the page brokenPage sends.
+func (s *Server) brokenHTML(e entry) []byte {
 	var ne *notebook.Error
 	line := 0
 	msg := fmt.Sprint(e.Err)
@@ -108,13 +121,13 @@ func (s *Server) brokenPage(w http.ResponseWriter, e entry) {
 			excerpt = append(excerpt, srcLine{N: n, Text: t, Here: n == line})
 		}
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusUnprocessableEntity)
 	// One problem per line: the parser reports each with its position.
 	if e.File != "" {
 		msg = strings.ReplaceAll(msg, " "+e.File+":", "\n"+e.File+":")
 	}
-	brokenTmpl.Execute(w, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "", e.Source)})
+	var b bytes.Buffer
+	brokenTmpl.Execute(&b, map[string]any{"ID": e.ID, "File": e.File, "Msg": msg, "Excerpt": excerpt, "Script": liveScript(s.opt.Dir != "", e.Source)})
+	return b.Bytes()
 }
 
 var brokenTmpl = template.Must(template.New("broken").Parse(`<!doctype html>

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -136,7 +137,9 @@ func (st stream) send(name string, v any) bool {
 
 // run streams a lesson run as server-sent events: "start" when a cell
 // starts, "item" with each piece of output rendered as the page shows
-// it, then "done" with the whole page, or "failure" with a message. The
+// it, then "done" with the whole page, "broken" with the page that says
+// why a lesson that does not compile does not load, or "failure" with a
+// message. The
 // runner never waits for the client: updates a slow client has not taken
 // are dropped (with a "dropped" event once it catches up), and a client
 // that stops reading loses its run and its slot.
@@ -190,6 +193,12 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	res := <-done
 	if res == nil {
 		return // cancelled: a newer run took over, the page closed or stopped reading
+	}
+	if re := new(notebook.RunError); errors.As(res.Err, &re) && (re.Kind == notebook.StopCheck || re.Kind == notebook.StopCompile) {
+		// A page sent before its run learns only now that the lesson
+		// does not load: it becomes the page that says why.
+		st.send("broken", map[string]any{"html": string(s.brokenHTML(entry{ID: e.ID, File: e.File, Source: e.Source, Err: re.Err}))})
+		return
 	}
 	b, err := s.page(res, prev, next, req, s.opt.Dir != "")
 	if err != nil {

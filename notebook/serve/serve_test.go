@@ -535,3 +535,27 @@ func TestASlowLessonSendsItsPageFirst(t *testing.T) {
 		t.Errorf("with FirstByte < 0 the page is not the whole run: %d %.300s", code, body)
 	}
 }
+
+// TestAnEarlyPageLearnsTheLessonIsBroken: a lesson the checker refuses
+// gets its "does not load" page at once, even before its run; one that
+// only the interpreter refuses (a type error) gets the early page, and
+// its stream ends with that page ("broken") instead of live controls.
+func TestAnEarlyPageLearnsTheLessonIsBroken(t *testing.T) {
+	dir := lessonDir(t, map[string]string{
+		"checked":  "\tgo fmt.Println()",
+		"compiled": "\tvar x int = \"not a number\"\n\t_ = x",
+	})
+	s, _ := New(Options{Dir: dir, FirstByte: time.Nanosecond})
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	if code, body := get(t, cl, base+"/lesson/checked", nil); code != 422 || !strings.Contains(body, "does not load") || !strings.Contains(body, "goroutines") {
+		t.Errorf("a lesson the checker refuses: %d %.300s", code, body)
+	}
+	if code, body := get(t, cl, base+"/lesson/compiled", nil); code != 200 || !strings.Contains(body, `data-pending="1"`) {
+		t.Errorf("the early page of a lesson that does not compile: %d %.300s", code, body)
+	}
+	names, data := events(t, cl, base+"/api/run/compiled?page=p")
+	if len(names) == 0 || names[len(names)-1] != "broken" || !strings.Contains(data[len(data)-1], "does not load") {
+		t.Errorf("the stream of a lesson that does not compile ends %v %.300q", names, data)
+	}
+}

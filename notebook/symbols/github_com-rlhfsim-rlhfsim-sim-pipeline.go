@@ -35,6 +35,7 @@ func init() {
 		"RewardModel":           reflect.ValueOf(pipeline.RewardModel),
 		"Rewards":               reflect.ValueOf(pipeline.Rewards),
 		"Run":                   reflect.ValueOf(pipeline.Run),
+		"ValidateMethod":        reflect.ValueOf(pipeline.ValidateMethod),
 		"VerifierReward":        reflect.ValueOf(pipeline.VerifierReward),
 
 		// type definitions

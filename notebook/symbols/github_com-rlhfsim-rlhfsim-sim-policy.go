@@ -4,6 +4,7 @@ package symbols
 
 import (
 	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 	"math/rand/v2"
 	"reflect"
@@ -12,42 +13,41 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/policy/policy"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Algos":               reflect.ValueOf(policy.Algos),
-		"Baselines":           reflect.ValueOf(policy.Baselines),
-		"BestOfN":             reflect.ValueOf(policy.BestOfN),
-		"BestOfNScores":       reflect.ValueOf(policy.BestOfNScores),
-		"BestOfNSweep":        reflect.ValueOf(policy.BestOfNSweep),
-		"BestOfNSweepWhere":   reflect.ValueOf(policy.BestOfNSweepWhere),
-		"BoNBound":            reflect.ValueOf(policy.BoNBound),
-		"DPO":                 reflect.ValueOf(policy.DPO),
-		"DefaultSettings":     reflect.ValueOf(policy.DefaultSettings),
-		"DirectLoss":          reflect.ValueOf(policy.DirectLoss),
-		"DirectMethods":       reflect.ValueOf(policy.DirectMethods),
-		"DrawScores":          reflect.ValueOf(policy.DrawScores),
-		"ErrSettings":         reflect.ValueOf(&policy.ErrSettings).Elem(),
-		"Exact":               reflect.ValueOf(policy.Exact),
-		"GradientEstimate":    reflect.ValueOf(policy.GradientEstimate),
-		"IPO":                 reflect.ValueOf(policy.IPO),
-		"LOOBaseline":         reflect.ValueOf(policy.LOOBaseline),
-		"MeanBaseline":        reflect.ValueOf(policy.MeanBaseline),
-		"Methods":             reflect.ValueOf(policy.Methods),
-		"NewGaussian":         reflect.ValueOf(policy.NewGaussian),
-		"NewPool":             reflect.ValueOf(policy.NewPool),
-		"NoBaseline":          reflect.ValueOf(policy.NoBaseline),
-		"Optimize":            reflect.ValueOf(policy.Optimize),
-		"OptimizeDirect":      reflect.ValueOf(policy.OptimizeDirect),
-		"PPO":                 reflect.ValueOf(policy.PPO),
-		"RLHF":                reflect.ValueOf(policy.RLHF),
-		"RLOO":                reflect.ValueOf(policy.RLOO),
-		"Reinforce":           reflect.ValueOf(policy.Reinforce),
-		"TrainDirect":         reflect.ValueOf(policy.TrainDirect),
-		"TrainDirectGaussian": reflect.ValueOf(policy.TrainDirectGaussian),
+		"Algos":             reflect.ValueOf(policy.Algos),
+		"Baselines":         reflect.ValueOf(policy.Baselines),
+		"BestOfN":           reflect.ValueOf(policy.BestOfN),
+		"BestOfNScores":     reflect.ValueOf(policy.BestOfNScores),
+		"BestOfNSweep":      reflect.ValueOf(policy.BestOfNSweep),
+		"BestOfNSweepWhere": reflect.ValueOf(policy.BestOfNSweepWhere),
+		"BoNBound":          reflect.ValueOf(policy.BoNBound),
+		"DPO":               reflect.ValueOf(policy.DPO),
+		"DefaultSettings":   reflect.ValueOf(policy.DefaultSettings),
+		"DirectLoss":        reflect.ValueOf(policy.DirectLoss),
+		"DirectMethods":     reflect.ValueOf(policy.DirectMethods),
+		"DrawScores":        reflect.ValueOf(policy.DrawScores),
+		"ErrSettings":       reflect.ValueOf(&policy.ErrSettings).Elem(),
+		"Exact":             reflect.ValueOf(policy.Exact),
+		"GradientEstimate":  reflect.ValueOf(policy.GradientEstimate),
+		"IPO":               reflect.ValueOf(policy.IPO),
+		"LOOBaseline":       reflect.ValueOf(policy.LOOBaseline),
+		"MeanBaseline":      reflect.ValueOf(policy.MeanBaseline),
+		"Methods":           reflect.ValueOf(policy.Methods),
+		"NewGaussian":       reflect.ValueOf(policy.NewGaussian),
+		"NewPool":           reflect.ValueOf(policy.NewPool),
+		"NoBaseline":        reflect.ValueOf(policy.NoBaseline),
+		"Optimize":          reflect.ValueOf(policy.Optimize),
+		"OptimizeDirect":    reflect.ValueOf(policy.OptimizeDirect),
+		"PPO":               reflect.ValueOf(policy.PPO),
+		"RLHF":              reflect.ValueOf(policy.RLHF),
+		"RLOO":              reflect.ValueOf(policy.RLOO),
+		"Reinforce":         reflect.ValueOf(policy.Reinforce),
 
 		// type definitions
 		"Algo":           reflect.ValueOf((*policy.Algo)(nil)),
 		"Baseline":       reflect.ValueOf((*policy.Baseline)(nil)),
 		"BoN":            reflect.ValueOf((*policy.BoN)(nil)),
 		"Direct":         reflect.ValueOf((*policy.Direct)(nil)),
+		"DirectPolicy":   reflect.ValueOf((*policy.DirectPolicy)(nil)),
 		"DirectResult":   reflect.ValueOf((*policy.DirectResult)(nil)),
 		"Estimate":       reflect.ValueOf((*policy.Estimate)(nil)),
 		"Gaussian":       reflect.ValueOf((*policy.Gaussian)(nil)),
@@ -63,9 +63,48 @@ func init() {
 		"Step":           reflect.ValueOf((*policy.Step)(nil)),
 
 		// interface wrapper definitions
+		"_DirectPolicy":   reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy)(nil)),
 		"_Policy":         reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_Policy)(nil)),
 		"_Preconditioner": reflect.ValueOf((*_github_com_rlhfsim_rlhfsim_sim_policy_Preconditioner)(nil)),
 	}
+}
+
+// _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy is an interface wrapper for DirectPolicy type
+type _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy struct {
+	IValue             interface{}
+	WEval              func(proxy policy.RewardFunc, gold policy.RewardFunc) policy.Stats
+	WImplicitAgreement func(beta float64, proxy policy.RewardFunc, gold policy.RewardFunc) (withGold float64, withProxy float64)
+	WLogProb           func(s *policy.Sample, grad []float64, scale float64) float64
+	WLogRef            func(s *policy.Sample) float64
+	WParams            func() []float64
+	WPrompts           func() []world.Prompt
+	WSample            func(i int, src rand.Source) policy.Sample
+	WTrainDirect       func(d *prefs.Dataset, s *policy.Direct) (*policy.DirectResult, error)
+}
+
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) Eval(proxy policy.RewardFunc, gold policy.RewardFunc) policy.Stats {
+	return W.WEval(proxy, gold)
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) ImplicitAgreement(beta float64, proxy policy.RewardFunc, gold policy.RewardFunc) (withGold float64, withProxy float64) {
+	return W.WImplicitAgreement(beta, proxy, gold)
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) LogProb(s *policy.Sample, grad []float64, scale float64) float64 {
+	return W.WLogProb(s, grad, scale)
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) LogRef(s *policy.Sample) float64 {
+	return W.WLogRef(s)
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) Params() []float64 {
+	return W.WParams()
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) Prompts() []world.Prompt {
+	return W.WPrompts()
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) Sample(i int, src rand.Source) policy.Sample {
+	return W.WSample(i, src)
+}
+func (W _github_com_rlhfsim_rlhfsim_sim_policy_DirectPolicy) TrainDirect(d *prefs.Dataset, s *policy.Direct) (*policy.DirectResult, error) {
+	return W.WTrainDirect(d, s)
 }
 
 // _github_com_rlhfsim_rlhfsim_sim_policy_Policy is an interface wrapper for Policy type

@@ -39,6 +39,10 @@ func lesson(t testing.TB, body string, imports ...string) *notebook.Lesson {
 	t.Helper()
 	src := header + "package main\n\nimport (\n"
 	for _, im := range append([]string{"fmt", "github.com/rlhfsim/rlhfsim/nb"}, imports...) {
+		if name, path, ok := strings.Cut(im, " "); ok {
+			src += "\t" + name + " \"" + path + "\"\n" // a renamed import
+			continue
+		}
 		src += "\t\"" + im + "\"\n"
 	}
 	src += ")\n\nvar _ = fmt.Sprint\nvar _ = nb.Seed\n\nfunc boom(s []int) int { return s[3] }\n\nfunc main() {\n\t// %%\n\tfmt.Println(\"first cell\")\n\n\t// %%\n" + body + "\n\n\t// %%\n\tfmt.Println(\"last cell\")\n}\n"
@@ -127,7 +131,10 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"reward.LoadFile", "\t_, _ = reward.LoadFile(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `reward\.LoadFile reads files`},
 		{"(*reward.Scorer).Save", "\tvar s *reward.Scorer\n\t_ = s.Save(" + q(victim) + ")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `the method Save`},
 		{"fmt.Scanln", "\tvar s string\n\tfmt.Scanln(&s)", nil, `fmt\.Scanln reads standard input`},
-		{"pipeline.Config{}", "\tc := pipeline.Config{Seed: 2}\n\t_ = c", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:22:7: pipeline\.Config written out by hand runs in the standard world`},
+		{"pipeline.Config{}", "\tc := pipeline.Config{Seed: 2}\n\t_ = c", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:22:7: a pipeline\.Config made by hand runs in the standard world`},
+		{"var pipeline.Data", "\tvar d pipeline.Data\n\t_ = d", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:22:6: a pipeline\.Data made by hand`},
+		{"new(pipeline.Config)", "\tc := new(pipeline.Config)\n\t_ = c", []string{"github.com/rlhfsim/rlhfsim/sim/pipeline"}, `t\.go:22:7: a pipeline\.Config made by hand`},
+		{"renamed import", "\tc := pl.Config{}\n\t_ = c", []string{"pl github.com/rlhfsim/rlhfsim/sim/pipeline"}, `a pipeline\.Config made by hand`},
 		{"Scorer.Save", "\tvar sc reward.Scorer\n\t_ = sc.Save(\"x.json\")", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `t\.go:23:\d+: the method Save \(of plot\.Plot, reward\.Scorer\) writes files`},
 		{"(*reward.Scorer).Save", "\tf := (*reward.Scorer).Save\n\t_ = f", []string{"github.com/rlhfsim/rlhfsim/sim/reward"}, `the method Save`},
 		{"policy.DrawScores", "\t_ = policy.DrawScores(nil, nil, 1, 1, nil, nil)", []string{"github.com/rlhfsim/rlhfsim/sim/policy"}, `t\.go:22:\d+: policy\.DrawScores calls the function it is given on all cores`},

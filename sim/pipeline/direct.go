@@ -1,13 +1,8 @@
 package pipeline
 
 import (
-	"math"
-
-	"gonum.org/v1/gonum/floats"
-
+	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
-	"github.com/rlhfsim/rlhfsim/sim/stats"
-	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // Method names how the policy learns from the preferences; it is
@@ -23,6 +18,10 @@ const (
 
 // Methods lists the valid methods.
 func Methods() []Method { return policy.Methods() }
+
+// ValidateMethod reports a method that is not one of Methods, wrapping
+// ErrConfig; "" means rlhf.
+func ValidateMethod(m Method) error { return enum.Option(ErrConfig, "method", m, Methods()...) }
 
 // Direct describes a policy trained by DPO or IPO, set beside the route
 // through an explicit reward model that the same run also trained.
@@ -46,29 +45,4 @@ type Direct struct {
 	// reported for the pool policy only: the generative policy's optimum
 	// for a nonlinear reward model has no closed form.
 	TVToRMOptimum *float64 `json:"tv_to_rm_optimum,omitempty"`
-}
-
-// compareDirect measures the trained pool policy's implicit reward
-// against gold and the explicit reward scores.
-func compareDirect(pl *policy.Pool, proxy, gold []float64, beta float64) (implGold, implRM, tv float64) {
-	// log pi/pi_ref = theta . phi - log Z + log M; the terms that do not
-	// depend on the response change no comparison.
-	theta := pl.Params()
-	impl := pl.Scores(func(_ world.Prompt, phi []float64) float64 { return beta * floats.Dot(theta, phi) })
-	m := pl.M()
-	uniform := make([]float64, m)
-	for j := range uniform {
-		uniform[j] = 1
-	}
-	n := float64(len(pl.Prompts()))
-	for i := range pl.Prompts() {
-		row := func(x []float64) []float64 { return x[i*m : (i+1)*m] }
-		implGold += stats.NewPairAgreement(row(impl), row(gold)).Weighted(uniform) / n
-		implRM += stats.NewPairAgreement(row(impl), row(proxy)).Weighted(uniform) / n
-		p, q := pl.Probs(i, nil), pl.Optimal(i, proxy, beta)
-		for j := range p {
-			tv += math.Abs(p[j]-q[j]) / 2 / n
-		}
-	}
-	return implGold, implRM, tv
 }

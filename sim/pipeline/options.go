@@ -85,7 +85,7 @@ func (c Policy) Validate() error {
 			return bad("best-of-n n = %d (want 1 to %d: a pool of four times n is drawn for every prompt)", n, MaxBoN)
 		}
 	}
-	if err := enum.Option(ErrConfig, "method", c.Method, Methods()...); err != nil {
+	if err := ValidateMethod(c.Method); err != nil {
 		return err
 	}
 	if err := c.Reward.Validate(); err != nil {

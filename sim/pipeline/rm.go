@@ -55,6 +55,7 @@ func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member in
 		return nil, nil, err
 	}
 	src := rng.Stream(seed, rng.Ensemble)
+	c.Stage = nil // the hook times the single model, not each member
 	members := make([]*Trained, c.Ensemble)
 	e := &reward.Ensemble{Aggregate: c.Aggregate, K: c.K}
 	for m := range members {

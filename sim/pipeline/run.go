@@ -365,14 +365,13 @@ func (s *stages) direct() error {
 		r.Verifier.Steps = verifierSteps(run, s.cov, 0)
 	}
 	r.Direct = &Direct{Method: ds.Method, Beta: ds.Beta, Loss: res.Loss}
-	switch pol := r.Policy.(type) {
-	case *policy.Pool:
-		var tv float64
-		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement, tv =
-			compareDirect(pol, pol.Scores(s.rmProxy), pol.Scores(w.Gold), ds.Beta)
+	pol := r.Policy.(policy.DirectPolicy) // OptimizeDirect accepted it
+	r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, s.rmProxy, w.Gold)
+	if o, ok := pol.(interface {
+		TVToOptimum(beta float64, proxy policy.RewardFunc) float64
+	}); ok {
+		tv := o.TVToOptimum(ds.Beta, s.rmProxy)
 		r.Direct.TVToRMOptimum = &tv
-	case *policy.Gaussian:
-		r.Direct.ImplicitGoldAgreement, r.Direct.ImplicitRMAgreement = pol.ImplicitAgreement(ds.Beta, s.rmProxy, w.Gold)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/internal/enum"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // Method names how a policy learns from preferences: through a reward
@@ -45,7 +46,7 @@ func (m Method) IsDirect() bool { return m == DPO || m == IPO }
 // a pipeline, dpo in a Direct.
 func (m Method) Validate() error { return enum.Option(ErrSettings, "method", m, Methods()...) }
 
-// Direct configures DirectLoss and TrainDirect. The zero value is DPO at
+// Direct configures DirectLoss and a DirectPolicy's TrainDirect. The zero value is DPO at
 // beta 0.1 trained to its optimum.
 type Direct struct {
 	// Method is DPO (the default) or IPO.
@@ -149,14 +150,39 @@ type DirectResult struct {
 	Norm float64
 }
 
-// TrainDirect trains the pool policy's parameters on the training pairs of
-// d, the same data a reward model would see, with DPO or IPO. The policy
-// is changed in place, starting from its current parameters.
-func TrainDirect(pl *Pool, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
-	return trainDirect(pl, d, s, nil)
+// A DirectPolicy is a policy that DPO and IPO can train: TrainDirect fits
+// it to the training pairs of d, the same data a reward model would see,
+// in place, starting from its current parameters. The pool and the
+// generative policy are; a new policy becomes one by this method.
+type DirectPolicy interface {
+	Policy
+	TrainDirect(d *prefs.Dataset, s *Direct) (*DirectResult, error)
+	// ImplicitAgreement measures the implicit reward beta
+	// log(pi/pi_ref) of the policy as it stands on base-policy responses:
+	// how often it orders two responses to the same prompt as gold does,
+	// and as proxy does, averaged over prompts.
+	ImplicitAgreement(beta float64, proxy, gold RewardFunc) (withGold, withProxy float64)
 }
 
-func trainDirect(pl *Pool, d *prefs.Dataset, s *Direct, each func(step int)) (*DirectResult, error) {
+// steppedDirect is a DirectPolicy whose gradient steps OptimizeDirect
+// records one by one.
+type steppedDirect interface {
+	trainDirect(d *prefs.Dataset, s *Direct, each func(step int)) (*DirectResult, error)
+}
+
+var (
+	_ DirectPolicy = (*Pool)(nil)
+	_ DirectPolicy = (*Gaussian)(nil)
+)
+
+// TrainDirect trains the pool policy with gradient steps (s.Steps > 0)
+// or to the optimum with L-BFGS.
+func (pl *Pool) TrainDirect(d *prefs.Dataset, s *Direct) (*DirectResult, error) {
+	return pl.trainDirect(d, s, nil)
+}
+
+// trainDirect is TrainDirect, calling each after every gradient step.
+func (pl *Pool) trainDirect(d *prefs.Dataset, s *Direct, each func(step int)) (*DirectResult, error) {
 	set, err := s.resolve()
 	if err != nil {
 		return nil, err
@@ -208,8 +234,8 @@ func trainDirect(pl *Pool, d *prefs.Dataset, s *Direct, each func(step int)) (*D
 	return res, nil
 }
 
-// OptimizeDirect trains a policy with DPO or IPO (TrainDirect for the
-// pool, TrainDirectGaussian for the generative policy) and records it as
+// OptimizeDirect trains a policy with DPO or IPO (its TrainDirect) and
+// records it as
 // Optimize records RL: the base policy as step 0, then every gradient step
 // when s.Steps > 0 (the pool only), or else the optimum alone as step 1.
 // proxy and gold are only measured, never optimised: the policy sees
@@ -220,19 +246,20 @@ func OptimizeDirect(pol Policy, d *prefs.Dataset, proxy, gold RewardFunc, s *Dir
 		return nil, nil, err
 	}
 	run := &Run{}
-	var eval func() Stats
-	switch p := pol.(type) {
-	case *Pool:
-		ps, gs := p.Scores(proxy), p.Scores(gold)
-		agree := p.agreements(ps, gs)
-		eval = func() Stats { return p.evalScores(ps, gs, agree) }
-	case *Gaussian:
-		if set.Steps > 0 {
-			return nil, nil, fmt.Errorf("%w: gradient steps of %s are built for the pool policy; the generative policy is fitted exactly", ErrSettings, set.Method)
-		}
-		eval = func() Stats { return p.Eval(proxy, gold) }
-	default:
+	dp, ok := pol.(DirectPolicy)
+	if !ok {
 		return nil, nil, fmt.Errorf("%w: %s needs the pool or the generative policy", ErrSettings, set.Method)
+	}
+	eval := func() Stats { return pol.Eval(proxy, gold) }
+	stepped, isStepped := pol.(steppedDirect)
+	if fp, ok := pol.(fixedPolicy); ok {
+		// The pool is fixed, so score it once.
+		ps, gs := fp.Scores(proxy), fp.Scores(gold)
+		agree := fp.agreements(ps, gs)
+		eval = func() Stats { return fp.evalScores(ps, gs, agree) }
+	}
+	if set.Steps > 0 && !isStepped {
+		return nil, nil, fmt.Errorf("%w: gradient steps of %s are built for the pool policy; the generative policy is fitted exactly", ErrSettings, set.Method)
 	}
 	watch := watcher(pol, set.Watch)
 	rec := func(step int) {
@@ -242,10 +269,10 @@ func OptimizeDirect(pol Policy, d *prefs.Dataset, proxy, gold RewardFunc, s *Dir
 	}
 	rec(0)
 	var res *DirectResult
-	if g, ok := pol.(*Gaussian); ok {
-		res, err = TrainDirectGaussian(g, d, &set)
+	if isStepped {
+		res, err = stepped.trainDirect(d, &set, rec)
 	} else {
-		res, err = trainDirect(pol.(*Pool), d, &set, rec)
+		res, err = dp.TrainDirect(d, &set)
 	}
 	if err != nil {
 		return run, res, err
@@ -254,4 +281,42 @@ func OptimizeDirect(pol Policy, d *prefs.Dataset, proxy, gold RewardFunc, s *Dir
 		rec(1)
 	}
 	return run, res, nil
+}
+
+// ImplicitAgreement measures the pool policy's implicit reward on its
+// pool (DirectPolicy).
+func (pl *Pool) ImplicitAgreement(beta float64, proxy, gold RewardFunc) (withGold, withProxy float64) {
+	ps, gs := pl.Scores(proxy), pl.Scores(gold)
+	// log pi/pi_ref = theta . phi - log Z + log M; the terms that do not
+	// depend on the response change no comparison.
+	theta := pl.Params()
+	impl := pl.Scores(func(_ world.Prompt, phi []float64) float64 { return beta * floats.Dot(theta, phi) })
+	uniform := make([]float64, pl.m)
+	for j := range uniform {
+		uniform[j] = 1
+	}
+	n := float64(len(pl.prompts))
+	for i := range pl.prompts {
+		row := func(x []float64) []float64 { return x[i*pl.m : (i+1)*pl.m] }
+		withGold += stats.NewPairAgreement(row(impl), row(gs)).Weighted(uniform) / n
+		withProxy += stats.NewPairAgreement(row(impl), row(ps)).Weighted(uniform) / n
+	}
+	return withGold, withProxy
+}
+
+// TVToOptimum is the total variation between the pool policy and the
+// KL-regularised optimum pi_ref exp(r/beta)/Z of proxy at the same beta,
+// averaged over prompts: the common target of DPO and of RL against
+// proxy when both fit the same Bradley-Terry model.
+func (pl *Pool) TVToOptimum(beta float64, proxy RewardFunc) float64 {
+	ps := pl.Scores(proxy)
+	n := float64(len(pl.prompts))
+	tv := 0.0
+	for i := range pl.prompts {
+		p, q := pl.Probs(i, nil), pl.Optimal(i, ps, beta)
+		for j := range p {
+			tv += math.Abs(p[j]-q[j]) / 2 / n
+		}
+	}
+	return tv
 }

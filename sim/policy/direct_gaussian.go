@@ -76,11 +76,11 @@ func (gp *gaussianPairs) loss(theta []float64, set *Direct, grad []float64) floa
 	return total / n
 }
 
-// TrainDirectGaussian fits the generative policy to the training pairs of
-// d with DPO or IPO, minimising the loss exactly with L-BFGS (Steps and LR
-// are not used). The policy's parameters are shared by all prompts, so
-// it answers its own prompts with what it learned from the data's.
-func TrainDirectGaussian(g *Gaussian, d *prefs.Dataset, s *Direct) (*DirectResult, error) {
+// TrainDirect fits the generative policy to the training pairs of d with
+// DPO or IPO, minimising the loss exactly with L-BFGS (Steps and LR are
+// not used). The policy's parameters are shared by all prompts, so it
+// answers its own prompts with what it learned from the data's.
+func (g *Gaussian) TrainDirect(d *prefs.Dataset, s *Direct) (*DirectResult, error) {
 	set, err := s.resolve()
 	if err != nil {
 		return nil, err

@@ -40,7 +40,7 @@ func TestGaussianDirectLossGradient(t *testing.T) {
 	for i := range theta {
 		theta[i] = 0.3 * r.NormFloat64()
 	}
-	for _, m := range Methods() {
+	for _, m := range DirectMethods() {
 		set, _ := (&Direct{Method: m, Beta: 0.5}).resolve()
 		grad := make([]float64, len(theta))
 		gp.loss(theta, &set, grad)
@@ -73,7 +73,7 @@ func TestGaussianDPOMeetsTheLinearOptimum(t *testing.T) {
 	}
 	const beta = 0.5
 	g := NewGaussian(w, w.Prompts(10, 0, rand.NewPCG(4, 1)), 2, rand.NewPCG(5, 1))
-	if _, err := TrainDirectGaussian(g, d, &Direct{Method: DPO, Beta: beta}); err != nil {
+	if _, err := g.TrainDirect(d, &Direct{Method: DPO, Beta: beta}); err != nil {
 		t.Fatal(err)
 	}
 	want := make([]float64, world.NumFeatures)

@@ -67,7 +67,7 @@ func TestDPOReachesTheRegularisedOptimum(t *testing.T) {
 		for k := range pl.Params() {
 			pl.Params()[k] = 0
 		}
-		if _, err := TrainDirect(pl, d, &Direct{Method: DPO, Beta: beta}); err != nil {
+		if _, err := pl.TrainDirect(d, &Direct{Method: DPO, Beta: beta}); err != nil {
 			t.Fatal(err)
 		}
 		worst := 0.0
@@ -103,7 +103,7 @@ func TestIPOStaysBoundedWhereDPODrifts(t *testing.T) {
 		for k := range pl.Params() {
 			pl.Params()[k] = 0
 		}
-		r, err := TrainDirect(pl, d, &Direct{Method: m, Beta: 1, Tau: 1, Steps: steps, LR: 0.05})
+		r, err := pl.TrainDirect(d, &Direct{Method: m, Beta: 1, Tau: 1, Steps: steps, LR: 0.05})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,10 +130,10 @@ func TestTrainDirectReportsDivergence(t *testing.T) {
 		t.Fatal(err)
 	}
 	pl := NewPool(w, w.Prompts(3, 0, rand.NewPCG(10, 1)), 8, rand.NewPCG(11, 1))
-	if _, err := TrainDirect(pl, d, &Direct{Method: IPO, Steps: 2000, LR: 5}); err == nil {
+	if _, err := pl.TrainDirect(d, &Direct{Method: IPO, Steps: 2000, LR: 5}); err == nil {
 		t.Error("IPO at step size 5 diverged without an error")
 	}
-	if _, err := TrainDirect(pl, d, &Direct{Beta: -1}); err == nil {
+	if _, err := pl.TrainDirect(d, &Direct{Beta: -1}); err == nil {
 		t.Error("a negative beta was accepted")
 	}
 }

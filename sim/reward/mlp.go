@@ -276,7 +276,10 @@ func mlpShape(features int, hidden []int, counts map[string]int) error {
 
 // saveMLP writes an MLP's shape and input standardisation.
 func saveMLP(mod Model, f *file) {
-	m := mod.(*MLP)
+	m, ok := mod.(*MLP)
+	if !ok {
+		return // a model of another type that calls itself mlp
+	}
 	f.Hidden, f.Activation, f.InMean, f.InScale = m.Hidden, m.Act, m.InMean, m.InScale
 }
 
