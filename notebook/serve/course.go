@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -103,6 +104,16 @@ func (s *Server) read(name string) (entry, bool) {
 
 // find returns the lesson called id, its neighbours, or false. The id is
 // only ever compared with the course's own names, never used as a path.
+// found is find for the lesson a request names, answering 404 itself
+// when there is none.
+func (s *Server) found(w http.ResponseWriter, r *http.Request) (e entry, prev, next *notebook.Meta, ok bool) {
+	e, prev, next, ok = s.find(r.PathValue("id"))
+	if !ok {
+		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
+	}
+	return e, prev, next, ok
+}
+
 func (s *Server) find(id string) (e entry, prev, next *notebook.Meta, ok bool) {
 	ls, err := s.lessons()
 	if err != nil {

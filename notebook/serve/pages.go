@@ -18,9 +18,7 @@ import (
 // controls, with every cell waiting for the stream the page starts.
 func (s *Server) skeleton(l *notebook.Lesson, prev, next *notebook.Meta, r request) ([]byte, error) {
 	res := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: r.seed, Student: r.student, Code: r.code}
-	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: s.declared(l, r), Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(s.opt.Dir != "", l.Source), Pending: true})
-	return b.Bytes(), err
+	return s.livePage(res, prev, next, r, true)
 }
 
 // declared is a lesson's parameters with the values a request asks for,
@@ -38,21 +36,27 @@ func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
 }
 
 // page renders a finished run as the live page.
-func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request, watch bool) ([]byte, error) {
+func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request) ([]byte, error) {
+	return s.livePage(res, prev, next, r, false)
+}
+
+// livePage writes the live page of a run, or of a run still to come
+// (pending).
+func (s *Server) livePage(res *notebook.Result, prev, next *notebook.Meta, r request, pending bool) ([]byte, error) {
 	params := res.Params
 	if len(params) == 0 {
 		// The run stopped before its parameters ran.
 		params = s.declared(res.Lesson, r)
 	}
 	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Script: liveScript(watch, res.Lesson.Source)})
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code,
+		Script: liveScript(s.opt.Dir != "", res.Lesson.Source), Pending: pending})
 	return b.Bytes(), err
 }
 
 func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
-	e, prev, next, ok := s.find(r.PathValue("id"))
+	e, prev, next, ok := s.found(w, r)
 	if !ok {
-		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
 		return
 	}
 	if e.Err != nil {
@@ -82,7 +86,7 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 	if res.Cells == nil {
 		b, err = s.skeleton(e.Lesson, prev, next, req)
 	} else {
-		b, err = s.page(res, prev, next, req, s.opt.Dir != "")
+		b, err = s.page(res, prev, next, req)
 	}
 	if err != nil {
 		deny(w, http.StatusInternalServerError, "rendering %s: %v", e.ID, err)

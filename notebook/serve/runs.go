@@ -139,14 +139,12 @@ func (st stream) send(name string, v any) bool {
 // starts, "item" with each piece of output rendered as the page shows
 // it, then "done" with the whole page, "broken" with the page that says
 // why a lesson that does not compile does not load, or "failure" with a
-// message. The
-// runner never waits for the client: updates a slow client has not taken
-// are dropped (with a "dropped" event once it catches up), and a client
-// that stops reading loses its run and its slot.
+// message. The runner never waits for the client: updates a slow client
+// has not taken are dropped (with a "dropped" event once it catches up),
+// and a client that stops reading loses its run and its slot.
 func (s *Server) run(w http.ResponseWriter, r *http.Request) {
-	e, prev, next, ok := s.find(r.PathValue("id"))
+	e, prev, next, ok := s.found(w, r)
 	if !ok {
-		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
 		return
 	}
 	if e.Err != nil {
@@ -200,7 +198,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		st.send("broken", map[string]any{"html": string(s.brokenHTML(entry{ID: e.ID, File: e.File, Source: e.Source, Err: re.Err}))})
 		return
 	}
-	b, err := s.page(res, prev, next, req, s.opt.Dir != "")
+	b, err := s.page(res, prev, next, req)
 	if err != nil {
 		st.send("failure", map[string]any{"message": err.Error()})
 		return
@@ -216,9 +214,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 // field is wrong and why, as the live page's controls need it: a refused
 // EventSource cannot read the reason.
 func (s *Server) check(w http.ResponseWriter, r *http.Request) {
-	e, _, _, ok := s.find(r.PathValue("id"))
+	e, _, _, ok := s.found(w, r)
 	if !ok {
-		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
 		return
 	}
 	out := map[string]string{}
@@ -268,9 +265,8 @@ func relay(st stream, updates <-chan worker.Update, dropped *atomic.Int64, cance
 // version answers with a digest of a lesson's source, which the page polls
 // to reload when an instructor edits the file.
 func (s *Server) version(w http.ResponseWriter, r *http.Request) {
-	e, _, _, ok := s.find(r.PathValue("id"))
+	e, _, _, ok := s.found(w, r)
 	if !ok {
-		deny(w, http.StatusNotFound, "no lesson %.60q in this course", r.PathValue("id"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
