@@ -26,8 +26,8 @@ type figuresOptions struct {
 
 func newFiguresCmd() *cobra.Command {
 	o := &figuresOptions{gen: defaultGenFlags(), out: "figures", formats: "svg,png", size: "slide"}
-	o.gen.prompts = pipeline.Default().Data.Prompts
-	o.gen.lengthBias = 1
+	o.gen.c.Data.Prompts = pipeline.Default().Data.Prompts
+	o.gen.c.Data.LengthBias = 1
 	cmd := &cobra.Command{
 		Use:   "figures",
 		Short: "Render the course's standard figures from a pipeline run",
@@ -66,8 +66,7 @@ func runFigures(cmd *cobra.Command, o *figuresOptions) error {
 	if err := o.gen.validate(); err != nil {
 		return err
 	}
-	c := pipeline.Default()
-	c.Seed = o.gen.seed
+	c := *o.gen.c
 	c.Data = o.gen.config()
 	if err := checkMemory(c.Data.MemoryEstimate()+c.Policy.MemoryEstimate(), o.gen.memory, "--prompts or --k"); err != nil {
 		return err

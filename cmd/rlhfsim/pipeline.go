@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -20,39 +21,28 @@ import (
 )
 
 type pipelineOptions struct {
-	gen       genFlags
-	train     trainFlags
-	kind      string
-	algo      string
-	beta      float64
-	targetKL  float64
-	steps     int
-	lr        float64
-	samples   int
-	perPrompt int
-	clip      float64
-	ppoEpochs int
-	prompts   int
-	poolSize  int
-	bon       string
-	method    string
-	ensemble  int
-	agg       string
-	ensK      float64
-	ensView   float64
-	verifier  verifierFlags
-	asJSON    bool
-	out       string
+	gen      genFlags
+	train    trainFlags
+	params   paramFlags // the policy's and the ensemble's numbers
+	kind     string
+	algo     string
+	bon      string
+	method   string
+	agg      string
+	verifier verifierFlags
+	asJSON   bool
+	out      string
 }
 
 func newPipelineCmd() *cobra.Command {
-	d := pipeline.Default()
-	o := &pipelineOptions{gen: defaultGenFlags(), train: defaultTrainFlags(),
-		kind: string(d.Policy.Kind), algo: string(d.Policy.Settings.Algo), beta: d.Policy.Settings.Beta,
-		steps: d.Policy.Settings.Steps, lr: d.Policy.Settings.LR, samples: d.Policy.Settings.Samples,
-		perPrompt: d.Policy.Settings.PerPrompt, clip: policy.DefaultSettings().Clip, ppoEpochs: policy.DefaultSettings().PPOEpochs,
-		prompts: d.Policy.Prompts, poolSize: d.Policy.PoolSize, bon: joinInts(d.Policy.BoN)}
-	o.gen.prompts = d.Data.Prompts
+	o := &pipelineOptions{gen: defaultGenFlags()}
+	c := o.gen.c
+	c.Data.Prompts = pipeline.Default().Data.Prompts
+	o.train = defaultTrainFlags(c)
+	o.kind, o.algo, o.bon = string(c.Policy.Kind), string(c.Policy.Algo), joinInts(c.Policy.BoN)
+	o.method, o.agg = string(cmp.Or(c.Policy.Method, pipeline.RLHF)), string(cmp.Or(c.RM.Aggregate, reward.Mean))
+	// Zero settings mean the optimiser's defaults; the flags show them.
+	c.Policy.Settings = resolvedPolicy(c.Policy.Settings)
 	cmd := &cobra.Command{
 		Use:   "pipeline",
 		Short: "Run the whole chain: data, reward model, policy optimisation, best-of-n",
@@ -74,25 +64,15 @@ Reward-model flags are those of "train", except that its learning rate is
 	}
 	fs := cmd.Flags()
 	o.gen.register(fs)
-	o.train.register(fs, "rm-lr")
+	o.train.register(fs, "rm-lr", true)
 	fs.StringVar(&o.kind, "policy", o.kind, "policy: "+enum.List(pipeline.PolicyKinds()...)+" (new responses that can leave the training region, or exact reweighting of base-policy samples)")
 	fs.StringVar(&o.algo, "algo", o.algo, "algorithm: "+enum.List(policy.Algos()...)+" (mean baseline, leave-one-out, clipped, or exact on the pool)")
-	fs.Float64Var(&o.beta, "beta", o.beta, "KL coefficient of E[r] - beta KL (0 to 100)")
-	fs.Float64Var(&o.targetKL, "target-kl", o.targetKL, "adapt beta towards this KL; 0 keeps beta fixed (0 to 1000)")
-	fs.IntVar(&o.steps, "steps", o.steps, "policy updates (1 to 100000)")
-	fs.Float64Var(&o.lr, "lr", o.lr, "policy learning rate, Adam (above 0, at most 10)")
-	fs.IntVar(&o.samples, "samples", o.samples, "responses sampled per step (1 to 100000)")
-	fs.IntVar(&o.perPrompt, "per-prompt", o.perPrompt, "responses per prompt within a step; rloo and ppo need 2 or more (1 to 1000)")
-	fs.Float64Var(&o.clip, "clip", o.clip, "PPO clip range (above 0, below 1)")
-	fs.IntVar(&o.ppoEpochs, "ppo-epochs", o.ppoEpochs, "PPO updates per batch (1 to 100)")
-	fs.IntVar(&o.prompts, "policy-prompts", o.prompts, "prompts the policy answers (1 to 100000)")
-	fs.IntVar(&o.poolSize, "pool-size", o.poolSize, "base-policy responses per prompt in the pool (1 to 10000)")
 	fs.StringVar(&o.bon, "bon", o.bon, fmt.Sprintf("best-of-n sweep: comma-separated n values (1 to %d; each prompt gets a pool of four times the largest)", pipeline.MaxBoN))
-	fs.StringVar(&o.method, "method", string(pipeline.RLHF), "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly)")
-	fs.IntVar(&o.ensemble, "ensemble", 0, fmt.Sprintf("train this many reward models on bootstrap resamples and optimise their aggregate; 0 or 1 uses one model (0 to %d)", pipeline.MaxEnsemble))
-	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
-	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
-	fs.Float64Var(&o.ensView, "ensemble-view", 0, "fraction of the features each ensemble member is trained on, a random subset of its own; 0 or 1 means all (0 to 1)")
+	fs.StringVar(&o.method, "method", o.method, "how the policy learns from the pairs: "+enum.List(pipeline.Methods()...)+" (reward model then RL, or the policy fitted to the pairs directly)")
+	fs.StringVar(&o.agg, "ensemble-agg", o.agg, "how the ensemble combines scores: "+enum.List(reward.Aggregates()...)+" (mean, worst member, mean minus k standard deviations)")
+	o.params.register(fs, c, func(p pipeline.Param) bool {
+		return (p.Part == pipeline.PartPolicy && p.Name != verifierWeight) || strings.HasPrefix(p.Name, "ensemble")
+	}, nil)
 	o.verifier.register(fs)
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	fs.StringVar(&o.out, "out", "", "write data.jsonl, model.json and report.json into this directory")
@@ -123,30 +103,17 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	if err := o.gen.validate(); err != nil {
 		return pipeline.Config{}, err
 	}
-	if err := o.train.validate(); err != nil {
+	if err := firstError(o.params.validate(), o.train.validate()); err != nil {
 		return pipeline.Config{}, err
 	}
-	if o.train.distractors > 0 {
-		return pipeline.Config{}, usagef("invalid --distractors %d: a policy cannot produce distractor features; use it with train", o.train.distractors)
+	if n := o.gen.c.Data.Distractors; n > 0 {
+		return pipeline.Config{}, usagef("invalid --distractors %d: a policy cannot produce distractor features; use it with train", n)
 	}
 	if err := firstError(
 		option("policy", pipeline.PolicyKind(o.kind).Validate()),
 		option("algo", policy.Algo(o.algo).Validate()),
-		checkRange("beta", o.beta, 0, 100),
-		checkRange("target-kl", o.targetKL, 0, 1000),
-		checkIntRange("steps", o.steps, 1, 100000),
-		checkRange("lr", o.lr, 1e-12, 10),
-		checkIntRange("samples", o.samples, 1, 100000),
-		checkIntRange("per-prompt", o.perPrompt, 1, 1000),
-		checkRange("clip", o.clip, 1e-9, 0.999999),
-		checkIntRange("ppo-epochs", o.ppoEpochs, 1, 100),
-		checkIntRange("policy-prompts", o.prompts, 1, 100000),
-		checkIntRange("pool-size", o.poolSize, 1, 10000),
 		option("method", pipeline.Method(o.method).Validate()),
-		checkIntRange("ensemble", o.ensemble, 0, pipeline.MaxEnsemble),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
-		checkRange("ensemble-k", o.ensK, 0, 100),
-		checkRange("ensemble-view", o.ensView, 0, 1),
 		o.verifier.validate(),
 	); err != nil {
 		return pipeline.Config{}, err
@@ -155,23 +122,29 @@ func (o *pipelineOptions) config() (pipeline.Config, error) {
 	if err != nil {
 		return pipeline.Config{}, err
 	}
-	pol := pipeline.Policy{Prompts: o.prompts, PoolSize: o.poolSize, Draws: pipeline.Default().Policy.Draws}
-	if err := checkMemory(o.gen.config().MemoryEstimate()+pol.MemoryEstimate(), o.gen.memory, "--prompts, --k, --policy-prompts or --pool-size"); err != nil {
-		return pipeline.Config{}, err
-	}
-	c := pipeline.Default()
-	c.Seed = o.gen.seed
+	c := *o.gen.c
 	c.Data = o.gen.config()
 	c.RM = o.train.rmConfig()
-	c.RM.Ensemble, c.RM.Aggregate, c.RM.K, c.RM.View = o.ensemble, reward.Aggregate(o.agg), o.ensK, o.ensView
-	c.Policy = pipeline.Policy{Kind: pipeline.PolicyKind(o.kind), Method: pipeline.Method(o.method), Prompts: o.prompts, PoolSize: o.poolSize, Draws: c.Policy.Draws, BoN: bon,
-		Settings: policy.Settings{Algo: policy.Algo(o.algo), Beta: o.beta, TargetKL: o.targetKL, Steps: o.steps, LR: o.lr,
-			Samples: o.samples, PerPrompt: o.perPrompt, Clip: o.clip, PPOEpochs: o.ppoEpochs}}
+	c.RM.Aggregate = reward.Aggregate(o.agg)
+	c.Policy.Kind, c.Policy.Method, c.Policy.Algo, c.Policy.BoN = pipeline.PolicyKind(o.kind), pipeline.Method(o.method), policy.Algo(o.algo), bon
+	if err := checkMemory(c.Data.MemoryEstimate()+c.Policy.MemoryEstimate(), o.gen.memory, "--prompts, --k, --policy-prompts or --pool-size"); err != nil {
+		return pipeline.Config{}, err
+	}
 	o.verifier.apply(&c.Policy)
 	if err := settings(c.Policy.Validate()); err != nil {
 		return pipeline.Config{}, err
 	}
 	return c, nil
+}
+
+// resolvedPolicy is s with its zero values replaced by the optimiser's
+// defaults, so that the flags show the values a run uses.
+func resolvedPolicy(s policy.Settings) policy.Settings {
+	r, err := s.Resolve()
+	if err != nil {
+		panic(err) // pipeline.Default is valid
+	}
+	return r
 }
 
 // progressReporter draws a progress bar on standard error once a run has

@@ -24,7 +24,7 @@ type scoreOptions struct {
 
 func newScoreCmd() *cobra.Command {
 	o := &scoreOptions{src: dataSource{gen: defaultGenFlags()}, limit: 12}
-	o.src.gen.prompts = 50
+	o.src.gen.c.Data.Prompts = 50
 	cmd := &cobra.Command{
 		Use:   "score",
 		Short: "Score single responses with a saved reward model",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,15 +29,20 @@ type sweepOptions struct {
 	prompts, seeds, betas, methods, algos, models, ensembles string
 	memory                                                   string
 	kind, agg                                                string
-	ensK                                                     float64
-	steps, policyPrompts, k, workers                         int
+	workers                                                  int
 	out                                                      string
+	// c is every run's configuration before the grid's axes apply; its
+	// numbers are flags from pipeline.Params.
+	c      pipeline.Config
+	params paramFlags
 }
+
+// sweepParams are the numbers every run of a sweep shares.
+var sweepParams = []string{"steps", "policy-prompts", "k", "ensemble-k"}
 
 func newSweepCmd() *cobra.Command {
 	d := pipeline.Default()
-	o := &sweepOptions{prompts: "200,2000,20000", seeds: "1,2,3", kind: string(d.Policy.Kind),
-		steps: d.Policy.Settings.Steps, policyPrompts: d.Policy.Prompts, k: d.Data.K, out: "rlhfsim-sweep"}
+	o := &sweepOptions{prompts: "200,2000,20000", seeds: "1,2,3", kind: string(d.Policy.Kind), out: "rlhfsim-sweep", c: d}
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "Run a grid of pipelines on all cores and plot how the gold peak moves",
@@ -56,23 +62,34 @@ settings.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSweep(cmd, o) },
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.prompts, "prompts", o.prompts, "preference-data prompts, comma-separated (10 to 1000000 each)")
+	fs.StringVar(&o.prompts, "prompts", o.prompts, fmt.Sprintf("preference-data prompts, comma-separated (%d to %v each)", minSweepPrompts, param("prompts").Max))
 	fs.StringVar(&o.seeds, "seeds", o.seeds, "seeds, comma-separated")
-	fs.StringVar(&o.betas, "betas", "", "KL coefficients, comma-separated (0 to 100 each)")
+	fs.StringVar(&o.betas, "betas", "", "KL coefficients, comma-separated ("+param("beta").Range()+" each)")
 	fs.StringVar(&o.methods, "methods", "", "methods: "+enum.List(pipeline.Methods()...))
 	fs.StringVar(&o.algos, "algos", "", "RL algorithms: "+enum.List(policy.Algos()...))
 	fs.StringVar(&o.models, "models", "", "reward models: "+enum.List(reward.Kinds()...))
 	fs.StringVar(&o.ensembles, "ensembles", "", fmt.Sprintf("ensemble sizes, comma-separated (0 or 1: one model; up to %d)", pipeline.MaxEnsemble))
 	fs.StringVar(&o.agg, "ensemble-agg", string(reward.Mean), "how every ensemble combines scores: "+enum.List(reward.Aggregates()...))
-	fs.Float64Var(&o.ensK, "ensemble-k", 1, "standard deviations lcb subtracts (0 to 100)")
 	fs.StringVar(&o.kind, "policy", o.kind, "policy of every run: "+enum.List(pipeline.PolicyKinds()...))
-	fs.IntVar(&o.steps, "steps", o.steps, "policy updates per run (1 to 100000)")
-	fs.IntVar(&o.policyPrompts, "policy-prompts", o.policyPrompts, "prompts the policy answers (1 to 100000)")
+	o.params.register(fs, &o.c, func(p pipeline.Param) bool { return slices.Contains(sweepParams, p.Name) }, nil)
 	fs.StringVar(&o.memory, "memory", defaultMemory, "memory budget of the whole sweep: settings estimated to need more are refused before anything runs (lowered to what the machine has available)")
-	fs.IntVar(&o.k, "k", o.k, "responses ranked per prompt (2 to 20)")
 	fs.IntVar(&o.workers, "workers", 0, "runs at once; 0 uses every core")
 	fs.StringVar(&o.out, "out", o.out, "directory for sweep.csv, sweep.json and the figures")
 	return cmd
+}
+
+// minSweepPrompts is the smallest data size of a sweep's cell: fewer
+// prompts leave a split without pairs.
+const minSweepPrompts = 10
+
+// param is the pipeline parameter called name.
+func param(name string) pipeline.Param {
+	for _, p := range pipeline.Params() {
+		if p.Name == name {
+			return p
+		}
+	}
+	panic("pipeline.Params has no " + name)
 }
 
 // list parses a comma-separated flag; an empty flag is an empty axis.
@@ -110,12 +127,12 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 	// Each list is parsed; the first bad flag, in the order of --help, is
 	// the one reported.
 	var errs [7]error
-	g.Prompts, errs[0] = list("prompts", o.prompts, intIn(10, 1_000_000))
+	g.Prompts, errs[0] = list("prompts", o.prompts, intIn(minSweepPrompts, int(param("prompts").Max)))
 	g.Seeds, errs[1] = list("seeds", o.seeds, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
 	g.Betas, errs[2] = list("betas", o.betas, func(s string) (float64, error) {
 		b, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(b >= 0 && b <= 100) {
-			return 0, fmt.Errorf("%q is not a number from 0 to 100", s)
+		if p := param("beta"); err != nil || !p.In(b) {
+			return 0, fmt.Errorf("%q is not a number from %s", s, p.Range())
 		}
 		return b, nil
 	})
@@ -125,21 +142,17 @@ func (o *sweepOptions) grid() (pipeline.Config, sweep.Grid, error) {
 	g.Ensembles, errs[6] = list("ensembles", o.ensembles, intIn(0, pipeline.MaxEnsemble))
 	for _, err := range append(errs[:],
 		option("policy", pipeline.PolicyKind(o.kind).Validate()),
-		checkIntRange("steps", o.steps, 1, 100000),
-		checkIntRange("policy-prompts", o.policyPrompts, 1, 100000),
-		checkIntRange("k", o.k, 2, 20),
+		o.params.validate(),
 		checkIntRange("workers", o.workers, 0, 1024),
 		option("ensemble-agg", reward.Aggregate(o.agg).Validate()),
-		checkRange("ensemble-k", o.ensK, 0, 100),
 	) {
 		if err != nil {
 			return pipeline.Config{}, g, err
 		}
 	}
-	c := pipeline.Default()
-	c.Data.K = o.k
-	c.RM.Aggregate, c.RM.K = reward.Aggregate(o.agg), o.ensK
-	c.Policy.Kind, c.Policy.Settings.Steps, c.Policy.Prompts, c.Policy.BoN = pipeline.PolicyKind(o.kind), o.steps, o.policyPrompts, nil
+	c := o.c
+	c.RM.Aggregate = reward.Aggregate(o.agg)
+	c.Policy.Kind, c.Policy.BoN = pipeline.PolicyKind(o.kind), nil
 	// Validate refuses too many runs and every invalid cell before any
 	// file is written.
 	if err := g.Validate(c); err != nil {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,51 +24,51 @@ import (
 )
 
 // trainFlags configure reward-model training, shared by train and pipeline.
+// trainFlags configure reward-model training, shared by train and
+// pipeline. The numbers are pipeline.Params, written into c.RM (and
+// c.Data.Distractors); the named choices are strings checked against
+// their enums.
 type trainFlags struct {
-	model       string
-	hidden      string
-	activation  string
-	loss        string
-	margin      float64
-	l2          float64
-	center      float64
-	optimizer   string
-	epochs      int
-	lr          float64
-	batch       int
-	patience    int
-	grouping    string
-	distractors int
-	lrFlag      string
+	c          *pipeline.Config
+	params     paramFlags
+	model      string
+	hidden     string
+	activation string
+	loss       string
+	optimizer  string
+	grouping   string
 }
 
-func defaultTrainFlags() trainFlags {
-	return trainFlags{model: "linear", hidden: "32", activation: "tanh", loss: "bt",
-		optimizer: "adam", epochs: 30, lr: 0.02, batch: 32, patience: 5, grouping: "prompt"}
+// distractors is the parameter only train has: a policy cannot produce
+// distractor features.
+const distractors = "distractors"
+
+// defaultTrainFlags returns the flags at c's reward model.
+func defaultTrainFlags(c *pipeline.Config) trainFlags {
+	rm := c.RM
+	hs := make([]string, len(rm.Hidden))
+	for i, h := range rm.Hidden {
+		hs[i] = strconv.Itoa(h)
+	}
+	o := rm.Objective
+	return trainFlags{c: c, model: string(rm.Model), hidden: strings.Join(hs, ","), activation: string(rm.Activation),
+		loss: string(cmp.Or(o.Loss, reward.BradleyTerry)), optimizer: string(rm.Optimizer), grouping: string(cmp.Or(o.Grouping, reward.GroupByPrompt))}
 }
 
-// register adds the flags; lrFlag names the learning-rate flag, which the
-// pipeline calls rm-lr because its --lr is the policy's.
-func (t *trainFlags) register(fs *pflag.FlagSet, lrFlag string) {
-	t.lrFlag = lrFlag
+// register adds the flags; lrFlag names the learning rate's ("lr" where
+// no policy shares the command, "rm-lr" beside one).
+func (t *trainFlags) register(fs *pflag.FlagSet, lrFlag string, withDistractors bool) {
 	fs.StringVar(&t.model, "model", t.model, "reward model: "+enum.List(reward.Kinds()...)+" (affine has a bias, to show it gets no gradient)")
 	fs.StringVar(&t.hidden, "hidden", t.hidden, fmt.Sprintf("mlp hidden widths, one or two, e.g. 32 or 32,16 (1 to %d each)", reward.MaxWidth))
 	fs.StringVar(&t.activation, "activation", t.activation, "mlp activation: "+enum.List(reward.Activations()...))
 	fs.StringVar(&t.loss, "loss", t.loss, "loss: "+enum.List(reward.Losses()...)+" (pairwise Bradley-Terry or listwise Plackett-Luce)")
-	fs.Float64Var(&t.margin, "margin", t.margin, "Bradley-Terry margin m in -log sigma(r_w - r_l - m) (-100 to 100)")
-	fs.Float64Var(&t.l2, "l2", t.l2, "weight decay: adds (l2/2)||theta||^2 (0 to 100)")
-	fs.Float64Var(&t.center, "center", t.center, "reward centering: adds center*(r_w + r_l)^2 (0 to 100; TRL uses 0.01)")
 	fs.StringVar(&t.optimizer, "optimizer", t.optimizer, "optimizer: "+enum.List(reward.Optimizers()...)+" (lbfgs: full batch, exact for linear)")
-	fs.IntVar(&t.epochs, "epochs", t.epochs, "epochs (for lbfgs: most iterations) (1 to 100000)")
-	fs.Float64Var(&t.lr, lrFlag, t.lr, "reward-model learning rate for adam and sgd (above 0, at most 100)")
-	fs.IntVar(&t.batch, "batch", t.batch, "minibatch size in prompts (grouping prompt) or pairs (flat) (1 to 1000000)")
-	fs.IntVar(&t.patience, "patience", t.patience, "stop after this many epochs without a lower validation loss; -1 never stops early")
 	fs.StringVar(&t.grouping, "grouping", t.grouping, "grouping: "+enum.List(reward.Groupings()...)+" (all pairs of a prompt together, weight 1/C(K,2); or shuffled pairs)")
-	fs.IntVar(&t.distractors, "distractors", t.distractors, "append this many irrelevant random features to every response (0 to 1000)")
+	t.params.register(fs, t.c, func(p pipeline.Param) bool {
+		return (p.Part == pipeline.PartRM && !strings.HasPrefix(p.Name, "ensemble")) || (withDistractors && p.Name == distractors)
+	}, map[string]string{"rm-lr": lrFlag})
 }
 
-// option turns an option type's error into a usage error that names the
-// flag: the valid values come from the type, never from a second list.
 func option(flag string, err error) error {
 	if err == nil {
 		return nil
@@ -100,14 +102,7 @@ func (t *trainFlags) validate() error {
 		option("loss", reward.Loss(t.loss).Validate()),
 		option("optimizer", reward.Optimizer(t.optimizer).Validate()),
 		option("grouping", reward.Grouping(t.grouping).Validate()),
-		checkRange("margin", t.margin, -100, 100),
-		checkRange("l2", t.l2, 0, 100),
-		checkRange("center", t.center, 0, 100),
-		checkIntRange("epochs", t.epochs, 1, 100000),
-		checkRange(t.lrFlag, t.lr, 1e-12, 100),
-		checkIntRange("batch", t.batch, 1, 1000000),
-		checkIntRange("patience", t.patience, -1, 100000),
-		checkIntRange("distractors", t.distractors, 0, 1000),
+		t.params.validate(),
 	); err != nil {
 		return err
 	}
@@ -117,7 +112,6 @@ func (t *trainFlags) validate() error {
 	return settings(t.rmConfig().Validate())
 }
 
-// kind is the --model flag's model kind.
 func (t *trainFlags) kind() reward.Kind { return reward.Kind(t.model) }
 
 func (t *trainFlags) hiddenWidths() ([]int, error) {
@@ -133,10 +127,6 @@ func (t *trainFlags) hiddenWidths() ([]int, error) {
 		return nil, option("hidden", err)
 	}
 	return hs, nil
-}
-
-func (t *trainFlags) objective() reward.Objective {
-	return reward.Objective{Loss: reward.Loss(t.loss), Margin: t.margin, L2: t.l2, Center: t.center, Grouping: reward.Grouping(t.grouping)}
 }
 
 // dataSource is where train and pipeline get their preference data: a JSONL
@@ -166,7 +156,7 @@ func (s *dataSource) load(cmd *cobra.Command, distractors int) (*prefs.Dataset, 
 	}
 	var set []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if genFlagNames[f.Name] {
+		if f.Name == "gold" || slices.Contains(s.gen.params.flagNames(), f.Name) {
 			set = append(set, "--"+f.Name)
 		}
 	})
@@ -186,16 +176,12 @@ func (s *dataSource) load(cmd *cobra.Command, distractors int) (*prefs.Dataset, 
 	return d, nil, nil
 }
 
-var genFlagNames = map[string]bool{
-	"prompts": true, "k": true, "tau": true, "length-bias": true, "position-bias": true,
-	"flattery-bias": true, "annotators": true, "tau-spread": true, "gold": true, "val": true, "test": true,
-}
-
-// rmConfig returns the flags as a pipeline reward-model configuration.
 func (t *trainFlags) rmConfig() pipeline.RM {
-	hs, _ := t.hiddenWidths()
-	return pipeline.RM{Model: t.kind(), Hidden: hs, Activation: reward.Activation(t.activation), Objective: t.objective(),
-		Optimizer: reward.Optimizer(t.optimizer), Epochs: t.epochs, LR: t.lr, Batch: t.batch, Patience: t.patience}
+	rm := t.c.RM
+	rm.Hidden, _ = t.hiddenWidths()
+	rm.Model, rm.Activation, rm.Optimizer = t.kind(), reward.Activation(t.activation), reward.Optimizer(t.optimizer)
+	rm.Objective.Loss, rm.Objective.Grouping = reward.Loss(t.loss), reward.Grouping(t.grouping)
+	return rm
 }
 
 // fit trains a reward model on d as the flags say.
@@ -203,13 +189,14 @@ func (t *trainFlags) fit(d *prefs.Dataset, seed uint64, progress func(reward.Epo
 	if err := t.validate(); err != nil {
 		return nil, timing{}, err
 	}
-	if t.distractors > 0 {
-		d = prefs.WithDistractors(d, t.distractors, rng.Stream(seed, rng.Distractors))
+	if n := t.c.Data.Distractors; n > 0 {
+		d = prefs.WithDistractors(d, n, rng.Stream(seed, rng.Distractors))
 	}
 	c := t.rmConfig()
+	c.Progress = progress
 	at := map[string]time.Time{}
 	c.Stage = func(name string) { at[name] = time.Now() }
-	tr, err := c.Train(d, seed, progress)
+	tr, err := c.Train(d, seed)
 	tm := timing{train: at["evaluate"].Sub(at["train"]), evaluate: at["done"].Sub(at["evaluate"])}
 	if err != nil {
 		if errors.Is(err, reward.ErrData) || errors.Is(err, reward.ErrShape) || errors.Is(err, pipeline.ErrConfig) {
@@ -232,7 +219,8 @@ type trainOptions struct {
 }
 
 func newTrainCmd() *cobra.Command {
-	o := &trainOptions{src: dataSource{gen: defaultGenFlags()}, train: defaultTrainFlags()}
+	o := &trainOptions{src: dataSource{gen: defaultGenFlags()}}
+	o.train = defaultTrainFlags(o.src.gen.c)
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Train a reward model on pairwise preferences and evaluate it against the gold reward",
@@ -252,7 +240,7 @@ generated with the same flags as "rlhfsim data".`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
 	}
 	o.src.gen.register(cmd.Flags())
-	o.train.register(cmd.Flags(), "lr")
+	o.train.register(cmd.Flags(), "lr", true)
 	cmd.Flags().StringVar(&o.src.data, "data", "", "train on this JSONL dataset instead of generating one")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print a JSON report instead of tables")
 	cmd.Flags().StringVar(&o.save, "save-model", "", "save the trained model to this JSON file (written atomically)")
@@ -320,13 +308,15 @@ func runTrain(cmd *cobra.Command, o *trainOptions) error {
 		return usagef("invalid --save-model %q: it is the --data file, which saving the model would replace; choose another name", o.save)
 	}
 	t0 := time.Now()
-	d, gold, err := o.src.load(cmd, o.train.distractors)
+	d, gold, err := o.src.load(cmd, o.src.gen.c.Data.Distractors)
 	if err != nil {
 		return err
 	}
 	t1 := time.Now()
 	pr := newProgress(cmd.ErrOrStderr())
-	tr, tm, err := o.train.fit(d, o.src.gen.seed, func(e reward.Epoch) { pr.update("training", e.Epoch, o.train.epochs) })
+	rm := o.train.rmConfig()
+	epochs := rm.Settings.Resolve().Epochs
+	tr, tm, err := o.train.fit(d, o.src.gen.c.Seed, func(e reward.Epoch) { pr.update("training", e.Epoch, epochs) })
 	pr.done()
 	if err != nil {
 		return err

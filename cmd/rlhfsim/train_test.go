@@ -97,7 +97,7 @@ func TestTrainFromFileAndErrors(t *testing.T) {
 		{[]string{"train", "--loss", "pl", "--margin", "1"}, "a margin applies to the bt loss only"},
 		{[]string{"train", "--loss", "pl", "--grouping", "flat"}, "the pl loss scores whole rankings, so it needs grouping by prompt"},
 		{[]string{"train", "--lr", "0"}, "--lr 0"},
-		{[]string{"train", "--val", "0"}, "no val pairs"},
+		{[]string{"train", "--val", "-1"}, "no val pairs"},
 		{[]string{"score"}, "missing --model"},
 		{[]string{"score", "--model", filepath.Join(dir, "none.json")}, "no such file"},
 		{[]string{"score", "--model", data}, "reading --model"},

@@ -40,9 +40,16 @@ func (v *verifierFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&v.fn, "verifier-fn", 0, "chance the verifier fails a right answer (0 to 1)")
 	fs.Float64Var(&v.fp, "verifier-fp", 0, "chance the verifier passes any wrong answer (0 to 1)")
 	fs.Float64Var(&v.weak, "weak-tests", 0, "chance the verifier passes a wrong answer in its tests' blind spot (cue-01 high) (0 to 1)")
-	fs.Float64Var(&v.weight, "verifier-weight", pipeline.DefaultVerifierWeight, "what a pass adds to the reward model's score in --reward mix (0 to 100)")
+	fs.Float64Var(&v.weight, verifierWeight, pipeline.DefaultVerifierWeight, flagHelp(verifierWeightParam()))
 	fs.BoolVar(&v.watch, "verify", false, "record the verifier's rates even when the policy optimises the reward model")
 }
+
+// verifierWeight is the one policy parameter the verifier's flags own:
+// its flag shows the weight a run uses, DefaultVerifierWeight, where the
+// Config holds 0 for it.
+const verifierWeight = "verifier-weight"
+
+func verifierWeightParam() pipeline.Param { return param(verifierWeight) }
 
 // used reports whether the run has a verifier: one was asked for, or a
 // flag configured it.
@@ -77,8 +84,10 @@ func (v *verifierFlags) validate() error {
 		checkRange("verifier-fn", v.fn, 0, 1),
 		checkRange("verifier-fp", v.fp, 0, 1),
 		checkRange("weak-tests", v.weak, 0, 1),
-		checkRange("verifier-weight", v.weight, 0, 100),
 	); err != nil {
+		return err
+	}
+	if err := checkParam(verifierWeight, verifierWeightParam(), v.weight); err != nil {
 		return err
 	}
 	_, err := v.parseCategories()

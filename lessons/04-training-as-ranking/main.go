@@ -69,9 +69,9 @@ func main() {
 	c.Seed = nb.Seed()
 	c.Data.Prompts = prompts
 	c.Data.Tau = tau
-	d, tr, err := c.Reward()
+	g, tr, err := c.Reward()
 	nb.Must(err)
-	m := tr.Metrics
+	d, m := g.Data, tr.Metrics
 	fmt.Printf("trained on %d pairs: %s\n", len(d.SplitPairs(prefs.Train)), tr.Result.Stopped)
 
 	// %% [markdown]
@@ -148,17 +148,15 @@ func main() {
 	for _, s := range sizes {
 		var losses []float64
 		for _, seed := range seeds {
-			dc := c.Data
-			dc.K = 2
-			dc.Prompts = int(s) + 2000
-			dc.Val = 2000 / (s + 2000)
-			dc.Test = 0.02
-			dc.Distractors = distractors
-			g, err := dc.Generate(seed)
-			nb.Must(err)
-			rm := c.RM
-			rm.LR = 0.02
-			t2, err := rm.Train(g.Data, seed, nil)
+			cs := c
+			cs.Seed = seed
+			cs.Data.K = 2
+			cs.Data.Prompts = int(s) + 2000
+			cs.Data.Val = 2000 / (s + 2000)
+			cs.Data.Test = 0.02
+			cs.Data.Distractors = distractors
+			cs.RM.LR = 0.02
+			_, t2, err := cs.Reward()
 			nb.Must(err)
 			losses = append(losses, t2.Metrics.ValLoss)
 		}

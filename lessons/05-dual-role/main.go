@@ -33,8 +33,9 @@ func main() {
 	c := pipeline.Default()
 	c.Seed = nb.Seed()
 	c.Data.Prompts = prompts
-	d, tr, err := c.Reward()
+	g, tr, err := c.Reward()
 	nb.Must(err)
+	d := g.Data
 	var scores, gold []float64
 	for _, ri := range d.SplitRankings(prefs.Test) {
 		rk := d.Rankings[ri]

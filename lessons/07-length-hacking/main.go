@@ -186,12 +186,9 @@ func main() {
 	// %%
 	var rows [][]string
 	for _, b := range []float64{0, bias} {
-		dc := c.Data
-		dc.LengthBias = b
-		g, err := dc.Generate(c.Seed)
-		nb.Must(err)
-		d := g.Data
-		tr, err := c.RM.Train(d, c.Seed, nil)
+		cb := c
+		cb.Data.LengthBias = b
+		_, tr, err := cb.Reward()
 		nb.Must(err)
 		rows = append(rows, []string{fmt.Sprint(b), fmt.Sprintf("%+.3f", tr.Scorer.Model.Params()[world.Length]),
 			fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy), fmt.Sprintf("%.3f", tr.Metrics.CeilingAccuracy)})
@@ -221,11 +218,9 @@ func main() {
 	qc.Data.Prompts = 2000
 	qc.RM.Patience = -1
 	fitWith := func(quirk float64) []float64 {
-		d := qc.Data
-		d.Quirk = quirk
-		g, err := d.Generate(qc.Seed)
-		nb.Must(err)
-		tr, err := qc.RM.Train(g.Data, qc.Seed, nil)
+		q := qc
+		q.Data.Quirk = quirk
+		_, tr, err := q.Reward()
 		nb.Must(err)
 		return tr.Scorer.Model.Params()
 	}

@@ -63,9 +63,7 @@ func main() {
 		c.Data.Tau = tau
 		c.Data.Gold = world.GoldLinear
 		c.RM.Optimizer = reward.LBFGS
-		g, err := c.Data.Generate(seed)
-		nb.Must(err)
-		tr, err := c.RM.Train(g.Data, seed, nil)
+		g, tr, err := c.Reward()
 		nb.Must(err)
 		w := tr.Scorer.Model.Params()
 		pol := policy.NewGaussian(g.World, g.World.Prompts(4, 0, rng.Stream(seed, "lesson/prompts")), 1, rng.Stream(seed, "lesson/draws"))
@@ -151,9 +149,7 @@ func main() {
 		c.Data.Prompts = 100
 		c.Data.Distractors = 200
 		c.RM.Optimizer, c.RM.Objective.L2, c.RM.Patience, c.RM.Epochs = r.opt, r.l2, r.patience, 300
-		g, err := c.Data.Generate(seed)
-		nb.Must(err)
-		tr, err := c.RM.Train(g.Data, seed, nil)
+		_, tr, err := c.Reward()
 		nb.Must(err)
 		w := tr.Scorer.Model.Params()
 		m := tr.Metrics

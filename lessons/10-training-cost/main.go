@@ -48,14 +48,14 @@ func main() {
 		c := pipeline.Default()
 		c.Seed = seed
 		c.Data.Prompts, c.Data.K = 500, k
-		g, err := c.Data.Generate(seed)
+		g, err := c.Data.Generate(c.Seed)
 		nb.Must(err)
 		passes := map[reward.Grouping]int{}
 		comparisons := 0
 		for _, grp := range []reward.Grouping{reward.GroupByPrompt, reward.GroupFlat} {
 			c.RM.Objective.Grouping = grp
 			c.RM.Epochs, c.RM.Patience = 1, -1
-			tr, err := c.RM.Train(g.Data, seed, nil)
+			tr, err := c.RM.Train(g.Data, c.Seed)
 			nb.Must(err)
 			passes[grp] = tr.Result.ForwardPasses
 			comparisons = tr.Result.Comparisons
@@ -111,9 +111,7 @@ func main() {
 		c.RM.Objective.Grouping = su.grp
 		c.RM.Batch = su.batch
 		c.RM.Epochs, c.RM.Patience = epochs, -1
-		g, err := c.Data.Generate(seed)
-		nb.Must(err)
-		tr, err := c.RM.Train(g.Data, seed, nil)
+		_, tr, err := c.Reward()
 		nb.Must(err)
 		xs = xs[:0]
 		for _, e := range tr.Result.History {
@@ -189,9 +187,7 @@ func main() {
 			if kind == reward.KindLinear {
 				c.RM.Patience = -1
 			}
-			g, err := c.Data.Generate(seed)
-			nb.Must(err)
-			tr, err := c.RM.Train(g.Data, seed, nil)
+			_, tr, err := c.Reward()
 			nb.Must(err)
 			m, err := reward.Evaluate(tr.Scorer.Model, eg.Data, tr.Result.Objective)
 			nb.Must(err)

@@ -9,9 +9,17 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// Data configures the preference data.
+// Data configures the preference data: the dataset's own settings
+// (prefs.Settings: prompts, K and the held-out fractions, whose zero
+// values mean 1,000, 4 and 0.1 and whose negative fractions mean none)
+// and the panel of annotators who rank it.
+//
+// The panel is described by numbers, not by annotate.Annotator values:
+// a flag, a slider or a sweep sets a bias strength, and Annotator turns
+// the numbers into the annotator's biases. A zero bias is no bias.
 type Data struct {
-	Prompts, K   int
+	prefs.Settings
+	// Tau is the annotators' temperature; 0 is a perfect annotator.
 	Tau          float64
 	LengthBias   float64
 	PositionBias float64
@@ -19,12 +27,14 @@ type Data struct {
 	// Quirk is the strength of the hidden taste Variant's annotators have
 	// (world.Variant.Quirk: length, flattery or filler, per log token or
 	// per unit of the feature); 0 means none.
-	Quirk       float64
-	Annotators  int
-	TauSpread   float64
-	Gold        world.GoldName
-	Val, Test   float64
-	Distractors int // irrelevant random features appended for the reward model
+	Quirk float64
+	// Annotators is the size of the panel; zero means 1.
+	Annotators int
+	TauSpread  float64
+	Gold       world.GoldName // "" means world.GoldDefault
+	// Distractors is the number of irrelevant random features appended
+	// for the reward model.
+	Distractors int
 	// Variant is the student's variant of the hidden world: its gold
 	// weights and its annotators' taste. The zero Variant is the standard
 	// world.
@@ -59,21 +69,14 @@ func (c Data) Annotator() annotate.Annotator {
 	return a
 }
 
-// frac maps 0 ("none") to the negative value prefs uses for none.
-func frac(f float64) float64 {
-	if f == 0 {
-		return -1
-	}
-	return f
-}
-
 // MemoryEstimate is about how many bytes the dataset and its training
 // take: the responses' features (with Distractors), the gold rewards, the
 // pairs and the rankings, and the reward model's per-response and per-pair
 // work arrays. Commands compare it with the memory they may use before
 // they allocate anything.
 func (c Data) MemoryEstimate() int64 {
-	n, k := int64(max(c.Prompts, 0)), int64(max(c.K, 0))
+	r, _ := c.Settings.Resolve()
+	n, k := int64(max(r.Prompts, 0)), int64(max(r.K, 0))
 	d := int64(len(world.FeatureNames()) + max(c.Distractors, 0))
 	responses, pairs := n*k, n*k*(k-1)/2
 	data := responses*(d+1)*8 + pairs*int64(unsafe.Sizeof(prefs.Pair{})) +
@@ -101,9 +104,8 @@ func (c Data) Generate(seed uint64) (*Generated, error) {
 	}
 	spread := annotate.DefaultSpread()
 	spread.LogTau = c.TauSpread
-	panel := annotate.Panel(c.Annotators, c.Annotator(), &spread, rng.Stream(seed, rng.Panel))
-	d, err := prefs.Generate(w, panel, &prefs.Settings{Prompts: c.Prompts, K: c.K, Val: frac(c.Val), Test: frac(c.Test)},
-		rng.Stream(seed, rng.Data))
+	panel := annotate.Panel(max(c.Annotators, 1), c.Annotator(), &spread, rng.Stream(seed, rng.Panel))
+	d, err := prefs.Generate(w, panel, &c.Settings, rng.Stream(seed, rng.Data))
 	if err != nil {
 		return nil, err
 	}

@@ -39,13 +39,11 @@ func (c Data) Validate() error {
 	if err := c.Gold.Validate(); err != nil {
 		return config(err)
 	}
-	if c.Annotators < 1 {
-		return bad("%d annotators (want at least 1)", c.Annotators)
+	if err := check(&Config{Data: c}, PartData); err != nil {
+		return err
 	}
-	if c.K < 2 || c.Prompts < 1 {
-		return bad("%d prompts with K = %d (want at least 1 prompt and K >= 2)", c.Prompts, c.K)
-	}
-	return nil
+	_, err := c.Settings.Resolve()
+	return config(err)
 }
 
 // Validate reports a reward-model configuration that cannot be trained:
@@ -57,28 +55,23 @@ func (c RM) Validate() error {
 			return config(err)
 		}
 	}
-	if c.Ensemble < 0 || c.Ensemble > MaxEnsemble {
-		return bad("an ensemble of %d reward models (want 0 or 1 for a single model, up to %d)", c.Ensemble, MaxEnsemble)
-	}
-	if c.K < 0 || c.K > 100 || c.K != c.K {
-		return bad("ensemble k = %v (want 0 to 100 standard deviations)", c.K)
-	}
-	if !(c.View >= 0 && c.View <= 1) {
-		return bad("ensemble view %v (want the fraction of the features each member sees, 0 to 1; 0 means all)", c.View)
+	if err := check(&Config{RM: c}, PartRM); err != nil {
+		return err
 	}
 	if c.Model == reward.KindMLP {
-		return config(reward.CheckHidden(c.Hidden))
+		return config(reward.CheckHidden(c.hidden()))
 	}
 	return nil
 }
 
 // Validate reports a policy configuration that cannot run.
 func (c Policy) Validate() error {
+	c = c.withDefaults()
 	if err := c.Kind.Validate(); err != nil {
 		return err
 	}
 	if c.Prompts < 1 || c.PoolSize < 1 || c.Draws < 1 {
-		return bad("the policy needs at least one prompt, pool member and draw")
+		return bad("the policy needs at least one prompt, pool member and draw (0 means the default)")
 	}
 	for _, n := range c.BoN {
 		if n < 1 || n > MaxBoN {
@@ -94,8 +87,8 @@ func (c Policy) Validate() error {
 	if c.Method.IsDirect() && c.Reward != "" && c.Reward != RewardModel {
 		return bad("%s learns from the preference pairs alone, so it optimises no reward: drop the reward %q or use the method rlhf", c.Method, c.Reward)
 	}
-	if !(c.VerifierWeight >= 0 && c.VerifierWeight <= 100) {
-		return bad("verifier weight %v (want 0 to 100 reward-model units; 0 means %d)", c.VerifierWeight, DefaultVerifierWeight)
+	if err := check(&Config{Policy: c}, PartPolicy); err != nil {
+		return err
 	}
 	if _, err := c.verifier(); err != nil {
 		return err

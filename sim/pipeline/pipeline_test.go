@@ -3,9 +3,11 @@ package pipeline
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 )
 
@@ -54,7 +56,10 @@ func TestConfigErrors(t *testing.T) {
 		func(c *Config) { c.Policy.Kind = "tabular" },
 		func(c *Config) { c.Policy.BoN = []int{0} },
 		func(c *Config) { c.RM.Model = "forest" },
-		func(c *Config) { c.Data.Val = 0 },
+		func(c *Config) { c.Data.Val = -1 }, // no validation pairs
+		func(c *Config) { c.Data.Tau = 101 },
+		func(c *Config) { c.RM.LR = -0.1 },
+		func(c *Config) { c.Policy.Clip = 1 },
 		func(c *Config) { c.Policy.Audit.Pairs = -1 },
 		func(c *Config) { c.RM.View = 1.5 },
 		func(c *Config) { c.Policy.Audit = Audit{Pairs: 10, Every: -1} },
@@ -65,6 +70,57 @@ func TestConfigErrors(t *testing.T) {
 		mut(&c)
 		if _, err := Run(c, nil); !errors.Is(err, ErrConfig) {
 			t.Errorf("err = %v, want ErrConfig", err)
+		}
+	}
+}
+
+// TestZeroConfig: the zero Config is valid and runs: zero counts take
+// their defaults (1,000 prompts, K = 4, 200 policy prompts, 300 steps),
+// zero quantities are zero (perfect annotators, no KL penalty), and a nil
+// best-of-n list is no sweep.
+func TestZeroConfig(t *testing.T) {
+	var c Config
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Policy.Steps = 5 // keep the test short; the rest stays zero
+	r, err := Run(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(r.Data.Rankings); got != 1000 {
+		t.Errorf("%d rankings, want prefs' default of 1,000", got)
+	}
+	if got := len(r.Policy.Prompts()); got != DefaultPolicyPrompts {
+		t.Errorf("%d policy prompts, want %d", got, DefaultPolicyPrompts)
+	}
+	if len(r.Run.Steps) != 6 || r.BoN != nil || r.Run.Steps[1].Beta != 0 {
+		t.Errorf("%d steps, best-of-n %v, beta %v: want 6, none and 0", len(r.Run.Steps), r.BoN, r.Run.Steps[1].Beta)
+	}
+}
+
+// TestParamsInDefault: every parameter of the table is in its range at
+// Default, and a value just outside it is refused by the part's Validate
+// with the parameter's name.
+func TestParamsInDefault(t *testing.T) {
+	d := Default()
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Params() {
+		c := Default()
+		switch f := p.Field(&c).(type) {
+		case *int:
+			*f = int(p.Max) + 1
+		case *float64:
+			*f = p.Max * 1.5
+			if p.Max == 0 {
+				*f = 1
+			}
+		}
+		err := map[Part]error{PartData: c.Data.Validate(), PartRM: c.RM.Validate(), PartPolicy: c.Policy.Validate()}[p.Part]
+		if err == nil || !strings.Contains(err.Error(), p.Name+" = ") {
+			t.Errorf("%s above its range: err = %v", p.Name, err)
 		}
 	}
 }
@@ -87,7 +143,7 @@ func TestOptionTypesAreConfigErrors(t *testing.T) {
 		{PolicyKind("tabular").Validate(), `pipeline: bad configuration: policy "tabular": want generative or pool`},
 		{RM{Model: "forest"}.Validate(), `pipeline: bad configuration: reward: bad option: model "forest": want linear, affine or mlp`},
 		{RM{Model: reward.KindMLP, Hidden: []int{0}}.Validate(), `pipeline: bad configuration: reward: bad option: hidden width 0, want 1 to 4096`},
-		{Data{Gold: "cubic", Prompts: 1, K: 2, Annotators: 1}.Validate(), `pipeline: bad configuration: world: unknown gold reward: gold "cubic": want default, linear or coherent`},
+		{Data{Gold: "cubic", Settings: prefs.Settings{Prompts: 1, K: 2}, Annotators: 1}.Validate(), `pipeline: bad configuration: world: unknown gold reward: gold "cubic": want default, linear or coherent`},
 		{Policy{Kind: Generative, Prompts: 1, PoolSize: 1, Draws: 1, Settings: policy.Settings{Algo: policy.Exact}}.Validate(), `pipeline: bad configuration: the exact gradient needs the pool policy`},
 	} {
 		if c.err == nil || c.err.Error() != c.want || !errors.Is(c.err, ErrConfig) {

@@ -12,17 +12,14 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// RM configures the reward model and its training.
+// RM configures the reward model and its training: the training
+// settings are reward.Settings, with its zero values and defaults.
 type RM struct {
+	reward.Settings
 	Model      reward.Kind // linear (the default), affine or mlp
-	Hidden     []int       // the MLP's hidden widths
+	Hidden     []int       // the MLP's hidden widths; nil means one layer of 32
 	Activation reward.Activation
 	Objective  reward.Objective
-	Optimizer  reward.Optimizer
-	Epochs     int
-	LR         float64
-	Batch      int
-	Patience   int
 	// Ensemble, if 2 or more, also trains that many reward models, each
 	// on its own bootstrap resample of the training prompts with its own
 	// initialisation and minibatch order, and the policy optimises their
@@ -44,6 +41,17 @@ type RM struct {
 	Stage func(name string) `json:"-"`
 }
 
+// DefaultWidth is the width of the MLP's one hidden layer when
+// RM.Hidden is nil.
+const DefaultWidth = 32
+
+func (c RM) hidden() []int {
+	if c.Hidden == nil {
+		return []int{DefaultWidth}
+	}
+	return c.Hidden
+}
+
 // MaxEnsemble is the largest ensemble RM.Validate accepts.
 const MaxEnsemble = 64
 
@@ -55,7 +63,7 @@ func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member in
 		return nil, nil, err
 	}
 	src := rng.Stream(seed, rng.Ensemble)
-	c.Stage = nil // the hook times the single model, not each member
+	c.Stage, c.Progress = nil, nil // the hooks follow the single model, not each member
 	members := make([]*Trained, c.Ensemble)
 	e := &reward.Ensemble{Aggregate: c.Aggregate, K: c.K}
 	for m := range members {
@@ -64,7 +72,7 @@ func (c RM) TrainEnsemble(d *prefs.Dataset, seed uint64, progress func(member in
 		if c.View > 0 && c.View < 1 {
 			md = view(md, c.View, rng.Stream(ms, rng.View))
 		}
-		tr, err := c.Train(md, ms, nil)
+		tr, err := c.Train(md, ms)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ensemble member %d: %w", m+1, err)
 		}
@@ -114,8 +122,10 @@ type Trained struct {
 }
 
 // Train fits the configured reward model to d, evaluates it and normalises
-// its scores on the training responses (base-policy samples).
-func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*Trained, error) {
+// its scores on the training responses (base-policy samples). The seed
+// draws its initialisation and minibatch order; Config.Reward trains with
+// the run's seed.
+func (c RM) Train(d *prefs.Dataset, seed uint64) (*Trained, error) {
 	stage := c.Stage
 	if stage == nil {
 		stage = func(string) {}
@@ -128,15 +138,12 @@ func (c RM) Train(d *prefs.Dataset, seed uint64, progress func(reward.Epoch)) (*
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := reward.New(c.Model, d.D(), reward.Spec{Hidden: c.Hidden, Activation: c.Activation}, rng.Stream(seed, rng.Init))
+	m, err := reward.New(c.Model, d.D(), reward.Spec{Hidden: c.hidden(), Activation: c.Activation}, rng.Stream(seed, rng.Init))
 	if err != nil {
 		return nil, err
 	}
 	stage("train")
-	res, err := reward.Train(m, d, c.Objective, &reward.Settings{
-		Optimizer: c.Optimizer, Epochs: c.Epochs, LR: c.LR, Batch: c.Batch,
-		Patience: c.Patience, Progress: progress,
-	}, rng.Stream(seed, rng.Train))
+	res, err := reward.Train(m, d, c.Objective, &c.Settings, rng.Stream(seed, rng.Train))
 	if err != nil {
 		return nil, err
 	}

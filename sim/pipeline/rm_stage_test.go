@@ -17,11 +17,11 @@ func TestTrainTellsItsStages(t *testing.T) {
 	var stages []string
 	rm := c.RM
 	rm.Stage = func(s string) { stages = append(stages, s) }
-	told, err := rm.Train(g.Data, 1, nil)
+	told, err := rm.Train(g.Data, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := c.RM.Train(g.Data, 1, nil)
+	plain, err := c.RM.Train(g.Data, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,10 @@ type Policy struct {
 	// (pool or generative) to the preference pairs directly, to its exact
 	// optimum, at beta Settings.Beta; the reward model is still trained,
 	// to compare.
-	Method   Method
-	Settings policy.Settings
+	Method Method
+	// Settings are the optimiser's, with policy.Settings's zero values
+	// and defaults; embedded, so c.Policy.Beta is c.Policy.Settings.Beta.
+	policy.Settings
 	// Reward is what the policy optimises and best-of-n selects by: the
 	// reward model (rm, the default), the verifier alone, or their mix,
 	// the reward model plus VerifierWeight for a pass.
@@ -35,10 +37,17 @@ type Policy struct {
 	// VerifierWeight is what a pass adds in the mix, in the reward
 	// model's units; zero means DefaultVerifierWeight.
 	VerifierWeight float64
-	Prompts        int   // prompts the policy answers
-	PoolSize       int   // responses per prompt in the pool policy
-	Draws          int   // common random draws per prompt for the generative policy
-	BoN            []int // n values of the best-of-n sweep
+	// Prompts is the number of prompts the policy answers; zero means
+	// DefaultPolicyPrompts.
+	Prompts int
+	// PoolSize is the number of responses per prompt in the pool policy;
+	// zero means DefaultPoolSize.
+	PoolSize int
+	// Draws is the number of common random draws per prompt for the
+	// generative policy; zero means DefaultDraws.
+	Draws int
+	// BoN holds the n values of the best-of-n sweep; nil means no sweep.
+	BoN []int
 	// BoNPool is the number of base-policy samples per prompt the sweep
 	// selects from; n should stay at most a quarter of it. Zero means four
 	// times the largest n, and at least 4,096.
@@ -50,6 +59,28 @@ type Policy struct {
 	// Audit, if Audit.Pairs > 0, has the annotators compare pairs of the
 	// policy's own answers as it moves (Result.Audit).
 	Audit Audit
+}
+
+// The policy's sizes when Policy leaves them zero.
+const (
+	DefaultPolicyPrompts = 200
+	DefaultPoolSize      = 128
+	DefaultDraws         = 16
+)
+
+// withDefaults returns c with its zero sizes replaced by their defaults.
+func (c Policy) withDefaults() Policy {
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&c.Prompts, DefaultPolicyPrompts}, {&c.PoolSize, DefaultPoolSize}, {&c.Draws, DefaultDraws},
+	} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	return c
 }
 
 // DefaultBoNPrompts is the number of prompts a best-of-n sweep averages
@@ -125,13 +156,29 @@ func DefaultFor(v world.Variant) Config {
 	}
 	return Config{
 		Seed: 1,
-		Data: Data{Prompts: 2000, K: 4, Tau: tau, Annotators: 1, Gold: world.GoldDefault, Val: 0.1, Test: 0.1, Variant: v},
-		RM: RM{Model: reward.KindLinear, Hidden: []int{32}, Activation: reward.Tanh, Optimizer: reward.Adam,
-			Epochs: 30, LR: 0.02, Batch: 32, Patience: 5},
-		Policy: Policy{Kind: Generative, Prompts: 200, PoolSize: 128, Draws: 16,
+		Data: Data{Settings: prefs.Settings{Prompts: 2000, K: 4, Val: 0.1, Test: 0.1},
+			Tau: tau, Annotators: 1, Gold: world.GoldDefault, Variant: v},
+		RM: RM{Model: reward.KindLinear, Hidden: []int{DefaultWidth}, Activation: reward.Tanh,
+			Settings: reward.Settings{Optimizer: reward.Adam, Epochs: 30, LR: 0.02, Batch: 32, Patience: 5}},
+		Policy: Policy{Kind: Generative, Prompts: DefaultPolicyPrompts, PoolSize: DefaultPoolSize, Draws: DefaultDraws,
 			Settings: policy.Settings{Algo: policy.RLOO, Beta: 0.2, Steps: 300, LR: 0.04, Samples: 64, PerPrompt: 4},
 			BoN:      []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}},
 	}
+}
+
+// Validate reports a configuration Run cannot use: the first error of
+// its parts' Validate, or distractor features, which a policy cannot
+// produce.
+func (c Config) Validate() error {
+	if c.Data.Distractors > 0 {
+		return bad("distractor features exist only for reward-model training; a policy cannot produce them")
+	}
+	for _, err := range []error{c.Data.Validate(), c.RM.Validate(), c.Policy.Validate()} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrConfig is wrapped by errors for a bad configuration.
@@ -144,6 +191,7 @@ func bad(format string, args ...any) error {
 // MemoryEstimate is about how many bytes the policy stage takes: the
 // pool's features and scores and, for the generative policy, its draws.
 func (c Policy) MemoryEstimate() int64 {
+	c = c.withDefaults()
 	n := int64(max(c.Prompts, 0))
 	d := int64(len(world.FeatureNames()))
 	bonPrompts := int64(c.BoNPrompts)
@@ -192,13 +240,10 @@ func Run(c Config, progress Progress) (*Result, error) {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	if c.Data.Distractors > 0 {
-		return nil, bad("distractor features exist only for reward-model training; a policy cannot produce them")
-	}
-	if err := c.Policy.Validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	s := &stages{c: c, pc: c.Policy, progress: progress, r: &Result{Config: c}}
+	s := &stages{c: c, pc: c.Policy.withDefaults(), progress: progress, r: &Result{Config: c}}
 	for _, stage := range []func() error{s.data, s.rewardModel, s.rewards, s.startPolicy, s.bestOfN} {
 		if err := stage(); err != nil {
 			return nil, err
@@ -250,7 +295,10 @@ func (s *stages) data() error {
 func (s *stages) rewardModel() error {
 	c, r := s.c, s.r
 	var err error
-	r.RM, err = c.RM.Train(r.Data, c.Seed, func(e reward.Epoch) { s.progress("reward model", e.Epoch, c.RM.Epochs) })
+	rm := c.RM
+	epochs := rm.Settings.Resolve().Epochs
+	rm.Progress = func(e reward.Epoch) { s.progress("reward model", e.Epoch, epochs) }
+	r.RM, err = rm.Train(r.Data, c.Seed)
 	if err != nil {
 		return err
 	}
@@ -414,16 +462,16 @@ func (s *stages) optimise() error {
 }
 
 // Reward generates the configured data and trains the configured reward
-// model on it: the first half of Run, for lessons that stop at the reward
-// model.
-func (c Config) Reward() (*prefs.Dataset, *Trained, error) {
+// model on it, both from the run's seed: the first half of Run, for
+// lessons that stop at the reward model.
+func (c Config) Reward() (*Generated, *Trained, error) {
 	g, err := c.Data.Generate(c.Seed)
 	if err != nil {
 		return nil, nil, err
 	}
-	tr, err := c.RM.Train(g.Data, c.Seed, nil)
+	tr, err := c.RM.Train(g.Data, c.Seed)
 	if err != nil {
 		return nil, nil, err
 	}
-	return g.Data, tr, nil
+	return g, tr, nil
 }

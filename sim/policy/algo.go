@@ -67,6 +67,11 @@ func DefaultSettings() Settings {
 	return Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
 }
 
+// Resolve returns the settings Optimize uses for s, its zero values
+// replaced by their defaults (nil means all defaults), or an error that
+// says which setting it cannot use.
+func (s *Settings) Resolve() (Settings, error) { return s.resolve() }
+
 func (s *Settings) resolve() (Settings, error) {
 	r := DefaultSettings()
 	if s != nil {

@@ -162,6 +162,11 @@ const (
 // ErrSettings is wrapped by the errors Generate returns for bad settings.
 var ErrSettings = errors.New("prefs: bad settings")
 
+// Resolve returns the settings Generate uses for s, its zero values
+// replaced by their defaults (nil means all defaults), or an error that
+// says which setting is out of range.
+func (s *Settings) Resolve() (Settings, error) { return s.resolve() }
+
 func (s *Settings) resolve() (Settings, error) {
 	r := Settings{Prompts: 1000, K: 4, Val: 0.1, Test: 0.1}
 	if s != nil {

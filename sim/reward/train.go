@@ -129,6 +129,10 @@ func Train(m Model, d *prefs.Dataset, obj Objective, s *Settings, src rand.Sourc
 	return &t.res, nil
 }
 
+// Resolve returns the settings Train uses for s, its zero values
+// replaced by their defaults (nil means all defaults).
+func (s *Settings) Resolve() Settings { return resolveSettings(s) }
+
 func resolveSettings(s *Settings) Settings {
 	var r Settings
 	if s != nil {
