@@ -28,8 +28,8 @@ type verifierFlags struct {
 
 var rewardNames = map[pipeline.Reward]string{
 	pipeline.RewardModel:    "the reward model",
-	pipeline.VerifierReward: "the verifier",
-	pipeline.MixReward:      "the reward model plus the verifier",
+	pipeline.RewardVerifier: "the verifier",
+	pipeline.RewardMix:      "the reward model plus the verifier",
 }
 
 func (v *verifierFlags) register(fs *pflag.FlagSet) {

@@ -1,6 +1,3 @@
-// Package enum checks a string option against its valid values, so that
-// every option type of rlhfsim (an optimizer, a loss, an algorithm) reports
-// a bad value the same way: naming the option and listing what it takes.
 package enum
 
 import (

@@ -100,10 +100,10 @@ func main() {
 		grp   reward.Grouping
 		batch int
 	}
-	setups := []setup{{reward.GroupByPrompt, 32}, {reward.GroupFlat, 32}, {reward.GroupFlat, 32 * 36}}
+	byPrompt, shuffled, sameSteps := setup{reward.GroupByPrompt, 32}, setup{reward.GroupFlat, 32}, setup{reward.GroupFlat, 32 * 36}
 	curves := map[setup][]float64{}
 	var xs []float64
-	for _, su := range setups {
+	for _, su := range []setup{byPrompt, shuffled, sameSteps} {
 		c := pipeline.Default()
 		c.Seed = seed
 		c.Data.Prompts, c.Data.K = 300, 9
@@ -119,7 +119,7 @@ func main() {
 			curves[su] = append(curves[su], e.ValLoss)
 		}
 	}
-	grouped, flat, matched := curves[setups[0]], curves[setups[1]], curves[setups[2]]
+	grouped, flat, matched := curves[byPrompt], curves[shuffled], curves[sameSteps]
 	lower := 0
 	if flat[len(flat)-1] < grouped[len(grouped)-1] {
 		lower = 1
@@ -176,9 +176,15 @@ func main() {
 	ec.Data.Prompts, ec.Data.Val, ec.Data.Test = 2000, 0.05, 0.9
 	eg, err := ec.Data.Generate(seed + 1000)
 	nb.Must(err)
-	sizes := []float64{100, 300, 1000, 3000, 10000}
-	var lin, mlp, linGold []float64
+	const most = 10000
+	sizes := []float64{100, 300, 1000, 3000, most}
+	// at holds each size's results: the linear model's and the MLP's
+	// Spearman correlation with gold, and the linear model's gold
+	// agreement.
+	type result struct{ lin, mlp, linGold float64 }
+	at := map[float64]result{}
 	fitSize := func(n float64) {
+		r := at[n]
 		for _, kind := range []reward.Kind{reward.KindLinear, reward.KindMLP} {
 			c := pipeline.Default()
 			c.Seed = seed
@@ -192,30 +198,37 @@ func main() {
 			m, err := reward.Evaluate(tr.Scorer.Model, eg.Data, tr.Result.Objective)
 			nb.Must(err)
 			if kind == reward.KindLinear {
-				lin, linGold = append(lin, m.SpearmanGold), append(linGold, m.GoldAgreement)
+				r.lin, r.linGold = m.SpearmanGold, m.GoldAgreement
 			} else {
-				mlp = append(mlp, m.SpearmanGold)
+				r.mlp = m.SpearmanGold
 			}
 		}
+		at[n] = r
 	}
-	for _, n := range sizes[:4] {
-		fitSize(n)
+	for _, n := range sizes {
+		if n < most {
+			fitSize(n)
+		}
 	}
 
 	// %%
-	fitSize(sizes[4])
+	fitSize(most)
+	var lin, mlp []float64
+	for _, n := range sizes {
+		lin, mlp = append(lin, at[n].lin), append(mlp, at[n].mlp)
+	}
 	fig, err = plots.Lines("What more data buys", "prompts of training data", "Spearman correlation with gold (held out)", sizes,
 		[]plots.Series{{Name: "linear", Y: lin}, {Name: fmt.Sprintf("MLP, width %d", width), Y: mlp}}, nil)
 	nb.Must(err)
 	nb.Figure("Rank correlation between each model's scores and the gold reward on 1,800 held-out prompts, against the training data", fig)
-	fmt.Printf("linear: gold agreement %.3f at 1,000 prompts, %.3f at 3,000, %.3f at 10,000\n", linGold[2], linGold[3], linGold[4])
-	fmt.Printf("Spearman with gold at 3,000 prompts: linear %.3f, MLP %.3f; at 10,000: linear %.3f, MLP %.3f\n", lin[3], mlp[3], lin[4], mlp[4])
-	nb.Check("more data helps both models: each correlates better with gold at 10,000 prompts than at 100", lin[4] > lin[0] && mlp[4] > mlp[0],
+	fmt.Printf("linear: gold agreement %.3f at 1,000 prompts, %.3f at 3,000, %.3f at 10,000\n", at[1000].linGold, at[3000].linGold, at[most].linGold)
+	fmt.Printf("Spearman with gold at 3,000 prompts: linear %.3f, MLP %.3f; at 10,000: linear %.3f, MLP %.3f\n", at[3000].lin, at[3000].mlp, at[most].lin, at[most].mlp)
+	nb.Check("more data helps both models: each correlates better with gold at 10,000 prompts than at 100", at[most].lin > at[100].lin && at[most].mlp > at[100].mlp,
 		"with few comparisons the weights are set by the labels' noise; each comparison removes some of it")
 	nb.Check("the linear model has stopped improving by 1,000 prompts (its gold agreement moves less than 0.015 from there to 3,000 and to 10,000)",
-		math.Abs(linGold[3]-linGold[2]) < 0.015 && math.Abs(linGold[4]-linGold[2]) < 0.015,
+		math.Abs(at[3000].linGold-at[1000].linGold) < 0.015 && math.Abs(at[most].linGold-at[1000].linGold) < 0.015,
 		"the gold reward is not linear: a linear score reaches the best it can represent, and more data cannot take it further")
-	nb.Check("at 10,000 prompts the MLP correlates with gold better than the linear model", mlp[4] > lin[4],
+	nb.Check("at 10,000 prompts the MLP correlates with gold better than the linear model", at[most].mlp > at[most].lin,
 		"a model that can bend learns the diminishing returns and the length ideal that a linear score must average over; it needs the data to pin its extra parameters")
 
 	// %% [markdown]

@@ -80,7 +80,7 @@ func main() {
 	// %%
 	seed := nb.Seed()
 	rm := optimise(seed, pipeline.RewardModel, &verify.Settings{}, nil)
-	ver := optimise(seed, pipeline.VerifierReward, nil, []int{1, 16, 256})
+	ver := optimise(seed, pipeline.RewardVerifier, nil, []int{1, 16, 256})
 	fmt.Printf("the verifier checks %.0f%% of the policy's prompts\n", 100*ver.Verifier.Coverage)
 
 	// %% [markdown]
@@ -146,7 +146,7 @@ func main() {
 	// command line). Does the bonus hold the policy back?
 
 	// %%
-	mix := optimise(seed, pipeline.MixReward, nil, nil)
+	mix := optimise(seed, pipeline.RewardMix, nil, nil)
 	pm, _ := mix.GoldPeak()
 	endM := mix.Run.Steps[600]
 	fmt.Printf("reward model plus %d for a pass: gold peaks at %+.2f (KL %.1f) and ends at %+.2f (KL %.0f, length %+.2f log tokens)\n",
@@ -193,8 +193,8 @@ func main() {
 	// %%
 	bar := nb.Float("bar", 2, 1.5, 2.5, "correctness a right answer needs, in standard deviations (hard problems)")
 	weak := nb.Float("weak_tests", 0.9, 0.5, 1, "chance that a wrong answer deep in the tests' blind spot passes")
-	hole := optimise(seed, pipeline.VerifierReward, &verify.Settings{Bar: bar, WeakTests: weak}, nil)
-	sound := optimise(seed, pipeline.VerifierReward, &verify.Settings{Bar: bar}, nil)
+	hole := optimise(seed, pipeline.RewardVerifier, &verify.Settings{Bar: bar, WeakTests: weak}, nil)
+	sound := optimise(seed, pipeline.RewardVerifier, &verify.Settings{Bar: bar}, nil)
 	var pass, right, fair []float64
 	xs := make([]float64, len(hole.Verifier.Steps))
 	for i, s := range hole.Verifier.Steps {

@@ -24,7 +24,7 @@ func poolRun(seed uint64, m pipeline.Method, beta, tau float64, gold world.GoldN
 	c.Seed = seed
 	c.Data.Prompts, c.Data.Tau, c.Data.Gold = prompts, tau, gold
 	c.RM.Optimizer = reward.LBFGS
-	c.Policy.Kind, c.Policy.Method, c.Policy.Prompts = pipeline.PoolPolicy, m, 40
+	c.Policy.Kind, c.Policy.Method, c.Policy.Prompts = pipeline.Pool, m, 40
 	c.Policy.BoN = nil
 	c.Policy.Settings.Algo, c.Policy.Settings.Beta = policy.Exact, beta
 	c.Policy.Settings.Steps, c.Policy.Settings.LR = 300, 0.3

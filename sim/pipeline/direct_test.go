@@ -18,7 +18,7 @@ func TestDPOMeetsTheRewardModelsOptimum(t *testing.T) {
 		c := Default()
 		c.Data.Prompts = 1000
 		c.RM.Optimizer = reward.LBFGS
-		c.Policy.Kind, c.Policy.Method, c.Policy.Prompts, c.Policy.BoN = PoolPolicy, m, 40, nil
+		c.Policy.Kind, c.Policy.Method, c.Policy.Prompts, c.Policy.BoN = Pool, m, 40, nil
 		r, err := Run(c, nil)
 		if err != nil {
 			t.Fatal(err)

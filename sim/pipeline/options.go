@@ -15,11 +15,11 @@ type PolicyKind string
 // The policies.
 const (
 	Generative PolicyKind = "generative" // a Gaussian over features that makes new responses (the default)
-	PoolPolicy PolicyKind = "pool"       // a softmax over a fixed pool of base-policy responses, exact
+	Pool       PolicyKind = "pool"       // a softmax over a fixed pool of base-policy responses, exact
 )
 
 // PolicyKinds lists the valid policies.
-func PolicyKinds() []PolicyKind { return []PolicyKind{Generative, PoolPolicy} }
+func PolicyKinds() []PolicyKind { return []PolicyKind{Generative, Pool} }
 
 // Validate reports a policy that is not one of PolicyKinds; "" means
 // generative.
@@ -99,7 +99,7 @@ func (c Policy) Validate() error {
 	if c.Audit.Pairs > 0 && c.Method.IsDirect() {
 		return bad("an audit checks a policy as it moves, and %s jumps to its optimum in one go: drop the audit or use the method rlhf", c.Method)
 	}
-	if c.Settings.Algo == policy.Exact && c.Kind != PoolPolicy {
+	if c.Settings.Algo == policy.Exact && c.Kind != Pool {
 		return bad("the exact gradient needs the pool policy")
 	}
 	return config(c.Settings.Validate())

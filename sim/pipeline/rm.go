@@ -9,7 +9,6 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
-	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // RM configures the reward model and its training: the training
@@ -105,14 +104,6 @@ func view(d *prefs.Dataset, f float64, src rand.Source) *prefs.Dataset {
 	return &out
 }
 
-// EnsembleProxy returns the ensemble's aggregate as a policy reward.
-func EnsembleProxy(e *reward.Ensemble) policy.RewardFunc {
-	return func(_ world.Prompt, phi []float64) float64 {
-		agg, _, _ := e.Score(phi)
-		return agg
-	}
-}
-
 // Trained is a reward model after training: its scorer, history and
 // evaluation.
 type Trained struct {
@@ -168,12 +159,7 @@ func (c RM) Train(d *prefs.Dataset, seed uint64) (*Trained, error) {
 // Each call makes copies of the scorers, for another goroutine.
 func (c RM) proxy(single *Trained, e *reward.Ensemble) policy.RewardFunc {
 	if e != nil {
-		return EnsembleProxy(e.Copy())
+		return e.Copy().Reward
 	}
-	return Proxy(single.Scorer.Copy())
-}
-
-// Proxy returns the scorer as a policy reward.
-func Proxy(sc *reward.Scorer) policy.RewardFunc {
-	return func(_ world.Prompt, phi []float64) float64 { return sc.Score(phi) }
+	return single.Scorer.Copy().Reward
 }

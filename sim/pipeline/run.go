@@ -331,7 +331,7 @@ func (s *stages) rewards() error {
 func (s *stages) startPolicy() error {
 	c, w := s.c, s.r.World
 	s.prompts = w.Prompts(s.pc.Prompts, PolicyPromptIDs, rng.Stream(c.Seed, rng.Prompts))
-	if s.pc.Kind == PoolPolicy {
+	if s.pc.Kind == Pool {
 		s.r.Policy = policy.NewPool(w, s.prompts, s.pc.PoolSize, rng.Stream(c.Seed, rng.Pool))
 	} else {
 		s.r.Policy = policy.NewGaussian(w, s.prompts, s.pc.Draws, rng.Stream(c.Seed, rng.Draws))

@@ -15,12 +15,12 @@ type Reward string
 // The rewards.
 const (
 	RewardModel    Reward = "rm"       // the learned reward model (the default)
-	VerifierReward Reward = "verifier" // the verifier's verdict, where there is one
-	MixReward      Reward = "mix"      // the reward model plus the verdict, weighted
+	RewardVerifier Reward = "verifier" // the verifier's verdict, where there is one
+	RewardMix      Reward = "mix"      // the reward model plus the verdict, weighted
 )
 
 // Rewards lists the valid rewards.
-func Rewards() []Reward { return []Reward{RewardModel, VerifierReward, MixReward} }
+func Rewards() []Reward { return []Reward{RewardModel, RewardVerifier, RewardMix} }
 
 // Validate reports a reward that is not one of Rewards; "" means rm.
 func (r Reward) Validate() error { return enum.Option(ErrConfig, "reward", r, Rewards()...) }
@@ -75,9 +75,9 @@ func (c Policy) verifier() (*verify.Verifier, error) {
 // model's proxy.
 func (c Policy) reward(v *verify.Verifier, proxy policy.RewardFunc) policy.RewardFunc {
 	switch c.Reward {
-	case VerifierReward:
+	case RewardVerifier:
 		return v.Reward
-	case MixReward:
+	case RewardMix:
 		w := c.VerifierWeight
 		if w == 0 {
 			w = DefaultVerifierWeight
@@ -100,7 +100,7 @@ func (c Policy) bonScore(v *verify.Verifier, p world.Prompt, phi []float64, prox
 	if w == 0 {
 		w = DefaultVerifierWeight
 	}
-	if c.Reward != MixReward {
+	if c.Reward != RewardMix {
 		w, out = 1, 0
 	}
 	if v.Check(p, phi, src) {

@@ -66,7 +66,7 @@ func verifierVersusRewardModel(t *testing.T, seed uint64) {
 	if at > 100 || g < 1 || rm.Run.Steps[300].Gold > -10 {
 		t.Errorf("seed %d, reward model: peak %.2f at step %d, gold %.2f at 300; want an early peak and a fall", seed, g, at, rm.Run.Steps[300].Gold)
 	}
-	ver := runVerified(t, seed, VerifierReward, nil)
+	ver := runVerified(t, seed, RewardVerifier, nil)
 	g, _ = peak(ver)
 	end := ver.Run.Steps[600]
 	vend := ver.Verifier.Steps[600]
@@ -80,8 +80,8 @@ func verifierVersusRewardModel(t *testing.T, seed uint64) {
 	if d, e := end.Length-base.Length, end.Features[verify.Exploit]-base.Features[verify.Exploit]; math.Abs(d) > 0.05 || math.Abs(e) > 0.05 {
 		t.Errorf("seed %d, verifier: length moved %.3f, blind-spot cue %.3f", seed, d, e)
 	}
-	weak := runVerified(t, seed, VerifierReward, &verify.Settings{Bar: 2, WeakTests: 0.9})
-	perfect := runVerified(t, seed, VerifierReward, &verify.Settings{Bar: 2})
+	weak := runVerified(t, seed, RewardVerifier, &verify.Settings{Bar: 2, WeakTests: 0.9})
+	perfect := runVerified(t, seed, RewardVerifier, &verify.Settings{Bar: 2})
 	w := weak.Verifier.Steps[600]
 	if w.Pass < 0.7 || w.Right > 0.12 || weak.Run.Steps[600].Gold > perfect.Run.Steps[600].Gold-0.6 {
 		t.Errorf("seed %d, weak tests: pass %.2f right %.2f gold %.2f (perfect verifier %.2f)", seed, w.Pass, w.Right,
@@ -100,12 +100,12 @@ func verifierVersusRewardModel(t *testing.T, seed uint64) {
 func TestVerifierConfigRefused(t *testing.T) {
 	for name, p := range map[string]func(*Policy){
 		"reward":     func(p *Policy) { p.Reward = "gold" },
-		"weight":     func(p *Policy) { p.Reward, p.VerifierWeight = MixReward, -1 },
+		"weight":     func(p *Policy) { p.Reward, p.VerifierWeight = RewardMix, -1 },
 		"weight NaN": func(p *Policy) { p.VerifierWeight = math.NaN() },
 		"verifier":   func(p *Policy) { p.Verifier = &verify.Settings{FalsePositive: 2} },
-		"dpo reward": func(p *Policy) { p.Method, p.Reward = DPO, VerifierReward },
+		"dpo reward": func(p *Policy) { p.Method, p.Reward = DPO, RewardVerifier },
 		"no category": func(p *Policy) {
-			p.Reward, p.Verifier = VerifierReward, &verify.Settings{Categories: []world.Category{}}
+			p.Reward, p.Verifier = RewardVerifier, &verify.Settings{Categories: []world.Category{}}
 		},
 	} {
 		c := Default()

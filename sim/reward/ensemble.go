@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/rlhfsim/rlhfsim/internal/enum"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // Aggregate names how an ensemble combines its members' scores.
@@ -70,6 +71,14 @@ func (e *Ensemble) Validate() error {
 		return fmt.Errorf("%w: ensemble K %v: want a finite number >= 0", ErrOption, e.K)
 	}
 	return nil
+}
+
+// Reward is the aggregate score as a policy's reward; the method value
+// e.Reward is a policy.RewardFunc. Like Score, it is not safe for
+// concurrent use (see Copy).
+func (e *Ensemble) Reward(_ world.Prompt, phi []float64) float64 {
+	agg, _, _ := e.Score(phi)
+	return agg
 }
 
 // Score returns the aggregate score of phi and the members' mean and

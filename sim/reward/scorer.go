@@ -62,6 +62,11 @@ func (s *Scorer) Score(phi []float64) float64 {
 	return s.Model.Forward(phi, s.act) - s.Offset
 }
 
+// Reward is Score as a policy's reward: a reward model reads the
+// response's features alone, so the prompt is ignored. The method value
+// sc.Reward is a policy.RewardFunc.
+func (s *Scorer) Reward(_ world.Prompt, phi []float64) float64 { return s.Score(phi) }
+
 // ScoreBatch scores the responses in phis (flat, D values each) into dst,
 // allocating it if nil, and returns it.
 func (s *Scorer) ScoreBatch(phis, dst []float64) []float64 {
