@@ -36,7 +36,7 @@ func (v *verifierFlags) register(fs *pflag.FlagSet) {
 	v.fs = fs
 	fs.StringVar(&v.reward, "reward", string(pipeline.RewardModel), "what the policy optimises and best-of-n selects by: "+enum.List(pipeline.Rewards()...)+" (the learned reward model, the verifier where answers can be checked, or the reward model plus --verifier-weight for a pass)")
 	fs.StringVar(&v.categories, "verifier-categories", "factual,coding", "prompt categories the verifier can check, comma-separated")
-	fs.Float64Var(&v.bar, "verifier-bar", 0, "correctness (a z-score) a right answer exceeds: 0 is about half right, 2 a hard problem (-5 to 5)")
+	fs.Float64Var(&v.bar, "verifier-bar", 0, fmt.Sprintf("correctness (a z-score) a right answer exceeds: 0 is about half right, 2 a hard problem (-%v to %v)", verify.MaxBar, verify.MaxBar))
 	fs.Float64Var(&v.fn, "verifier-fn", 0, "chance the verifier fails a right answer (0 to 1)")
 	fs.Float64Var(&v.fp, "verifier-fp", 0, "chance the verifier passes any wrong answer (0 to 1)")
 	fs.Float64Var(&v.weak, "weak-tests", 0, "chance the verifier passes a wrong answer in its tests' blind spot (cue-01 high) (0 to 1)")
@@ -80,7 +80,7 @@ func (v *verifierFlags) parseCategories() ([]world.Category, error) {
 func (v *verifierFlags) validate() error {
 	if err := firstError(
 		option("reward", pipeline.Reward(v.reward).Validate()),
-		checkRange("verifier-bar", v.bar, -5, 5),
+		checkRange("verifier-bar", v.bar, -verify.MaxBar, verify.MaxBar),
 		checkRange("verifier-fn", v.fn, 0, 1),
 		checkRange("verifier-fp", v.fp, 0, 1),
 		checkRange("weak-tests", v.weak, 0, 1),

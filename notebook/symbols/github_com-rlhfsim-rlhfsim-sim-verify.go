@@ -14,6 +14,7 @@ func init() {
 		// function, constant and variable definitions
 		"ErrSettings": reflect.ValueOf(&verify.ErrSettings).Elem(),
 		"Exploit":     reflect.ValueOf(constant.MakeFromLiteral("7", token.INT, 0)),
+		"MaxBar":      reflect.ValueOf(constant.MakeFromLiteral("5", token.INT, 0)),
 		"New":         reflect.ValueOf(verify.New),
 
 		// type definitions

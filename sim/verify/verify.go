@@ -28,6 +28,11 @@ const Exploit = world.Cue0
 // always in it.
 const exploitAt, exploitWidth = 1.0, 0.5
 
+// MaxBar bounds Settings.Bar either way: a correctness (a z-score)
+// beyond 5 standard deviations is one no answer reaches or every answer
+// does.
+const MaxBar = 5
+
 // Settings configures a Verifier. The zero value is a perfect verifier of
 // the factual and coding prompts that calls an answer right when its
 // correctness is above 0.
@@ -76,8 +81,8 @@ func New(s *Settings) (*Verifier, error) {
 		}
 		v.checks[c] = true
 	}
-	if math.IsNaN(v.set.Bar) || math.Abs(v.set.Bar) > 5 {
-		return nil, fmt.Errorf("%w: bar %v, want a correctness between -5 and 5", ErrSettings, v.set.Bar)
+	if math.IsNaN(v.set.Bar) || math.Abs(v.set.Bar) > MaxBar {
+		return nil, fmt.Errorf("%w: bar %v, want a correctness between -%v and %v", ErrSettings, v.set.Bar, MaxBar, MaxBar)
 	}
 	for _, p := range []struct {
 		name string
