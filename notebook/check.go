@@ -120,7 +120,8 @@ func (emptyImporter) Import(p string) (*types.Package, error) {
 }
 
 // CheckCourse checks that every learn-before and learn-after entry names a
-// lesson in the course and that the prerequisites have no cycle.
+// lesson in the course, that the prerequisites have no cycle, and that a
+// lesson whose prose names another lesson is linked to it (checkMentions).
 func CheckCourse(ls []*Lesson) ErrorList {
 	var errs ErrorList
 	ids := map[string]*Lesson{}
@@ -158,8 +159,8 @@ func CheckCourse(ls []*Lesson) ErrorList {
 	for _, l := range ls {
 		if visit(l.Meta.ID) {
 			errs = append(errs, &Error{File: l.File, Line: 1, Msg: "the learn-before links form a cycle"})
-			break
+			return errs
 		}
 	}
-	return errs
+	return append(errs, checkMentions(ls)...)
 }

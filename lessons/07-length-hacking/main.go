@@ -2,7 +2,7 @@
 // Summary: Annotators who favour long answers teach the reward model to like length; the policy's answers grow while the gold reward stalls and falls. How to see it coming.
 // Minutes: 20
 // Learn-before: 06-policy-gradient
-// Learn-after: 08-overoptimisation, 12-verifiers
+// Learn-after: 08-overoptimisation, 09-underdetermined, 12-verifiers
 package main
 
 import (

@@ -1,7 +1,7 @@
 // Title: An underdetermined model
 // Summary: What comparisons cannot pin down: the level of the scores, their scale (set by the annotators' noise), and every direction the data never tests. The regularisers that choose for the data: centering, normalisation, L2 and early stopping.
 // Minutes: 20
-// Learn-before: 05-dual-role
+// Learn-before: 06-policy-gradient
 // Learn-after: 10-training-cost
 package main
 

@@ -1,7 +1,7 @@
 // Title: The cost of training a reward model
 // Summary: K forward passes buy K(K-1)/2 comparisons when a prompt's answers are scored together; shuffled pairs cost K-1 times as much and, taking far more optimiser steps, overfit. How accuracy grows with data and with the size of the model.
 // Minutes: 15
-// Learn-before: 04-training-as-ranking
+// Learn-before: 04-training-as-ranking, 08-overoptimisation
 // Learn-after:
 package main
 

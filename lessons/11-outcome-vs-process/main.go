@@ -1,7 +1,7 @@
 // Title: Outcome versus process rewards
 // Summary: A reasoning answer judged by one number at its end: sparse credit, noise that grows with length, and lucky answers whose flawed steps are rewarded too. What judging every step changes, and what it costs in labels.
 // Minutes: 20
-// Learn-before: 06-policy-gradient
+// Learn-before: 07-length-hacking
 // Learn-after: 12-verifiers
 package main
 

@@ -1,7 +1,7 @@
 // Title: Keeping the policy honest
 // Summary: Mitigations for overoptimisation, each measured on one run against the hidden truth: the KL penalty (an early stop for a linear reward model, a little more for an MLP), an audit that stops when the reward model stops agreeing with annotators on the policy's own answers, and ensembles of reward models, set against what the papers found.
 // Minutes: 20
-// Learn-before: 08-overoptimisation
+// Learn-before: 08-overoptimisation, 10-training-cost
 // Learn-after: 14-dpo
 package main
 

@@ -1,7 +1,7 @@
 // Title: DPO: the reward model you do not train
 // Summary: The KL-regularised optimum has a closed form, so a policy can be fitted to the comparisons directly. DPO lands exactly where RL against the reward model is heading; with deterministic preferences it ignores beta, and IPO does not.
 // Minutes: 20
-// Learn-before: 06-policy-gradient
+// Learn-before: 06-policy-gradient, 09-underdetermined
 // Learn-after:
 package main
 
