@@ -28,6 +28,7 @@ func init() {
 		"ErrSettings":       reflect.ValueOf(&policy.ErrSettings).Elem(),
 		"Exact":             reflect.ValueOf(policy.Exact),
 		"GradientEstimate":  reflect.ValueOf(policy.GradientEstimate),
+		"GradientMoments":   reflect.ValueOf(policy.GradientMoments),
 		"IPO":               reflect.ValueOf(policy.IPO),
 		"LOOBaseline":       reflect.ValueOf(policy.LOOBaseline),
 		"MeanBaseline":      reflect.ValueOf(policy.MeanBaseline),
@@ -38,9 +39,12 @@ func init() {
 		"Optimize":          reflect.ValueOf(policy.Optimize),
 		"OptimizeDirect":    reflect.ValueOf(policy.OptimizeDirect),
 		"PPO":               reflect.ValueOf(policy.PPO),
+		"Pass":              reflect.ValueOf(policy.Pass),
 		"RLHF":              reflect.ValueOf(policy.RLHF),
 		"RLOO":              reflect.ValueOf(policy.RLOO),
 		"Reinforce":         reflect.ValueOf(policy.Reinforce),
+		"Standardize":       reflect.ValueOf(policy.Standardize),
+		"Win":               reflect.ValueOf(policy.Win),
 
 		// type definitions
 		"Algo":           reflect.ValueOf((*policy.Algo)(nil)),
@@ -52,6 +56,7 @@ func init() {
 		"Estimate":       reflect.ValueOf((*policy.Estimate)(nil)),
 		"Gaussian":       reflect.ValueOf((*policy.Gaussian)(nil)),
 		"Method":         reflect.ValueOf((*policy.Method)(nil)),
+		"Moments":        reflect.ValueOf((*policy.Moments)(nil)),
 		"Policy":         reflect.ValueOf((*policy.Policy)(nil)),
 		"Pool":           reflect.ValueOf((*policy.Pool)(nil)),
 		"Preconditioner": reflect.ValueOf((*policy.Preconditioner)(nil)),
