@@ -135,29 +135,49 @@ func Weights(names []string, learned, truth []float64, th *Theme) (*plot.Plot, e
 // of a pair wins against how often it did, per bin, with the diagonal of
 // perfect calibration. Empty bins are skipped.
 func Calibration(bins []reward.Bin, th *Theme) (*plot.Plot, error) {
+	return CalibrationCurves("Are the predicted preferences calibrated?", "observed frequency",
+		[]NamedBins{{Name: "reward model", Bins: bins}}, th)
+}
+
+// NamedBins is one calibration curve: a name for the legend and its bins.
+type NamedBins struct {
+	Name string
+	Bins []reward.Bin
+}
+
+// CalibrationCurves draws several calibration curves on one figure, each
+// bin's mean predicted probability against its observed value (ylabel
+// says what that is), with the diagonal of perfect calibration. Empty
+// bins are skipped.
+func CalibrationCurves(title, ylabel string, curves []NamedBins, th *Theme) (*plot.Plot, error) {
 	th = th.or()
-	var pred, obs []float64
-	for _, b := range bins {
-		if b.Count > 0 {
-			pred, obs = append(pred, b.Predicted), append(obs, b.Observed)
-		}
+	if len(curves) == 0 {
+		return nil, fmt.Errorf("%w: calibration: no curves", ErrData)
 	}
-	if err := check("calibration", pred, obs); err != nil {
-		return nil, err
-	}
-	p := th.newPlot("Are the predicted preferences calibrated?", "predicted P(first response wins)", "observed frequency")
+	p := th.newPlot(title, "predicted P(first response wins)", ylabel)
 	diag, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
 	diag.LineStyle = th.refStyle()
 	p.Add(diag)
 	p.Legend.Add("perfect calibration", diag)
-	l, s, err := plotter.NewLinePoints(xys(pred, obs))
-	if err != nil {
-		return nil, err
+	for i, c := range curves {
+		var pred, obs []float64
+		for _, b := range c.Bins {
+			if b.Count > 0 {
+				pred, obs = append(pred, b.Predicted), append(obs, b.Observed)
+			}
+		}
+		if err := check("calibration", pred, obs); err != nil {
+			return nil, err
+		}
+		l, s, err := plotter.NewLinePoints(xys(pred, obs))
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = th.lineStyle(i, false)
+		s.GlyphStyle = draw.GlyphStyle{Color: l.LineStyle.Color, Radius: th.FontSize / 4, Shape: draw.CircleGlyph{}}
+		p.Add(l, s)
+		p.Legend.Add(c.Name, l, s)
 	}
-	l.LineStyle = th.lineStyle(0, false)
-	s.GlyphStyle = draw.GlyphStyle{Color: Blue, Radius: th.FontSize / 4, Shape: draw.CircleGlyph{}}
-	p.Add(l, s)
-	p.Legend.Add("reward model", l, s)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs = th.FontSize / 2

@@ -16,6 +16,7 @@ func init() {
 		"Blue":               reflect.ValueOf(&plots.Blue).Elem(),
 		"BoNCurve":           reflect.ValueOf(plots.BoNCurve),
 		"Calibration":        reflect.ValueOf(plots.Calibration),
+		"CalibrationCurves":  reflect.ValueOf(plots.CalibrationCurves),
 		"Describe":           reflect.ValueOf(plots.Describe),
 		"ErrData":            reflect.ValueOf(&plots.ErrData).Elem(),
 		"FeatureDrift":       reflect.ValueOf(plots.FeatureDrift),
@@ -50,6 +51,7 @@ func init() {
 		// type definitions
 		"Curve":      reflect.ValueOf((*plots.Curve)(nil)),
 		"Figure":     reflect.ValueOf((*plots.Figure)(nil)),
+		"NamedBins":  reflect.ValueOf((*plots.NamedBins)(nil)),
 		"NamedCurve": reflect.ValueOf((*plots.NamedCurve)(nil)),
 		"NamedPoint": reflect.ValueOf((*plots.NamedPoint)(nil)),
 		"Series":     reflect.ValueOf((*plots.Series)(nil)),

@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/pipeline/pipeline"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"ComparePairs":          reflect.ValueOf(pipeline.ComparePairs),
 		"DPO":                   reflect.ValueOf(pipeline.DPO),
 		"Default":               reflect.ValueOf(pipeline.Default),
 		"DefaultBoNPrompts":     reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
@@ -53,6 +54,7 @@ func init() {
 		"Direct":           reflect.ValueOf((*pipeline.Direct)(nil)),
 		"Generated":        reflect.ValueOf((*pipeline.Generated)(nil)),
 		"Method":           reflect.ValueOf((*pipeline.Method)(nil)),
+		"PairReport":       reflect.ValueOf((*pipeline.PairReport)(nil)),
 		"Param":            reflect.ValueOf((*pipeline.Param)(nil)),
 		"Part":             reflect.ValueOf((*pipeline.Part)(nil)),
 		"Policy":           reflect.ValueOf((*pipeline.Policy)(nil)),
@@ -60,6 +62,7 @@ func init() {
 		"Progress":         reflect.ValueOf((*pipeline.Progress)(nil)),
 		"RM":               reflect.ValueOf((*pipeline.RM)(nil)),
 		"RatingExperiment": reflect.ValueOf((*pipeline.RatingExperiment)(nil)),
+		"ResolutionBin":    reflect.ValueOf((*pipeline.ResolutionBin)(nil)),
 		"Result":           reflect.ValueOf((*pipeline.Result)(nil)),
 		"Reward":           reflect.ValueOf((*pipeline.Reward)(nil)),
 		"Trained":          reflect.ValueOf((*pipeline.Trained)(nil)),

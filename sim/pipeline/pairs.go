@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// PairReport compares, on pairs of one policy's answers to the same
+// prompt, the preferences a reward model predicts with the annotators'
+// and the gold reward's: what real RLHF can measure only on the data it
+// labelled, measured wherever the policy goes.
+type PairReport struct {
+	// Calibration bins the pairs by the reward model's predicted
+	// probability that the first answer is preferred, sigma(r_a - r_b), in
+	// tenths. Observed is the annotators' own probability of preferring
+	// it (their Bradley-Terry probability, known here), averaged per bin.
+	Calibration []reward.Bin
+	// Resolution bins the pairs by the size of their gold difference.
+	Resolution []ResolutionBin
+	// Gap is the mean |predicted - annotators' probability| over the pairs.
+	Gap float64
+}
+
+// ResolutionBin is the pairs whose gold rewards differ by Lo to Hi.
+type ResolutionBin struct {
+	Lo, Hi float64 // the last bin's Hi is +Inf
+	Count  int
+	// RM is the fraction of the pairs the reward model orders as the gold
+	// reward does.
+	RM float64
+	// Annotator is the probability that one annotator's label orders the
+	// pair as the gold reward does, averaged over the pairs.
+	Annotator float64
+}
+
+// ComparePairs draws n pairs of pol's answers, two to the same prompt
+// (the prompts in turn), and compares the reward model rm's preferences
+// with annotator ann's and with gold's. The gold differences are binned
+// in bins of width, the last open-ended. It panics if n < 1, bins < 1
+// or width <= 0.
+func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotator, gold world.GoldFunc, n, bins int, width float64, src rand.Source) PairReport {
+	if n < 1 || bins < 1 || !(width > 0) {
+		panic("pipeline: ComparePairs needs pairs, bins and a positive width")
+	}
+	r := PairReport{Calibration: make([]reward.Bin, 10), Resolution: make([]ResolutionBin, bins)}
+	for i := range r.Calibration {
+		r.Calibration[i].Lo, r.Calibration[i].Hi = float64(i)/10, float64(i+1)/10
+	}
+	for i := range r.Resolution {
+		r.Resolution[i].Lo, r.Resolution[i].Hi = float64(i)*width, float64(i+1)*width
+	}
+	r.Resolution[bins-1].Hi = math.Inf(1)
+	prompts := pol.Prompts()
+	for k := range n {
+		i := k % len(prompts)
+		p := prompts[i]
+		a, b := pol.Sample(i, src), pol.Sample(i, src)
+		pred := stats.Sigmoid(rm(p, a.Phi) - rm(p, b.Phi))
+		truth := annotate.PreferProb(ann.Utility(gold, p, a.Phi, 0, 2), ann.Utility(gold, p, b.Phi, 1, 2), ann.Tau)
+		c := &r.Calibration[min(int(pred*10), 9)]
+		c.Count++
+		c.Predicted += pred
+		c.Observed += truth
+		r.Gap += math.Abs(pred-truth) / float64(n)
+		dg := gold(p, a.Phi) - gold(p, b.Phi)
+		res := &r.Resolution[min(int(math.Abs(dg)/width), bins-1)]
+		res.Count++
+		if (pred > 0.5) == (dg > 0) {
+			res.RM++
+		}
+		if dg > 0 {
+			res.Annotator += truth
+		} else {
+			res.Annotator += 1 - truth
+		}
+	}
+	for i := range r.Calibration {
+		if c := float64(r.Calibration[i].Count); c > 0 {
+			r.Calibration[i].Predicted /= c
+			r.Calibration[i].Observed /= c
+		}
+	}
+	for i := range r.Resolution {
+		if c := float64(r.Resolution[i].Count); c > 0 {
+			r.Resolution[i].RM /= c
+			r.Resolution[i].Annotator /= c
+		}
+	}
+	return r
+}

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rlhfsim/rlhfsim/sim/annotate"
+	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/stats"
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// TestComparePairs: a reward model that is the gold reward, judged by
+// an unbiased annotator at temperature 1, predicts exactly the
+// annotator's Bradley-Terry probability (gap 0, every bin on the
+// diagonal) and orders every pair as gold does; its negative orders none.
+// The annotator's accuracy in a bin is the mean of sigma(|gold gap|),
+// computed here by brute force from the same draws.
+func TestComparePairs(t *testing.T) {
+	w := world.Default()
+	pol := policy.NewGaussian(w, w.Prompts(10, 0, rand.NewPCG(1, 1)), 4, rand.NewPCG(2, 2))
+	ann := annotate.Annotator{Tau: 1}
+	r := ComparePairs(pol, w.Gold, ann, w.Gold, 2000, 4, 0.5, rand.NewPCG(3, 3))
+	if r.Gap > 1e-12 {
+		t.Errorf("gap %v, want 0", r.Gap)
+	}
+	for _, b := range r.Calibration {
+		if b.Count > 0 && math.Abs(b.Predicted-b.Observed) > 1e-12 {
+			t.Errorf("bin %v: predicted %v, observed %v", b.Lo, b.Predicted, b.Observed)
+		}
+	}
+	// The same draws, by brute force.
+	src := rand.NewPCG(3, 3)
+	want := make([]float64, 4)
+	count := make([]float64, 4)
+	for k := range 2000 {
+		i := k % 10
+		p := pol.Prompts()[i]
+		a, b := pol.Sample(i, src), pol.Sample(i, src)
+		d := math.Abs(w.Gold(p, a.Phi) - w.Gold(p, b.Phi))
+		j := min(int(d/0.5), 3)
+		count[j]++
+		want[j] += stats.Sigmoid(d)
+	}
+	total := 0
+	for j, b := range r.Resolution {
+		total += b.Count
+		if float64(b.Count) != count[j] || (b.Count > 0 && (b.RM != 1 || math.Abs(b.Annotator-want[j]/count[j]) > 1e-12)) {
+			t.Errorf("bin %d: %+v, want %v pairs, RM 1, annotator %v", j, b, count[j], want[j]/count[j])
+		}
+	}
+	if total != 2000 || !math.IsInf(r.Resolution[3].Hi, 1) {
+		t.Errorf("%d pairs in the bins, last bin to %v: want 2000 and +Inf", total, r.Resolution[3].Hi)
+	}
+	neg := func(p world.Prompt, phi []float64) float64 { return -w.Gold(p, phi) }
+	for _, b := range ComparePairs(pol, neg, ann, w.Gold, 500, 4, 0.5, rand.NewPCG(3, 3)).Resolution {
+		if b.Count > 0 && b.RM != 0 {
+			t.Errorf("the negated gold reward orders %v of bin %v as gold does, want 0", b.RM, b.Lo)
+		}
+	}
+}
