@@ -179,6 +179,11 @@ func CalibrationCurves(title, ylabel string, curves []NamedBins, th *Theme) (*pl
 		p.Legend.Add(c.Name, l, s)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	if len(curves) > 1 {
+		// Curves that fall from the top left would run under the
+		// legend: give it a band of its own above the data.
+		headroom(p, 0.1*float64(len(curves)+1))
+	}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs = th.FontSize / 2
 	return p, nil

@@ -1,5 +1,5 @@
 // Title: What a score difference means
-// Summary: A Bradley-Terry reward model predicts a probability for every pair: calibrated on the data it learned from, right more often than one annotator's label, and, measured on the policy's own answers, a coin flip at the gold peak and confidently wrong past it.
+// Summary: A Bradley-Terry reward model predicts a probability for every pair: calibrated on the data it learned from, about as often right as one annotator's label or more, and, measured on the policy's own answers, a coin flip at the gold peak and confidently wrong past it.
 // Minutes: 15
 // Learn-before: 06-policy-gradient, 08-overoptimisation
 // Learn-after: 13-keeping-honest
@@ -20,12 +20,12 @@ import (
 const width = 0.25
 
 // accuracies returns the reward model's and one annotator's accuracy per
-// gold-difference bin, and the bins' midpoints.
-func accuracies(r pipeline.PairReport) (mid, rm, ann []float64) {
+// gold-difference bin, and the bins' mean gold differences.
+func accuracies(r pipeline.PairReport) (mean, rm, ann []float64) {
 	for _, b := range r.Resolution {
-		mid, rm, ann = append(mid, b.Lo+width/2), append(rm, b.RM), append(ann, b.Annotator)
+		mean, rm, ann = append(mean, b.Mean), append(rm, b.RM), append(ann, b.Annotator)
 	}
-	return mid, rm, ann
+	return mean, rm, ann
 }
 
 func main() {
@@ -60,14 +60,14 @@ func main() {
 	// %% [markdown]
 	// With about a hundred pairs per bin, each observed frequency is
 	// itself uncertain by about 0.05: the hidden truth does better. We
-	// draw 20,000 pairs of the base policy's answers and compare each
-	// prediction with the annotators' true probability, and, by the size
-	// of the gold difference between the two answers, how often the reward
-	// model orders a pair as the gold reward does against how often one
-	// annotator's label does.
+	// draw pairs of the base policy's answers (20,000 by default) and
+	// compare each prediction with the annotators' true probability, and,
+	// by the size of the gold difference between the two answers, how
+	// often the reward model orders a pair as the gold reward does against
+	// how often one annotator's label does.
 	//
 	// Before you look: on pairs whose gold rewards differ by less than
-	// 0.25, which is right more often?
+	// 0.25, how often does the reward model order them as gold does?
 
 	// %%
 	pairs := nb.Int("pairs", 20000, 5000, 50000, "pairs of the policy's answers per comparison")
@@ -81,20 +81,20 @@ func main() {
 	}
 	base := compare(newPolicy())
 	mid, rmAcc, annAcc := accuracies(base)
-	close := 0
-	if rmAcc[0] < annAcc[0] {
-		close = 1
+	often := 0
+	switch {
+	case rmAcc[0] > 0.85:
+		often = 2
+	case rmAcc[0] > 0.65:
+		often = 1
 	}
-	if math.Abs(rmAcc[0]-annAcc[0]) < 0.02 {
-		close = 2
-	}
-	nb.Predict("On pairs whose gold rewards differ by less than 0.25, which is right more often?",
-		[]string{"the reward model", "one annotator's label", "both about equally, and barely better than a coin"}, close,
-		fmt.Sprintf("Reward model %.2f, one annotator %.2f: both near a coin flip, since a small gold difference is a small difference in the annotators' utilities.", rmAcc[0], annAcc[0]))
+	nb.Predict("On pairs whose gold rewards differ by less than 0.25, how often does the reward model order them as gold does?",
+		[]string{"about half the time, barely better than a coin", "about three times in four", "nine times in ten or more"}, often,
+		fmt.Sprintf("Reward model %.2f, one annotator's label %.2f: both near a coin flip, since a small gold difference is a small difference in the annotators' utilities.", rmAcc[0], annAcc[0]))
 	fig, err = plots.Lines("How fine a difference is seen", "gold difference between the two answers", "share ordered as the gold reward orders them",
 		mid, []plots.Series{{Name: "reward model", Y: rmAcc}, {Name: "one annotator's label", Y: annAcc, Dashed: true}}, nil)
 	nb.Must(err)
-	nb.Figure(fmt.Sprintf("Accuracy against the gold difference, on base-policy pairs (bins of %.2f; the last holds everything larger)", width), fig)
+	nb.Figure(fmt.Sprintf("Accuracy against the gold difference, on base-policy pairs (bins of %.2f, each at its pairs' mean difference; the last holds everything above %.2f)", width, 5*width), fig)
 	rising, ahead := true, 0
 	for i := range rmAcc {
 		if i > 0 && rmAcc[i] < rmAcc[i-1]-0.02 {
@@ -166,7 +166,7 @@ func main() {
 		"one annotator right, same pairs"}, rows)
 	nb.Check("at the gold peak the reward model's preferences between the policy's answers are a coin flip, even where gold differs a lot (between 0.4 and 0.6)",
 		peakAcc[last] > 0.4 && peakAcc[last] < 0.6,
-		"gold stops rising exactly when the reward model's preferences among the policy's answers stop pointing towards gold")
+		"gold stops rising about when the reward model's preferences among the policy's answers stop pointing towards gold")
 	nb.Check("at the end they are confidently wrong: the reward model orders most clearly different pairs against gold (below 0.3), and its gap from the annotators is the largest of the three",
 		endAcc[last] < 0.3 && atEnd.Gap > atPeak.Gap && atEnd.Gap > base.Gap,
 		"past the peak the policy lives where the score and the gold reward disagree, and it went there because the score liked it")
@@ -174,16 +174,24 @@ func main() {
 		endAnn[last] > 0.8, "the people did not change; the reward model is being asked about answers unlike any it learned from")
 
 	// %% [markdown]
-	// The middle curve is flat at one half, and not by chance. The policy
-	// climbs the score; the gold reward rises for as long as the answers
-	// the score prefers are also the ones gold prefers. It stops rising at
-	// the step where, among the policy's own answers, the score's
-	// preference carries no information about gold: that is the peak.
-	// Past it the policy keeps moving where the score and gold disagree,
-	// and the reward model's confident predictions turn into confident
-	// mistakes. The annotators would have caught it: an audit that asks
-	// them about the policy's own answers (lesson 13) watches exactly this
-	// agreement.
+	// On base-policy answers, calibration is about averages: a single
+	// pair's prediction is off from the annotators' true probability by
+	// about the table's first number, since a linear score cannot follow
+	// the curved gold reward, and within a bin those errors cancel.
+	//
+	// The middle curve is flat at one half, and the model makes it so.
+	// For this policy, a Gaussian whose mean the natural-gradient steps
+	// shift along the reward model's weights, the rate at which gold rises
+	// is, up to the learning rate and the small pull of the KL penalty,
+	// the covariance between the score and gold over the policy's own
+	// answers (Stein's lemma). Gold peaks about where that covariance
+	// reaches zero, and there the score's preferences among the policy's
+	// answers carry almost no information about gold. Past the peak the
+	// policy keeps moving where the score and gold disagree, and the
+	// reward model's confident predictions turn into confident mistakes.
+	// The annotators would have caught it: an audit that asks them about
+	// the policy's own answers (lesson 13) watches a noisy version of this
+	// agreement, one label per pair.
 
 	// %%
 	nb.Quiz("A reward model predicts sigma(r(a) - r(b)) = 0.9 for a pair of the policy's answers late in RL. What does that tell you?",

@@ -31,6 +31,9 @@ type PairReport struct {
 type ResolutionBin struct {
 	Lo, Hi float64 // the last bin's Hi is +Inf
 	Count  int
+	// Mean is the mean gold difference of the bin's pairs, where a
+	// figure should place it (the last bin's can lie far above its Lo).
+	Mean float64
 	// RM is the fraction of the pairs the reward model orders as the gold
 	// reward does.
 	RM float64
@@ -71,6 +74,7 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 		dg := gold(p, a.Phi) - gold(p, b.Phi)
 		res := &r.Resolution[min(int(math.Abs(dg)/width), bins-1)]
 		res.Count++
+		res.Mean += math.Abs(dg)
 		if (pred > 0.5) == (dg > 0) {
 			res.RM++
 		}
@@ -89,6 +93,7 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 	for i := range r.Resolution {
 		if c := float64(r.Resolution[i].Count); c > 0 {
 			r.Resolution[i].RM /= c
+			r.Resolution[i].Mean /= c
 			r.Resolution[i].Annotator /= c
 		}
 	}

@@ -33,7 +33,7 @@ func TestComparePairs(t *testing.T) {
 	// The same draws, by brute force.
 	src := rand.NewPCG(3, 3)
 	want := make([]float64, 4)
-	count := make([]float64, 4)
+	count, mean := make([]float64, 4), make([]float64, 4)
 	for k := range 2000 {
 		i := k % 10
 		p := pol.Prompts()[i]
@@ -41,12 +41,13 @@ func TestComparePairs(t *testing.T) {
 		d := math.Abs(w.Gold(p, a.Phi) - w.Gold(p, b.Phi))
 		j := min(int(d/0.5), 3)
 		count[j]++
+		mean[j] += d
 		want[j] += stats.Sigmoid(d)
 	}
 	total := 0
 	for j, b := range r.Resolution {
 		total += b.Count
-		if float64(b.Count) != count[j] || (b.Count > 0 && (b.RM != 1 || math.Abs(b.Annotator-want[j]/count[j]) > 1e-12)) {
+		if float64(b.Count) != count[j] || (b.Count > 0 && (b.RM != 1 || math.Abs(b.Annotator-want[j]/count[j]) > 1e-12 || math.Abs(b.Mean-mean[j]/count[j]) > 1e-12)) {
 			t.Errorf("bin %d: %+v, want %v pairs, RM 1, annotator %v", j, b, count[j], want[j]/count[j])
 		}
 	}
