@@ -56,7 +56,7 @@ var fileRules = []func(*pass){imports, lineDirectives}
 
 // nodeRules are shown every node of the lesson, in this order.
 var nodeRules = []func(*pass, ast.Node){
-	reservedNames, packageVariables, nilInMultiAssign, deniedNames, goStatements,
+	reservedNames, packageVariables, nilInMultiAssign, structLitInMultiAssign, deniedNames, goStatements,
 	rangeOverInt, loopCapture, mixedConstants, missingBuiltins, genericCalls,
 	variantless,
 }
@@ -151,6 +151,48 @@ func nilInMultiAssign(p *pass, n ast.Node) {
 			p.report(r.Pos(), "nil in an assignment of several values crashes the lesson interpreter (reflect: New(nil)); assign the nil on a line of its own")
 		}
 	}
+}
+
+// structLitInMultiAssign: a struct literal among several assigned values
+// makes the lesson interpreter silently assign zero values to the others
+// (a, b := f(), T{...} leaves a zero; seen with yaegi v0.16.1), the worst
+// kind of trap: no error, wrong numbers.
+func structLitInMultiAssign(p *pass, n ast.Node) {
+	var rhs []ast.Expr
+	switch s := n.(type) {
+	case *ast.AssignStmt:
+		rhs = s.Rhs
+	case *ast.ValueSpec:
+		rhs = s.Values
+	}
+	if len(rhs) < 2 {
+		return
+	}
+	for _, r := range rhs {
+		lit, ok := ast.Unparen(r).(*ast.CompositeLit)
+		if !ok {
+			continue
+		}
+		if structLit(p, lit) {
+			p.report(r.Pos(), "a struct literal in an assignment of several values makes the lesson interpreter silently zero the other values; assign it on a line of its own")
+		}
+	}
+}
+
+// structLit reports whether lit builds a struct. The checker does not
+// import the sandbox's packages, so a literal of an imported type
+// (annotate.Annotator{...}) has no type here: a literal of a named type
+// that is not known to be something else counts as a struct.
+func structLit(p *pass, lit *ast.CompositeLit) bool {
+	if tv, ok := p.info.Types[lit]; ok && tv.Type != nil && tv.Type != types.Typ[types.Invalid] {
+		_, isStruct := tv.Type.Underlying().(*types.Struct)
+		return isStruct
+	}
+	switch lit.Type.(type) {
+	case *ast.Ident, *ast.SelectorExpr, *ast.StructType:
+		return true
+	}
+	return false
 }
 
 // deniedNames: functions and methods the sandbox denies.

@@ -100,7 +100,9 @@ func main() {
 		grp   reward.Grouping
 		batch int
 	}
-	byPrompt, shuffled, sameSteps := setup{reward.GroupByPrompt, 32}, setup{reward.GroupFlat, 32}, setup{reward.GroupFlat, 32 * 36}
+	byPrompt := setup{reward.GroupByPrompt, 32}
+	shuffled := setup{reward.GroupFlat, 32}
+	sameSteps := setup{reward.GroupFlat, 32 * 36} // as many steps per epoch as grouped training
 	curves := map[setup][]float64{}
 	var xs []float64
 	for _, su := range []setup{byPrompt, shuffled, sameSteps} {
