@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/pipeline/pipeline"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Approval":              reflect.ValueOf(pipeline.Approval),
 		"ComparePairs":          reflect.ValueOf(pipeline.ComparePairs),
 		"DPO":                   reflect.ValueOf(pipeline.DPO),
 		"Default":               reflect.ValueOf(pipeline.Default),
@@ -38,6 +39,7 @@ func init() {
 		"Pool":                  reflect.ValueOf(pipeline.Pool),
 		"RLHF":                  reflect.ValueOf(pipeline.RLHF),
 		"RankingVsRating":       reflect.ValueOf(pipeline.RankingVsRating),
+		"ReferenceAnswers":      reflect.ValueOf(pipeline.ReferenceAnswers),
 		"RewardMix":             reflect.ValueOf(pipeline.RewardMix),
 		"RewardModel":           reflect.ValueOf(pipeline.RewardModel),
 		"RewardVerifier":        reflect.ValueOf(pipeline.RewardVerifier),

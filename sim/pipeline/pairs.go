@@ -99,3 +99,45 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 	}
 	return r
 }
+
+// ReferenceAnswers draws per answers of pol to each of its prompts, by
+// prompt ID: the answers Approval compares with.
+func ReferenceAnswers(pol policy.Policy, per int, src rand.Source) map[int][][]float64 {
+	out := map[int][][]float64{}
+	for i, p := range pol.Prompts() {
+		for range per {
+			out[p.ID] = append(out[p.ID], pol.Sample(i, src).Phi)
+		}
+	}
+	return out
+}
+
+// Approval is a reward that is never optimised, only watched: the chance
+// that annotator ann prefers an answer to one of its prompt's reference
+// answers refs (by prompt ID, for the prompts given), averaged over them,
+// with the answer shown first. With the base policy's answers as
+// references it is the approval a panel would give the policy's answers
+// over the base policy's: 0.5 at the start. A prompt without references
+// approves nothing (0).
+func Approval(ann annotate.Annotator, gold world.GoldFunc, prompts []world.Prompt, refs map[int][][]float64) policy.RewardFunc {
+	// The references' utilities, shown second, are the same at every
+	// call: a run watches approval at every step, for every answer.
+	ur := map[int][]float64{}
+	for _, p := range prompts {
+		for _, r := range refs[p.ID] {
+			ur[p.ID] = append(ur[p.ID], ann.Utility(gold, p, r, 1, 2))
+		}
+	}
+	return func(p world.Prompt, phi []float64) float64 {
+		us := ur[p.ID]
+		if len(us) == 0 {
+			return 0
+		}
+		u := ann.Utility(gold, p, phi, 0, 2)
+		s := 0.0
+		for _, v := range us {
+			s += annotate.PreferProb(u, v, ann.Tau)
+		}
+		return s / float64(len(us))
+	}
+}

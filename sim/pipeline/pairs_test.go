@@ -61,3 +61,33 @@ func TestComparePairs(t *testing.T) {
 		}
 	}
 }
+
+// TestApproval: an answer judged against references equal to itself is
+// approved half the time by an unbiased annotator (hand-computed), and
+// the references are drawn per prompt.
+func TestApproval(t *testing.T) {
+	w := world.Default()
+	pol := policy.NewGaussian(w, w.Prompts(3, 0, rand.NewPCG(1, 1)), 4, rand.NewPCG(2, 2))
+	refs := ReferenceAnswers(pol, 5, rand.NewPCG(3, 3))
+	if len(refs) != 3 {
+		t.Fatalf("%d prompts with references, want 3", len(refs))
+	}
+	p := pol.Prompts()[0]
+	for _, rs := range refs {
+		if len(rs) != 5 {
+			t.Fatalf("%d references, want 5", len(rs))
+		}
+	}
+	same := map[int][][]float64{p.ID: {refs[p.ID][0]}}
+	if got := Approval(annotate.Annotator{Tau: 1}, w.Gold, pol.Prompts(), same)(p, refs[p.ID][0]); math.Abs(got-0.5) > 1e-12 {
+		t.Errorf("approval of an answer over itself = %v, want 0.5", got)
+	}
+	// A bias of +1 for the answer shown first: sigma(1) over itself.
+	biased := annotate.Annotator{Tau: 1, Biases: []annotate.Bias{annotate.PositionBias(1)}}
+	if got, want := Approval(biased, w.Gold, pol.Prompts(), same)(p, refs[p.ID][0]), stats.Sigmoid(1); math.Abs(got-want) > 1e-12 {
+		t.Errorf("approval with a first-position bias of 1 = %v, want sigma(1) = %v", got, want)
+	}
+	if got := Approval(biased, w.Gold, pol.Prompts(), same)(world.Prompt{ID: -7}, refs[p.ID][0]); got != 0 {
+		t.Errorf("approval for a prompt without references = %v, want 0", got)
+	}
+}
