@@ -1,5 +1,5 @@
 // Title: Annotators who can be fooled
-// Summary: Annotators who like flattery teach the reward model to like it, though the hidden truth does not; as the policy optimises, their approval keeps rising after the gold reward has turned. A run with fair annotators as the ablation, and one mitigation with its price.
+// Summary: Annotators who like flattery teach the reward model to like it, though the hidden truth does not; as the policy optimises, their approval keeps rising after the gold reward has turned. A run with fair annotators as the ablation, and one mitigation with what the panel makes of it.
 // Minutes: 15
 // Learn-before: 08-overoptimisation
 // Learn-after: 13-keeping-honest
@@ -40,18 +40,19 @@ func main() {
 	// The annotators so far judged by the gold reward plus noise. Real
 	// people can also be swayed by what does not make an answer better:
 	// a confident tone, praise for the question, an answer that looks
-	// right. Wen et al. (2024) found that after RLHF, people checking
-	// answers to reading-comprehension and programming questions approved
-	// wrong answers more often, while the answers got no more correct.
+	// right. Wen et al. (2024) found that after RLHF, people given a few
+	// minutes to judge answers to reading-comprehension and programming
+	// questions approved wrong answers more often, while the answers got
+	// no more correct.
 	// Here the annotators like **flattery**, which the hidden gold reward
 	// mildly dislikes. We train a reward model on their rankings and let
 	// the policy chase it, and at every step we measure two kinds of
-	// approval of the policy's answers over the base policy's (0.5 at the
-	// start): by the panel that likes flattery, and by annotators as noisy
-	// but judging by the gold reward alone.
+	// approval of the policy's answers over the base policy's (about 0.5
+	// at the start): by the panel that likes flattery, and by annotators
+	// as noisy but judging by the gold reward alone.
 
 	// %%
-	bias := nb.Float("flattery-bias", 1, 1, 2, "the annotators' utility per unit of flattery")
+	bias := nb.Float("flattery-bias", 2, 1.5, 2.5, "the annotators' utility per unit of flattery")
 	c := pipeline.Default()
 	c.Seed = nb.Seed()
 	c.Data.FlatteryBias = bias
@@ -109,10 +110,12 @@ func main() {
 	nb.Must(err)
 	nb.Figure("The reward model's score and the gold reward during the same run", pc)
 	atApproval := fooled.Steps[approvalPeak]
-	fmt.Printf("gold peaks at step %d (gain %+.3f); the panel's approval peaks at step %d (%.3f), when the gold gain is %+.3f\n",
-		goldPeak, fooled.Steps[goldPeak].Gold-fooled.Steps[0].Gold, approvalPeak, atApproval.Watch[0], atApproval.Gold-fooled.Steps[0].Gold)
-	nb.Check("the panel's approval keeps rising after the gold reward has peaked (for 5 steps or more)",
-		approvalPeak >= goldPeak+5, "every step the policy takes towards flattery pleases the panel and costs gold")
+	atGold := fooled.Steps[goldPeak]
+	fmt.Printf("gold peaks at step %d (gain %+.3f, the panel's approval %.3f); the panel's approval peaks at step %d (%.3f), when the gold gain is %+.3f\n",
+		goldPeak, atGold.Gold-fooled.Steps[0].Gold, atGold.Watch[0], approvalPeak, atApproval.Watch[0], atApproval.Gold-fooled.Steps[0].Gold)
+	nb.Check("after the gold reward has peaked, the panel's approval keeps rising (by 0.02 or more) while gold falls (by 0.1 or more)",
+		atApproval.Watch[0] >= atGold.Watch[0]+0.02 && atApproval.Gold <= atGold.Gold-0.1,
+		"each step towards flattery is worth more to the panel than it costs in gold")
 	nb.Check("approval by annotators judging gold alone turns no later than the gold reward (within 5 steps), and at least 10 steps before the panel's",
 		fairPeak <= goldPeak+5 && approvalPeak >= fairPeak+10, "fair annotators' approval follows the gold reward; the panel's follows the flattery too")
 
@@ -121,8 +124,11 @@ func main() {
 	//
 	// Is the flattery the cause? The same run with a reward model trained
 	// on the rankings of annotators without the taste, everything else
-	// the same: the two kinds of approval are then one, and should peak
-	// with gold.
+	// the same. Gold still turns, later: that turn is the overoptimisation
+	// of lesson 08, which needs no flattery. What the flattery added is an
+	// earlier turn, and a panel still pleased after it: with fair labels
+	// the policy cuts flattery, so the panel's approval should peak no
+	// later than gold.
 
 	// %%
 	fairC := c
@@ -134,15 +140,16 @@ func main() {
 	fmt.Printf("reward model from fair labels: gold peaks at step %d, the flattery-loving panel's approval at step %d, fair annotators' at step %d\n", fg, fa, ff)
 	nb.Check("without the flattery in the labels, the panel's approval no longer outlasts the others (it peaks within 5 steps of fair annotators' approval, and no later than gold)",
 		fa <= ff+5 && fa <= fg+5, "the lag came from the taste the reward model learned")
+	nb.Check("and gold turns later than with the flattery in the labels", fg > goldPeak,
+		"the steps spent on flattery are steps not spent on what gold rewards")
 
 	// %% [markdown]
 	// ## One mitigation and its price
 	//
 	// If you know what fools the annotators, you can strike it from the
 	// reward model: set its weight on flattery to zero, so the policy
-	// gains nothing by flattering. The price: the reward model can no
-	// longer penalise flattery either, and the panel, which liked it,
-	// approves less of what the policy now writes.
+	// gains nothing by flattering. What the panel sees: it liked the
+	// flattery, so it approves less of what the policy now writes.
 
 	// %%
 	_, struck, err := c.Reward() // the same reward model, trained again
@@ -165,13 +172,16 @@ func main() {
 	foolApp, struckApp := best["trained on the flattery-loving panel/approval"].Watch[0], best["the same, flattery struck out/approval"].Watch[0]
 	nb.Check("striking flattery out raises the best gold gain the policy reaches", struckGold > foolGold,
 		"the policy no longer spends its steps on something the gold reward dislikes")
-	nb.Check("and costs approval: the flattery-loving panel's best approval falls (by 0.03 or more)", struckApp < foolApp-0.03,
+	nb.Check("and the flattery-loving panel's best approval falls (by 0.03 or more)", struckApp < foolApp-0.03,
 		"the panel liked the flattery; a policy that stops flattering pleases it less")
 
 	// %% [markdown]
-	// This is the shape Wen et al. describe, approval up while the truth
-	// is not, with a cause we planted and can therefore name. The
-	// mitigation needed to know the bias. Approval by the same people who
+	// The shape, approval rising while the truth falls, is the one Wen et
+	// al. describe, with differences: their judges did not write the
+	// reward model's labels, their answers grew more convincing rather
+	// than flattering, and their judges said correct or incorrect rather
+	// than which of two answers was better. Here the cause is one we
+	// planted, so we can name it. The mitigation needed to know the bias. Approval by the same people who
 	// wrote the labels cannot reveal it: by that measure the mitigation
 	// looks like a loss. Only judges the bias does not sway, here the gold
 	// reward, show the gain.
@@ -182,5 +192,5 @@ func main() {
 			"nothing by itself: approval by annotators with a bias rewards the bias too, so a judge the bias does not sway must check",
 			"that it fell, since approval always rises when quality falls",
 			"that it rose, as long as the KL penalty was on"}, 1,
-		"In this run the panel's approval peaked well after the gold reward; approval by fair judges followed gold.")
+		"In this run the panel's approval kept rising after the gold reward had turned; approval by fair judges turned with gold.")
 }
