@@ -38,6 +38,17 @@ func shown(at, steps int) string {
 	return fmt.Sprint(at)
 }
 
+// gainAtKL is the gold gain at the first step whose KL reaches kl, or
+// NaN if none does.
+func gainAtKL(steps []policy.Step, kl float64) float64 {
+	for _, s := range steps {
+		if s.KL >= kl {
+			return s.Gold - steps[0].Gold
+		}
+	}
+	return math.NaN()
+}
+
 // dot is the inner product of a and b.
 func dot(a, b []float64) float64 {
 	s := 0.0
@@ -298,26 +309,11 @@ func main() {
 	fig, err = plots.GoldFrontier("Slower, not elsewhere", curves, nil, nil)
 	nb.Must(err)
 	nb.Figure("Gold gain against sqrt(KL) for the three standardised rewards", fig)
-	// The score's gold where its KL first reaches the verdict's final KL.
-	vEnd := std["verdict"].Steps[steps]
-	vGain := vEnd.Gold - std["verdict"].Steps[0].Gold
-	sGain := math.NaN()
-	for _, s := range std["score"].Steps {
-		if s.KL >= vEnd.KL {
-			sGain = s.Gold - std["score"].Steps[0].Gold
-			break
-		}
-	}
-	// And the same for the win.
-	wEnd := std["win"].Steps[steps]
-	wGain := wEnd.Gold - std["win"].Steps[0].Gold
-	swGain := math.NaN()
-	for _, s := range std["score"].Steps {
-		if s.KL >= wEnd.KL {
-			swGain = s.Gold - std["score"].Steps[0].Gold
-			break
-		}
-	}
+	// The score's gold where its KL first reaches the verdict's final KL,
+	// and the win's.
+	vEnd, wEnd := std["verdict"].Steps[steps], std["win"].Steps[steps]
+	vGain, wGain := gains(std["verdict"].Steps)[steps], gains(std["win"].Steps)[steps]
+	sGain, swGain := gainAtKL(std["score"].Steps, vEnd.KL), gainAtKL(std["score"].Steps, wEnd.KL)
 	fmt.Printf("at KL %.2f: verdict %+.3f gold, score %+.3f; at KL %.2f: win %+.3f, score %+.3f\n", vEnd.KL, vGain, sGain, wEnd.KL, wGain, swGain)
 	nb.Check("at the KL the verdict ends at, and at the win's, the score's run had the same gold gain (within 0.1 or 10%)",
 		math.Abs(sGain-vGain) <= math.Max(0.1, 0.1*math.Abs(vGain)) && math.Abs(swGain-wGain) <= math.Max(0.1, 0.1*math.Abs(wGain)),

@@ -7,12 +7,12 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/rlhfsim/rlhfsim/nb"
 	"github.com/rlhfsim/rlhfsim/plots"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
+	"github.com/rlhfsim/rlhfsim/sim/reward"
 	"github.com/rlhfsim/rlhfsim/sim/rng"
 )
 
@@ -47,12 +47,11 @@ func main() {
 	fig, err := plots.Calibration(tr.Metrics.Calibration, nil)
 	nb.Must(err)
 	nb.Figure("Predicted preference against how often the first answer won, on held-out labelled pairs", fig)
-	gap, n := 0.0, 0
+	gap := reward.CalibrationGap(tr.Metrics.Calibration)
+	n := 0
 	for _, b := range tr.Metrics.Calibration {
-		gap += math.Abs(b.Predicted-b.Observed) * float64(b.Count)
 		n += b.Count
 	}
-	gap /= float64(n)
 	fmt.Printf("held-out pairs: %d; mean |predicted - observed| per pair's bin: %.3f\n", n, gap)
 	nb.Check("on held-out labels the predictions are calibrated: predicted and observed differ by less than 0.06 on average",
 		gap < 0.06, "the Bradley-Terry loss is a log-likelihood: minimising it on enough pairs makes sigma(r(a) - r(b)) match how often a wins")

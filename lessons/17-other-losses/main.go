@@ -30,16 +30,6 @@ func spread(bins []reward.Bin) (predicted, observed float64) {
 	return predicted / float64(n), observed / float64(n)
 }
 
-// gap is the count-weighted mean |predicted - observed| over the bins.
-func gap(bins []reward.Bin) float64 {
-	g, n := 0.0, 0
-	for _, b := range bins {
-		g += math.Abs(b.Predicted-b.Observed) * float64(b.Count)
-		n += b.Count
-	}
-	return g / float64(n)
-}
-
 func main() {
 	// %% [markdown]
 	// Lesson 04 trained the reward model with the Bradley-Terry loss,
@@ -125,7 +115,7 @@ func main() {
 	var curves []plots.NamedBins
 	for _, m := range models {
 		tr := trained[m.name]
-		rows = append(rows, []string{m.name, fmt.Sprintf("%.3f", tr.Metrics.GoldAgreement), fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy), fmt.Sprintf("%.3f", gap(reports[m.name].Calibration))})
+		rows = append(rows, []string{m.name, fmt.Sprintf("%.3f", tr.Metrics.GoldAgreement), fmt.Sprintf("%.3f", tr.Metrics.TestAccuracy), fmt.Sprintf("%.3f", reward.CalibrationGap(reports[m.name].Calibration))})
 		curves = append(curves, plots.NamedBins{Name: m.name, Bins: reports[m.name].Calibration})
 	}
 	nb.Table([]string{"loss", "agreement with gold (held out)", "test accuracy on labels", "calibration gap against the annotators' true probability"}, rows)
@@ -135,7 +125,7 @@ func main() {
 	nb.Check("the margin leaves the order the reward model learns as it was (agreement with gold within 0.015)",
 		orderSame, "a margin the same for every pair stretches every score difference away from zero; which answer scores higher barely changes")
 	nb.Check("and makes its predicted preferences overconfident: further from one half than the annotators' true probabilities, and less calibrated than without it",
-		over && gap(marginPairs.Calibration) > gap(btPairs.Calibration),
+		over && reward.CalibrationGap(marginPairs.Calibration) > reward.CalibrationGap(btPairs.Calibration),
 		"with a margin the loss is smallest at score differences further from zero than the labels' log-odds, so sigma(difference) claims more than the annotators support")
 
 	// %% [markdown]

@@ -51,10 +51,8 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 	if n < 1 || bins < 1 || !(width > 0) {
 		panic("pipeline: ComparePairs needs pairs, bins and a positive width")
 	}
-	r := PairReport{Calibration: make([]reward.Bin, 10), Resolution: make([]ResolutionBin, bins)}
-	for i := range r.Calibration {
-		r.Calibration[i].Lo, r.Calibration[i].Hi = float64(i)/10, float64(i+1)/10
-	}
+	r := PairReport{Resolution: make([]ResolutionBin, bins)}
+	preds, truths := make([]float64, n), make([]float64, n)
 	for i := range r.Resolution {
 		r.Resolution[i].Lo, r.Resolution[i].Hi = float64(i)*width, float64(i+1)*width
 	}
@@ -66,10 +64,7 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 		a, b := pol.Sample(i, src), pol.Sample(i, src)
 		pred := stats.Sigmoid(rm(p, a.Phi) - rm(p, b.Phi))
 		truth := annotate.PreferProb(ann.Utility(gold, p, a.Phi, 0, 2), ann.Utility(gold, p, b.Phi, 1, 2), ann.Tau)
-		c := &r.Calibration[min(int(pred*10), 9)]
-		c.Count++
-		c.Predicted += pred
-		c.Observed += truth
+		preds[k], truths[k] = pred, truth
 		r.Gap += math.Abs(pred-truth) / float64(n)
 		dg := gold(p, a.Phi) - gold(p, b.Phi)
 		res := &r.Resolution[min(int(math.Abs(dg)/width), bins-1)]
@@ -84,12 +79,7 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 			res.Annotator += 1 - truth
 		}
 	}
-	for i := range r.Calibration {
-		if c := float64(r.Calibration[i].Count); c > 0 {
-			r.Calibration[i].Predicted /= c
-			r.Calibration[i].Observed /= c
-		}
-	}
+	r.Calibration = reward.Calibration(preds, truths, 10)
 	for i := range r.Resolution {
 		if c := float64(r.Resolution[i].Count); c > 0 {
 			r.Resolution[i].RM /= c

@@ -104,23 +104,38 @@ func goldAgreement(d *prefs.Dataset, scores []float64, pairs []int) float64 {
 }
 
 func calibration(d *prefs.Dataset, scores []float64, pairs []int, nb int) []Bin {
-	bins := make([]Bin, nb)
-	for i := range bins {
-		bins[i].Lo, bins[i].Hi = float64(i)/float64(nb), float64(i+1)/float64(nb)
-	}
-	for _, pi := range pairs {
+	pred, won := make([]float64, len(pairs)), make([]float64, len(pairs))
+	for i, pi := range pairs {
 		p := d.Pairs[pi]
 		// Orient each pair by presentation position, which does not depend
 		// on the label; orienting by rank would select on the outcome.
-		a, b, won := p.W, p.L, 1.0
+		a, b := p.W, p.L
+		won[i] = 1
 		if p.L < p.W {
-			a, b, won = p.L, p.W, 0
+			a, b, won[i] = p.L, p.W, 0
 		}
-		q := stats.Sigmoid(scores[a] - scores[b])
-		k := min(int(q*float64(nb)), nb-1)
+		pred[i] = stats.Sigmoid(scores[a] - scores[b])
+	}
+	return Calibration(pred, won, nb)
+}
+
+// Calibration bins pairs by their predicted probability pred[i] that the
+// first answer wins, in n equal bins of [0, 1], and averages per bin
+// both the predictions and observed[i]: an outcome (1 or 0) or a true
+// probability. It panics if the lengths differ or n < 1.
+func Calibration(pred, observed []float64, n int) []Bin {
+	if len(pred) != len(observed) || n < 1 {
+		panic("reward: Calibration needs one observation per prediction, and a bin")
+	}
+	bins := make([]Bin, n)
+	for i := range bins {
+		bins[i].Lo, bins[i].Hi = float64(i)/float64(n), float64(i+1)/float64(n)
+	}
+	for i, q := range pred {
+		k := min(int(q*float64(n)), n-1)
 		bins[k].Count++
 		bins[k].Predicted += q
-		bins[k].Observed += won
+		bins[k].Observed += observed[i]
 	}
 	for i := range bins {
 		if c := float64(bins[i].Count); c > 0 {
@@ -129,4 +144,16 @@ func calibration(d *prefs.Dataset, scores []float64, pairs []int, nb int) []Bin 
 		}
 	}
 	return bins
+}
+
+// CalibrationGap is the mean |Predicted - Observed| of bins, each bin
+// weighted by its count: how far, on average over the pairs, a bin's
+// predictions sit from what it observed. NaN for empty bins.
+func CalibrationGap(bins []Bin) float64 {
+	g, n := 0.0, 0
+	for _, b := range bins {
+		g += math.Abs(b.Predicted-b.Observed) * float64(b.Count)
+		n += b.Count
+	}
+	return g / float64(n)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -101,5 +102,22 @@ func TestShapeIsCheckedBeforeDecoding(t *testing.T) {
 		if _, err := Load(strings.NewReader(src)); !errors.Is(err, ErrModelFile) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestCalibrationBins: predictions 0.05, 0.15 and 0.12 land in the first
+// two of ten bins; the second bin averages 0.15 and 0.12 (0.135) and
+// their outcomes 1 and 0 (0.5). The gap is (|0.05-0| + 2|0.135-0.5|)/3,
+// by hand.
+func TestCalibrationBins(t *testing.T) {
+	bins := Calibration([]float64{0.05, 0.15, 0.12}, []float64{0, 1, 0}, 10)
+	if len(bins) != 10 || bins[0].Count != 1 || bins[1].Count != 2 || bins[9].Hi != 1 {
+		t.Fatalf("bins %+v", bins[:2])
+	}
+	if math.Abs(bins[1].Predicted-0.135) > 1e-12 || bins[1].Observed != 0.5 {
+		t.Errorf("second bin %+v, want predicted 0.135 and observed 0.5", bins[1])
+	}
+	if got, want := CalibrationGap(bins), (0.05+2*0.365)/3; math.Abs(got-want) > 1e-12 {
+		t.Errorf("gap %v, want %v", got, want)
 	}
 }
