@@ -69,3 +69,47 @@ func Scatter(title, xlabel, ylabel string, x, y []float64, th *Theme) (*plot.Plo
 	p.Add(sc)
 	return p, nil
 }
+
+// Group is one named set of points of a Groups plot.
+type Group struct {
+	Name string
+	X, Y []float64
+}
+
+// groupShapes tell the groups apart without colour, in print.
+var groupShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.CrossGlyph{}, draw.RingGlyph{}, draw.PyramidGlyph{}, draw.PlusGlyph{}, draw.SquareGlyph{}}
+
+// Groups draws several named sets of points, each in its own colour and
+// shape with a legend: a scatter plot whose points are few enough to
+// tell apart, such as one point per reward model.
+func Groups(title, xlabel, ylabel string, groups []Group, th *Theme) (*plot.Plot, error) {
+	th = th.or()
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("%w: groups: no groups", ErrData)
+	}
+	p := th.newPlot(title, xlabel, ylabel)
+	for i, g := range groups {
+		if err := check("groups: "+g.Name, g.X, g.Y); err != nil {
+			return nil, err
+		}
+		if len(g.X) != len(g.Y) {
+			return nil, fmt.Errorf("%w: groups: %q has %d x values, %d y values", ErrData, g.Name, len(g.X), len(g.Y))
+		}
+		sc, err := plotter.NewScatter(xys(g.X, g.Y))
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: palette[i%len(palette)], Radius: th.FontSize / 4, Shape: groupShapes[i%len(groupShapes)]}
+		p.Add(sc)
+		p.Legend.Add(g.Name, sc)
+	}
+	// Markers at the data's ends would be cut in half by the axes.
+	pad := func(a *plot.Axis) {
+		d := 0.04 * (a.Max - a.Min)
+		a.Min, a.Max = a.Min-d, a.Max+d
+	}
+	pad(&p.X)
+	pad(&p.Y)
+	headroom(p, 0.12*float64(len(groups)+1))
+	return p, nil
+}

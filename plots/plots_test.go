@@ -139,6 +139,11 @@ var builders = map[string]func() (*plot.Plot, error){
 		x := seq(300, func(i int) float64 { return math.Sin(float64(i) * 0.7) })
 		return Scatter("Scatter", "x", "y", x, seq(300, func(i int) float64 { return x[i]*x[i] + 0.1*math.Cos(float64(i)) }), testTheme)
 	},
+	"groups": func() (*plot.Plot, error) {
+		x := seq(12, func(i int) float64 { return float64(i) / 12 })
+		return Groups("Groups", "x", "y", []Group{{Name: "rising", X: x, Y: seq(12, func(i int) float64 { return x[i] })},
+			{Name: "falling", X: x, Y: seq(12, func(i int) float64 { return 1 - x[i] })}}, testTheme)
+	},
 	"ranking_vs_rating": func() (*plot.Plot, error) {
 		return RankingVsRating([]float64{0, 0.5, 1, 1.5}, "offset spread", []float64{0.85, 0.85, 0.85, 0.85}, []float64{0.85, 0.83, 0.8, 0.76}, testTheme)
 	},
@@ -190,6 +195,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"lines":            second(Lines("t", "x", "y", []float64{1, 2}, []Series{{Name: "a", Y: []float64{1}}}, nil)),
 		"lines_none":       second(Lines("t", "x", "y", []float64{1}, nil, nil)),
 		"scatter":          second(Scatter("t", "x", "y", []float64{1}, []float64{nan}, nil)),
+		"groups_none":      second(Groups("t", "x", "y", nil, nil)),
+		"groups_nan":       second(Groups("t", "x", "y", []Group{{Name: "a", X: []float64{nan}, Y: []float64{1}}}, nil)),
+		"groups_lengths":   second(Groups("t", "x", "y", []Group{{Name: "a", X: []float64{1, 2}, Y: []float64{1}}}, nil)),
 	} {
 		if !errors.Is(err, ErrData) {
 			t.Errorf("%s: err = %v, want ErrData", name, err)

@@ -24,6 +24,7 @@ func init() {
 		"GoldFrontier":       reflect.ValueOf(plots.GoldFrontier),
 		"Gray":               reflect.ValueOf(&plots.Gray).Elem(),
 		"Green":              reflect.ValueOf(&plots.Green).Elem(),
+		"Groups":             reflect.ValueOf(plots.Groups),
 		"Lines":              reflect.ValueOf(plots.Lines),
 		"Orange":             reflect.ValueOf(&plots.Orange).Elem(),
 		"Overoptimisation":   reflect.ValueOf(plots.Overoptimisation),
@@ -51,6 +52,7 @@ func init() {
 		// type definitions
 		"Curve":      reflect.ValueOf((*plots.Curve)(nil)),
 		"Figure":     reflect.ValueOf((*plots.Figure)(nil)),
+		"Group":      reflect.ValueOf((*plots.Group)(nil)),
 		"NamedBins":  reflect.ValueOf((*plots.NamedBins)(nil)),
 		"NamedCurve": reflect.ValueOf((*plots.NamedCurve)(nil)),
 		"NamedPoint": reflect.ValueOf((*plots.NamedPoint)(nil)),

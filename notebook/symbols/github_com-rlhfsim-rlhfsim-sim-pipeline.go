@@ -45,6 +45,7 @@ func init() {
 		"RewardVerifier":        reflect.ValueOf(pipeline.RewardVerifier),
 		"Rewards":               reflect.ValueOf(pipeline.Rewards),
 		"Run":                   reflect.ValueOf(pipeline.Run),
+		"RunAll":                reflect.ValueOf(pipeline.RunAll),
 		"ValidateMethod":        reflect.ValueOf(pipeline.ValidateMethod),
 
 		// type definitions

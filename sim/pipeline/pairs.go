@@ -25,6 +25,14 @@ type PairReport struct {
 	Resolution []ResolutionBin
 	// Gap is the mean |predicted - annotators' probability| over the pairs.
 	Gap float64
+	// Agreement is the fraction of the pairs the reward model orders as
+	// the gold reward does: its accuracy against perfect labels.
+	Agreement float64
+	// Accuracy is the reward model's expected accuracy against one label
+	// of the annotator per pair: the annotator's probability of preferring
+	// the answer the model prefers, averaged over the pairs. It is what an
+	// endless test set of their labels would measure.
+	Accuracy float64
 }
 
 // ResolutionBin is the pairs whose gold rewards differ by Lo to Hi.
@@ -72,6 +80,12 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 		res.Mean += math.Abs(dg)
 		if (pred > 0.5) == (dg > 0) {
 			res.RM++
+			r.Agreement++
+		}
+		if pred > 0.5 {
+			r.Accuracy += truth
+		} else {
+			r.Accuracy += 1 - truth
 		}
 		if dg > 0 {
 			res.Annotator += truth
@@ -80,6 +94,8 @@ func ComparePairs(pol policy.Policy, rm policy.RewardFunc, ann annotate.Annotato
 		}
 	}
 	r.Calibration = reward.Calibration(preds, truths, 10)
+	r.Agreement /= float64(n)
+	r.Accuracy /= float64(n)
 	for i := range r.Resolution {
 		if c := float64(r.Resolution[i].Count); c > 0 {
 			r.Resolution[i].RM /= c

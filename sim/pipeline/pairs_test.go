@@ -15,6 +15,8 @@ import (
 // an unbiased annotator at temperature 1, predicts exactly the
 // annotator's Bradley-Terry probability (gap 0, every bin on the
 // diagonal) and orders every pair as gold does; its negative orders none.
+// Its expected accuracy against the annotator's labels is the mean of
+// sigma(|gold gap|) over the pairs, its negative's one minus that.
 // The annotator's accuracy in a bin is the mean of sigma(|gold gap|),
 // computed here by brute force from the same draws.
 func TestComparePairs(t *testing.T) {
@@ -51,11 +53,19 @@ func TestComparePairs(t *testing.T) {
 			t.Errorf("bin %d: %+v, want %v pairs, RM 1, annotator %v", j, b, count[j], want[j]/count[j])
 		}
 	}
+	acc := (want[0] + want[1] + want[2] + want[3]) / 2000
+	if r.Agreement != 1 || math.Abs(r.Accuracy-acc) > 1e-12 {
+		t.Errorf("agreement %v, accuracy %v: want 1 and the mean of sigma(|gold gap|), %v", r.Agreement, r.Accuracy, acc)
+	}
 	if total != 2000 || !math.IsInf(r.Resolution[3].Hi, 1) {
 		t.Errorf("%d pairs in the bins, last bin to %v: want 2000 and +Inf", total, r.Resolution[3].Hi)
 	}
 	neg := func(p world.Prompt, phi []float64) float64 { return -w.Gold(p, phi) }
-	for _, b := range ComparePairs(pol, neg, ann, w.Gold, 500, 4, 0.5, rand.NewPCG(3, 3)).Resolution {
+	nr := ComparePairs(pol, neg, ann, w.Gold, 2000, 4, 0.5, rand.NewPCG(3, 3))
+	if nr.Agreement != 0 || math.Abs(nr.Accuracy-(1-acc)) > 1e-12 {
+		t.Errorf("the negated gold reward: agreement %v, accuracy %v; want 0 and %v", nr.Agreement, nr.Accuracy, 1-acc)
+	}
+	for _, b := range nr.Resolution {
 		if b.Count > 0 && b.RM != 0 {
 			t.Errorf("the negated gold reward orders %v of bin %v as gold does, want 0", b.RM, b.Lo)
 		}

@@ -163,3 +163,34 @@ func TestDefaultDocumented(t *testing.T) {
 		t.Errorf("Default() no longer matches its comment: %+v", c)
 	}
 }
+
+// TestRunAll: runs on several workers give, in order, exactly the runs
+// Run gives one at a time; a bad configuration is named by its place.
+func TestRunAll(t *testing.T) {
+	var cs []Config
+	for s := uint64(1); s <= 3; s++ {
+		c := Default()
+		c.Seed = s
+		c.Data.Prompts = 200
+		c.Policy.Settings.Steps = 20
+		c.Policy.Prompts = 20
+		c.Policy.BoN = []int{1, 4}
+		cs = append(cs, c)
+	}
+	for _, w := range []int{1, 2, 0} {
+		got, err := RunAll(cs, w, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cs {
+			want, _ := Run(c, nil)
+			if !reflect.DeepEqual(got[i].Run.Steps, want.Run.Steps) || !reflect.DeepEqual(got[i].BoN, want.BoN) {
+				t.Errorf("workers %d: run %d differs from Run", w, i)
+			}
+		}
+	}
+	cs[1].Data.Prompts = -1
+	if _, err := RunAll(cs, 2, nil); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "run 2 of 3") {
+		t.Errorf("got %v, want a config error naming run 2 of 3", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/rlhfsim/rlhfsim/internal/workers"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/prefs"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
@@ -349,4 +350,22 @@ func (c Config) Reward() (*Generated, *Trained, error) {
 		return nil, nil, err
 	}
 	return g, tr, nil
+}
+
+// RunAll runs every configuration as Run does, on nworkers goroutines
+// (zero means one per CPU), and returns the results in the order of cs.
+// Each configuration carries its own seed, so the results do not depend
+// on the number of workers. progress, if not nil, is called after each
+// run, one call at a time. After a run fails no new run starts, and
+// RunAll returns the error of the first configuration that failed.
+func RunAll(cs []Config, nworkers int, progress func(done, total int)) ([]*Result, error) {
+	out := make([]*Result, len(cs))
+	i, err := workers.Each(len(cs), nworkers, func(i int) (err error) {
+		out[i], err = Run(cs[i], nil)
+		return err
+	}, progress)
+	if err != nil {
+		return nil, fmt.Errorf("run %d of %d: %w", i+1, len(cs), err)
+	}
+	return out, nil
 }

@@ -3,9 +3,8 @@ package sweep
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 
+	"github.com/rlhfsim/rlhfsim/internal/workers"
 	"github.com/rlhfsim/rlhfsim/sim/pipeline"
 	"github.com/rlhfsim/rlhfsim/sim/policy"
 	"github.com/rlhfsim/rlhfsim/sim/reward"
@@ -145,53 +144,18 @@ var ErrGrid = errors.New("sweep: bad grid")
 // call at a time, from the worker that finished it. After the first
 // error no new run starts, and Run returns the error of the first cell
 // that failed.
-func Run(base pipeline.Config, g Grid, workers int, progress func(done, total int)) ([]Row, error) {
+func Run(base pipeline.Config, g Grid, nworkers int, progress func(done, total int)) ([]Row, error) {
 	if err := g.Validate(base); err != nil {
 		return nil, err
 	}
 	cells := g.Cells(base)
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
 	rows := make([]Row, len(cells))
-	errs := make([]error, len(cells))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done, failed := 0, false
-	for w := 0; w < min(workers, len(cells)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				rows[i], errs[i] = runCell(base, cells[i])
-				mu.Lock()
-				done++
-				if errs[i] != nil {
-					failed = true
-				}
-				if progress != nil {
-					progress(done, len(cells))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range cells {
-		mu.Lock()
-		stop := failed
-		mu.Unlock()
-		if stop {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("run %d (%s, seed %d): %w", i+1, cells[i].Setting(), cells[i].Seed, err)
-		}
+	i, err := workers.Each(len(cells), nworkers, func(i int) (err error) {
+		rows[i], err = runCell(base, cells[i])
+		return err
+	}, progress)
+	if err != nil {
+		return nil, fmt.Errorf("run %d (%s, seed %d): %w", i+1, cells[i].Setting(), cells[i].Seed, err)
 	}
 	return rows, nil
 }
