@@ -1,5 +1,5 @@
 // Title: Accuracy is not enough
-// Summary: Twenty-four reward models, each scored on held-out labels from the panel that trained it, against the gold they deliver through best-of-64 and RL. Held-out accuracy ranks them loosely; one benchmark labelled by a fair panel ranks them well; the same benchmark labelled by the biased panel ranks them far worse.
+// Summary: Twenty-four reward models, each scored on held-out labels from the panel that trained it, against the gold they deliver through best-of-64 and RL. Held-out accuracy barely ranks them, often backwards; one benchmark labelled by a fair panel ranks them far better; the same pairs labelled by a biased panel far worse.
 // Minutes: 15
 // Learn-before: 07-length-hacking, 08-overoptimisation
 // Learn-after: 18-fooled-annotators
@@ -31,10 +31,12 @@ type model struct {
 	bon, rl                     float64 // gold gains: best-of-64, and RL's best step
 }
 
-// pairsDiffer returns, over the models that differ only in what same
-// says, how many of pairs (a, b) have b's best-of-64 gain below a's, and
-// the mean differences b - a of accuracy and of best-of-64 gain.
-func pairsDiffer(ms []model, first, second func(m model) bool, same func(a, b model) bool) (lower, n int, dAcc, dBoN float64) {
+// pairsDiffer returns, over the pairs (a, b) of models that differ only
+// in what first and second select, how many have b's best-of-64 gain
+// below a's, and the mean differences b - a of accuracy on their own
+// panel's labels, of accuracy on the fair benchmark and of best-of-64
+// gain.
+func pairsDiffer(ms []model, first, second func(m model) bool, same func(a, b model) bool) (lower, n int, dAcc, dFair, dBoN float64) {
 	for _, a := range ms {
 		if !first(a) {
 			continue
@@ -46,11 +48,12 @@ func pairsDiffer(ms []model, first, second func(m model) bool, same func(a, b mo
 					lower++
 				}
 				dAcc += b.accuracy - a.accuracy
+				dFair += b.fair - a.fair
 				dBoN += b.bon - a.bon
 			}
 		}
 	}
-	return lower, n, dAcc / float64(n), dBoN / float64(n)
+	return lower, n, dAcc / float64(n), dFair / float64(n), dBoN / float64(n)
 }
 
 // byPanel splits the models by their panel's taste, with x from each
@@ -76,21 +79,25 @@ func main() {
 	// %% [markdown]
 	// Teams choose between reward models by their **accuracy**: how often
 	// a model agrees with held-out human labels. Public leaderboards such
-	// as RewardBench rank models the same way. But a reward model is
-	// trained to be *used*: to pick the best of many answers, or to steer
-	// a policy. Does the more accurate model deliver more of what the
-	// labels were meant to capture?
+	// as RewardBench also rank by accuracy, on one shared set of pairs.
+	// But a reward model is trained to be *used*: to pick the best of
+	// many answers, or to steer a policy. Does the more accurate model
+	// deliver more of what the labels were meant to capture?
 	//
 	// Here we train 24 reward models that differ in four ways: how much
 	// data they see (200 or 1,600 prompts), how noisy their panel of
 	// annotators is (half, once or twice the usual temperature), whether
 	// that panel likes longer answers (a length bias, as in lesson 07),
 	// and whether the model is linear or a small MLP. Each is scored as a
-	// team would score it, on held-out pairs labelled by
-	// **its own panel**: 2,000 pairs of base-policy answers, with the panel's exact
-	// probabilities, so that a small test set does not blur the picture.
-	// Then each is used twice: best-of-64 against it, and an RL run of 150
-	// steps, both measured by the hidden gold reward.
+	// team would score it, on pairs labelled by **its own panel**: 2,000
+	// pairs of base-policy answers to 200 prompts it never trained on.
+	// Instead of one drawn label per pair we use the panel's known
+	// probability of preferring each answer, which gives the accuracy an
+	// endless test set from that panel would give. Then each model is
+	// used twice, and the hidden gold reward measures what it delivers:
+	// best-of-64 against it (its gold gain over a single sample), and an
+	// RL run of 150 steps (the gain at its best step, picked by the gold
+	// reward, as only a simulation can).
 
 	// %%
 	bias := nb.Float("length-bias", 2, 1.5, 2.5, "the biased panels' utility per log token of length")
@@ -100,9 +107,9 @@ func main() {
 	noises := []float64{0.5 * tau, tau, 2 * tau}
 	var ms []model
 	var cs []pipeline.Config
-	for _, n := range []int{200, 1600} {
-		for ni := range noises {
-			for _, biased := range []bool{false, true} {
+	for _, biased := range []bool{false, true} {
+		for _, n := range []int{200, 1600} {
+			for ni := range noises {
 				for _, kind := range []reward.Kind{reward.KindLinear, reward.KindMLP} {
 					c := base
 					c.Seed = base.Seed*1000 + uint64(len(cs))
@@ -119,8 +126,16 @@ func main() {
 			}
 		}
 	}
-	runs, err := pipeline.RunAll(cs, 0, nil)
+	// The twelve models of fair panels first, each on its own core.
+	runs, err := pipeline.RunAll(cs[:12], 0, nil)
 	nb.Must(err)
+
+	// %%
+	biasedRuns, err := pipeline.RunAll(cs[12:], 0, nil)
+	nb.Must(err)
+	runs = append(runs, biasedRuns...)
+
+	// %%
 	w := runs[0].World
 	prompts := w.Prompts(200, pipeline.PolicyPromptIDs, rng.Stream(base.Seed, "lesson19/benchmark"))
 	fairPanel := annotate.Annotator{Tau: tau}
@@ -152,63 +167,110 @@ func main() {
 	rho := stats.Spearman(acc, bon)
 
 	// %% [markdown]
-	// Before you look: across the 24 models, how well does held-out
-	// accuracy rank the gold that best-of-64 delivers? (A rank
-	// correlation of 1 puts them in the same order, 0 in unrelated
-	// orders.)
+	// Before you look: across the 24 models, how well does accuracy on
+	// their own panel's labels rank the gold that best-of-64 delivers?
+	// We measure it by the **rank correlation** (Spearman's): the
+	// correlation of the models' places in the two orders, 1 when the
+	// orders are the same, 0 when they are unrelated, -1 when one is the
+	// other reversed.
 
 	// %%
 	guess := 0
 	switch {
 	case rho < 0:
 		guess = 2
-	case rho < 0.6:
+	case rho < 0.5:
 		guess = 1
 	}
-	nb.Predict("How does held-out accuracy rank the models' best-of-64 gold?",
-		[]string{"closely: rank correlation 0.6 or more", "loosely: between 0 and 0.6", "backwards: below 0"}, guess,
+	nb.Predict("How does accuracy on each model's own panel's labels rank the models' best-of-64 gold?",
+		[]string{"closely: rank correlation 0.5 or more", "loosely: between 0 and 0.5", "backwards: below 0"}, guess,
 		fmt.Sprintf("The rank correlation in this run is %.2f.", rho))
-	fig, err := plots.Groups("Accuracy against what best-of-64 delivers", "held-out accuracy on its own panel's labels", "gold gain of best-of-64",
+	fig, err := plots.Groups("Accuracy against what best-of-64 delivers", "accuracy on its own panel's labels", "gold gain of best-of-64",
 		byPanel(ms, func(m model) float64 { return m.accuracy }), nil)
 	nb.Must(err)
-	nb.Figure("One point per reward model: its held-out accuracy and the gold gain best-of-64 reaches with it", fig)
-	fmt.Printf("rank correlation of held-out accuracy with the gold gain: best-of-64 %.2f, RL's best step %.2f\n", rho, stats.Spearman(acc, rl))
-	nb.Check("held-out accuracy ranks the models' best-of-64 gold loosely at best: rank correlation below 0.5", rho < 0.5,
-		"the models were each graded by a different panel")
+	nb.Figure("One point per reward model: its accuracy on its own panel's labels and the gold gain best-of-64 reaches with it", fig)
+	fmt.Printf("rank correlation of accuracy with the gold gain: best-of-64 %.2f, RL's best step %.2f\n", rho, stats.Spearman(acc, rl))
+	nb.Check("accuracy on each model's own panel's labels does not rank their best-of-64 gold closely: rank correlation below 0.5", rho < 0.5,
+		"six panels graded them: some noisier than others, and half liked length as their models did")
+	similar := 0.0
+	for _, a := range ms {
+		for _, b := range ms {
+			if a.accuracy-b.accuracy <= 0.01 && b.accuracy-a.accuracy <= 0.01 && a.bon-b.bon > similar {
+				similar = a.bon - b.bon
+			}
+		}
+	}
+	fmt.Printf("the largest gap in best-of-64 gold between two models within 0.01 of each other's accuracy: %.2f\n", similar)
+	nb.Check("two models within 0.01 of each other's accuracy differ in best-of-64 gold by 0.4 or more", similar >= 0.4,
+		"accuracy does not say what a model gets right")
 
 	// %% [markdown]
 	// ## Two reasons, one at a time
 	//
 	// Take pairs of models that differ in one thing only. First the bias:
 	// the same data size, noise and architecture, with and without a
-	// panel that likes length. Then the noise: twice against half the
-	// usual temperature, all else the same.
+	// panel that likes length. Then the noise: a panel at twice the usual
+	// temperature against one at half, all else the same. Beside each
+	// model's accuracy on its own panel's labels, the table shows its
+	// accuracy on one benchmark for all: the same 2,000 pairs, labelled
+	// by a panel at the usual temperature that does not like length.
 
 	// %%
-	lowerB, nB, accB, bonB := pairsDiffer(ms, func(m model) bool { return !m.biased }, func(m model) bool { return m.biased },
+	lowerB, nB, accB, fairB, bonB := pairsDiffer(ms, func(m model) bool { return !m.biased }, func(m model) bool { return m.biased },
 		func(a, b model) bool { return a.prompts == b.prompts && a.noise == b.noise && a.kind == b.kind })
-	lowerN, nN, accN, bonN := pairsDiffer(ms, func(m model) bool { return m.noise == 0 }, func(m model) bool { return m.noise == 2 },
+	lowerN, nN, accN, fairN, bonN := pairsDiffer(ms, func(m model) bool { return m.noise == 0 }, func(m model) bool { return m.noise == 2 },
 		func(a, b model) bool { return a.prompts == b.prompts && a.biased == b.biased && a.kind == b.kind })
-	nb.Table([]string{"what changes", "pairs", "accuracy, mean change", "best-of-64 gold gain, mean change", "pairs where gold falls"}, [][]string{
-		{"the panel likes length", fmt.Sprint(nB), fmt.Sprintf("%+.3f", accB), fmt.Sprintf("%+.3f", bonB), fmt.Sprintf("%d of %d", lowerB, nB)},
-		{"the panel is 4 times as noisy", fmt.Sprint(nN), fmt.Sprintf("%+.3f", accN), fmt.Sprintf("%+.3f", bonN), fmt.Sprintf("%d of %d", lowerN, nN)},
+	nb.Table([]string{"what changes", "pairs", "accuracy on own panel, mean change", "on the fair benchmark", "best-of-64 gold gain, mean change", "pairs where best-of-64 gold falls"}, [][]string{
+		{"the panel likes length", fmt.Sprint(nB), fmt.Sprintf("%+.3f", accB), fmt.Sprintf("%+.3f", fairB), fmt.Sprintf("%+.3f", bonB), fmt.Sprintf("%d of %d", lowerB, nB)},
+		{"the panel at 4 times the temperature", fmt.Sprint(nN), fmt.Sprintf("%+.3f", accN), fmt.Sprintf("%+.3f", fairN), fmt.Sprintf("%+.3f", bonN), fmt.Sprintf("%d of %d", lowerN, nN)},
 	})
-	nb.Check("a panel that likes length leaves accuracy on its own labels as high or higher, while best-of-64 gold falls in at least 10 of the 12 pairs",
+	nb.Check("a panel that likes length leaves accuracy on its own labels as high or higher on average, while best-of-64 gold falls in at least 10 of the 12 pairs",
 		accB >= 0 && lowerB >= 10, "the model learned the panel's taste, and the panel's labels reward it for that")
-	nb.Check("a noisier panel costs 0.08 or more of accuracy, yet less best-of-64 gold than the length bias does",
-		accN <= -0.08 && bonN > bonB, "noise lowers the ceiling of the labels, not only the quality of the model")
+	learned := [2]float64{}
+	for _, m := range ms {
+		i := 0
+		if m.biased {
+			i = 1
+		}
+		learned[i] += (m.biasedBench - m.fair) / 12
+	}
+	nb.Check("the models of panels that like length score higher on the benchmark labelled by such a panel than on the fair one, on average; the other models lower",
+		learned[1] > 0 && learned[0] < 0, "each model carries its own panel's taste into any test")
+	nb.Check("a panel at 4 times the temperature costs 0.08 or more of accuracy on its own labels on average, yet less than 0.05 on the fair benchmark, and less best-of-64 gold than the length bias",
+		accN <= -0.08 && fairN > -0.05 && bonN > bonB, "noise lowers mostly the ceiling of the labels, not the model")
 
 	// %% [markdown]
-	// Held-out accuracy mixes three things: how good the model is, how
-	// noisy its graders are (a noisy panel caps every model's accuracy),
-	// and whether the model shares its graders' taste (a shared bias
-	// counts as agreement). A yardstick for comparing models must be the
-	// same for all, and its labels must not share the bias. Here is one:
-	// every model on the same 2,000 pairs, labelled by a panel at the
-	// usual temperature without the bias. And, as the ablation, the same
-	// pairs labelled by a panel with the bias.
+	// Accuracy on a panel's labels mixes three things: how good the model
+	// is, how noisy the panel is (a noisier panel lowers the ceiling for
+	// every model: even the gold reward itself agrees with it less often),
+	// and whether the model shares the panel's taste (a shared bias counts
+	// as agreement). A yardstick for comparing models should be the same
+	// for all, and its labels must not share the bias. The fair benchmark
+	// is one; as the ablation, the same pairs labelled by a panel that
+	// likes length. Both are scored with the panels' known probabilities;
+	// a real benchmark of 2,000 labels would add sampling noise of about
+	// 0.01 to each score.
 
 	// %%
+	var ceil []string
+	for ni, t := range noises {
+		for _, b := range []float64{0, bias} {
+			ann := annotate.Annotator{Tau: t}
+			if b > 0 {
+				ann.Biases = []annotate.Bias{annotate.LengthBias(b)}
+			}
+			name := fmt.Sprintf("%s temperature", []string{"half the usual", "the usual", "twice the usual"}[ni])
+			if b > 0 {
+				name += ", likes length"
+			}
+			ceil = append(ceil, name, fmt.Sprintf("%.3f", measure(w.Gold, ann)))
+		}
+	}
+	var ceilRows [][]string
+	for i := 0; i < len(ceil); i += 2 {
+		ceilRows = append(ceilRows, []string{ceil[i], ceil[i+1]})
+	}
+	nb.Table([]string{"panel", "the gold reward's own accuracy on its labels"}, ceilRows)
 	fair, biasedBench := column(func(m model) float64 { return m.fair }), column(func(m model) float64 { return m.biasedBench })
 	rows := [][]string{}
 	for _, r := range []struct {
@@ -222,34 +284,39 @@ func main() {
 		byPanel(ms, func(m model) float64 { return m.fair }), nil)
 	nb.Must(err)
 	nb.Figure("The same models, each scored on one benchmark whose panel judges by gold, with noise", fig)
-	nb.Check("the fair benchmark ranks the models' gold better than their own held-out accuracy does, by 0.3 or more for best-of-64 and for RL",
+	nb.Check("the fair benchmark ranks the models' gold better than their own panels' labels do, by 0.3 or more for best-of-64 and for RL",
 		stats.Spearman(fair, bon) >= stats.Spearman(acc, bon)+0.3 && stats.Spearman(fair, rl) >= stats.Spearman(acc, rl)+0.3,
 		"one yardstick for all, whose labels do not reward the bias")
-	nb.Check("the same benchmark labelled by the biased panel ranks them worse than the fair one, by 0.5 or more for both",
-		stats.Spearman(biasedBench, bon) <= stats.Spearman(fair, bon)-0.5 && stats.Spearman(biasedBench, rl) <= stats.Spearman(fair, rl)-0.5,
+	nb.Check("the same benchmark labelled by a panel that likes length ranks them worse than the fair one, by 0.5 or more, and worse than their own panels' labels, for both",
+		stats.Spearman(biasedBench, bon) <= stats.Spearman(fair, bon)-0.5 && stats.Spearman(biasedBench, rl) <= stats.Spearman(fair, rl)-0.5 &&
+			stats.Spearman(biasedBench, bon) < stats.Spearman(acc, bon) && stats.Spearman(biasedBench, rl) < stats.Spearman(acc, rl),
 		"a shared yardstick helps only if its labels do not share the bias")
 
 	// %% [markdown]
-	// Xueru Wen and colleagues (2024) trained reward models in a
-	// synthetic setting of their own and found a weak positive
-	// correlation between accuracy and the performance of the policy
-	// optimised against them, with models of similar accuracy giving
-	// quite different policies, and that how the accuracy is measured
-	// changes how well it predicts. Weak at best is what held-out
-	// accuracy gave here too; with a length bias as strong as this one
-	// it can be zero or negative. Their other two findings this run
-	// reproduces, with causes we can name because we planted them: the
-	// graders' noise, and a taste the graders share with the model. A
-	// benchmark only helps if its labellers do not share the taste, and
-	// nobody can check that without something like the gold reward here.
+	// Xueru Wen and colleagues (2024; not the Wen of lesson 18) trained
+	// reward models in a synthetic setting of their own and found a weak
+	// positive correlation between accuracy and the performance of the
+	// policy optimised against them, that models of similar accuracy can
+	// give quite different policies, and that how the accuracy is
+	// measured changes how well it predicts. Here accuracy on each
+	// model's own panel's labels was weaker still in most runs we tried,
+	// often negative, because we planted a bias their setting did not
+	// have. Effects of the same kind as their other two findings appear
+	// here: models of similar accuracy delivering different gold, and
+	// another way of measuring (one benchmark labelled by a fair panel)
+	// predicting far better. Ours come from causes we planted, noise and
+	// a taste the panel shares with its model; theirs need not be the
+	// same. A benchmark helps only if its labellers do not share the
+	// taste, and nobody can check that without something like the gold
+	// reward here.
 
 	// %%
 	nb.Quiz("Reward model A scores 0.80 on held-out labels from its annotators, model B 0.72 on labels from its own. What can you conclude?",
 		[]string{"A will give the better policy, since it agrees more often with people",
-			"little: the panels may differ in noise, and a model can score well by sharing its panel's bias",
-			"B will give the better policy, since lower accuracy means less overfitting",
-			"A will give the better policy, as long as both were trained on the same number of prompts and epochs"}, 1,
-		"In this run a noisier panel cost the models accuracy, and a panel that liked length rewarded its models for liking it too.")
+			"little by itself: the panels may differ in noise, and a model can score well by sharing its panel's bias",
+			"B will give the better policy, since its panel was probably noisier, so its 0.72 is worth more than A's 0.80",
+			"A will give the better policy, provided both panels labelled at the same temperature"}, 1,
+		"In this run a noisier panel cost the models accuracy on their own labels on average, and a panel that liked length rewarded its models, on average, for liking it too.")
 	nb.TrueFalse("A benchmark shared by every model can still rank them badly, if its labellers share the bias of the panels that trained them.", true,
 		"Labelled by a panel that liked length, the shared benchmark ranked the models far worse than the same pairs labelled by a fair panel.")
 }

@@ -22,6 +22,7 @@ var project = []string{
 	"github.com/rlhfsim/rlhfsim/sim/pipeline",
 	"github.com/rlhfsim/rlhfsim/sim/policy",
 	"github.com/rlhfsim/rlhfsim/sim/prefs",
+	"github.com/rlhfsim/rlhfsim/sim/represent",
 	"github.com/rlhfsim/rlhfsim/sim/reward",
 	"github.com/rlhfsim/rlhfsim/sim/rng",
 	"github.com/rlhfsim/rlhfsim/sim/seq",

@@ -15,6 +15,7 @@ func init() {
 		"Activations":    reflect.ValueOf(reward.Activations),
 		"Adam":           reflect.ValueOf(reward.Adam),
 		"Aggregates":     reflect.ValueOf(reward.Aggregates),
+		"Agreement":      reflect.ValueOf(reward.Agreement),
 		"BradleyTerry":   reflect.ValueOf(reward.BradleyTerry),
 		"Calibration":    reflect.ValueOf(reward.Calibration),
 		"CalibrationGap": reflect.ValueOf(reward.CalibrationGap),
