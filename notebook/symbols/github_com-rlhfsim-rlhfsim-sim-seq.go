@@ -12,6 +12,7 @@ import (
 func init() {
 	Symbols["github.com/rlhfsim/rlhfsim/sim/seq/seq"] = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Algos":       reflect.ValueOf(seq.Algos),
 		"ErrSettings": reflect.ValueOf(&seq.ErrSettings).Elem(),
 		"ErrWorld":    reflect.ValueOf(&seq.ErrWorld).Elem(),
 		"Filler":      reflect.ValueOf(seq.Filler),
@@ -22,8 +23,10 @@ func init() {
 		"NumKinds":    reflect.ValueOf(seq.NumKinds),
 		"NumParams":   reflect.ValueOf(seq.NumParams),
 		"Outcome":     reflect.ValueOf(seq.Outcome),
+		"PPO":         reflect.ValueOf(seq.PPO),
 		"Process":     reflect.ValueOf(seq.Process),
 		"Prompts":     reflect.ValueOf(seq.Prompts),
+		"RLOO":        reflect.ValueOf(seq.RLOO),
 		"Reference":   reflect.ValueOf(seq.Reference),
 		"Rewards":     reflect.ValueOf(seq.Rewards),
 		"Sound":       reflect.ValueOf(seq.Sound),
@@ -32,6 +35,7 @@ func init() {
 		"TrainPRM":    reflect.ValueOf(seq.TrainPRM),
 
 		// type definitions
+		"Algo":      reflect.ValueOf((*seq.Algo)(nil)),
 		"Kind":      reflect.ValueOf((*seq.Kind)(nil)),
 		"Labelling": reflect.ValueOf((*seq.Labelling)(nil)),
 		"Noise":     reflect.ValueOf((*seq.Noise)(nil)),

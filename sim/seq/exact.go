@@ -28,9 +28,23 @@ func (s Stats) SoundRate() float64 {
 // Exact returns the policy's expectations, computed by dynamic
 // programming over the states (step, flawed yet, sound steps up to the
 // number needed).
-func (p *Policy) Exact() Stats { return p.exact(p.theta) }
+func (p *Policy) Exact() Stats { return p.exact(p.theta, nil) }
 
-func (p *Policy) exact(theta []float64) Stats {
+// KLByStep returns the expected KL of each decision, by its place in the
+// answer: element t is the expected KL(pi_theta || pi_ref) of the
+// decision at step t (the next step, or the stop), weighted by the
+// probability of reaching step t, averaged over the prompts. Its sum is
+// Exact().KL, the KL of whole answers: the chain rule that lets RLHF
+// charge the KL penalty one token at a time.
+func (p *Policy) KLByStep() []float64 {
+	by := make([]float64, p.w.MaxSteps)
+	p.exact(p.theta, by)
+	return by
+}
+
+// exact computes the expectations under theta and, if by is not nil,
+// adds each step's share of the KL to by[t].
+func (p *Policy) exact(theta []float64, by []float64) Stats {
 	var st Stats
 	var x [NumInputs]float64
 	var pr [NumKinds]float64
@@ -69,6 +83,9 @@ func (p *Policy) exact(theta []float64) Stats {
 						continue
 					}
 					st.KL += m * kl
+					if by != nil {
+						by[t] += m * kl / float64(len(p.prompt))
+					}
 					st.Sound += m * pr[Sound]
 					st.Flawed += m * pr[Flawed]
 					st.Steps += m * (1 - pr[Stop])

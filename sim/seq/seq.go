@@ -302,17 +302,22 @@ func (p *Policy) Sample(i int, src rand.Source) Seq {
 // that step's weight stepScale[t] if stepScale is not nil, to grad. The
 // stop (or the step limit) is the last decision: index len(Steps).
 func (p *Policy) LogProb(s *Seq, grad []float64, scale float64, stepScale []float64) float64 {
-	return p.logProb(p.theta, s, grad, scale, stepScale)
+	return p.logProb(p.theta, s, grad, scale, stepScale, nil)
 }
 
 // LogRef returns log pi_ref(steps | prompt).
-func (p *Policy) LogRef(s *Seq) float64 { return p.logProb(p.ref, s, nil, 0, nil) }
+func (p *Policy) LogRef(s *Seq) float64 { return p.logProb(p.ref, s, nil, 0, nil, nil) }
 
-func (p *Policy) logProb(theta []float64, s *Seq, grad []float64, scale float64, stepScale []float64) float64 {
+// logProb is LogProb under theta; if each is not nil, it also sets *each
+// to the log-probability of every decision, in order.
+func (p *Policy) logProb(theta []float64, s *Seq, grad []float64, scale float64, stepScale []float64, each *[]float64) float64 {
 	var x [NumInputs]float64
 	var pr [NumKinds]float64
 	lp, flawed := 0.0, false
 	n := len(s.Steps)
+	if each != nil {
+		*each = (*each)[:0]
+	}
 	for t := 0; t <= n && t < p.w.MaxSteps; t++ {
 		k := Stop
 		if t < n {
@@ -321,6 +326,9 @@ func (p *Policy) logProb(theta []float64, s *Seq, grad []float64, scale float64,
 		p.inputs(s.Prompt, t, flawed, x[:])
 		probs(theta, x[:], pr[:])
 		lp += math.Log(pr[k])
+		if each != nil {
+			*each = append(*each, math.Log(pr[k]))
+		}
 		if grad != nil {
 			c := scale
 			if stepScale != nil {

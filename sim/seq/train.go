@@ -32,13 +32,42 @@ func Rewards() []Reward { return []Reward{Outcome, Process} }
 // Validate reports a reward that is not one of Rewards; "" means outcome.
 func (r Reward) Validate() error { return enum.Option(ErrSettings, "reward", r, Rewards()...) }
 
+// Algo names how Train updates the policy from each batch.
+type Algo string
+
+// The algorithms.
+const (
+	// RLOO takes one policy-gradient step per batch, each decision
+	// credited with the return from it to the end minus the other
+	// answers' mean return (the leave-one-out baseline).
+	RLOO Algo = "rloo"
+	// PPO takes Epochs steps per batch on PPO's clipped surrogate, with
+	// the same advantages: each decision's gradient is weighted by its
+	// probability ratio to the policy that sampled the batch, and
+	// dropped once that ratio has moved past 1 +- Clip in the direction
+	// its advantage pushes.
+	PPO Algo = "ppo"
+)
+
+// Algos lists the valid algorithms.
+func Algos() []Algo { return []Algo{RLOO, PPO} }
+
+// Validate reports an algorithm that is not one of Algos; "" means rloo.
+func (a Algo) Validate() error { return enum.Option(ErrSettings, "algorithm", a, Algos()...) }
+
 // ErrSettings is wrapped by errors for invalid training settings.
 var ErrSettings = fmt.Errorf("seq: bad settings")
 
 // Settings configure Train. The zero value trains on the outcome reward
-// for 300 steps of 64 answers at learning rate 0.5 and beta 0.02.
+// for 300 steps of 64 answers at learning rate 0.5 and beta 0.02, one
+// RLOO step per batch.
 type Settings struct {
 	Reward Reward
+	Algo   Algo
+	// Clip is PPO's clip range epsilon; zero means 0.2.
+	Clip float64
+	// Epochs is the number of PPO steps per batch; zero means 4.
+	Epochs int
 	Beta   float64 // KL coefficient; zero means 0.02, negative means none
 	Steps  int     // updates; zero means 300
 	Batch  int     // answers sampled per update; zero means 64
@@ -52,10 +81,19 @@ type Settings struct {
 }
 
 func (s *Settings) resolve() (Settings, error) {
-	r := Settings{Reward: Outcome, Beta: 0.02, Steps: 300, Batch: 64, LR: 0.5}
+	r := Settings{Reward: Outcome, Algo: RLOO, Clip: 0.2, Epochs: 4, Beta: 0.02, Steps: 300, Batch: 64, LR: 0.5}
 	if s != nil {
 		if s.Reward != "" {
 			r.Reward = s.Reward
+		}
+		if s.Algo != "" {
+			r.Algo = s.Algo
+		}
+		if s.Clip != 0 {
+			r.Clip = s.Clip
+		}
+		if s.Epochs != 0 {
+			r.Epochs = s.Epochs
 		}
 		switch {
 		case s.Beta < 0:
@@ -77,6 +115,12 @@ func (s *Settings) resolve() (Settings, error) {
 	if err := r.Reward.Validate(); err != nil {
 		return r, err
 	}
+	if err := r.Algo.Validate(); err != nil {
+		return r, err
+	}
+	if !(r.Clip > 0) || math.IsInf(r.Clip, 0) || r.Epochs < 1 || r.Epochs > 100 {
+		return r, fmt.Errorf("%w: clip %v and %d epochs: want a finite clip above 0 and 1 to 100 epochs", ErrSettings, r.Clip, r.Epochs)
+	}
 	if r.PRM != nil && r.Reward != Process {
 		return r, fmt.Errorf("%w: a process reward model scores steps, so it needs the process reward, not %s", ErrSettings, r.Reward)
 	}
@@ -91,6 +135,9 @@ func (s *Settings) resolve() (Settings, error) {
 type Point struct {
 	Update  int `json:"update"`
 	Samples int `json:"samples"`
+	// Clipped is, for PPO, the share of the batch's decisions whose
+	// gradient the clip dropped in the update's last step.
+	Clipped float64 `json:"clipped,omitempty"`
 	Stats
 }
 
@@ -142,11 +189,16 @@ func Train(p *Policy, s *Settings, src rand.Source) ([]Point, error) {
 	pts := []Point{{Stats: p.Exact()}}
 	e := newEstimator(set.Batch)
 	for u := 1; u <= set.Steps; u++ {
+		pt := Point{Update: u, Samples: u * set.Batch}
 		grad := e.gradient(p, &set, r)
-		for k, g := range grad {
-			p.theta[k] += set.LR * g
+		if set.Algo == PPO {
+			pt.Clipped = e.ppo(p, &set)
+		} else {
+			for k, g := range grad {
+				p.theta[k] += set.LR * g
+			}
 		}
-		pt := Point{Update: u, Samples: u * set.Batch, Stats: p.Exact()}
+		pt.Stats = p.Exact()
 		if math.IsNaN(pt.KL) || math.IsInf(pt.KL, 0) {
 			return pts, fmt.Errorf("seq: diverged at update %d: lower the learning rate", u)
 		}
@@ -226,12 +278,54 @@ func (p *Policy) GradientNoise(s *Settings, reps int, src rand.Source) (Noise, e
 	return n, nil
 }
 
-// estimator holds a batch's buffers between updates.
+// estimator holds a batch's buffers between updates: after gradient,
+// togo holds each decision's advantage.
 type estimator struct {
 	grad       []float64
 	batch      []Seq
 	togo       [][]float64
 	rew, ratio []float64
+	old        [][]float64 // PPO: each decision's log-probability when sampled
+	now        []float64
+	weight     []float64
+}
+
+// ppo takes set.Epochs steps on the clipped surrogate of the batch that
+// gradient sampled, whose advantages it left in togo, and returns the
+// share of decisions the clip dropped in the last step. The first step
+// is RLOO's: every ratio is 1.
+func (e *estimator) ppo(p *Policy, set *Settings) float64 {
+	if len(e.old) != len(e.batch) {
+		e.old = make([][]float64, len(e.batch))
+	}
+	for b := range e.batch {
+		p.logProb(p.theta, &e.batch[b], nil, 0, nil, &e.old[b])
+	}
+	clipped := 0.0
+	for range set.Epochs {
+		clear(e.grad)
+		dropped, total := 0, 0
+		for b := range e.batch {
+			p.logProb(p.theta, &e.batch[b], nil, 0, nil, &e.now)
+			e.weight = e.weight[:0]
+			for t, adv := range e.togo[b] {
+				ratio := math.Exp(e.now[t] - e.old[b][t])
+				w := adv * ratio
+				if (adv > 0 && ratio > 1+set.Clip) || (adv < 0 && ratio < 1-set.Clip) {
+					w = 0
+					dropped++
+				}
+				total++
+				e.weight = append(e.weight, w)
+			}
+			p.LogProb(&e.batch[b], e.grad, 1/float64(len(e.batch)), e.weight)
+		}
+		for k, g := range e.grad {
+			p.theta[k] += set.LR * g
+		}
+		clipped = float64(dropped) / float64(total)
+	}
+	return clipped
 }
 
 func newEstimator(n int) *estimator {
