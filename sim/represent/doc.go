@@ -18,5 +18,7 @@
 // What this world assumes, and lessons must say: the directions in
 // which responses vary most are the features responses are made of, so
 // a representation learned from unlabelled responses holds them. Where
-// something else varies more (Observer's Nuisance), it does not.
+// something else varies more (Observer's Nuisance), it takes their
+// place: with at least as many louder nuisance directions as the
+// representation is wide, it holds no feature at all.
 package represent

@@ -22,7 +22,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	x := obs.Observations(d, rand.NewPCG(2, 2))
+	x, err := obs.Observations(d, rand.NewPCG(2, 2))
+	if err != nil {
+		panic(err)
+	}
 	pre, err := represent.Pretrain(x, obs.Width(), d.D())
 	if err != nil {
 		panic(err)

@@ -52,6 +52,10 @@ func (s *Settings) resolve() Settings {
 	return r
 }
 
+// maxScale bounds the noise and nuisance scales, far above any use, so
+// that observations stay finite.
+const maxScale = 1e6
+
 // Observer renders feature vectors as raw observations.
 type Observer struct {
 	set      Settings
@@ -64,14 +68,19 @@ type Observer struct {
 // sample of their feature vectors back to back (to standardise each
 // feature), drawing its rotation from src.
 func NewObserver(sample []float64, f int, s *Settings, src rand.Source) (*Observer, error) {
-	if s != nil && (math.IsNaN(s.Noise) || math.IsInf(s.Noise, 0) || math.IsNaN(s.NuisanceScale) || s.NuisanceScale < 0) {
-		return nil, fmt.Errorf("%w: noise %v and nuisance scale %v: want finite numbers, the scale not negative", ErrShape, s.Noise, s.NuisanceScale)
+	if s != nil && (!(math.Abs(s.Noise) <= maxScale) || !(s.NuisanceScale >= 0 && s.NuisanceScale <= maxScale)) {
+		return nil, fmt.Errorf("%w: noise %v and nuisance scale %v: want finite numbers of at most %g, the scale not negative", ErrShape, s.Noise, s.NuisanceScale, maxScale)
+	}
+	for _, v := range sample {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%w: the sample holds %v", ErrShape, v)
+		}
 	}
 	set := s.resolve()
 	if f < 1 || len(sample) < 2*f || len(sample)%f != 0 {
 		return nil, fmt.Errorf("%w: a sample of at least two vectors of %d features, got %d values", ErrShape, f, len(sample))
 	}
-	if set.Nuisance < 0 || set.Width < f+set.Nuisance || set.Width > 1<<14 || math.IsInf(set.NuisanceScale, 0) {
+	if set.Nuisance < 0 || set.Width < f+set.Nuisance || set.Width > maxWidth {
 		return nil, fmt.Errorf("%w: width %d for %d features and %d nuisance directions, noise %v, nuisance scale %v",
 			ErrShape, set.Width, f, set.Nuisance, set.Noise, set.NuisanceScale)
 	}
@@ -91,8 +100,13 @@ func NewObserver(sample []float64, f int, s *Settings, src rand.Source) (*Observ
 	return o, nil
 }
 
+// maxWidth bounds an observation's coordinates.
+const maxWidth = 1 << 14
+
 // orthonormal returns a rows x cols matrix with orthonormal columns,
-// uniformly distributed: the Q of a Gaussian matrix's QR factorisation.
+// uniformly distributed: the orthogonal polar factor U V^T of a Gaussian
+// matrix, from its thin singular value decomposition (the full QR's Q
+// would take rows x rows memory).
 func orthonormal(rows, cols int, r *rand.Rand) *mat.Dense {
 	g := mat.NewDense(rows, cols, nil)
 	for i := range rows {
@@ -100,19 +114,27 @@ func orthonormal(rows, cols int, r *rand.Rand) *mat.Dense {
 			g.Set(i, j, r.NormFloat64())
 		}
 	}
-	var qr mat.QR
-	qr.Factorize(g)
-	var q mat.Dense
-	qr.QTo(&q)
-	return mat.DenseCopyOf(q.Slice(0, rows, 0, cols))
+	var svd mat.SVD
+	if !svd.Factorize(g, mat.SVDThin) {
+		panic("represent: the singular value decomposition of a Gaussian matrix failed")
+	}
+	var u, v, q mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	q.Mul(&u, v.T())
+	return &q
 }
 
 // Width returns the number of coordinates of an observation.
 func (o *Observer) Width() int { return o.set.Width }
 
 // Observe writes the observation of feature vector phi into dst (of
-// length Width), drawing its noise and nuisance from r.
+// length Width), drawing its noise and nuisance from r. It panics if
+// the lengths are wrong.
 func (o *Observer) Observe(dst, phi []float64, r *rand.Rand) {
+	if len(dst) != o.set.Width || len(phi) != o.f {
+		panic(fmt.Sprintf("represent: Observe into %d coordinates of %d features, want %d and %d", len(dst), len(phi), o.set.Width, o.f))
+	}
 	z := make([]float64, o.f+o.set.Nuisance)
 	for j := range o.f {
 		z[j] = (phi[j] - o.mean[j]) / o.sd[j]
@@ -128,15 +150,18 @@ func (o *Observer) Observe(dst, phi []float64, r *rand.Rand) {
 
 // Observations returns the observation of every response of d, back to
 // back, drawing noise from src: the raw data a representation is
-// pretrained on or applied to.
-func (o *Observer) Observations(d *prefs.Dataset, src rand.Source) []float64 {
+// pretrained on or applied to. d must have the observer's features.
+func (o *Observer) Observations(d *prefs.Dataset, src rand.Source) ([]float64, error) {
+	if d.D() != o.f {
+		return nil, fmt.Errorf("%w: a dataset of %d features, the observer's have %d", ErrShape, d.D(), o.f)
+	}
 	r := rng.Of(src)
 	n, w := d.NumResponses(), o.Width()
 	out := make([]float64, n*w)
 	for i := range n {
 		o.Observe(out[i*w:(i+1)*w], d.Response(i), r)
 	}
-	return out
+	return out, nil
 }
 
 // Projection maps an observation to a narrower representation by a
@@ -150,8 +175,10 @@ func (p *Projection) Width() int { r, _ := p.w.Dims(); return r }
 
 // Pretrain learns a projection of width k from unlabelled observations
 // of the given width, back to back: their first k principal directions.
+// It needs more observations than k: n centred observations span at
+// most n - 1 directions.
 func Pretrain(obs []float64, width, k int) (*Projection, error) {
-	if width < 1 || len(obs)%width != 0 || len(obs)/width < 2 || k < 1 || k > width {
+	if width < 1 || len(obs)%width != 0 || len(obs)/width <= k || k < 1 || k > width {
 		return nil, fmt.Errorf("%w: %d values of width %d, representation width %d", ErrShape, len(obs), width, k)
 	}
 	var pc stat.PC
@@ -160,22 +187,27 @@ func Pretrain(obs []float64, width, k int) (*Projection, error) {
 	}
 	var v mat.Dense
 	pc.VectorsTo(&v)
-	return &Projection{w: mat.DenseCopyOf(v.Slice(0, width, 0, min(k, v.RawMatrix().Cols)).T())}, nil
+	return &Projection{w: mat.DenseCopyOf(v.Slice(0, width, 0, k).T())}, nil
 }
 
 // Random returns a projection from width coordinates to k with no
 // learning: k orthonormal directions drawn uniformly from src.
 func Random(width, k int, src rand.Source) (*Projection, error) {
-	if k < 1 || k > width {
+	if k < 1 || k > width || width > maxWidth {
 		return nil, fmt.Errorf("%w: a random projection from %d to %d coordinates", ErrShape, width, k)
 	}
 	return &Projection{w: mat.DenseCopyOf(orthonormal(width, k, rng.Of(src)).T())}, nil
 }
 
 // Map returns the representation of every observation, back to back.
+// It panics unless obs holds whole observations of the projection's
+// input width.
 func (p *Projection) Map(obs []float64) []float64 {
 	k, w := p.w.Dims()
 	n := len(obs) / w
+	if n == 0 || len(obs)%w != 0 {
+		panic(fmt.Sprintf("represent: Map of %d values, want whole observations of %d coordinates", len(obs), w))
+	}
 	var out mat.Dense
 	out.Mul(mat.NewDense(n, w, obs), p.w.T())
 	return append([]float64(nil), out.RawMatrix().Data[:n*k]...)

@@ -41,7 +41,10 @@ func TestObserverIsARotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &prefs.Dataset{Features: make([]string, f), Phi: x, Gold: make([]float64, n)}
-	obs := o.Observations(d, rand.NewPCG(3, 3))
+	obs, err := o.Observations(d, rand.NewPCG(3, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
 	z := make([]float64, len(x))
 	for j := range f {
 		var m, v float64
@@ -88,7 +91,10 @@ func TestPretrainFindsTheFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs := o.Observations(d, rand.NewPCG(6, 6))
+	obs, err := o.Observations(d, rand.NewPCG(6, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
 	pt, err := Pretrain(obs, w, f)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +119,7 @@ func TestPretrainFindsTheFeatures(t *testing.T) {
 	}
 	// Twelve nuisance directions at scale 10 outvary the six features.
 	o, _ = NewObserver(x, f, &Settings{Width: w, Noise: -1, Nuisance: 12, NuisanceScale: 10}, rand.NewPCG(5, 5))
-	obs = o.Observations(d, rand.NewPCG(6, 6))
+	obs, _ = o.Observations(d, rand.NewPCG(6, 6))
 	pt, _ = Pretrain(obs, w, f)
 	var feat mat.Dense
 	feat.Mul(pt.w, o.rot.Slice(0, w, 0, f)) // how much of each feature direction the projection keeps
@@ -146,15 +152,20 @@ func TestApply(t *testing.T) {
 func TestBadShapes(t *testing.T) {
 	x := sample(10, 3, 1)
 	for name, err := range map[string]error{
-		"no sample":      second(NewObserver(nil, 3, nil, rand.NewPCG(1, 1))),
-		"ragged sample":  second(NewObserver(x[:29], 3, nil, rand.NewPCG(1, 1))),
-		"too narrow":     second(NewObserver(x, 3, &Settings{Width: 4, Nuisance: 2}, rand.NewPCG(1, 1))),
-		"nan noise":      second(NewObserver(x, 3, &Settings{Noise: math.NaN()}, rand.NewPCG(1, 1))),
-		"wide pretrain":  second(Pretrain(x, 3, 4)),
-		"ragged obs":     second(Pretrain(x[:29], 3, 2)),
-		"wide random":    second(Random(3, 4, rand.NewPCG(1, 1))),
-		"zero width":     second(Random(3, 0, rand.NewPCG(1, 1))),
-		"negative width": second(Pretrain(x, -3, 1)),
+		"no sample":       second(NewObserver(nil, 3, nil, rand.NewPCG(1, 1))),
+		"ragged sample":   second(NewObserver(x[:29], 3, nil, rand.NewPCG(1, 1))),
+		"too narrow":      second(NewObserver(x, 3, &Settings{Width: 4, Nuisance: 2}, rand.NewPCG(1, 1))),
+		"nan noise":       second(NewObserver(x, 3, &Settings{Noise: math.NaN()}, rand.NewPCG(1, 1))),
+		"wide pretrain":   second(Pretrain(x, 3, 4)),
+		"ragged obs":      second(Pretrain(x[:29], 3, 2)),
+		"wide random":     second(Random(3, 4, rand.NewPCG(1, 1))),
+		"zero width":      second(Random(3, 0, rand.NewPCG(1, 1))),
+		"negative width":  second(Pretrain(x, -3, 1)),
+		"few to pretrain": second(Pretrain(x[:9], 3, 3)),
+		"huge nuisance":   second(NewObserver(x, 3, &Settings{Nuisance: 1, NuisanceScale: 1e308}, rand.NewPCG(1, 1))),
+		"nan sample":      second(NewObserver(append([]float64{math.NaN()}, x[1:]...), 3, nil, rand.NewPCG(1, 1))),
+		"huge random":     second(Random(1<<20, 3, rand.NewPCG(1, 1))),
+		"wrong dataset":   second((&Observer{f: 2}).Observations(&prefs.Dataset{Features: []string{"a"}}, rand.NewPCG(1, 1))),
 	} {
 		if !errors.Is(err, ErrShape) {
 			t.Errorf("%s: got %v, want ErrShape", name, err)
