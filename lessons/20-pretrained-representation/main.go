@@ -7,6 +7,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"gonum.org/v1/plot"
 
@@ -89,8 +90,8 @@ func main() {
 		return g.Data
 	}
 	unlabelled := gen(1000, c.Seed*10+1)
-	observations := func(o *represent.Observer, d *prefs.Dataset, stream string) []float64 {
-		x, err := o.Observations(d, rng.Stream(c.Seed, stream))
+	observations := func(o *represent.Observer, d *prefs.Dataset, src rand.Source) []float64 {
+		x, err := o.Observations(d, src)
 		nb.Must(err)
 		return x
 	}
@@ -98,7 +99,7 @@ func main() {
 		s.Width = width
 		obs, err := represent.NewObserver(unlabelled.Phi, unlabelled.D(), &s, rng.Stream(c.Seed, "lesson20/observer"))
 		nb.Must(err)
-		pre, err := represent.Pretrain(observations(obs, unlabelled, "lesson20/unlabelled"), width, unlabelled.D())
+		pre, err := represent.Pretrain(observations(obs, unlabelled, rng.Stream(c.Seed, "lesson20/unlabelled")), width, unlabelled.D())
 		nb.Must(err)
 		return obs, pre
 	}
@@ -133,7 +134,7 @@ func main() {
 		nb.Must(err)
 		return a
 	}
-	heldX := observations(obs, heldOut, "lesson20/held-out")
+	heldX := observations(obs, heldOut, rng.Stream(c.Seed, "lesson20/held-out"))
 	agreement := func(rd reading, d *prefs.Dataset, x []float64) float64 { return agreementOn(rd, d, x, heldX) }
 
 	// %% [markdown]
@@ -233,7 +234,7 @@ func main() {
 	// %%
 	quiet, quietPre := observe(represent.Settings{Noise: -1})
 	qd := gen(200, c.Seed*100000+2000)
-	qx, qHeld := observations(quiet, qd, "lesson20/quiet"), observations(quiet, heldOut, "lesson20/quiet-held-out")
+	qx, qHeld := observations(quiet, qd, rng.Stream(c.Seed, "lesson20/quiet")), observations(quiet, heldOut, rng.Stream(c.Seed, "lesson20/quiet-held-out"))
 	qPre, qRaw := agreementOn(reading{"", through(quietPre, "h")}, qd, qx, qHeld), agreementOn(readings[1], qd, qx, qHeld)
 	fmt.Printf("without noise, at 200 prompts: pretrained %.3f, raw %.3f\n", qPre, qRaw)
 	nb.Check("without the noise the raw head matches the pretrained one at 200 prompts (within 0.01)", qRaw >= qPre-0.01,
@@ -256,8 +257,8 @@ func main() {
 	// %%
 	loudObs, loudPre := observe(represent.Settings{Nuisance: 40})
 	d := gen(800, c.Seed*100000+8000)
-	x, loudX := observations(obs, d, "lesson20/table"), observations(loudObs, d, "lesson20/loud")
-	loudHeldX := observations(loudObs, heldOut, "lesson20/loud-held-out")
+	x, loudX := observations(obs, d, rng.Stream(c.Seed, "lesson20/table")), observations(loudObs, d, rng.Stream(c.Seed, "lesson20/loud"))
+	loudHeldX := observations(loudObs, heldOut, rng.Stream(c.Seed, "lesson20/loud-held-out"))
 	loudP := agreementOn(reading{"", through(loudPre, "h")}, d, loudX, loudHeldX)
 	loudR := agreementOn(readings[2], d, loudX, loudHeldX)
 	nb.Table([]string{"800 labelled prompts, head on", "responses vary most in their features", "louder nuisance in the observations"}, [][]string{

@@ -111,7 +111,7 @@ func main() {
 			p, err := seq.New(nil, prompts)
 			nb.Must(err)
 			s.Steps, s.LR, s.Beta = 100, 1, 0.02
-			pts, err := seq.Train(p, &s, rng.Stream(seed, fmt.Sprintf("lesson21/train/%d", k)))
+			pts, err := seq.Train(p, &s, rng.Stream(seed*reps+uint64(k), "lesson21/train"))
 			nb.Must(err)
 			runs = append(runs, pts)
 			if first == nil {
