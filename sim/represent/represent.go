@@ -135,7 +135,12 @@ func (o *Observer) Observe(dst, phi []float64, r *rand.Rand) {
 	if len(dst) != o.set.Width || len(phi) != o.f {
 		panic(fmt.Sprintf("represent: Observe into %d coordinates of %d features, want %d and %d", len(dst), len(phi), o.set.Width, o.f))
 	}
-	z := make([]float64, o.f+o.set.Nuisance)
+	o.observe(dst, phi, make([]float64, o.f+o.set.Nuisance), r)
+}
+
+// observe is Observe with z, of length features plus nuisance, as
+// scratch.
+func (o *Observer) observe(dst, phi, z []float64, r *rand.Rand) {
 	for j := range o.f {
 		z[j] = (phi[j] - o.mean[j]) / o.sd[j]
 	}
@@ -158,8 +163,9 @@ func (o *Observer) Observations(d *prefs.Dataset, src rand.Source) ([]float64, e
 	r := rng.Of(src)
 	n, w := d.NumResponses(), o.Width()
 	out := make([]float64, n*w)
+	z := make([]float64, o.f+o.set.Nuisance)
 	for i := range n {
-		o.Observe(out[i*w:(i+1)*w], d.Response(i), r)
+		o.observe(out[i*w:(i+1)*w], d.Response(i), z, r)
 	}
 	return out, nil
 }

@@ -190,11 +190,11 @@ func Train(p *Policy, s *Settings, src rand.Source) ([]Point, error) {
 	e := newEstimator(set.Batch)
 	for u := 1; u <= set.Steps; u++ {
 		pt := Point{Update: u, Samples: u * set.Batch}
-		grad := e.gradient(p, &set, r)
 		if set.Algo == PPO {
+			e.advantages(p, &set, r)
 			pt.Clipped = e.ppo(p, &set)
 		} else {
-			for k, g := range grad {
+			for k, g := range e.gradient(p, &set, r) {
 				p.theta[k] += set.LR * g
 			}
 		}
@@ -291,7 +291,7 @@ type estimator struct {
 }
 
 // ppo takes set.Epochs steps on the clipped surrogate of the batch that
-// gradient sampled, whose advantages it left in togo, and returns the
+// advantages sampled, whose advantages it left in togo, and returns the
 // share of decisions the clip dropped in the last step. The first step
 // is RLOO's: every ratio is 1.
 func (e *estimator) ppo(p *Policy, set *Settings) float64 {
@@ -334,6 +334,18 @@ func newEstimator(n int) *estimator {
 
 // gradient returns one batch's estimate of the objective's gradient.
 func (e *estimator) gradient(p *Policy, set *Settings, r *rand.Rand) []float64 {
+	e.advantages(p, set, r)
+	clear(e.grad)
+	for b := range e.batch {
+		p.LogProb(&e.batch[b], e.grad, 1/float64(len(e.batch)), e.togo[b])
+	}
+	return e.grad
+}
+
+// advantages samples a batch and leaves each decision's advantage in
+// togo: the return from it to the end, penalty included, minus the
+// other answers' mean return.
+func (e *estimator) advantages(p *Policy, set *Settings, r *rand.Rand) {
 	sum := 0.0
 	for b := range e.batch {
 		e.batch[b] = p.Sample(r.IntN(len(p.prompt)), r)
@@ -350,7 +362,6 @@ func (e *estimator) gradient(p *Policy, set *Settings, r *rand.Rand) []float64 {
 		e.togo[b] = g
 		sum += g[0]
 	}
-	clear(e.grad)
 	n := float64(len(e.batch))
 	for b := range e.batch {
 		// The baseline leaves the answer's own return out, so it is
@@ -359,7 +370,5 @@ func (e *estimator) gradient(p *Policy, set *Settings, r *rand.Rand) []float64 {
 		for t := range e.togo[b] {
 			e.togo[b][t] -= base
 		}
-		p.LogProb(&e.batch[b], e.grad, 1/float64(len(e.batch)), e.togo[b])
 	}
-	return e.grad
 }
