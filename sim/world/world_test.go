@@ -223,6 +223,38 @@ func TestGoldTerms(t *testing.T) {
 	}
 }
 
+// TestRewardIsTheSumOfTerms: Reward's single pass gives exactly (bit for
+// bit, zeros' signs included) the sum of the four Terms in GoldTerm order,
+// for the standard, linear and student golds, at random answers of every
+// category and at the all-zero answer.
+func TestRewardIsTheSumOfTerms(t *testing.T) {
+	a, err := Student("ada", "4e3cf135a77f6953")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golds := []Gold{DefaultGoldSpec(), LinearGoldSpec(), a.DefaultGold(), a.LinearGold()}
+	r := rand.New(rand.NewPCG(3, 4))
+	phi := make([]float64, NumFeatures)
+	for n := 0; n < 2000; n++ {
+		for i := range phi {
+			phi[i] = 0
+			if n > 0 {
+				phi[i] = 3 * r.NormFloat64()
+			}
+		}
+		p := Prompt{Category: Category(n % int(NumCategories))}
+		for _, g := range golds {
+			sum := 0.0
+			for k := GoldTerm(0); k < NumGoldTerms; k++ {
+				sum += g.Term(k, p, phi)
+			}
+			if got := g.Reward(p, phi); math.Float64bits(got) != math.Float64bits(sum) {
+				t.Fatalf("%v at %v: Reward %v, terms sum to %v", g.Name, phi, got, sum)
+			}
+		}
+	}
+}
+
 // TestStudentVariants: a code is HMAC-SHA256 of the normal name, its
 // variant is stable, stays inside the documented ranges and differs
 // between codes, a name without a code is the standard world, and the
