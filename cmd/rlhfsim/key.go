@@ -108,6 +108,7 @@ func printVariant(w io.Writer, v world.Variant, seed uint64) {
 	}
 	fmt.Fprintf(w, "  annotators' tau:            %.3f\n", v.Tau)
 	fmt.Fprintf(w, "  annotators' hidden taste:   %s (lessons 03 and 07)\n", world.Quirks[v.Quirk])
+	fmt.Fprintf(w, "  production annotators' flaw: %s (lesson 22)\n", world.Flaws[v.Flaw])
 	fmt.Fprintf(w, "drawn from: %s\n", strings.Join(world.VariantRanges(), "; "))
 }
 

@@ -430,8 +430,8 @@ func TestCourseHoldsForTwentyStudents(t *testing.T) {
 				t.Errorf("every student gets the same answer to %q: %v", q, as)
 			}
 		}
-		if len(found) < 2 {
-			t.Errorf("%d lessons ask for the hidden taste, want 2", len(found))
+		if len(found) < 3 {
+			t.Errorf("%d questions ask for the hidden taste or flaw, want 3", len(found))
 		}
 	})
 	for _, name := range studentNames {
@@ -447,14 +447,20 @@ func TestCourseHoldsForTwentyStudents(t *testing.T) {
 					t.Errorf("%s: %v", l.Meta.ID, res.Err)
 					continue
 				}
-				// The questions about the variant's hidden taste must find
-				// the taste the variant planted.
+				// The questions about the variant's hidden taste (lessons 03 and 07)
+				// and flaw (lesson 22) must find what the variant planted.
 				for _, e := range res.Events(notebook.Quiz) {
-					if !strings.Contains(e.Text, "your annotators") {
+					var want string
+					switch {
+					case strings.Contains(e.Text, "your annotators"):
+						want = world.Quirks[v.Quirk]
+					case strings.Contains(e.Text, "your production annotators"):
+						want = world.Flaws[v.Flaw]
+					default:
 						continue
 					}
-					if got := e.Options[e.Answer]; got != world.Quirks[v.Quirk] {
-						t.Errorf("%s: %q answers %q, but the variant's taste is %q", l.Meta.ID, e.Text, got, world.Quirks[v.Quirk])
+					if got := e.Options[e.Answer]; got != want {
+						t.Errorf("%s: %q answers %q, but the variant hides %q", l.Meta.ID, e.Text, got, want)
 					}
 					mu.Lock()
 					if found[e.Text] == nil {

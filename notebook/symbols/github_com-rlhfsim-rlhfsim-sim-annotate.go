@@ -12,6 +12,8 @@ func init() {
 		// function, constant and variable definitions
 		"Agreement":       reflect.ValueOf(annotate.Agreement),
 		"DefaultSpread":   reflect.ValueOf(annotate.DefaultSpread),
+		"Flaw":            reflect.ValueOf(annotate.Flaw),
+		"FlawOf":          reflect.ValueOf(annotate.FlawOf),
 		"PairAgreement":   reflect.ValueOf(annotate.PairAgreement),
 		"Panel":           reflect.ValueOf(annotate.Panel),
 		"PreferProb":      reflect.ValueOf(annotate.PreferProb),

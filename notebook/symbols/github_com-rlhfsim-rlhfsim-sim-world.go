@@ -35,6 +35,7 @@ func init() {
 		"FeatureSD":         reflect.ValueOf(world.FeatureSD),
 		"Filler":            reflect.ValueOf(constant.MakeFromLiteral("5", token.INT, 0)),
 		"Flattery":          reflect.ValueOf(constant.MakeFromLiteral("6", token.INT, 0)),
+		"Flaws":             reflect.ValueOf(&world.Flaws).Elem(),
 		"GoldByName":        reflect.ValueOf(world.GoldByName),
 		"GoldCoherent":      reflect.ValueOf(world.GoldCoherent),
 		"GoldDefault":       reflect.ValueOf(world.GoldDefault),

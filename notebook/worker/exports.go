@@ -108,6 +108,7 @@ func ExportsFor(v world.Variant) interp.Exports {
 	bind("world", "LinearGold", func() world.GoldFunc { return v.LinearGold().Func() })
 	bind("world", "GoldByName", v.GoldByName)
 	bind("annotate", "Quirk", func(strength float64) annotate.Bias { return annotate.QuirkOf(v, strength) })
+	bind("annotate", "Flaw", func(strength float64) annotate.Bias { return annotate.FlawOf(v, strength) })
 	bind("pipeline", "Default", func() pipeline.Config { return pipeline.DefaultFor(v) })
 	return ex
 }

@@ -75,6 +75,30 @@ func QuirkOf(v world.Variant, strength float64) Bias {
 	return LengthBias(strength)
 }
 
+// Flaw is FlawOf the standard world, whose production annotators like
+// flattery. A lesson run for a student gets its variant's (the runner
+// gives the lesson FlawOf that variant under this name).
+func Flaw(strength float64) Bias { return FlawOf(world.Variant{}, strength) }
+
+// FlawOf returns the bias a variant's production annotators hide in the
+// capstone (world.Variant.Flaw) at a strength: a liking for flattery or
+// length of strength per base-policy standard deviation of the feature
+// (per unit of flattery, per half log token), or strength added to the
+// answer shown first; nil for the variant whose labels are honest.
+// Measuring both likings in standard deviations makes a strength as easy
+// to detect in one as in the other.
+func FlawOf(v world.Variant, strength float64) Bias {
+	switch world.Flaws[v.Flaw] {
+	case "flattery":
+		return FeatureBias{Feature: world.Flattery, B: strength / world.FeatureSD(world.Flattery)}
+	case "length":
+		return LengthBias(strength / world.FeatureSD(world.Length))
+	case "position":
+		return PositionBias(strength)
+	}
+	return nil
+}
+
 var (
 	_ Bias = LengthBias(0)
 	_ Bias = PositionBias(0)

@@ -28,6 +28,11 @@ type Data struct {
 	// (world.Variant.Quirk: length, flattery or filler, per log token or
 	// per unit of the feature); 0 means none.
 	Quirk float64
+	// Flaw is the strength of the bias Variant's production annotators
+	// hide in the capstone (world.Variant.Flaw: flattery, length,
+	// position or none, per standard deviation of the feature or for the answer shown
+	// first); 0 means none.
+	Flaw float64
 	// Annotators is the size of the panel; zero means 1.
 	Annotators int
 	TauSpread  float64
@@ -65,6 +70,9 @@ func (c Data) Annotator() annotate.Annotator {
 	}
 	if c.Quirk != 0 {
 		a.Biases = append(a.Biases, annotate.QuirkOf(c.Variant, c.Quirk))
+	}
+	if b := annotate.FlawOf(c.Variant, c.Flaw); c.Flaw != 0 && b != nil {
+		a.Biases = append(a.Biases, b)
 	}
 	return a
 }

@@ -54,6 +54,7 @@ func Params() []Param {
 		{PartData, "position-bias", "annotator utility added to the response shown first", -10, 10, false, false, func(c *Config) any { return &c.Data.PositionBias }},
 		{PartData, "flattery-bias", "annotator utility added per unit of flattery", -10, 10, false, false, func(c *Config) any { return &c.Data.FlatteryBias }},
 		{PartData, "quirk", "strength of the student's hidden annotator taste", -10, 10, false, false, func(c *Config) any { return &c.Data.Quirk }},
+		{PartData, "flaw", "strength of the bias the student's production annotators hide in the capstone", -10, 10, false, false, func(c *Config) any { return &c.Data.Flaw }},
 		{PartData, "val", "fraction of prompts held out for validation; 0 means 0.1, -1 none", -1, 0.99, false, true, func(c *Config) any { return &c.Data.Val }},
 		{PartData, "test", "fraction of prompts held out for test; 0 means 0.1, -1 none", -1, 0.99, false, true, func(c *Config) any { return &c.Data.Test }},
 		{PartData, "annotators", "number of annotators; each has its own rating offset and scale", 1, 100, false, true, func(c *Config) any { return &c.Data.Annotators }},

@@ -40,7 +40,17 @@ type Variant struct {
 	// lesson asks for it (pipeline.Data.Quirk). The standard world's is
 	// length.
 	Quirk int `json:"quirk"`
+	// Flaw indexes Flaws: the bias a variant's production annotators
+	// hide in the capstone lesson (pipeline.Data.Flaw). The standard
+	// world's is flattery.
+	Flaw int `json:"flaw"`
 }
+
+// Flaws are the biases the capstone's annotators may hide, one per
+// variant: a liking for flattery, for length, for the answer shown
+// first, or none at all. Unlike Quirks, one of them leaves the labels
+// honest, and one (position) is invisible in the answers' features.
+var Flaws = []string{"flattery", "length", "position", "none"}
 
 // Quirks are the hidden annotator tastes a variant draws one of: a liking
 // for longer answers, for flattery, or for filler, the last two of which
@@ -158,6 +168,8 @@ func Student(name, code string) (Variant, error) {
 	// Drawn last, so the weights and tau are what they were before
 	// variants had quirks.
 	v.Quirk = r.IntN(len(Quirks))
+	// After the quirk, for the same reason.
+	v.Flaw = r.IntN(len(Flaws))
 	return v, nil
 }
 
