@@ -56,7 +56,7 @@ var fileRules = []func(*pass){imports, lineDirectives}
 
 // nodeRules are shown every node of the lesson, in this order.
 var nodeRules = []func(*pass, ast.Node){
-	reservedNames, packageVariables, nilInMultiAssign, structLitInMultiAssign, deniedNames, goStatements,
+	reservedNames, packageVariables, nilInMultiAssign, structLitInMultiAssign, callInMultiAssign, deniedNames, goStatements,
 	rangeOverInt, loopCapture, mixedConstants, missingBuiltins, genericCalls,
 	variantless,
 }
@@ -176,6 +176,31 @@ func structLitInMultiAssign(p *pass, n ast.Node) {
 		if structLit(p, lit) {
 			p.report(r.Pos(), "a struct literal in an assignment of several values makes the lesson interpreter silently zero the other values; assign it on a line of its own")
 		}
+	}
+}
+
+// callInMultiAssign: in an assignment (=, not :=) of several values of
+// which some are function calls and some are not, the lesson interpreter
+// silently leaves the targets of the others unchanged (x, y = f(), 0.5
+// keeps y's old value; x, y = y, f() keeps x's; seen with yaegi v0.16.1,
+// the latest release), which is wrong numbers with no error. A
+// conversion such as float64(n) is not a call here.
+func callInMultiAssign(p *pass, n ast.Node) {
+	as, ok := n.(*ast.AssignStmt)
+	if !ok || as.Tok != token.ASSIGN || len(as.Rhs) < 2 || len(as.Rhs) != len(as.Lhs) {
+		return
+	}
+	calls := 0
+	var other ast.Expr
+	for _, r := range as.Rhs {
+		if call, ok := ast.Unparen(r).(*ast.CallExpr); ok && !p.info.Types[call.Fun].IsType() {
+			calls++
+		} else if other == nil {
+			other = r
+		}
+	}
+	if calls > 0 && other != nil {
+		p.report(other.Pos(), "an assignment (=) of several values, some of them function calls, makes the lesson interpreter silently skip the values that are not calls; assign them on lines of their own (or declare with :=)")
 	}
 }
 

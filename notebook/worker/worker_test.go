@@ -151,6 +151,8 @@ func TestCheckerStopsWhatTheSandboxForbids(t *testing.T) {
 		{"range over int", "\tfor i := range 10 {\n\t\t_ = i\n\t}", nil, `^t\.go:21:2: range over an integer crashes the lesson interpreter`},
 		{"nil in a tuple assignment", "\tvar a int\n\tvar b []int\n\ta, b = 4, nil\n\t_, _ = a, b", nil, `^t\.go:23:12: nil in an assignment of several values crashes the lesson interpreter`},
 		{"struct literal in a tuple assignment", "\ta, b := 4, struct{ X int }{5}\n\t_, _ = a, b", nil, `^t\.go:21:13: a struct literal in an assignment of several values makes the lesson interpreter silently zero`},
+		{"call in a tuple assignment", "\tvar x, y float64\n\tx, y = math.Sqrt(4), 0.5\n\t_, _ = x, y", []string{"math"}, `^t\.go:23:23: an assignment \(=\) of several values, some of them function calls, makes the lesson interpreter silently skip`},
+		{"call after a value in a tuple assignment", "\tvar x, y float64\n\tx, y = y, math.Sqrt(4)\n\t_, _ = x, y", []string{"math"}, `^t\.go:23:9: an assignment \(=\) of several values`},
 		{"goroutine", "\tgo func() { panic(\"in a goroutine\") }()", nil, `^t\.go:21:2: go statement: lessons may not start goroutines`},
 		{"constant bomb", "\tconst a = 1 << 100000\n\tconst b = a * a * a * a * a * a * a * a\n\tfmt.Println(b > 0)", nil, `t\.go:21:\d+: .*(overflow|shift count).*use float64 values`},
 	} {
