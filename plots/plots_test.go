@@ -144,6 +144,10 @@ var builders = map[string]func() (*plot.Plot, error){
 		return Groups("Groups", "x", "y", []Group{{Name: "rising", X: x, Y: seq(12, func(i int) float64 { return x[i] })},
 			{Name: "falling", X: x, Y: seq(12, func(i int) float64 { return 1 - x[i] })}}, testTheme)
 	},
+	"measures": func() (*plot.Plot, error) {
+		return Measures("Measures", "share", []string{"first", "second", "third"}, []Measure{{Name: "model", Values: []float64{0.7, 0.55, 0.6}},
+			{Name: "jury", Values: []float64{0.46, 0.52, 0.5}, Err: []float64{0.06, 0.06, 0}}}, 0.5, testTheme)
+	},
 	"ranking_vs_rating": func() (*plot.Plot, error) {
 		return RankingVsRating([]float64{0, 0.5, 1, 1.5}, "offset spread", []float64{0.85, 0.85, 0.85, 0.85}, []float64{0.85, 0.83, 0.8, 0.76}, testTheme)
 	},
@@ -198,6 +202,9 @@ func TestBuildersRejectBadData(t *testing.T) {
 		"groups_none":      second(Groups("t", "x", "y", nil, nil)),
 		"groups_nan":       second(Groups("t", "x", "y", []Group{{Name: "a", X: []float64{nan}, Y: []float64{1}}}, nil)),
 		"groups_lengths":   second(Groups("t", "x", "y", []Group{{Name: "a", X: []float64{1, 2}, Y: []float64{1}}}, nil)),
+		"measures_none":    second(Measures("t", "y", []string{"a"}, nil, 0, nil)),
+		"measures_nan":     second(Measures("t", "y", []string{"a"}, []Measure{{Name: "a", Values: []float64{nan}}}, 0, nil)),
+		"measures_lengths": second(Measures("t", "y", []string{"a", "b"}, []Measure{{Name: "a", Values: []float64{1, 2}, Err: []float64{1}}}, 0, nil)),
 	} {
 		if !errors.Is(err, ErrData) {
 			t.Errorf("%s: err = %v, want ErrData", name, err)

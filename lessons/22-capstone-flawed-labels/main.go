@@ -1,7 +1,7 @@
 // Title: Capstone: the flaw in your labels
 // Summary: Your production annotators hide one flaw, or none: a liking for flattery, for length, for the answer shown first. Without the gold reward, find it with minimal pairs judged by a small careful jury, then choose where to stop the policy on a budget of 300 of the jury's comparisons, and be graded by the gold reward where you stop.
 // Minutes: 30
-// Learn-before: 09-underdetermined, 13-keeping-honest, 18-fooled-annotators
+// Learn-before: 07-length-hacking, 13-keeping-honest, 18-fooled-annotators
 // Learn-after:
 package main
 
@@ -21,17 +21,17 @@ import (
 )
 
 // strength is how strongly the flaw sways the production annotators: 1.5
-// units of utility per standard deviation of flattery or length, or for
-// the answer shown first of four (annotate.FlawOf).
+// units of utility per standard deviation of flattery or length, or 1.5,
+// 1, 0.5 and 0 for the answers shown first to last (annotate.FlawOf).
 const strength = 1.5
 
 // flagAt is, for each probe (flattery, length, shown earlier), the gap
 // between the production side and the fair side that flags a flaw. On
-// seeds 1-6 in each of the four worlds, a flaw's own minimal-pair probe
-// showed a gap of 0.22 or more and the others 0.03 or less (against the
-// jury's exact chances), and the jury's noise at 300 comparisons is
-// about 0.03. The position probe needs no jury, and its noise over 2,000
-// rankings is about 0.011.
+// seeds 1-6 in each of the four worlds, a flattery or length flaw's own
+// probe showed a gap of about 0.2 or more, a position flaw's 0.10 or
+// more, and every other probe within 0.05 (the jury's standard error at
+// 300 comparisons is about 0.03). The position probe needs no jury, and
+// its standard error over 2,000 rankings is about 0.011.
 var flagAt = []float64{0.125, 0.125, 0.04}
 
 // budget is the jury's comparisons for choosing where to stop.
@@ -83,24 +83,25 @@ func main() {
 	// This is the course's last problem, and the closest to a real one.
 	// Your **production annotators** ranked four answers to each of 2,000
 	// prompts, a reward model was trained on their rankings, and a policy
-	// was optimised against it. Somewhere in their labels hides **one
-	// flaw, or none**: a liking for flattery, for length, or for the
+	// was optimised against it. Somewhere in their labels hides
+	// **one flaw, or none**: a liking for flattery, for length, or for the
 	// answer shown first. Which one is drawn from your variant code, so
 	// your neighbour's may differ.
 	//
 	// You cannot see the gold reward. What you have is what a team has:
 	// the labels, the reward model, the policy's training curves, and a
-	// small **jury** of careful reviewers who judge by quality alone,
-	// with noise, and whose time is scarce.
+	// small **jury** of reviewers who judge by quality alone, no more
+	// carefully than your annotators but without their flaw, and whose
+	// time is scarce.
 	//
-	// Two lessons are in the way. A weight alone cannot tell a flaw from
-	// a truth (lesson 09): if the reward model likes length, either the
-	// annotators like it or longer answers really are better. And a
+	// Two things make this hard. A weight alone cannot say why the model
+	// likes something (lesson 07): if it likes length, either the
+	// annotators like length or longer answers really are better. And a
 	// policy optimising a flawed reward model turns against the truth
-	// early (lesson 18), with its training curves still rising.
+	// early (lesson 18), while its training curves still rise.
 
 	// %%
-	pairs := nb.Int("probe-pairs", 300, 300, 600, "comparisons the jury judges for each probe")
+	pairs := nb.Int("probe-pairs", 300, 300, 400, "comparisons the jury judges for each probe (one per base-policy answer: 100 prompts, four answers each)")
 	seed := nb.Seed()
 	c := pipeline.Default()
 	c.Seed = seed
@@ -121,9 +122,9 @@ func main() {
 	// thing only: one standard deviation more flattery, or more length.
 	// The reward model's verdict on such a pair is what the production
 	// labels taught it; the jury's verdict is the truth's, plus noise. Where
-	// the two sides agree, the labels hold nothing against that feature
-	// that quality does not; where the model likes the change far more
-	// than the jury does, the labels paid for it.
+	// the two sides agree, the labels pay for that feature no more than
+	// quality does; where the model likes the change far more than the
+	// jury does, the labels paid for it.
 	//
 	// The reward model cannot see where an answer was shown, so the
 	// position probe asks the labels themselves: of all the pairs in the
@@ -183,13 +184,14 @@ func main() {
 	half := 1.96 * math.Sqrt(0.25/float64(pairs))
 	nb.Predict("With honest labels, the reward model's share for the flattering copy would be",
 		[]string{"about the jury's share, within the jury's noise", "well above the jury's share", "well below the jury's share"}, 0,
-		fmt.Sprintf("The model learns what the labels pay for, and honest labels pay for flattery only what the truth does. Your gap is %+.3f; the jury's noise at %d pairs is about ±%.3f.", gaps[0], pairs, half))
-	nb.Table([]string{"probe: the answer with", "production side (model; labels for position)", "fair side (jury; one half for position)", "gap", "flags a flaw above"}, rows)
-	fig, err := plots.Groups("Where the production side and the jury part", "probe (1 flattery, 2 length, 3 shown earlier)", "share won by the answer with more",
-		[]plots.Group{{Name: "production side", X: []float64{1, 2, 3}, Y: []float64{probes[0].labels, probes[1].labels, probes[2].labels}},
-			{Name: fmt.Sprintf("jury (±%.2f)", half), X: []float64{1, 2, 3}, Y: []float64{probes[0].jury, probes[1].jury, probes[2].jury}}}, nil)
+		fmt.Sprintf("The model learns what the labels pay for, and honest labels pay for flattery only what the truth does. Your gap is %+.3f; the jury's 95%% noise at %d pairs is about ±%.3f. A gap far outside that says your labels are not honest about flattery (an honest world can land just outside it by chance).", gaps[0], pairs, half))
+	nb.Table([]string{"probe: the answer with", "production side", "fair side", "gap", "flags a flaw above"}, rows)
+	fmt.Println("production side: the reward model's chance (for position, the labels' share); fair side: the jury's share (for position, one half)")
+	fig, err := plots.Measures("Where the production side and the fair side part", "share won by the answer with more", probeNames,
+		[]plots.Measure{{Name: "production side", Values: []float64{probes[0].labels, probes[1].labels, probes[2].labels}},
+			{Name: "fair side (jury, 95% interval; 0.5 by design for position)", Values: []float64{probes[0].jury, probes[1].jury, probes[2].jury}, Err: []float64{half, half, 0}}}, 0.5, nil)
 	nb.Must(err)
-	nb.Figure("Each probe's share won by the answer with more of the feature (or shown earlier), by the production side and by the jury", fig)
+	nb.Figure("Each probe's share won by the answer with more of the feature (or shown earlier), by the production side and by the fair side", fig)
 
 	// %%
 	diag, flagged := len(world.Flaws)-1, 0
@@ -209,9 +211,9 @@ func main() {
 		flagged <= 1 && world.Flaws[diag] == truth,
 		"a flaw adds to one feature, or to one position, in every label; the other probes' gaps are the jury's noise")
 	nb.Quiz("Which flaw do your production annotators hide?", world.Flaws, diag,
-		fmt.Sprintf("The gaps are flattery %+.3f, length %+.3f, shown earlier %+.3f. A gap past its flag, about twice its noise, names the flaw (the jury's noise is about ±%.3f here, the labels' about ±0.02), and no such gap means none.", gaps[0], gaps[1], gaps[2], half))
+		fmt.Sprintf("The gaps are flattery %+.3f, length %+.3f, shown earlier %+.3f. A gap past its flag, two to three times its noise, names the flaw (the jury's noise is about ±%.3f here, the labels' about ±0.02), and no such gap means none.", gaps[0], gaps[1], gaps[2], half))
 	nb.TrueFalse("A reward model trained on labels that favour the answer shown first learns to score answers higher when they are shown first.", false,
-		"It sees only the answers' features, never where they were shown, so it cannot learn the position. What the flaw does to it is add noise: labels that follow position follow quality less often.")
+		"It sees only the answers' features, never where they were shown, so it cannot learn the position. What the flaw does to it is make its labels noisier: labels that follow position follow quality less often.")
 
 	// %% [markdown]
 	// ## Does the flaw cause the gap?
@@ -219,6 +221,7 @@ func main() {
 	// The same data drawn with the flaw at strength 0, and a reward model
 	// trained on it: if the flaw made the gap, the gap should close. This
 	// check uses the jury's exact chances, which a real team never has.
+	// (If your labels hide no flaw, the two runs are the same run.)
 
 	// %%
 	honest := c
@@ -236,27 +239,37 @@ func main() {
 	hGaps[2] = shownEarlierWins(hg.Data) - 0.5
 	fmt.Printf("gaps to the jury's exact chances with the flaw: %+.3f %+.3f %+.3f; without it: %+.3f %+.3f %+.3f\n",
 		probes[0].labels-probes[0].exact, probes[1].labels-probes[1].exact, probes[2].labels-0.5, hGaps[0], hGaps[1], hGaps[2])
-	nb.Check("without the flaw every probe's gap to the jury's exact chance is under 0.05",
-		math.Abs(hGaps[0]) < 0.05 && math.Abs(hGaps[1]) < 0.05 && math.Abs(hGaps[2]) < 0.05,
+	own := 0.0 // the flaw's own probe's gap to the exact chance
+	if diag < 2 {
+		own = probes[diag].labels - probes[diag].exact
+	} else if diag == 2 {
+		own = probes[2].labels - 0.5
+	}
+	nb.Check("with the flaw its own probe's gap to the jury's exact chance is over 0.08, and without it every probe's gap is under 0.05",
+		(truth == "none" || own > 0.08) && math.Abs(hGaps[0]) < 0.05 && math.Abs(hGaps[1]) < 0.05 && math.Abs(hGaps[2]) < 0.05,
 		"honest labels pay for a feature what the truth does, and the position of an answer pays nothing")
 
 	// %% [markdown]
 	// Here the flaw is built into the simulator, so finding it is no
-	// discovery; what the lesson shows is a way to find one without the
+	// discovery: this run does not test the findings below, it builds
+	// them in. What the lesson shows is a way to find a flaw without the
 	// truth. The flaws themselves are documented. Sharma et al. (2023)
 	// found that people and preference models sometimes preferred
-	// convincingly written sycophantic answers to correct ones. Singhal
-	// et al. (2023) found that in several RLHF setups much of the reward
-	// gained came from longer answers, and that optimising for length
-	// alone reproduced much of the improvement. Zheng et al. (2023) found
-	// that language models used as judges often changed their verdict
-	// when two answers swapped places. The probes here are a simple form
-	// of the counterfactual tests such studies run: change one thing,
-	// and see who notices.
+	// convincingly written sycophantic answers, ones that match the
+	// user's views, to correct ones: a cousin of the flattery simulated
+	// here. Singhal et al. (2023) found, on three helpfulness datasets,
+	// that much of what RLHF gained came from longer answers, and that a
+	// reward of length alone reproduced most of the gain in win rate
+	// judged by a language model standing in for people. Zheng et al.
+	// (2023) found that language models used as judges often changed
+	// their verdict when two answers swapped places, mostly in favour of
+	// the first; their swap test is the same idea as a minimal pair:
+	// change one thing, and see who notices.
 	//
 	// ## Where to stop
 	//
-	// The policy now trains on the flawed reward model for 200 steps. In
+	// The policy now trains on your reward model, flawed or not, for 200
+	// steps. In
 	// practice you would see only the curves below: the reward model's
 	// score rising, and the distance from the base policy growing.
 
@@ -273,7 +286,7 @@ func main() {
 	fig, err = plots.Lines("What a team sees", "step", "change since step 0", xs,
 		[]plots.Series{{Name: "reward model's score", Y: proxy}, {Name: "KL from the base policy", Y: kl, Dashed: true}}, nil)
 	nb.Must(err)
-	nb.Figure("The reward model's score and the KL from the base policy as the policy trains: no sign of where the truth turns", fig)
+	nb.Figure("The reward model's score and the KL from the base policy as the policy trains: the score still rises after the truth turns (checked below)", fig)
 
 	// %% [markdown]
 	// ## Exercise: choose where to stop on 300 comparisons
@@ -288,11 +301,12 @@ func main() {
 	// Your rule is graded by the gold reward at the step it returns: over
 	// five rehearsals, each with a fresh jury, it must keep on average at
 	// least half the gold gained at the best step of the run. A share
-	// from n comparisons is noisy to about 1/sqrt(n): 0.14 at 50, 0.06
-	// at 300. How much running on costs depends on the flaw: with honest
-	// labels the fall after the best step can be slow enough that even
-	// the last step passes; with a flaw the policy can exploit, it is
-	// not.
+	// from n comparisons has a 95% interval of about ±1/sqrt(n): ±0.14
+	// at 50, ±0.06 at 300. How much running on costs depends on the flaw:
+	// in the worlds tried (four students, seeds 1-6), with honest labels
+	// or a position flaw the reward model cannot see, the last step kept
+	// 40 to 90% of the best step's gain; with flattery or length it lost
+	// nearly all of it, or more.
 
 	// %% [exercise stopping-rule]
 	chooseStep := func(ask func(step, n int) float64, last int) int {
@@ -350,7 +364,7 @@ func main() {
 	fmt.Printf("your stops: %v; the gold gain there averages %+.2f, the best step's is %+.2f (step %d), the last step's %+.2f\n",
 		stops, kept, gainAt(best), best, gainAt(last))
 	nb.Check("over five rehearsals your rule keeps on average at least half the gold gained at the best step", kept >= gainAt(best)/2,
-		"spread a few checks over the run and average neighbouring checks before you trust a rise: a share from 50 comparisons is noisy to about 0.14")
+		"spread a few checks over the run and average neighbouring checks before you trust a rise: a share from 50 comparisons has a 95% interval of about ±0.14")
 
 	// %% [markdown]
 	// ## The truth, revealed
@@ -386,10 +400,10 @@ func main() {
 		"the jury judges by gold alone, so its chance rises and falls with the gold reward; the noise of a few hundred comparisons is what hides the peak")
 
 	// %%
-	nb.Quiz("A team has a budget for 300 expert comparisons and a run of 200 steps. Which use of the budget picks the better checkpoint, on average?",
-		[]string{"all 300 on the last checkpoint, where the policy has trained longest",
-			"a few checks spread over the run, each smoothed with its neighbours",
-			"one comparison at each of 200 steps, then the step that won",
-			"none: the reward model's score says where the policy is best"}, 1,
-		"Spread checks find the rise and the turn; smoothing keeps one lucky check from choosing. The last checkpoint may be past the turn, a single comparison per step is a coin flip, and the reward model's score keeps rising after the truth has turned.")
+	nb.Quiz("The reference rule averages each check's share with its neighbours' before picking the best. Why?",
+		[]string{"a share from 50 comparisons is noisy (±0.14), so the single best check is often best by luck",
+			"the gold reward changes too fast between checks for one check to follow it",
+			"the jury grows less careful as the run goes on",
+			"averaging lets the rule spend fewer of its 300 comparisons on the checks that matter"}, 0,
+		"Near the top, neighbouring checkpoints differ by less than a check's noise, so the highest single share is often a lucky draw; averaging three neighbours shrinks the noise of each estimate by about the square root of three. The jury judges the same way at every step, and averaging spends nothing.")
 }
