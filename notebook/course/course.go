@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -227,6 +228,10 @@ type Options struct {
 	// runs in; the zero Variant is the standard world.
 	Variant world.Variant
 	Limits  worker.Limits
+	// Workers is how many lessons run at once, each in its own worker;
+	// 0 means one per core. Files and terminal output are written in the
+	// lessons' order whatever the number, so they do not depend on it.
+	Workers int
 	// Term configures the terminal renderer; its Figures are filled in.
 	Term   render.TermOptions
 	Stdout io.Writer
@@ -243,10 +248,11 @@ type Report struct {
 	Stopped, FailedChecks int
 }
 
-// Run runs the selected lessons one after another, each in its own worker,
-// with the parameters set[i] for sel[i], and writes each lesson's files as
-// soon as it ends. A lesson that fails does not stop the others; an error
-// is returned only when files cannot be written.
+// Run runs the selected lessons, Options.Workers at a time, each in its
+// own worker, with the parameters set[i] for sel[i], and writes each
+// lesson's files as soon as it and every lesson before it have ended. A
+// lesson that fails does not stop the others; an error is returned only
+// when files cannot be written.
 func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[string]string, o Options) (*Report, error) {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
@@ -263,12 +269,26 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 	if err := os.MkdirAll(filepath.Join(o.Out, "figures"), 0o755); err != nil {
 		return rep, &InputError{fmt.Errorf("creating --out: %w", err)}
 	}
+	// The runs go ahead in parallel; the loop below takes their results
+	// in order. A run whose files cannot be written cancels the rest.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make([]chan *notebook.Result, len(sel))
+	slots := make(chan struct{}, workersOf(o.Workers))
 	for i, l := range sel {
 		var s map[string]string
 		if i < len(set) {
 			s = set[i]
 		}
-		res := worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.png()})
+		done[i] = make(chan *notebook.Result, 1)
+		go func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			done[i] <- worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.png()})
+		}()
+	}
+	for i, l := range sel {
+		res := <-done[i]
 		rep.Results[l.Meta.ID] = res
 		if res.Err != nil {
 			rep.Stopped++
@@ -285,6 +305,15 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		}
 	}
 	return rep, nil
+}
+
+// workersOf is the number of lessons Run runs at once for
+// Options.Workers n.
+func workersOf(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // write saves one lesson's figures, then writes it in each format asked
