@@ -54,8 +54,25 @@ func (s *Server) unclaim(page string) {
 	delete(s.pages, page)
 }
 
-// exec runs a lesson in a worker, within the run limit.
+// exec returns a lesson's run for a request: a finished one from the
+// cache, the one under way for an identical request, or a new one in a
+// worker, within the run limit (only a new run streams live updates).
 func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
+	res := s.cache.do(ctx, runKey(l, r), func() (*notebook.Result, bool) {
+		res, err := s.start(ctx, l, r, live)
+		return res, err != nil || ctx.Err() != nil
+	})
+	if res == nil || ctx.Err() != nil {
+		if err := context.Cause(ctx); err != nil {
+			return nil, err
+		}
+		return nil, context.Canceled
+	}
+	return res, nil
+}
+
+// start runs a lesson in a worker, within the run limit.
+func (s *Server) start(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
 	if !s.acquire(ctx) {
 		return nil, ctx.Err()
 	}

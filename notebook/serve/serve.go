@@ -42,6 +42,12 @@ type Options struct {
 	// so fast lessons need no script. Zero means 300 ms; negative means
 	// always wait for the whole run.
 	FirstByte time.Duration
+	// CacheRuns is how many finished runs the server keeps, by lesson
+	// source, parameters, seed and student, to answer the same request
+	// again without running it; zero means 64, negative keeps none.
+	// Identical requests that arrive while a run is under way wait for it
+	// whatever the setting.
+	CacheRuns int
 }
 
 // firstByte is the default Options.FirstByte: about the time after which
@@ -74,6 +80,8 @@ type Server struct {
 	// what changed.
 	parsedMu sync.Mutex
 	parsed   map[string]parsedFile
+
+	cache *results
 }
 
 // New returns a server, or an error when Dir holds no lessons.
@@ -81,7 +89,10 @@ func New(o Options) (*Server, error) {
 	if o.MaxRuns <= 0 {
 		o.MaxRuns = runtime.NumCPU()
 	}
-	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]context.CancelFunc{}}
+	if o.CacheRuns == 0 {
+		o.CacheRuns = defaultCacheRuns
+	}
+	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]context.CancelFunc{}, cache: newResults(o.CacheRuns)}
 	if s.token == "" {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {

@@ -320,7 +320,8 @@ func TestManyRunsAtOnceAreBounded(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			names, _ := events(t, cl, base+"/api/run/busy?page=p"+strconv.Itoa(i))
+			// Different seeds: identical requests would share one run.
+			names, _ := events(t, cl, base+"/api/run/busy?page=p"+strconv.Itoa(i)+"&seed="+strconv.Itoa(i+1))
 			finished <- names[len(names)-1] == "done"
 		}()
 	}
@@ -335,6 +336,48 @@ func TestManyRunsAtOnceAreBounded(t *testing.T) {
 	defer s.mu.Unlock()
 	if s.peak != 2 {
 		t.Errorf("at most %d runs at once, want exactly the limit of 2", s.peak)
+	}
+}
+
+// TestIdenticalRequestsShareOneRun: eight students asking for the same
+// run at once cost one run, the next asks are answered from the cache,
+// another seed is a run of its own, and a server that keeps no results
+// still lets identical requests under way share.
+func TestIdenticalRequestsShareOneRun(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"busy": "\tsum := 0\n\tfor j := 0; j < 3000000; j++ {\n\t\tsum += j\n\t}\n\tfmt.Println(sum, nb.Seed())"})
+	for _, keep := range []int{0, -1} {
+		s, _ := New(Options{Dir: dir, MaxRuns: 2, CacheRuns: keep})
+		base := start(t, s)
+		cl := client(t, base, s.Token())
+		burst := func(n int, query string) {
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					names, data := events(t, cl, base+"/api/run/busy?page=p"+strconv.Itoa(i)+query)
+					if names[len(names)-1] != "done" || !strings.Contains(data[len(data)-1], "4499998500000") {
+						t.Errorf("keep %d: a request got %v", keep, names[max(0, len(names)-3):])
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		burst(8, "")
+		s.cache.mu.Lock()
+		runs, served := s.cache.runs, s.cache.served
+		s.cache.mu.Unlock()
+		if runs != 1 || served != 7 {
+			t.Errorf("keep %d: eight identical requests at once made %d runs and shared %d, want 1 and 7", keep, runs, served)
+		}
+		burst(3, "")
+		burst(1, "&seed=2")
+		s.cache.mu.Lock()
+		runs = s.cache.runs
+		s.cache.mu.Unlock()
+		if want := map[int]int{0: 2, -1: 3}[keep]; runs != want {
+			t.Errorf("keep %d: %d runs after three more identical requests and one with another seed, want %d", keep, runs, want)
+		}
 	}
 }
 
