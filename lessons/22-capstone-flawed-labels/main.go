@@ -1,5 +1,5 @@
 // Title: Capstone: the flaw in your labels
-// Summary: Your production annotators hide one flaw, or none: a liking for flattery, for length, for the answer shown first. Without the gold reward, find it with minimal pairs judged by a small careful jury, then choose where to stop the policy on a budget of 300 of the jury's comparisons, and be graded by the gold reward where you stop.
+// Summary: Your production annotators hide one flaw, or none: a liking for flattery, for length, for the answer shown first. Without the gold reward, find it with minimal pairs judged by a small jury that lacks the flaw, then choose where to stop the policy on a budget of 300 of the jury's comparisons, and be graded by the gold reward where you stop.
 // Minutes: 30
 // Learn-before: 07-length-hacking, 13-keeping-honest, 18-fooled-annotators
 // Learn-after:

@@ -7,9 +7,9 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// Jury is a panel of careful reviewers whose time is scarce: they judge
-// by the gold reward and their own noise alone (an annotate.Annotator
-// with no biases), and answer at most a budget of comparisons. It is the
+// Jury is a panel of reviewers whose time is scarce: they judge by the
+// gold reward and their own noise alone (an annotate.Annotator with no
+// biases), and answer at most a budget of comparisons. It is the
 // one window a lesson without gold has on the truth, and the budget is
 // what makes looking through it a decision.
 type Jury struct {
