@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/internal/termsafe"
@@ -269,24 +270,57 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 	if err := os.MkdirAll(filepath.Join(o.Out, "figures"), 0o755); err != nil {
 		return rep, &InputError{fmt.Errorf("creating --out: %w", err)}
 	}
-	// The runs go ahead in parallel; the loop below takes their results
-	// in order. A run whose files cannot be written cancels the rest.
+	// The runs go ahead in parallel, Workers at a time, started in the
+	// lessons' order and never more than twice that ahead of the loop
+	// below, which takes their results in order: the first lesson's pages come first, and
+	// an interactive run (one lesson ahead) asks its questions while the
+	// next lesson runs, not the last. A write that fails cancels the rest,
+	// and Run returns only when every run has stopped.
 	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer cancel()
-	done := make([]chan *notebook.Result, len(sel))
-	slots := make(chan struct{}, workersOf(o.Workers))
-	for i, l := range sel {
-		var s map[string]string
-		if i < len(set) {
-			s = set[i]
-		}
-		done[i] = make(chan *notebook.Result, 1)
-		go func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			done[i] <- worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.png()})
-		}()
+	w := workersOf(o.Workers)
+	ahead := 2 * w
+	if o.Term.Interactive {
+		w, ahead = 1, 1
 	}
+	window := make(chan struct{}, ahead)
+	slots := make(chan struct{}, w)
+	done := make([]chan *notebook.Result, len(sel))
+	for i := range sel {
+		done[i] = make(chan *notebook.Result, 1)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, l := range sel {
+			var s map[string]string
+			if i < len(set) {
+				s = set[i]
+			}
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				for k := i; k < len(sel); k++ {
+					done[k] <- &notebook.Result{Lesson: sel[k], Err: ctx.Err()}
+				}
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					done[i] <- &notebook.Result{Lesson: l, Err: ctx.Err()}
+					return
+				}
+				defer func() { <-slots }()
+				done[i] <- worker.Run(ctx, l, worker.Options{Set: s, Seed: o.Seed, Variant: o.Variant, Limits: o.Limits, PNG: o.Formats.png()})
+			}()
+		}
+	}()
 	for i, l := range sel {
 		res := <-done[i]
 		rep.Results[l.Meta.ID] = res
@@ -300,6 +334,7 @@ func (c *Course) Run(ctx context.Context, sel []*notebook.Lesson, set []map[stri
 		if err := c.write(res, sel, rep.Results, o); err != nil {
 			return rep, err
 		}
+		<-window
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}

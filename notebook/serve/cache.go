@@ -105,8 +105,17 @@ func (c *results) do(ctx context.Context, key string, run func() (res *notebook.
 		c.flights[key] = f
 		c.runs++
 		c.mu.Unlock()
-		res, cancelled := run()
+		return c.lead(key, f, run)
+	}
+}
+
+// lead makes the run of flight f, keeps its result as do says, and lets
+// the requests waiting for it go, even if run panics.
+func (c *results) lead(key string, f *flight, run func() (*notebook.Result, bool)) (res *notebook.Result) {
+	cancelled := true
+	defer func() {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		delete(c.flights, key)
 		if !cancelled && res != nil {
 			f.res = res
@@ -119,7 +128,7 @@ func (c *results) do(ctx context.Context, key string, run func() (res *notebook.
 			}
 		}
 		close(f.done)
-		c.mu.Unlock()
-		return res
-	}
+	}()
+	res, cancelled = run()
+	return res
 }

@@ -344,7 +344,9 @@ func TestManyRunsAtOnceAreBounded(t *testing.T) {
 // another seed is a run of its own, and a server that keeps no results
 // still lets identical requests under way share.
 func TestIdenticalRequestsShareOneRun(t *testing.T) {
-	dir := lessonDir(t, map[string]string{"busy": "\tsum := 0\n\tfor j := 0; j < 3000000; j++ {\n\t\tsum += j\n\t}\n\tfmt.Println(sum, nb.Seed())"})
+	// The run lasts a second or so, far longer than the requests of a
+	// burst take to arrive, so they find it under way.
+	dir := lessonDir(t, map[string]string{"busy": "\tsum := 0\n\tfor j := 0; j < 10000000; j++ {\n\t\tsum += j\n\t}\n\tfmt.Println(sum, nb.Seed())"})
 	for _, keep := range []int{0, -1} {
 		s, _ := New(Options{Dir: dir, MaxRuns: 2, CacheRuns: keep})
 		base := start(t, s)
@@ -356,7 +358,7 @@ func TestIdenticalRequestsShareOneRun(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					names, data := events(t, cl, base+"/api/run/busy?page=p"+strconv.Itoa(i)+query)
-					if names[len(names)-1] != "done" || !strings.Contains(data[len(data)-1], "4499998500000") {
+					if names[len(names)-1] != "done" || !strings.Contains(data[len(data)-1], "49999995000000") {
 						t.Errorf("keep %d: a request got %v", keep, names[max(0, len(names)-3):])
 					}
 				}()
@@ -377,6 +379,30 @@ func TestIdenticalRequestsShareOneRun(t *testing.T) {
 		s.cache.mu.Unlock()
 		if want := map[int]int{0: 2, -1: 3}[keep]; runs != want {
 			t.Errorf("keep %d: %d runs after three more identical requests and one with another seed, want %d", keep, runs, want)
+		}
+	}
+}
+
+// TestRunKeysTellRunsApart: a cached run is handed only to a request
+// that would run the same: same source, parameters (in any order), seed
+// and student.
+func TestRunKeysTellRunsApart(t *testing.T) {
+	l := &notebook.Lesson{File: "a/main.go", Source: []byte("package main")}
+	base := request{set: map[string]string{"x": "1", "y": "2"}, seed: 1, variant: world.Variant{Student: "ada", Code: "4e3cf135a77f6953"}}
+	same := request{set: map[string]string{"y": "2", "x": "1"}, seed: 1, variant: base.variant, page: "other"}
+	if runKey(l, base) != runKey(l, same) {
+		t.Error("the same run on another page, parameters listed in another order, has another key")
+	}
+	other := &notebook.Lesson{File: l.File, Source: []byte("package main // edited")}
+	for name, k := range map[string]string{
+		"an edited source": runKey(other, base),
+		"another value":    runKey(l, request{set: map[string]string{"x": "1", "y": "3"}, seed: 1, variant: base.variant}),
+		"another seed":     runKey(l, request{set: base.set, seed: 2, variant: base.variant}),
+		"another student":  runKey(l, request{set: base.set, seed: 1, variant: world.Variant{Student: "alan", Code: base.variant.Code}}),
+		"another code":     runKey(l, request{set: base.set, seed: 1, variant: world.Variant{Student: "ada"}}),
+	} {
+		if k == runKey(l, base) {
+			t.Errorf("%s has the same key", name)
 		}
 	}
 }
