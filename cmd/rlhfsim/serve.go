@@ -23,10 +23,12 @@ type serveOptions struct {
 	timeout       time.Duration
 	lessonTimeout time.Duration
 	memory        string
+	prewarm       bool
+	cache         string
 }
 
 func newServeCmd() *cobra.Command {
-	o := &serveOptions{addr: "127.0.0.1:0", timeout: worker.DefaultCellTimeout, lessonTimeout: worker.DefaultLessonTimeout, memory: "2GiB"}
+	o := &serveOptions{addr: "127.0.0.1:0", timeout: worker.DefaultCellTimeout, lessonTimeout: worker.DefaultLessonTimeout, memory: "2GiB", prewarm: true, cache: "256MiB"}
 	cmd := &cobra.Command{
 		Use:   "serve [DIR]",
 		Short: "Serve the live notebook in the browser: move a slider, the lesson reruns",
@@ -34,6 +36,14 @@ func newServeCmd() *cobra.Command {
 control. Changing one reruns the lesson in a worker process with the usual
 limits, and its cells update as their output arrives. Quiz answers and
 progress stay in the browser's local storage.
+
+Finished runs are kept in memory (--cache bounds them) by everything that
+determines them: the lesson's source, its parameters, the seed and the
+student. A class asking for the same settings costs one run, and requests
+that arrive while it is under way join it and see its cells as they come.
+As it starts, the server runs every lesson at its defaults in the
+background (--prewarm), only while no student's run is under way, so the
+first page of each lesson comes from the cache.
 
 With DIR (an exported course, see rlhfsim export) the lessons are read from
 there on every request, and an open page reloads when its file changes; a
@@ -51,6 +61,8 @@ cookie); requests from other sites are refused. Stop it with Ctrl-C.`,
 	}
 	cmd.Flags().StringVar(&o.addr, "addr", o.addr, "address to listen on (host:port; port 0 picks a free one)")
 	cmd.Flags().BoolVar(&o.open, "open", false, "open the URL in the default browser")
+	cmd.Flags().BoolVar(&o.prewarm, "prewarm", o.prewarm, "run every lesson's defaults in the background when idle, so first loads come from the cache")
+	cmd.Flags().StringVar(&o.cache, "cache", o.cache, "memory for finished runs, e.g. 512MiB; 0 keeps none")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell")
 	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson run")
 	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson run, e.g. 2GiB")
@@ -63,7 +75,14 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	so := serve.Options{Limits: lim}
+	cacheBytes, err := parseBytes(o.cache)
+	if err != nil {
+		return usagef("invalid --cache %q: want a size such as 256MiB, or 0 to keep no results", o.cache)
+	}
+	so := serve.Options{Limits: lim, CacheBytes: cacheBytes}
+	if cacheBytes == 0 {
+		so.CacheBytes = -1
+	}
 	if len(args) == 1 {
 		so.Dir = args[0]
 	}
@@ -86,6 +105,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
+	if o.prewarm {
+		go s.Prewarm(ctx)
+	}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -143,6 +143,9 @@ type request struct {
 	student string
 	code    string
 	variant world.Variant
+	// prewarm marks the server's own runs ahead of time, which yield to
+	// students' runs.
+	prewarm bool
 }
 
 func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {

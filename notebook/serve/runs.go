@@ -55,18 +55,24 @@ func (s *Server) unclaim(page string) {
 }
 
 // exec returns a lesson's run for a request: a finished one from the
-// cache, the one under way for an identical request, or a new one in a
-// worker, within the run limit (only a new run streams live updates).
+// cache, the one under way for an identical request (live then gets its
+// updates so far, then the rest), or a new one in a worker, within the
+// run limit. A user's new run stops the prewarming run, if any.
 func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
-	res := s.cache.do(ctx, runKey(l, r), func() (*notebook.Result, bool) {
-		res, err := s.start(ctx, l, r, live)
-		return res, err != nil || ctx.Err() != nil
+	res := s.cache.do(ctx, runKey(l, r), live, func(fctx context.Context, live func(worker.Update)) (*notebook.Result, bool) {
+		if !r.prewarm {
+			s.yieldPrewarm()
+		}
+		res, err := s.start(fctx, l, r, live)
+		return res, err != nil || fctx.Err() != nil
 	})
-	if res == nil || ctx.Err() != nil {
+	if ctx.Err() != nil {
 		if err := context.Cause(ctx); err != nil {
 			return nil, err
 		}
-		return nil, context.Canceled
+	}
+	if res == nil {
+		return nil, errors.New("the run failed; load the page again")
 	}
 	return res, nil
 }
@@ -79,21 +85,33 @@ func (s *Server) start(ctx context.Context, l *notebook.Lesson, r request, live 
 	defer s.release()
 	s.mu.Lock()
 	s.active++
+	if !r.prewarm {
+		s.users++
+	}
 	s.peak = max(s.peak, s.active)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.active--
+		if !r.prewarm {
+			s.users--
+		}
 		s.mu.Unlock()
 	}()
 	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Variant: r.variant, Limits: s.opt.Limits, Live: live}), nil
 }
 
+// defaultLinger is how long the run of a page sent without its outputs
+// goes on for the page's stream to take over.
+const defaultLinger = 10 * time.Second
+
 // runOrSkeleton runs a lesson for its page, waiting at most
-// Options.FirstByte. A run that takes longer is cancelled (the page runs
-// it again through the stream, which shows each cell as it finishes) and
-// comes back as a Result with no cells. ok is false when the browser went
-// away.
+// Options.FirstByte. A run that takes longer comes back as a Result with
+// no cells, and goes on for a while (linger) with nobody waiting: the
+// page's script asks for the same run through the stream, joins it, gets
+// the cells finished so far and then the rest, so the run is not started
+// twice; a page that never asks (no script) lets it stop. ok is false
+// when the browser went away.
 func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req request) (res *notebook.Result, ok bool) {
 	wait := s.opt.FirstByte
 	if wait == 0 {
@@ -103,8 +121,7 @@ func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req req
 		res, err := s.exec(page, l, req, nil)
 		return res, err == nil
 	}
-	ctx, cancel := context.WithCancel(page)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(page))
 	done := make(chan *notebook.Result, 1)
 	go func() {
 		res, err := s.exec(ctx, l, req, nil)
@@ -117,13 +134,84 @@ func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req req
 	defer timer.Stop()
 	select {
 	case res := <-done:
+		cancel()
 		return res, res != nil
 	case <-timer.C:
-		cancel()
-		<-done // the worker has stopped and freed its slot
+		time.AfterFunc(s.linger, cancel)
 		return &notebook.Result{Lesson: l}, page.Err() == nil
 	case <-page.Done():
+		cancel()
 		return nil, false
+	}
+}
+
+// Prewarm runs every lesson at its defaults (seed 1, the standard world)
+// into the cache, one at a time, only while no student's run is under
+// way: a student's new run stops the prewarming one, which starts again
+// once the machine is idle. It returns how many lessons it ran when done
+// or when ctx ends. The live notebook's command calls it as it starts.
+func (s *Server) Prewarm(ctx context.Context) int {
+	es, err := s.lessons()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range es {
+		if e.Err != nil || e.Lesson == nil {
+			continue
+		}
+		req := request{set: map[string]string{}, seed: 1, prewarm: true}
+		for ctx.Err() == nil && !s.cache.cached(runKey(e.Lesson, req)) {
+			if !s.idle(ctx) {
+				return n
+			}
+			rctx, cancel := context.WithCancel(ctx)
+			s.mu.Lock()
+			s.prewarming = cancel
+			s.mu.Unlock()
+			res, err := s.exec(rctx, e.Lesson, req, nil)
+			s.mu.Lock()
+			s.prewarming = nil
+			s.mu.Unlock()
+			cancel()
+			if err == nil && res.Err != nil {
+				break // the lesson stops at its defaults: it would never be kept
+			}
+		}
+		if ctx.Err() != nil {
+			return n
+		}
+		n++
+	}
+	return n
+}
+
+// idle waits until no student's run is under way, polling: prewarming
+// is a background chore, and a tenth of a second late is fine.
+func (s *Server) idle(ctx context.Context) bool {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		busy := s.users > 0
+		s.mu.Unlock()
+		if !busy {
+			return true
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// yieldPrewarm stops the prewarming run, if any, for a student's run.
+func (s *Server) yieldPrewarm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prewarming != nil {
+		s.prewarming()
 	}
 }
 

@@ -42,12 +42,12 @@ type Options struct {
 	// so fast lessons need no script. Zero means 300 ms; negative means
 	// always wait for the whole run.
 	FirstByte time.Duration
-	// CacheRuns is how many finished runs the server keeps, by lesson
-	// source, parameters, seed and student, to answer the same request
-	// again without running it; zero means 64, negative keeps none.
-	// Identical requests that arrive while a run is under way wait for it
-	// whatever the setting.
-	CacheRuns int
+	// CacheBytes bounds the memory of the finished runs the server
+	// keeps, by lesson source, parameters, seed and student, to answer
+	// the same request again without running it; zero means 256 MiB,
+	// negative keeps none. Identical requests that arrive while a run is
+	// under way share it whatever the setting.
+	CacheBytes int64
 }
 
 // firstByte is the default Options.FirstByte: about the time after which
@@ -74,6 +74,13 @@ type Server struct {
 	// active counts the runs in progress and peak the most at once, for
 	// the tests and the log.
 	active, peak int
+	// users counts the runs in progress for students (not prewarming),
+	// and prewarming stops the prewarming run, if one is under way.
+	users      int
+	prewarming context.CancelFunc
+	// linger is how long a run outlives a page sent without it
+	// (defaultLinger; the tests shorten it).
+	linger time.Duration
 
 	// parsed keeps each lesson file's parse with the file's identity, so
 	// that the index and pages polling every few seconds re-read only
@@ -89,10 +96,10 @@ func New(o Options) (*Server, error) {
 	if o.MaxRuns <= 0 {
 		o.MaxRuns = runtime.NumCPU()
 	}
-	if o.CacheRuns == 0 {
-		o.CacheRuns = defaultCacheRuns
+	if o.CacheBytes == 0 {
+		o.CacheBytes = defaultCacheBytes
 	}
-	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]context.CancelFunc{}, cache: newResults(o.CacheRuns)}
+	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]context.CancelFunc{}, cache: newResults(o.CacheBytes), linger: defaultLinger}
 	if s.token == "" {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {

@@ -347,8 +347,8 @@ func TestIdenticalRequestsShareOneRun(t *testing.T) {
 	// The run lasts a second or so, far longer than the requests of a
 	// burst take to arrive, so they find it under way.
 	dir := lessonDir(t, map[string]string{"busy": "\tsum := 0\n\tfor j := 0; j < 10000000; j++ {\n\t\tsum += j\n\t}\n\tfmt.Println(sum, nb.Seed())"})
-	for _, keep := range []int{0, -1} {
-		s, _ := New(Options{Dir: dir, MaxRuns: 2, CacheRuns: keep})
+	for _, keep := range []int64{0, -1} {
+		s, _ := New(Options{Dir: dir, MaxRuns: 2, CacheBytes: keep})
 		base := start(t, s)
 		cl := client(t, base, s.Token())
 		burst := func(n int, query string) {
@@ -377,7 +377,7 @@ func TestIdenticalRequestsShareOneRun(t *testing.T) {
 		s.cache.mu.Lock()
 		runs = s.cache.runs
 		s.cache.mu.Unlock()
-		if want := map[int]int{0: 2, -1: 3}[keep]; runs != want {
+		if want := map[int64]int{0: 2, -1: 3}[keep]; runs != want {
 			t.Errorf("keep %d: %d runs after three more identical requests and one with another seed, want %d", keep, runs, want)
 		}
 	}
@@ -404,6 +404,49 @@ func TestRunKeysTellRunsApart(t *testing.T) {
 		if k == runKey(l, base) {
 			t.Errorf("%s has the same key", name)
 		}
+	}
+	// The first load of a page sends no parameters and its stream sends
+	// every control's value, written as the browser pleases: both are
+	// the defaults, so one run.
+	p := &notebook.Lesson{File: "p/main.go", Params: []notebook.ParamSpec{{Name: "tau", Type: notebook.FloatParam, Default: "0.5"}, {Name: "n", Type: notebook.IntParam, Default: "3"}}}
+	bare := request{set: map[string]string{}, seed: 1}
+	if runKey(p, bare) != runKey(p, request{set: map[string]string{"tau": "0.50", "n": " 3"}, seed: 1}) {
+		t.Error("the defaults, given or not, have different keys")
+	}
+	if runKey(p, bare) == runKey(p, request{set: map[string]string{"tau": "0.6"}, seed: 1}) {
+		t.Error("a changed parameter has the defaults' key")
+	}
+}
+
+// TestPrewarmFillsTheCacheWhenIdle: prewarming runs every lesson's
+// defaults so the first student to open one is served from the cache;
+// it waits while a student's run is under way.
+func TestPrewarmFillsTheCacheWhenIdle(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"a": "\tfmt.Println(nb.Seed())", "b": "\tfmt.Println(\"b\")"})
+	s, _ := New(Options{Dir: dir, FirstByte: -1})
+	s.users = 1 // a student's run is under way
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if n := s.Prewarm(ctx); n != 0 || s.cache.runs != 0 {
+		t.Errorf("prewarming beside a student's run ran %d lessons (%d runs), want none", n, s.cache.runs)
+	}
+	s.users = 0
+	if n := s.Prewarm(context.Background()); n != 2 || s.cache.runs != 2 {
+		t.Errorf("prewarming an idle server ran %d lessons in %d runs, want 2 and 2", n, s.cache.runs)
+	}
+	base := start(t, s)
+	cl := client(t, base, s.Token())
+	if code, body := get(t, cl, base+"/lesson/a", nil); code != 200 || !strings.Contains(body, `<pre class="out">1`) {
+		t.Errorf("the prewarmed page: %d %.300s", code, body)
+	}
+	names, _ := events(t, cl, base+"/api/run/b?page=p&seed=1")
+	if names[len(names)-1] != "done" {
+		t.Errorf("the prewarmed stream ends %v", names)
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	if s.cache.runs != 2 || s.cache.served != 2 {
+		t.Errorf("after prewarming, two requests made %d more runs and were served %d from the cache, want 0 and 2", s.cache.runs-2, s.cache.served)
 	}
 }
 
@@ -567,14 +610,17 @@ func TestTheServedPageHidesEveryAnswer(t *testing.T) {
 }
 
 // TestASlowLessonSendsItsPageFirst: a lesson that outlasts FirstByte gets
-// its page at once, without outputs and marked pending (its script then
-// runs it through the stream), and the run it started is cancelled, its
-// slot freed; a fast one, or any with a negative FirstByte, comes whole.
+// its page at once, without outputs and marked pending; the run it
+// started goes on, and the page's stream joins it instead of starting
+// another (one run in all), seeing the cells finished before it came.
+// With no stream to take it over, the run stops after the linger time
+// and frees its slot. A fast one, or any with a negative FirstByte, comes
+// whole.
 func TestASlowLessonSendsItsPageFirst(t *testing.T) {
 	dir := lessonDir(t, map[string]string{
 		"slow": "\tfmt.Println(\"begun\")\n\tfor i := 0; i < 60; i++ {\n\t\tsum := 0\n\t\tfor j := 0; j < 200000; j++ {\n\t\t\tsum += j\n\t\t}\n\t\t_ = sum\n\t}\n\tfmt.Println(\"finished\")",
 	})
-	s, _ := New(Options{Dir: dir, FirstByte: 50 * time.Millisecond})
+	s, _ := New(Options{Dir: dir, FirstByte: 50 * time.Millisecond, Limits: worker.Limits{Cell: time.Minute}})
 	base := start(t, s)
 	cl := client(t, base, s.Token())
 	code, body := get(t, cl, base+"/lesson/slow", nil)
@@ -589,11 +635,42 @@ func TestASlowLessonSendsItsPageFirst(t *testing.T) {
 	if strings.Contains(body, `class="out"`) {
 		t.Error("the early page shows output")
 	}
-	s.mu.Lock()
-	active := s.active
-	s.mu.Unlock()
-	if active != 0 {
-		t.Errorf("%d runs still hold a slot after the early page", active)
+	names, data := events(t, cl, base+"/api/run/slow?page=p")
+	if names[len(names)-1] != "done" || !strings.Contains(data[len(data)-1], "finished") {
+		t.Errorf("the stream after the early page ends %v", names[max(0, len(names)-3):])
+	}
+	s.cache.mu.Lock()
+	runs := s.cache.runs
+	s.cache.mu.Unlock()
+	if runs != 1 {
+		t.Errorf("the early page and its stream made %d runs, want 1", runs)
+	}
+
+	alone, _ := New(Options{Dir: dir, FirstByte: 50 * time.Millisecond})
+	alone.linger = 100 * time.Millisecond
+	base = start(t, alone)
+	cl = client(t, base, alone.Token())
+	if code, body := get(t, cl, base+"/lesson/slow", nil); code != 200 || !strings.Contains(body, `data-pending="1"`) {
+		t.Fatalf("the early page: %d %.300s", code, body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		alone.mu.Lock()
+		active := alone.active
+		alone.mu.Unlock()
+		if active == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a run no stream took over still holds its slot 5 s after the early page")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	alone.cache.mu.Lock()
+	kept := len(alone.cache.byKey)
+	alone.cache.mu.Unlock()
+	if kept != 0 {
+		t.Error("a run stopped when nobody waited for it was kept")
 	}
 
 	// A minute per cell: on a loaded machine (CI runs the course beside
