@@ -71,7 +71,11 @@ func TestASharedRunOutlivesItsFirstRequester(t *testing.T) {
 	var late collect
 	lateGot := make(chan *notebook.Result)
 	go func() { lateGot <- c.do(context.Background(), "k", late.live, f.run) }()
-	waitFor(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.flights["k"] != nil && c.flights["k"].waiters == 2 })
+	waitFor(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.flights["k"] != nil && c.flights["k"].waiters == 2
+	})
 	cancelFirst()
 	if res := <-firstGot; res != nil {
 		t.Error("a request that left got a result")
@@ -132,7 +136,7 @@ func TestTheCacheStaysWithinItsBytes(t *testing.T) {
 		c.keep(k, big(10000))
 	}
 	c.order.MoveToFront(c.byKey["a"]) // a is now the most recently used...
-	c.keep("f", big(10000)) // ...so b goes
+	c.keep("f", big(10000))           // ...so b goes
 	for k, want := range map[string]bool{"a": true, "b": false, "c": true, "f": true} {
 		if c.cached(k) != want {
 			t.Errorf("after a sixth result, %s cached: %v, want %v", k, !want, want)
