@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"regexp"
+	"sync"
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
@@ -36,6 +37,42 @@ func markdownHTML(src string) (template.HTML, error) {
 }
 
 func codeHTML(src string, firstLine int) (template.HTML, error) {
+	k := highlightKey{src, firstLine}
+	highlightMu.Lock()
+	h, ok := highlighted[k]
+	highlightMu.Unlock()
+	if ok {
+		return h, nil
+	}
+	h, err := highlight(src, firstLine)
+	if err != nil {
+		return "", err
+	}
+	highlightMu.Lock()
+	defer highlightMu.Unlock()
+	if len(highlighted) >= maxHighlighted {
+		clear(highlighted) // the course's cells number a few hundred: this is for edited ones
+	}
+	highlighted[k] = h
+	return h, nil
+}
+
+// Highlighting is most of the time a page takes to render, and a
+// lesson's code is the same on every page of it, so the live notebook
+// keeps what it highlighted.
+type highlightKey struct {
+	src  string
+	line int
+}
+
+const maxHighlighted = 4096
+
+var (
+	highlightMu sync.Mutex
+	highlighted = map[highlightKey]template.HTML{}
+)
+
+func highlight(src string, firstLine int) (template.HTML, error) {
 	lx := chroma.Coalesce(lexers.Get("go"))
 	it, err := lx.Tokenise(nil, src)
 	if err != nil {

@@ -48,6 +48,9 @@ type cachedRun struct {
 	key  string
 	res  *notebook.Result
 	size int64
+	// pages are the run's rendered pages, by what else a page shows
+	// (its neighbours in the course), counted in size.
+	pages map[string][]byte
 }
 
 // flight is a run under way. Its fields past done are guarded by
@@ -255,7 +258,48 @@ func (c *results) keep(key string, res *notebook.Result) {
 	}
 	c.byKey[key] = c.order.PushFront(&cachedRun{key: key, res: res, size: size})
 	c.bytes += size
-	for c.bytes > c.maxBytes {
+	c.evict()
+}
+
+// page returns the page of key's run that render writes, kept with the
+// run while it is cached: rendering (the prose, the highlighted code,
+// the figures) is most of what a request the cache answers costs, and
+// thirty students asking for the same settings get the same page.
+func (c *results) page(key, extra string, render func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	e, ok := c.byKey[key]
+	if ok {
+		if b, ok := e.Value.(*cachedRun).pages[extra]; ok {
+			c.mu.Unlock()
+			return b, nil
+		}
+	}
+	c.mu.Unlock()
+	b, err := render()
+	if err != nil || !ok {
+		return b, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byKey[key]; ok && int64(len(b)) < c.maxBytes/8 {
+		cr := e.Value.(*cachedRun)
+		if cr.pages == nil {
+			cr.pages = map[string][]byte{}
+		}
+		if _, dup := cr.pages[extra]; !dup {
+			cr.pages[extra] = b
+			cr.size += int64(len(b))
+			c.bytes += int64(len(b))
+			c.evict()
+		}
+	}
+	return b, nil
+}
+
+// evict drops the least recently used runs until the cache is within its
+// bound. c.mu is held.
+func (c *results) evict() {
+	for c.bytes > c.maxBytes && c.order.Len() > 0 {
 		old := c.order.Remove(c.order.Back()).(*cachedRun)
 		delete(c.byKey, old.key)
 		c.bytes -= old.size

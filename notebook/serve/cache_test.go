@@ -164,3 +164,33 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestPagesAreKeptWithTheirRun: a cached run's rendered page is rendered
+// once per neighbourhood, counted in the cache's bytes and dropped with
+// the run; a run not in the cache is rendered every time.
+func TestPagesAreKeptWithTheirRun(t *testing.T) {
+	c := newResults(1 << 20)
+	renders := 0
+	render := func() ([]byte, error) { renders++; return make([]byte, 1000), nil }
+	for i := 0; i < 3; i++ {
+		c.page("absent", "", render)
+	}
+	if renders != 3 {
+		t.Errorf("a run not in the cache rendered %d times for 3 requests", renders)
+	}
+	c.keep("k", &notebook.Result{})
+	before := c.bytes
+	renders = 0
+	for i := 0; i < 3; i++ {
+		c.page("k", "a", render)
+		c.page("k", "b", render)
+	}
+	if renders != 2 || c.bytes != before+2000 {
+		t.Errorf("two neighbourhoods × three requests rendered %d times and added %d bytes, want 2 and 2000", renders, c.bytes-before)
+	}
+	c.maxBytes = before // room for the run alone: its pages push it out
+	c.evict()
+	if c.cached("k") || c.bytes != 0 {
+		t.Errorf("over the bound: cached %v, %d bytes", c.cached("k"), c.bytes)
+	}
+}

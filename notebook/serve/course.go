@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
@@ -34,11 +36,16 @@ type entry struct {
 	File   string
 }
 
+// embedded is the course built in, parsed once: it cannot change while
+// the server runs, and parsing it again took a third of a cached page's
+// time.
+var embedded = sync.OnceValues(course.Embedded)
+
 // lessons returns the course: the embedded lessons, or those in Dir,
 // read now.
 func (s *Server) lessons() ([]entry, error) {
 	if s.opt.Dir == "" {
-		c, err := course.Embedded()
+		c, err := embedded()
 		if err != nil {
 			return nil, err
 		}
@@ -189,4 +196,25 @@ func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {
 		return r, errors.New(e.Msg)
 	}
 	return r, nil
+}
+
+// checked is l.Check(), remembered by the lesson's file and source:
+// type-checking a lesson is a millisecond or more on every page load,
+// and its verdict changes only with the source.
+func (s *Server) checked(l *notebook.Lesson) notebook.ErrorList {
+	k := sha256.Sum256(append([]byte(l.File+"\x00"), l.Source...))
+	s.parsedMu.Lock()
+	errs, ok := s.checks[k]
+	s.parsedMu.Unlock()
+	if ok {
+		return errs
+	}
+	errs = l.Check()
+	s.parsedMu.Lock()
+	defer s.parsedMu.Unlock()
+	if s.checks == nil || len(s.checks) >= 1024 {
+		s.checks = map[[32]byte]notebook.ErrorList{}
+	}
+	s.checks[k] = errs
+	return errs
 }

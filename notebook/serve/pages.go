@@ -37,7 +37,16 @@ func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
 
 // page renders a finished run as the live page.
 func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request) ([]byte, error) {
-	return s.livePage(res, prev, next, r, false)
+	around := r.student + "\x00" + r.code + "|"
+	for _, m := range []*notebook.Meta{prev, next} {
+		if m != nil {
+			around += m.ID + "\x00" + m.Title + "\x00"
+		}
+		around += "|"
+	}
+	return s.cache.page(runKey(res.Lesson, r), around, func() ([]byte, error) {
+		return s.livePage(res, prev, next, r, false)
+	})
 }
 
 // livePage writes the live page of a run, or of a run still to come
@@ -70,7 +79,7 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 	}
 	// The checker's problems need no worker: show them at once, before
 	// a page that would only learn of them from its stream.
-	if errs := e.Lesson.Check(); errs != nil {
+	if errs := s.checked(e.Lesson); errs != nil {
 		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: errs})
 		return
 	}

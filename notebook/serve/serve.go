@@ -87,6 +87,7 @@ type Server struct {
 	// what changed.
 	parsedMu sync.Mutex
 	parsed   map[string]parsedFile
+	checks   map[[32]byte]notebook.ErrorList // by file and source: see checked
 
 	cache *results
 }
@@ -114,6 +115,28 @@ func New(o Options) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// Stats counts a server's runs since it started.
+type Stats struct {
+	// Runs is how many lesson runs were started, and Served how many
+	// requests were answered by a finished or shared run instead.
+	Runs, Served int
+	// Peak is the most runs at once.
+	Peak int
+	// Cached is how many results the cache holds, in about CachedBytes.
+	Cached      int
+	CachedBytes int64
+}
+
+// Stats returns the server's counts so far.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	peak := s.peak
+	s.mu.Unlock()
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return Stats{Runs: s.cache.runs, Served: s.cache.served, Peak: peak, Cached: s.cache.order.Len(), CachedBytes: s.cache.bytes}
 }
 
 // Token returns the secret the URL carries.

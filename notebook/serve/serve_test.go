@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 // start serves s on a free loopback port and returns its base URL.
-func start(t *testing.T, s *Server) string {
+func start(t testing.TB, s *Server) string {
 	t.Helper()
 	ln, _, err := s.Listen("127.0.0.1:0")
 	if err != nil {
@@ -44,7 +44,7 @@ func start(t *testing.T, s *Server) string {
 }
 
 // client returns an HTTP client holding the token's cookie.
-func client(t *testing.T, base, token string) *http.Client {
+func client(t testing.TB, base, token string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 2 * time.Minute}
@@ -59,7 +59,7 @@ func client(t *testing.T, base, token string) *http.Client {
 	return c
 }
 
-func get(t *testing.T, c *http.Client, u string, header map[string]string) (int, string) {
+func get(t testing.TB, c *http.Client, u string, header map[string]string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
 	for k, v := range header {
