@@ -7,8 +7,8 @@ import (
 	"html/template"
 	"io"
 	"regexp"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/chroma/v2"
 	chtml "github.com/alecthomas/chroma/v2/formatters/html"
