@@ -149,11 +149,11 @@ func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req req
 // into the cache, one at a time, only while no student's run is under
 // way: a student's new run stops the prewarming one, which starts again
 // once the machine is idle. It returns how many lessons it ran when done
-// or when ctx ends. The live notebook's command calls it as it starts.
+// or when ctx ends; a server that keeps no results prewarms nothing. The live notebook's command calls it as it starts.
 func (s *Server) Prewarm(ctx context.Context) int {
 	es, err := s.lessons()
-	if err != nil {
-		return 0
+	if err != nil || s.cache.maxBytes <= 0 {
+		return 0 // a server that keeps no results has nothing to prewarm
 	}
 	n := 0
 	for _, e := range es {
@@ -169,13 +169,16 @@ func (s *Server) Prewarm(ctx context.Context) int {
 			s.mu.Lock()
 			s.prewarming = cancel
 			s.mu.Unlock()
-			res, err := s.exec(rctx, e.Lesson, req, nil)
+			_, err := s.exec(rctx, e.Lesson, req, nil)
 			s.mu.Lock()
 			s.prewarming = nil
 			s.mu.Unlock()
+			yielded := rctx.Err() != nil
 			cancel()
-			if err == nil && res.Err != nil {
-				break // the lesson stops at its defaults: it would never be kept
+			if err == nil || !yielded {
+				// Kept, or never to be: the lesson stops at its
+				// defaults, its result is too large, or the run failed.
+				break
 			}
 		}
 		if ctx.Err() != nil {

@@ -434,6 +434,10 @@ func TestPrewarmFillsTheCacheWhenIdle(t *testing.T) {
 	if n := s.Prewarm(context.Background()); n != 2 || s.cache.runs != 2 {
 		t.Errorf("prewarming an idle server ran %d lessons in %d runs, want 2 and 2", n, s.cache.runs)
 	}
+	none, _ := New(Options{Dir: dir, CacheBytes: -1})
+	if n := none.Prewarm(context.Background()); n != 0 || none.cache.runs != 0 {
+		t.Errorf("a server that keeps nothing prewarmed %d lessons in %d runs", n, none.cache.runs)
+	}
 	base := start(t, s)
 	cl := client(t, base, s.Token())
 	if code, body := get(t, cl, base+"/lesson/a", nil); code != 200 || !strings.Contains(body, `<pre class="out">1`) {
