@@ -102,8 +102,18 @@ func (c Category) IdealLength() float64 {
 	if c < 0 || c >= NumCategories {
 		panic("world: category out of range")
 	}
-	return math.Log(idealTokens[c])
+	return idealLength[c]
 }
+
+// idealLength is the logarithm of idealTokens, worked out once: the gold
+// reward and every response drawn need it, and the logarithm was a tenth
+// of some lessons' time.
+var idealLength = func() (l [NumCategories]float64) {
+	for c, n := range idealTokens {
+		l[c] = math.Log(n)
+	}
+	return l
+}()
 
 // MarshalText writes the category's name, so that reports read
 // "coding" instead of 3.
