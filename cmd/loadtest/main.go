@@ -4,11 +4,16 @@
 // would, and the command reports how long they waited.
 //
 // It starts a server in this process (as rlhfsim serve would, with the
-// cache and prewarming on) unless --url names a running one, and prints
-// percentiles of two waits: from a change to the first cell that shows
-// new output (the first "item" of the stream, or the finished page when
-// the run came from the cache) and from a change to the finished lesson.
-// Issue 27's targets are printed beside them.
+// cache and prewarming on) unless --url names a running one (better on a
+// small machine: the simulated browsers then do not share the server's
+// process), and prints percentiles of two waits: from a change to the
+// first output of the rerun (the first "item" of the stream, or the
+// finished page when the run came from the cache; it may be a cell the
+// change does not affect) and from a change to the finished lesson. A
+// change replaced by the student's next one before it finished, or cut
+// off when the test ends, counts as never finishing (∞), so a machine
+// that cannot keep up shows as one. Issue 27's targets are printed beside
+// them.
 //
 //	go run ./cmd/loadtest                        # 30 students, lessons 06-08, 2 minutes
 //	go run ./cmd/loadtest --students 5 --duration 20s --lessons 00,03
@@ -21,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -33,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,6 +61,7 @@ type config struct {
 	seed               uint64
 	url                string // a running server's URL with its token; empty starts one
 	prewarm            bool
+	names              bool      // students fill in their names, so none shares another's runs
 	progress           io.Writer // a line per few seconds; nil for none
 }
 
@@ -87,11 +95,10 @@ runs and cache use, and the targets of issue 27.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
 			rep, err := loadTest(ctx, cfg)
-			if err != nil {
-				return err
+			if rep != nil {
+				rep.print(cmd.OutOrStdout(), cfg) // what was measured, even when stopped early
 			}
-			rep.print(cmd.OutOrStdout(), cfg)
-			return nil
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -103,6 +110,7 @@ runs and cache use, and the targets of issue 27.`,
 	f.Uint64Var(&cfg.seed, "seed", cfg.seed, "seed of the students' choices")
 	f.StringVar(&cfg.url, "url", "", "a running live notebook's URL, with its token (default: start one in this process)")
 	f.BoolVar(&cfg.prewarm, "prewarm", cfg.prewarm, "let the in-process server prewarm every lesson's defaults, as rlhfsim serve does")
+	f.BoolVar(&cfg.names, "names", false, "students fill in their names (student-1, ...): each then has runs of its own, even at the defaults")
 	if err := cmd.Execute(); err != nil {
 		os.Exit(1)
 	}
@@ -112,11 +120,13 @@ runs and cache use, and the targets of issue 27.`,
 type report struct {
 	firstLoad  map[string]float64 // the first load of each lesson at its defaults
 	otherLoads []float64          // every later load at the defaults
-	firstCell  []float64          // change → first updated cell
-	finished   []float64          // change → finished lesson
-	superseded int                // changes replaced by the next before they finished
-	failed     []string
-	stats      *serve.Stats // nil for a server in another process
+	// Of every change: the time to the first output and to the finished
+	// lesson, +Inf for one that never came.
+	firstCell, finished []float64
+	superseded          int // changes replaced by the student's next before they finished
+	cutOff              int // changes still running when the test ended
+	failed              []string
+	stats               *serve.Stats // nil for a server in another process
 }
 
 // target is one of issue 27's numbers.
@@ -238,7 +248,7 @@ func loadTest(ctx context.Context, cfg config) (*report, error) {
 				select {
 				case <-t.C:
 					mu.Lock()
-					fmt.Fprintf(cfg.progress, "loadtest: %v left, %d runs finished, %d superseded\n", time.Until(end).Round(time.Second), len(rep.finished), rep.superseded)
+					fmt.Fprintf(cfg.progress, "loadtest: %v left, %d changes measured, %d of them replaced before they finished\n", time.Until(end).Round(time.Second), len(rep.finished), rep.superseded)
 					mu.Unlock()
 				case <-ctx.Done():
 					return
@@ -265,7 +275,12 @@ func student(ctx context.Context, cfg config, i int, cl *http.Client, root strin
 		}
 	}
 	page := fmt.Sprintf("loadtest-%d", i)
+	name := ""
+	if cfg.names {
+		name = fmt.Sprintf("student-%d", i+1)
+	}
 	var cancelPrev context.CancelFunc
+	var replaced *atomic.Bool // the previous change's: set when this student's next change replaces it
 	var running sync.WaitGroup
 	defer running.Wait()
 	wait := time.Duration(rng.Int64N(int64(cfg.maxEvery))) // the class does not start in step
@@ -284,50 +299,79 @@ func student(ctx context.Context, cfg config, i int, cl *http.Client, root strin
 			p := l.Params[rng.IntN(len(l.Params))]
 			settings[k][p.Name] = change(rng, p, settings[k][p.Name])
 		}
-		q := url.Values{"seed": {"1"}, "student": {""}, "variant": {""}, "page": {page}}
+		q := url.Values{"seed": {"1"}, "student": {name}, "variant": {""}, "page": {page}}
 		for n, v := range settings[k] {
 			q.Set(n, v)
 		}
 		if cancelPrev != nil {
+			replaced.Store(true)
 			cancelPrev() // the browser closes the old stream first
 		}
 		rctx, cancel := context.WithCancel(ctx)
-		cancelPrev = cancel
+		cancelPrev, replaced = cancel, new(atomic.Bool)
+		mine := replaced
 		running.Add(1)
 		go func() {
 			defer running.Done()
 			first, done, err := stream(rctx, cl, root+"/api/run/"+l.Meta.ID+"?"+q.Encode())
 			mu.Lock()
 			defer mu.Unlock()
-			if first > 0 {
-				rep.firstCell = append(rep.firstCell, first)
+			inf := math.Inf(1)
+			if first == 0 {
+				first = inf
 			}
 			switch {
 			case done > 0:
-				rep.finished = append(rep.finished, done)
-			case rctx.Err() != nil:
+			case mine.Load():
 				rep.superseded++
+				done = inf
+			case rctx.Err() != nil:
+				rep.cutOff++
+				done = inf
 			default:
 				rep.failed = append(rep.failed, fmt.Sprintf("%s %s: %v", l.Meta.ID, q.Encode(), err))
+				return
 			}
+			rep.firstCell = append(rep.firstCell, first)
+			rep.finished = append(rep.finished, done)
 		}()
 		wait = cfg.minEvery + time.Duration(rng.Int64N(int64(cfg.maxEvery-cfg.minEvery)+1))
 	}
 	if cancelPrev != nil {
 		defer cancelPrev()
 	}
-	// Let the last run finish, within the longest wait between changes.
+	// Let the last run finish: a student who stops changing things
+	// waits for it. A minute is past any target.
 	done := make(chan struct{})
 	go func() { running.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(cfg.maxEvery):
+	case <-time.After(time.Minute):
+	case <-ctx.Done():
 	}
 }
 
 // change returns a new value for p other than old where p has one: a
 // point of the slider's grid, an option, the other truth value.
 func change(rng *rand.Rand, p notebook.ParamSpec, old string) string {
+	canon := func(v string) string {
+		c, err := p.Parse(v)
+		if err != nil {
+			return v
+		}
+		return c
+	}
+	for try := 0; try < 20; try++ {
+		if v := draw(rng, p, old); canon(v) != canon(old) {
+			return v
+		}
+	}
+	return old
+}
+
+// draw returns a value p can take: a point of the slider's grid, an
+// option, the other truth value.
+func draw(rng *rand.Rand, p notebook.ParamSpec, old string) string {
 	switch p.Type {
 	case notebook.BoolParam:
 		if old == "true" {
@@ -445,10 +489,18 @@ func (r *report) targets() []target {
 	_, doneP95, _ := quantiles(r.finished)
 	_, _, loadMax := quantiles(r.otherLoads)
 	return []target{
-		{"change → first updated cell, 95th percentile", cellP95, 1},
+		{"change → first output, 95th percentile", cellP95, 1},
 		{"change → finished lesson, 95th percentile", doneP95, 3},
 		{"a load at the defaults after the first, slowest", loadMax, 0.1},
 	}
+}
+
+// seconds formats a time, ∞ for one that never came.
+func seconds(x float64) string {
+	if math.IsInf(x, 1) {
+		return "∞"
+	}
+	return fmt.Sprintf("%.3f s", x)
 }
 
 func (r *report) print(w io.Writer, cfg config) {
@@ -460,12 +512,13 @@ func (r *report) print(w io.Writer, cfg config) {
 	}
 	p50, p95, top := quantiles(r.otherLoads)
 	fmt.Fprintf(w, "  the other %d loads: p50 %.3f s, p95 %.3f s, max %.3f s\n\n", len(r.otherLoads), p50, p95, top)
-	fmt.Fprintln(w, "changing parameters")
+	fmt.Fprintf(w, "changing parameters: %d changes, %d finished, %d replaced by the student's next change first, %d cut off at the end, %d failed\n",
+		len(r.finished)+len(r.failed), len(r.finished)-r.superseded-r.cutOff, r.superseded, r.cutOff, len(r.failed))
+	fmt.Fprintln(w, "  (a change that never finished counts as ∞)")
 	p50, p95, top = quantiles(r.firstCell)
-	fmt.Fprintf(w, "  change → first updated cell (%d): p50 %.3f s, p95 %.3f s, max %.3f s\n", len(r.firstCell), p50, p95, top)
+	fmt.Fprintf(w, "  change → first output of the rerun: p50 %s, p95 %s, max %s\n", seconds(p50), seconds(p95), seconds(top))
 	p50, p95, top = quantiles(r.finished)
-	fmt.Fprintf(w, "  change → finished lesson    (%d): p50 %.3f s, p95 %.3f s, max %.3f s\n", len(r.finished), p50, p95, top)
-	fmt.Fprintf(w, "  replaced by the next change before finishing: %d; failed: %d\n", r.superseded, len(r.failed))
+	fmt.Fprintf(w, "  change → finished lesson:           p50 %s, p95 %s, max %s\n", seconds(p50), seconds(p95), seconds(top))
 	for i, f := range r.failed {
 		if i == 5 {
 			fmt.Fprintf(w, "    … and %d more\n", len(r.failed)-5)
@@ -474,8 +527,8 @@ func (r *report) print(w io.Writer, cfg config) {
 		fmt.Fprintf(w, "    %s\n", f)
 	}
 	if r.stats != nil {
-		fmt.Fprintf(w, "\nserver: %d runs, %d requests served by a finished or shared run, at most %d runs at once, %d results cached (%.1f MiB)\n",
-			r.stats.Runs, r.stats.Served, r.stats.Peak, r.stats.Cached, float64(r.stats.CachedBytes)/(1<<20))
+		fmt.Fprintf(w, "\nserver: %d runs for students and %d prewarming, %d requests served by a finished run or one under way, at most %d runs at once, %d results cached (%.1f MiB)\n",
+			r.stats.Runs, r.stats.Prewarmed, r.stats.Served, r.stats.Peak, r.stats.Cached, float64(r.stats.CachedBytes)/(1<<20))
 	}
 	fmt.Fprintln(w, "\nissue 27's targets")
 	for _, t := range r.targets() {
@@ -483,7 +536,7 @@ func (r *report) print(w io.Writer, cfg config) {
 		if t.value > t.limit {
 			verdict = "NOT met"
 		}
-		fmt.Fprintf(w, "  %-50s %6.3f s (target ≤ %g s): %s\n", t.what, t.value, t.limit, verdict)
+		fmt.Fprintf(w, "  %-50s %8s (target ≤ %g s): %s\n", t.what, seconds(t.value), t.limit, verdict)
 	}
 }
 

@@ -618,6 +618,36 @@ func BenchmarkLessons(b *testing.B) {
 	}
 }
 
+// BenchmarkCompiledLessons runs every lesson built by the Go toolchain,
+// with its figures written as SVG (as the worker renders them), to set
+// against BenchmarkLessons: the interpreter's share of a lesson's time is
+// the ratio of the two. The builds happen before the timer starts.
+//
+//	go test -run X -bench 'Lessons' ./notebook/course/
+func BenchmarkCompiledLessons(b *testing.B) {
+	if _, err := exec.LookPath("go"); err != nil {
+		b.Skip("needs the go command")
+	}
+	dir := b.TempDir()
+	for _, l := range embedded(b).Lessons {
+		b.Run(l.Meta.ID, func(b *testing.B) {
+			bin := filepath.Join(dir, l.Meta.ID)
+			if out, err := exec.Command("go", "build", "-o", bin, "../../lessons/"+l.Meta.ID).CombinedOutput(); err != nil {
+				b.Fatalf("go build: %v\n%s", err, out)
+			}
+			figs := b.TempDir()
+			b.ResetTimer()
+			for b.Loop() {
+				cmd := exec.Command(bin)
+				cmd.Env = append(os.Environ(), "RLHFSIM_FIGURES="+figs)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, out)
+				}
+			}
+		})
+	}
+}
+
 // quizSpec is one nb.Quiz or nb.TrueFalse call as written in a lesson.
 type quizSpec struct {
 	lesson, question string

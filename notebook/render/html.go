@@ -50,10 +50,14 @@ func codeHTML(src string, firstLine int) (template.HTML, error) {
 	}
 	highlightMu.Lock()
 	defer highlightMu.Unlock()
-	if len(highlighted) >= maxHighlighted {
-		clear(highlighted) // the course's cells number a few hundred: this is for edited ones
+	if highlightedBytes+len(src)+len(h) > maxHighlightedBytes {
+		// The course's code is a few hundred kilobytes highlighted:
+		// this is for an instructor saving edits all afternoon.
+		clear(highlighted)
+		highlightedBytes = 0
 	}
 	highlighted[k] = h
+	highlightedBytes += len(src) + len(h)
 	return h, nil
 }
 
@@ -65,11 +69,12 @@ type highlightKey struct {
 	line int
 }
 
-const maxHighlighted = 4096
+const maxHighlightedBytes = 32 << 20
 
 var (
-	highlightMu sync.Mutex
-	highlighted = map[highlightKey]template.HTML{}
+	highlightMu      sync.Mutex
+	highlighted      = map[highlightKey]template.HTML{}
+	highlightedBytes int
 )
 
 func highlight(src string, firstLine int) (template.HTML, error) {

@@ -265,9 +265,15 @@ func (c *results) keep(key string, res *notebook.Result) {
 // run while it is cached: rendering (the prose, the highlighted code,
 // the figures) is most of what a request the cache answers costs, and
 // thirty students asking for the same settings get the same page.
-func (c *results) page(key, extra string, render func() ([]byte, error)) ([]byte, error) {
+//
+// A page is kept only with the very result it shows: a run stopped by a
+// time limit is handed to its waiters but not kept, and the page such a
+// waiter renders must not be kept with the finished run of the same key
+// that came later.
+func (c *results) page(key string, res *notebook.Result, extra string, render func() ([]byte, error)) ([]byte, error) {
 	c.mu.Lock()
 	e, ok := c.byKey[key]
+	ok = ok && e.Value.(*cachedRun).res == res
 	if ok {
 		if b, ok := e.Value.(*cachedRun).pages[extra]; ok {
 			c.mu.Unlock()
@@ -281,7 +287,7 @@ func (c *results) page(key, extra string, render func() ([]byte, error)) ([]byte
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.byKey[key]; ok && int64(len(b)) < c.maxBytes/8 {
+	if e, ok := c.byKey[key]; ok && e.Value.(*cachedRun).res == res && int64(len(b)) < c.maxBytes/8 {
 		cr := e.Value.(*cachedRun)
 		if cr.pages == nil {
 			cr.pages = map[string][]byte{}

@@ -173,20 +173,27 @@ func TestPagesAreKeptWithTheirRun(t *testing.T) {
 	renders := 0
 	render := func() ([]byte, error) { renders++; return make([]byte, 1000), nil }
 	for i := 0; i < 3; i++ {
-		c.page("absent", "", render)
+		c.page("absent", nil, "", render)
 	}
 	if renders != 3 {
 		t.Errorf("a run not in the cache rendered %d times for 3 requests", renders)
 	}
-	c.keep("k", &notebook.Result{})
+	kept, stopped := &notebook.Result{}, &notebook.Result{}
+	c.keep("k", kept)
 	before := c.bytes
 	renders = 0
 	for i := 0; i < 3; i++ {
-		c.page("k", "a", render)
-		c.page("k", "b", render)
+		c.page("k", kept, "a", render)
+		c.page("k", kept, "b", render)
 	}
 	if renders != 2 || c.bytes != before+2000 {
 		t.Errorf("two neighbourhoods × three requests rendered %d times and added %d bytes, want 2 and 2000", renders, c.bytes-before)
+	}
+	// A stopped run of the same key, handed to its waiters but not kept,
+	// renders its own page and leaves the kept run's alone.
+	stoppedPage := func() ([]byte, error) { return []byte("stopped"), nil }
+	if b, _ := c.page("k", stopped, "c", stoppedPage); string(b) != "stopped" || len(c.byKey["k"].Value.(*cachedRun).pages) != 2 {
+		t.Error("the page of a run that was not kept was kept with another run of its key")
 	}
 	c.maxBytes = before // room for the run alone: its pages push it out
 	c.evict()

@@ -44,7 +44,7 @@ func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request
 		}
 		around += "|"
 	}
-	return s.cache.page(runKey(res.Lesson, r), around, func() ([]byte, error) {
+	return s.cache.page(runKey(res.Lesson, r), res, around, func() ([]byte, error) {
 		return s.livePage(res, prev, next, r, false)
 	})
 }
@@ -83,9 +83,13 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: errs})
 		return
 	}
-	res, ok := s.runOrSkeleton(r.Context(), e.Lesson, req)
-	if !ok {
+	res, err := s.runOrSkeleton(r.Context(), e.Lesson, req)
+	if r.Context().Err() != nil {
 		return // the browser went away
+	}
+	if err != nil {
+		deny(w, http.StatusInternalServerError, "running %s: %v", e.ID, err)
+		return
 	}
 	if re := new(notebook.RunError); errors.As(res.Err, &re) && (re.Kind == notebook.StopCheck || re.Kind == notebook.StopCompile) {
 		s.brokenPage(w, entry{ID: e.ID, File: e.File, Source: e.Source, Err: re.Err})

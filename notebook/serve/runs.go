@@ -28,30 +28,40 @@ func (s *Server) acquire(ctx context.Context) bool {
 
 func (s *Server) release() { <-s.runs }
 
-// claim makes ctx's run the only one of page, cancelling the one before.
-func (s *Server) claim(page string, cancel context.CancelFunc) {
+// claim makes ctx's run the only one of page, cancelling the one before,
+// and returns what unclaim needs to let it go.
+func (s *Server) claim(page string, cancel context.CancelFunc) *pageRun {
 	if page == "" {
-		return
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.pages[page]; ok {
-		old()
+		old.cancel()
 	}
 	if len(s.pages) >= maxPages {
 		for k, c := range s.pages {
-			c()
+			c.cancel()
 			delete(s.pages, k)
 			break
 		}
 	}
-	s.pages[page] = cancel
+	pr := &pageRun{cancel: cancel}
+	s.pages[page] = pr
+	return pr
 }
 
-func (s *Server) unclaim(page string) {
+// pageRun is the run a page claimed.
+type pageRun struct{ cancel context.CancelFunc }
+
+// unclaim lets page's run go, unless a newer run of the page claimed it
+// since: the old stream's handler ends after the new one begins.
+func (s *Server) unclaim(page string, pr *pageRun) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.pages, page)
+	if s.pages[page] == pr {
+		delete(s.pages, page)
+	}
 }
 
 // exec returns a lesson's run for a request: a finished one from the
@@ -79,23 +89,34 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 
 // start runs a lesson in a worker, within the run limit.
 func (s *Server) start(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
+	// A student's run counts from the moment it waits for a slot, so
+	// prewarming does not start while students queue.
+	if !r.prewarm {
+		s.mu.Lock()
+		s.users++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.users--
+			s.mu.Unlock()
+		}()
+	}
 	if !s.acquire(ctx) {
 		return nil, ctx.Err()
 	}
 	defer s.release()
 	s.mu.Lock()
 	s.active++
-	if !r.prewarm {
-		s.users++
-	}
 	s.peak = max(s.peak, s.active)
+	if r.prewarm {
+		s.prewarmed++
+	} else {
+		s.started++
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.active--
-		if !r.prewarm {
-			s.users--
-		}
 		s.mu.Unlock()
 	}()
 	return worker.Run(ctx, l, worker.Options{Set: r.set, Seed: r.seed, Variant: r.variant, Limits: s.opt.Limits, Live: live}), nil
@@ -105,43 +126,48 @@ func (s *Server) start(ctx context.Context, l *notebook.Lesson, r request, live 
 // goes on for the page's stream to take over.
 const defaultLinger = 10 * time.Second
 
+// defaultQuiet is how long the server must have had no student's run
+// before prewarming starts one.
+const defaultQuiet = time.Second
+
 // runOrSkeleton runs a lesson for its page, waiting at most
 // Options.FirstByte. A run that takes longer comes back as a Result with
 // no cells, and goes on for a while (linger) with nobody waiting: the
 // page's script asks for the same run through the stream, joins it, gets
 // the cells finished so far and then the rest, so the run is not started
-// twice; a page that never asks (no script) lets it stop. ok is false
-// when the browser went away.
-func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req request) (res *notebook.Result, ok bool) {
+// twice; a page that never asks (no script) lets it stop. The error is
+// the page's context's when the browser went away, or says the run
+// failed.
+func (s *Server) runOrSkeleton(page context.Context, l *notebook.Lesson, req request) (*notebook.Result, error) {
 	wait := s.opt.FirstByte
 	if wait == 0 {
 		wait = firstByte
 	}
 	if wait < 0 {
-		res, err := s.exec(page, l, req, nil)
-		return res, err == nil
+		return s.exec(page, l, req, nil)
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(page))
-	done := make(chan *notebook.Result, 1)
+	type outcome struct {
+		res *notebook.Result
+		err error
+	}
+	done := make(chan outcome, 1)
 	go func() {
 		res, err := s.exec(ctx, l, req, nil)
-		if err != nil {
-			res = nil
-		}
-		done <- res
+		done <- outcome{res, err}
 	}()
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {
-	case res := <-done:
+	case o := <-done:
 		cancel()
-		return res, res != nil
+		return o.res, o.err
 	case <-timer.C:
 		time.AfterFunc(s.linger, cancel)
-		return &notebook.Result{Lesson: l}, page.Err() == nil
+		return &notebook.Result{Lesson: l}, page.Err()
 	case <-page.Done():
 		cancel()
-		return nil, false
+		return nil, page.Err()
 	}
 }
 
@@ -189,16 +215,20 @@ func (s *Server) Prewarm(ctx context.Context) int {
 	return n
 }
 
-// idle waits until no student's run is under way, polling: prewarming
-// is a background chore, and a tenth of a second late is fine.
+// idle waits until no student's run has been under way or waiting for a
+// slot for s.quiet, polling: prewarming is a background chore, and in a
+// class's short pauses it would only start runs the next change stops.
 func (s *Server) idle(ctx context.Context) bool {
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
+	since := time.Now()
 	for {
 		s.mu.Lock()
 		busy := s.users > 0
 		s.mu.Unlock()
-		if !busy {
+		if busy {
+			since = time.Now()
+		} else if time.Since(since) >= s.quiet {
 			return true
 		}
 		select {
@@ -266,8 +296,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	s.claim(req.page, cancel)
-	defer s.unclaim(req.page)
+	defer s.unclaim(req.page, s.claim(req.page, cancel))
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)

@@ -70,14 +70,20 @@ type Server struct {
 	addr  string        // host:port of the listener, once it listens
 
 	mu    sync.Mutex
-	pages map[string]context.CancelFunc // the run of each open page
+	pages map[string]*pageRun // the run of each open page
 	// active counts the runs in progress and peak the most at once, for
 	// the tests and the log.
 	active, peak int
-	// users counts the runs in progress for students (not prewarming),
-	// and prewarming stops the prewarming run, if one is under way.
+	// users counts the students' runs under way or waiting for a slot
+	// (not prewarming), and prewarming stops the prewarming run, if one
+	// is under way; quiet is how long no student's run must be under way
+	// before prewarming starts one (defaultQuiet; the tests shorten it).
 	users      int
 	prewarming context.CancelFunc
+	quiet      time.Duration
+	// started and prewarmed count the worker runs for students and for
+	// prewarming.
+	started, prewarmed int
 	// linger is how long a run outlives a page sent without it
 	// (defaultLinger; the tests shorten it).
 	linger time.Duration
@@ -100,7 +106,7 @@ func New(o Options) (*Server, error) {
 	if o.CacheBytes == 0 {
 		o.CacheBytes = defaultCacheBytes
 	}
-	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]context.CancelFunc{}, cache: newResults(o.CacheBytes), linger: defaultLinger}
+	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]*pageRun{}, cache: newResults(o.CacheBytes), linger: defaultLinger, quiet: defaultQuiet}
 	if s.token == "" {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
@@ -119,9 +125,11 @@ func New(o Options) (*Server, error) {
 
 // Stats counts a server's runs since it started.
 type Stats struct {
-	// Runs is how many lesson runs were started, and Served how many
-	// requests were answered by a finished or shared run instead.
-	Runs, Served int
+	// Runs is how many lesson runs started in a worker for students,
+	// and Prewarmed how many for prewarming. Served is how many
+	// requests were answered by a finished run or joined one under way
+	// (a slow page's stream joining the run its page started counts).
+	Runs, Prewarmed, Served int
 	// Peak is the most runs at once.
 	Peak int
 	// Cached is how many results the cache holds, in about CachedBytes.
@@ -132,11 +140,12 @@ type Stats struct {
 // Stats returns the server's counts so far.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
-	peak := s.peak
+	st := Stats{Runs: s.started, Prewarmed: s.prewarmed, Peak: s.peak}
 	s.mu.Unlock()
 	s.cache.mu.Lock()
 	defer s.cache.mu.Unlock()
-	return Stats{Runs: s.cache.runs, Served: s.cache.served, Peak: peak, Cached: s.cache.order.Len(), CachedBytes: s.cache.bytes}
+	st.Served, st.Cached, st.CachedBytes = s.cache.served, s.cache.order.Len(), s.cache.bytes
+	return st
 }
 
 // Token returns the secret the URL carries.

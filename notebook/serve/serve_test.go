@@ -424,6 +424,7 @@ func TestRunKeysTellRunsApart(t *testing.T) {
 func TestPrewarmFillsTheCacheWhenIdle(t *testing.T) {
 	dir := lessonDir(t, map[string]string{"a": "\tfmt.Println(nb.Seed())", "b": "\tfmt.Println(\"b\")"})
 	s, _ := New(Options{Dir: dir, FirstByte: -1})
+	s.quiet = 10 * time.Millisecond
 	s.users = 1 // a student's run is under way
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -449,9 +450,30 @@ func TestPrewarmFillsTheCacheWhenIdle(t *testing.T) {
 	}
 	s.cache.mu.Lock()
 	defer s.cache.mu.Unlock()
-	if s.cache.runs != 2 || s.cache.served != 2 {
+	if s.cache.runs != 2 || s.cache.served != 2 || s.prewarmed != 2 || s.started != 0 {
 		t.Errorf("after prewarming, two requests made %d more runs and were served %d from the cache, want 0 and 2", s.cache.runs-2, s.cache.served)
 	}
+}
+
+// TestAnOldStreamDoesNotUnclaimANewOne: the handler of a page's older
+// stream ends after the newer one has claimed the page; the newer claim
+// stays, so the next change still cancels it.
+func TestAnOldStreamDoesNotUnclaimANewOne(t *testing.T) {
+	s, _ := New(Options{})
+	oldCtx, oldCancel := context.WithCancel(context.Background())
+	newCtx, newCancel := context.WithCancel(context.Background())
+	defer newCancel()
+	old := s.claim("p", oldCancel)
+	cur := s.claim("p", newCancel)
+	if oldCtx.Err() == nil {
+		t.Error("a newer claim did not cancel the older run")
+	}
+	s.unclaim("p", old)
+	s.claim("p", func() {})
+	if newCtx.Err() == nil {
+		t.Error("after the older stream let go, the next change did not cancel the newer run")
+	}
+	s.unclaim("p", cur)
 }
 
 func TestRunsAreBounded(t *testing.T) {
