@@ -114,7 +114,7 @@ func main() {
 	steps := nb.Int("steps", 200, 20, 2000, "policy-gradient steps")
 	pprompts := w.Prompts(200, pipeline.PolicyPromptIDs, rng.Stream(c.Seed, rng.Prompts))
 	g := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
-	run, err := policy.Optimize(g, tr.Scorer.Reward, w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
+	run, err := policy.Optimize(g, tr.Scorer.Func(), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
 	nb.Must(err)
 	pc, err := plots.PolicyCurves(run.Steps, nil)
 	nb.Must(err)
@@ -157,7 +157,7 @@ func main() {
 	var rows [][]string
 	for _, b := range betas {
 		gb := policy.NewGaussian(w, pprompts, 16, rng.Stream(c.Seed, rng.Draws))
-		rb, err := policy.Optimize(gb, tr.Scorer.Reward, w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
+		rb, err := policy.Optimize(gb, tr.Scorer.Func(), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: b, Steps: steps, LR: 0.02}, rng.Stream(c.Seed, rng.Optimize))
 		nb.Must(err)
 		s := rb.Steps[len(rb.Steps)-1]
 		kls = append(kls, s.KL)

@@ -116,9 +116,9 @@ func main() {
 	sort.Float64s(scores)
 	bar := scores[int((1-passRate)*float64(len(scores)))]
 	rewards := map[string]policy.RewardFunc{
-		"score":   tr.Scorer.Reward,
-		"verdict": policy.Pass(tr.Scorer.Reward, bar),
-		"win":     policy.Win(tr.Scorer.Reward, reference),
+		"score":   tr.Scorer.Func(),
+		"verdict": policy.Pass(tr.Scorer.Func(), bar),
+		"win":     policy.Win(tr.Scorer.Func(), reference),
 	}
 	names := []string{"score", "verdict", "win"}
 	fmt.Printf("reward model: test accuracy %.3f; the bar is a score of %+.2f\n", tr.Metrics.TestAccuracy, bar)

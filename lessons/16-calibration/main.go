@@ -76,7 +76,7 @@ func main() {
 		return policy.NewGaussian(w, prompts, pipeline.DefaultDraws, rng.Stream(c.Seed, rng.Draws))
 	}
 	compare := func(pol policy.Policy) pipeline.PairReport {
-		return pipeline.ComparePairs(pol, tr.Scorer.Reward, ann, w.Gold, pairs, 6, width, rng.Stream(c.Seed, "lesson16/pairs"))
+		return pipeline.ComparePairs(pol, tr.Scorer.Func(), ann, w.Gold, pairs, 6, width, rng.Stream(c.Seed, "lesson16/pairs"))
 	}
 	base := compare(newPolicy())
 	mid, rmAcc, annAcc := accuracies(base)
@@ -126,7 +126,7 @@ func main() {
 	var thetas [][]float64
 	set := policy.Settings{Algo: policy.RLOO, Beta: beta, Steps: steps, LR: 0.02,
 		Inspect: func(_ int, p policy.Policy) { thetas = append(thetas, append([]float64(nil), p.Params()...)) }}
-	run, err := policy.Optimize(pol, tr.Scorer.Reward, w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
+	run, err := policy.Optimize(pol, tr.Scorer.Func(), w.Gold, &set, rng.Stream(c.Seed, rng.Optimize))
 	nb.Must(err)
 	peak := 0
 	for i, s := range run.Steps {

@@ -83,7 +83,7 @@ func main() {
 		w := g.World
 		base := policy.NewGaussian(w, w.Prompts(pipeline.DefaultPolicyPrompts, pipeline.PolicyPromptIDs, rng.Stream(c.Seed, rng.Prompts)),
 			pipeline.DefaultDraws, rng.Stream(c.Seed, rng.Draws))
-		reports[m.name] = pipeline.ComparePairs(base, tr.Scorer.Reward, c.Data.Annotator(), w.Gold, 20000, 1, 1, rng.Stream(c.Seed, "lesson17/pairs"))
+		reports[m.name] = pipeline.ComparePairs(base, tr.Scorer.Func(), c.Data.Annotator(), w.Gold, 20000, 1, 1, rng.Stream(c.Seed, "lesson17/pairs"))
 	}
 	bt, withMargin, pl := trained[models[0].name], trained[models[1].name], trained[models[2].name]
 	btPairs, marginPairs := reports[models[0].name], reports[models[1].name]

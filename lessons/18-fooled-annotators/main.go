@@ -85,7 +85,7 @@ func main() {
 	// approval?
 
 	// %%
-	fooled := optimise(tr.Scorer.Reward)
+	fooled := optimise(tr.Scorer.Func())
 	goldPeak, approvalPeak, fairPeak := peaks(fooled.Steps)
 	later := 2
 	switch {
@@ -135,7 +135,7 @@ func main() {
 	fairC.Data.FlatteryBias = 0
 	_, fairRM, err := fairC.Reward()
 	nb.Must(err)
-	fairRun := optimise(fairRM.Scorer.Reward)
+	fairRun := optimise(fairRM.Scorer.Func())
 	fg, fa, ff := peaks(fairRun.Steps)
 	fmt.Printf("reward model from fair labels: gold peaks at step %d, the flattery-loving panel's approval at step %d, fair annotators' at step %d\n", fg, fa, ff)
 	nb.Check("without the flattery in the labels, the panel's approval no longer outlasts the others (it peaks within 5 steps of fair annotators' approval, and no later than gold)",
@@ -155,7 +155,7 @@ func main() {
 	_, struck, err := c.Reward() // the same reward model, trained again
 	nb.Must(err)
 	struck.Scorer.Model.(*reward.Linear).Weights()[world.Flattery] = 0
-	struckRun := optimise(struck.Scorer.Reward)
+	struckRun := optimise(struck.Scorer.Func())
 	var rows [][]string
 	best := map[string]policy.Step{}
 	for _, r := range []struct {

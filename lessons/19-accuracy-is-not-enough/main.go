@@ -147,7 +147,7 @@ func main() {
 		return pipeline.ComparePairs(pol, rm, ann, w.Gold, 2000, 1, 1, rng.Stream(base.Seed, "lesson19/pairs")).Accuracy
 	}
 	for i, r := range runs {
-		rm := r.RM.Scorer.Reward
+		rm := r.RM.Scorer.Func()
 		ms[i].accuracy, ms[i].fair, ms[i].biasedBench = measure(rm, cs[i].Data.Annotator()), measure(rm, fairPanel), measure(rm, biasedPanel)
 		ms[i].bon = r.BoN[1].Gold - r.BoN[0].Gold
 		for _, s := range r.Run.Steps {

@@ -67,6 +67,14 @@ func (s *Scorer) Score(phi []float64) float64 {
 // sc.Reward is a policy.RewardFunc.
 func (s *Scorer) Reward(_ world.Prompt, phi []float64) float64 { return s.Score(phi) }
 
+// Func is the method value s.Reward made in compiled code. A lesson
+// passes tr.Scorer.Func() where it would pass tr.Scorer.Reward: the
+// interpreter makes a method value of a compiled type by reflection,
+// which the engine then calls through reflection, about a microsecond a
+// call, and a policy's training calls it for every draw of every step.
+// The two give the same rewards.
+func (s *Scorer) Func() world.GoldFunc { return s.Reward }
+
 // ScoreBatch scores the responses in phis (flat, D values each) into dst,
 // allocating it if nil, and returns it.
 func (s *Scorer) ScoreBatch(phis, dst []float64) []float64 {
