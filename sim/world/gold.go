@@ -106,7 +106,7 @@ func (g *Gold) Reward(p Prompt, phi []float64) float64 {
 			if i == Length {
 				z -= ideal
 			}
-			ex += math.Max(0, math.Abs(z)/featureSD[i]-g.Threshold)
+			ex += excess(math.Abs(z)/featureSD[i] - g.Threshold)
 		}
 	}
 	d := phi[Length] - ideal
@@ -184,7 +184,7 @@ func (g *Gold) Term(t GoldTerm, p Prompt, phi []float64) float64 {
 			if i == Length {
 				x -= ideal
 			}
-			ex += math.Max(0, math.Abs(x)/featureSD[i]-g.Threshold)
+			ex += excess(math.Abs(x)/featureSD[i] - g.Threshold)
 		}
 		r = -g.Incoherence * ex
 	default:
@@ -200,6 +200,17 @@ func (g Gold) TermFunc(t GoldTerm) GoldFunc {
 		panic("world: no such gold term")
 	}
 	return func(p Prompt, phi []float64) float64 { return g.Term(t, p, phi) }
+}
+
+// excess is math.Max(0, v) for a term of a sum that starts at +0, bit for
+// bit (NaN stays NaN, -0 and the negatives add +0), without math.Max's
+// call: the gold reward is evaluated for every draw of every step, and
+// math.Max was a tenth of its time.
+func excess(v float64) float64 {
+	if v <= 0 {
+		return 0
+	}
+	return v
 }
 
 // Gradient writes the gold reward's gradient in the features at phi into

@@ -342,3 +342,14 @@ func mustCode(t *testing.T, secret []byte, name string) string {
 	}
 	return c
 }
+
+// TestExcessIsMax: excess is math.Max(0, v) bit for bit, including the
+// signed zeros, the infinities and NaN.
+func TestExcessIsMax(t *testing.T) {
+	for _, v := range []float64{-1, math.Copysign(0, -1), 0, 0.5, 3e300, math.Inf(1), math.Inf(-1), math.NaN()} {
+		got, want := excess(v), math.Max(0, v)
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("excess(%v) = %v, math.Max(0, %v) = %v", v, got, v, want)
+		}
+	}
+}
