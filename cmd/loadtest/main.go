@@ -519,6 +519,14 @@ func (r *report) print(w io.Writer, cfg config) {
 	fmt.Fprintf(w, "  change → first output of the rerun: p50 %s, p95 %s, max %s\n", seconds(p50), seconds(p95), seconds(top))
 	p50, p95, top = quantiles(r.finished)
 	fmt.Fprintf(w, "  change → finished lesson:           p50 %s, p95 %s, max %s\n", seconds(p50), seconds(p95), seconds(top))
+	var done []float64
+	for _, d := range r.finished {
+		if !math.IsInf(d, 1) {
+			done = append(done, d)
+		}
+	}
+	p50, p95, top = quantiles(done)
+	fmt.Fprintf(w, "  of the changes that finished:       p50 %s, p95 %s, max %s\n", seconds(p50), seconds(p95), seconds(top))
 	for i, f := range r.failed {
 		if i == 5 {
 			fmt.Fprintf(w, "    … and %d more\n", len(r.failed)-5)

@@ -16,17 +16,10 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
-// acquire waits for a run slot until ctx ends.
-func (s *Server) acquire(ctx context.Context) bool {
-	select {
-	case s.runs <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// acquire waits for a run slot until ctx ends (see slots for the order).
+func (s *Server) acquire(ctx context.Context) bool { return s.runs.acquire(ctx) }
 
-func (s *Server) release() { <-s.runs }
+func (s *Server) release() { s.runs.release() }
 
 // claim makes ctx's run the only one of page, cancelling the one before,
 // and returns what unclaim needs to let it go.

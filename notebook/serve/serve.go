@@ -50,6 +50,10 @@ type Options struct {
 	CacheBytes int64
 }
 
+// patience is how long a run may wait for a slot before it goes ahead of
+// newer ones (see slots).
+const patience = 10 * time.Second
+
 // firstByte is the default Options.FirstByte: about the time after which
 // a page load stops feeling instant.
 const firstByte = 300 * time.Millisecond
@@ -66,7 +70,7 @@ const (
 type Server struct {
 	opt   Options
 	token string
-	runs  chan struct{} // a slot per concurrent run
+	runs  *slots // a slot per concurrent run
 	addr  string        // host:port of the listener, once it listens
 
 	mu    sync.Mutex
@@ -106,7 +110,7 @@ func New(o Options) (*Server, error) {
 	if o.CacheBytes == 0 {
 		o.CacheBytes = defaultCacheBytes
 	}
-	s := &Server{opt: o, token: o.Token, runs: make(chan struct{}, o.MaxRuns), pages: map[string]*pageRun{}, cache: newResults(o.CacheBytes), linger: defaultLinger, quiet: defaultQuiet}
+	s := &Server{opt: o, token: o.Token, runs: newSlots(o.MaxRuns, patience), pages: map[string]*pageRun{}, cache: newResults(o.CacheBytes), linger: defaultLinger, quiet: defaultQuiet}
 	if s.token == "" {
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
