@@ -71,7 +71,7 @@ type Server struct {
 	opt   Options
 	token string
 	runs  *slots // a slot per concurrent run
-	addr  string        // host:port of the listener, once it listens
+	addr  string // host:port of the listener, once it listens
 
 	mu    sync.Mutex
 	pages map[string]*pageRun // the run of each open page
