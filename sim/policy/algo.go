@@ -17,8 +17,9 @@ import (
 const lengthIndex = world.Length
 
 // Optimize runs policy-gradient ascent on E[proxy] - beta KL(pi || pi_ref),
-// recording the proxy and the hidden gold reward at every step. The policy
-// is changed in place; all sampling comes from src.
+// recording the proxy and the hidden gold reward at every step (or every
+// Settings.Record steps). The policy is changed in place; all sampling
+// comes from src.
 func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) (*Run, error) {
 	set, err := s.resolve()
 	if err != nil {
@@ -51,6 +52,12 @@ func Optimize(pol Policy, proxy, gold RewardFunc, s *Settings, src rand.Source) 
 	for step := 1; step <= set.Steps; step++ {
 		beta := o.beta
 		sampleKL := o.update(o)
+		if step%set.Record != 0 && step != set.Steps {
+			if set.Inspect != nil {
+				set.Inspect(step, pol)
+			}
+			continue
+		}
 		gn := floats.Norm(o.grad, 2)
 		st := o.eval()
 		rec := o.record(step, st, gn, sampleKL)

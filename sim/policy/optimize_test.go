@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/rlhfsim/rlhfsim/sim/annotate"
@@ -205,6 +207,35 @@ func TestWatchRepeatsGold(t *testing.T) {
 			if s.Gold != plain.Steps[i].Gold || plain.Steps[i].Watch != nil {
 				t.Fatalf("step %d: watching changed the run", i)
 			}
+		}
+	}
+}
+
+// TestRecordingLessOftenEndsTheSame: a run that records every tenth step
+// (and the first and the last) ends at the same last step, bit for bit,
+// as one that records every step, with the recorded steps equal too; an
+// adaptive KL controller refuses it, and so does a negative interval.
+func TestRecordingLessOftenEndsTheSame(t *testing.T) {
+	w, err := world.New(&world.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := w.Prompts(8, 0, rand.NewPCG(1, 1))
+	proxy := world.LinearGold()
+	every := optimize(t, NewGaussian(w, ps, 8, rand.NewPCG(2, 2)), proxy, w.Gold, &Settings{Beta: 0.1, Steps: 25})
+	sparse := optimize(t, NewGaussian(w, ps, 8, rand.NewPCG(2, 2)), proxy, w.Gold, &Settings{Beta: 0.1, Steps: 25, Record: 10})
+	var want []Step
+	for _, s := range every.Steps {
+		if s.Step%10 == 0 || s.Step == 25 {
+			want = append(want, s)
+		}
+	}
+	if len(sparse.Steps) != 4 || !reflect.DeepEqual(sparse.Steps, want) {
+		t.Errorf("recording every 10th of 25 steps kept %d steps, want steps 0, 10, 20, 25 as the full run has them", len(sparse.Steps))
+	}
+	for _, s := range []Settings{{Beta: 0.1, TargetKL: 1, Record: 5}, {Record: -1}} {
+		if err := s.Validate(); !errors.Is(err, ErrSettings) {
+			t.Errorf("%+v: %v, want ErrSettings", s, err)
 		}
 	}
 }

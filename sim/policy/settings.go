@@ -34,7 +34,17 @@ type Settings struct {
 	// a verifier's pass rate, say, or the gold reward on some prompts
 	// alone. They are measured, never optimised.
 	Watch []RewardFunc
-	// Progress, if not nil, is called after every step.
+	// Record is how often the run records the policy's statistics (its
+	// proxy and gold rewards, KL, features and Watch): at every Record-th
+	// step, and at the first and the last; zero or one means every step.
+	// Recording evaluates the policy, most of a step's time for a
+	// Gaussian policy, and leaves the run as it was: a run whose
+	// intermediate steps nobody reads ends at the same last step, bit for
+	// bit, having skipped them. A run that diverges is caught at the next
+	// recorded step. The adaptive KL controller (TargetKL) reads the KL
+	// at every step, so it needs every step recorded.
+	Record int
+	// Progress, if not nil, is called after every recorded step.
 	Progress func(Step)
 	// Inspect, if not nil, is called with the policy before the first
 	// step (step 0) and after every step, to measure it the way Watch
@@ -53,7 +63,7 @@ func (s *Settings) Validate() error {
 // DefaultSettings returns what the zero Settings means: the one place
 // the defaults are written.
 func DefaultSettings() Settings {
-	return Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4}
+	return Settings{Algo: RLOO, Steps: 300, LR: 0.05, Samples: 64, PerPrompt: 4, Clip: 0.2, PPOEpochs: 4, Record: 1}
 }
 
 // Resolve returns the settings Optimize uses for s, its zero values
@@ -68,7 +78,7 @@ func (s *Settings) resolve() (Settings, error) {
 		for _, f := range []struct {
 			dst *int
 			v   int
-		}{{&r.Steps, s.Steps}, {&r.Samples, s.Samples}, {&r.PerPrompt, s.PerPrompt}, {&r.PPOEpochs, s.PPOEpochs}} {
+		}{{&r.Steps, s.Steps}, {&r.Samples, s.Samples}, {&r.PerPrompt, s.PerPrompt}, {&r.PPOEpochs, s.PPOEpochs}, {&r.Record, s.Record}} {
 			if f.v != 0 {
 				*f.dst = f.v
 			}
@@ -93,6 +103,10 @@ func (s *Settings) resolve() (Settings, error) {
 		return r, fmt.Errorf("%w: target KL %v, want a finite value >= 0", ErrSettings, r.TargetKL)
 	case r.TargetKL > 0 && r.Beta == 0:
 		return r, fmt.Errorf("%w: an adaptive KL controller needs a starting beta above 0", ErrSettings)
+	case r.Record < 1:
+		return r, fmt.Errorf("%w: record every %d steps, want 1 or more (0 means every step)", ErrSettings, r.Record)
+	case r.Record > 1 && r.TargetKL > 0:
+		return r, fmt.Errorf("%w: the adaptive KL controller (target KL %v) reads the KL at every step: record every step", ErrSettings, r.TargetKL)
 	case r.Steps < 1 || r.Samples < 1 || r.PerPrompt < 1 || r.PPOEpochs < 1:
 		return r, fmt.Errorf("%w: steps, samples, samples per prompt and PPO epochs must be positive", ErrSettings)
 	case !(r.LR > 0) || math.IsInf(r.LR, 0):
