@@ -274,7 +274,7 @@ func main() {
 	// score rising, and the distance from the base policy growing.
 
 	// %%
-	run, err := policy.Optimize(newPolicy(), rm.Reward, w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: 0.1, Steps: 200, LR: 0.02,
+	run, err := policy.Optimize(newPolicy(), rm.Func(), w.Gold, &policy.Settings{Algo: policy.RLOO, Beta: 0.1, Steps: 200, LR: 0.02,
 		Watch: []policy.RewardFunc{pipeline.Approval(judge, w.Gold, prompts, refs)}}, rng.Stream(seed, rng.Optimize))
 	nb.Must(err)
 	xs := make([]float64, len(run.Steps))

@@ -77,3 +77,28 @@ func TestFreedSlotsGoToTheNewest(t *testing.T) {
 		t.Errorf("%d free slots at the end, want 1", free)
 	}
 }
+
+// TestASlotHandedToAWaiterThatGivesUpIsPassedOn: a waiter's context
+// ending just as a slot is handed to it, many times over, loses no slot
+// and grants none twice.
+func TestASlotHandedToAWaiterThatGivesUpIsPassedOn(t *testing.T) {
+	q := newSlots(1, time.Hour)
+	for i := 0; i < 2000; i++ {
+		q.acquire(context.Background())
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan bool)
+		go func() { got <- q.acquire(ctx) }()
+		waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.waiting) == 1 })
+		go cancel()
+		q.release()
+		if <-got {
+			q.release() // it got the slot before its context ended
+		}
+		q.mu.Lock()
+		free, waiting := q.free, len(q.waiting)
+		q.mu.Unlock()
+		if free != 1 || waiting != 0 {
+			t.Fatalf("round %d: %d free and %d waiting, want 1 and 0", i, free, waiting)
+		}
+	}
+}

@@ -11,7 +11,9 @@ import (
 )
 
 // GoldPeak returns the step at which the policy's gold reward peaked and
-// how far the final gold lies below that peak.
+// how far the final gold lies below that peak. The step is a Step.Step,
+// which is its position in Run.Steps only when the run recorded every
+// step (policy.Settings.Record).
 func (r *Result) GoldPeak() (step int, drop float64) {
 	best := math.Inf(-1)
 	for _, s := range r.Run.Steps {

@@ -23,7 +23,7 @@ type Policy struct {
 	Reward Reward
 	// Verifier configures the verifier of the checkable prompts. When it
 	// is not nil, or Reward needs a verifier, the run records what the
-	// verifier sees at every step (Result.Verifier); nil means the
+	// verifier sees at every recorded step (Result.Verifier); nil means the
 	// defaults of verify.Settings.
 	Verifier *verify.Settings
 	// VerifierWeight is what a pass adds in the mix, in the reward

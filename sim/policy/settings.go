@@ -30,19 +30,27 @@ type Settings struct {
 	// PPOEpochs is the number of surrogate updates per batch; zero means 4.
 	PPOEpochs int
 	// Watch are further functions whose expectation under the policy is
-	// recorded at every step, in Step.Watch, beside the proxy and gold:
+	// recorded at every recorded step, in Step.Watch, beside the proxy and gold:
 	// a verifier's pass rate, say, or the gold reward on some prompts
 	// alone. They are measured, never optimised.
 	Watch []RewardFunc
 	// Record is how often the run records the policy's statistics (its
 	// proxy and gold rewards, KL, features and Watch): at every Record-th
-	// step, and at the first and the last; zero or one means every step.
-	// Recording evaluates the policy, most of a step's time for a
-	// Gaussian policy, and leaves the run as it was: a run whose
-	// intermediate steps nobody reads ends at the same last step, bit for
-	// bit, having skipped them. A run that diverges is caught at the next
-	// recorded step. The adaptive KL controller (TargetKL) reads the KL
-	// at every step, so it needs every step recorded.
+	// step, and at step 0 (the base policy) and the last; zero or one
+	// means every step. Recording evaluates the policy, most of a step's
+	// time for a Gaussian policy, and leaves the run as it was when the
+	// rewards and watched functions keep no state between calls (the
+	// engine's do not): a run whose intermediate steps nobody reads ends
+	// at the same last step, bit for bit, having skipped them.
+	//
+	// Run.Steps then holds the recorded steps only: find a step by its
+	// Step.Step, not by its position (a step number, such as the one
+	// pipeline's GoldPeak returns, is a position only when every step is
+	// recorded). A
+	// run that diverges is caught at the next recorded step, which the
+	// error names. The adaptive KL controller (TargetKL) reads the KL at
+	// every step, so it needs every step recorded; OptimizeDirect records
+	// every step whatever Record says.
 	Record int
 	// Progress, if not nil, is called after every recorded step.
 	Progress func(Step)

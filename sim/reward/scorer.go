@@ -70,8 +70,9 @@ func (s *Scorer) Reward(_ world.Prompt, phi []float64) float64 { return s.Score(
 // Func is the method value s.Reward made in compiled code. A lesson
 // passes tr.Scorer.Func() where it would pass tr.Scorer.Reward: the
 // interpreter makes a method value of a compiled type by reflection,
-// which the engine then calls through reflection, about a microsecond a
-// call, and a policy's training calls it for every draw of every step.
+// which the engine then calls through reflection, about a third of a
+// microsecond a call against a few nanoseconds for this one, and a
+// policy's training calls it for every draw of every step.
 // The two give the same rewards.
 func (s *Scorer) Func() world.GoldFunc { return s.Reward }
 
