@@ -144,9 +144,8 @@ func main() {
 	for i := range seeds {
 		seeds[i] = replicates.Uint64()
 	}
-	var logn, vloss, ln2s []float64
+	var cfgs []pipeline.Config
 	for _, s := range sizes {
-		var losses []float64
 		for _, seed := range seeds {
 			cs := c
 			cs.Seed = seed
@@ -156,8 +155,16 @@ func main() {
 			cs.Data.Test = 0.02
 			cs.Data.Distractors = distractors
 			cs.RM.LR = 0.02
-			_, t2, err := cs.Reward()
-			nb.Must(err)
+			cfgs = append(cfgs, cs)
+		}
+	}
+	// The twenty models are independent: train them on every core.
+	trained, err := pipeline.RewardAll(cfgs, 0)
+	nb.Must(err)
+	var logn, vloss, ln2s []float64
+	for k, s := range sizes {
+		var losses []float64
+		for _, t2 := range trained[k*draws : (k+1)*draws] {
 			losses = append(losses, t2.Metrics.ValLoss)
 		}
 		mean, se := stats.MeanSE(losses)

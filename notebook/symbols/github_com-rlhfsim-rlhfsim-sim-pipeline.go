@@ -41,6 +41,7 @@ func init() {
 		"RLHF":                  reflect.ValueOf(pipeline.RLHF),
 		"RankingVsRating":       reflect.ValueOf(pipeline.RankingVsRating),
 		"ReferenceAnswers":      reflect.ValueOf(pipeline.ReferenceAnswers),
+		"RewardAll":             reflect.ValueOf(pipeline.RewardAll),
 		"RewardMix":             reflect.ValueOf(pipeline.RewardMix),
 		"RewardModel":           reflect.ValueOf(pipeline.RewardModel),
 		"RewardVerifier":        reflect.ValueOf(pipeline.RewardVerifier),

@@ -194,3 +194,32 @@ func TestRunAll(t *testing.T) {
 		t.Errorf("got %v, want a config error naming run 2 of 3", err)
 	}
 }
+
+// TestRewardAll: models trained on every core are the models
+// Config.Reward trains one at a time, in the order of the configurations,
+// whatever the number of workers; a bad configuration is named.
+func TestRewardAll(t *testing.T) {
+	var cs []Config
+	for s := uint64(1); s <= 3; s++ {
+		c := Default()
+		c.Seed = s
+		c.Data.Prompts = 300
+		cs = append(cs, c)
+	}
+	for _, w := range []int{1, 2, 0} {
+		got, err := RewardAll(cs, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cs {
+			_, want, _ := c.Reward()
+			if !reflect.DeepEqual(got[i].Metrics, want.Metrics) || !reflect.DeepEqual(got[i].Scorer.Model.Params(), want.Scorer.Model.Params()) {
+				t.Errorf("workers %d: model %d differs from Config.Reward's", w, i)
+			}
+		}
+	}
+	cs[2].Data.Prompts = -1
+	if _, err := RewardAll(cs, 2); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "reward model 3 of 3") {
+		t.Errorf("got %v, want a config error naming reward model 3 of 3", err)
+	}
+}

@@ -352,6 +352,25 @@ func (c Config) Reward() (*Generated, *Trained, error) {
 	return g, tr, nil
 }
 
+// RewardAll trains every configuration's reward model as Config.Reward
+// does, on nworkers goroutines (zero means one per CPU), and returns
+// them in the order of cs: a lesson that compares many models trains
+// them on every core instead of one after another. Each configuration
+// carries its own seed, so the models do not depend on the number of
+// workers. After a training fails no new one starts, and RewardAll
+// returns the error of the first configuration that failed.
+func RewardAll(cs []Config, nworkers int) ([]*Trained, error) {
+	out := make([]*Trained, len(cs))
+	i, err := workers.Each(len(cs), nworkers, func(i int) (err error) {
+		_, out[i], err = cs[i].Reward()
+		return err
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reward model %d of %d: %w", i+1, len(cs), err)
+	}
+	return out, nil
+}
+
 // RunAll runs every configuration as Run does, on nworkers goroutines
 // (zero means one per CPU), and returns the results in the order of cs.
 // Each configuration carries its own seed, so the results do not depend
