@@ -75,6 +75,8 @@ func TestChangesStayOnTheControlsGrid(t *testing.T) {
 			}
 			seen[v] = true
 		}
+		// The page's slider over [0, 1] with default 0.5 steps by 0.02
+		// (render.SliderStep: the range over 50).
 		if p.Type == notebook.FloatParam {
 			lo, _ := strconv.ParseFloat(p.Min, 64)
 			for v := range seen {

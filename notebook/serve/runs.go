@@ -69,10 +69,8 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 		res, err := s.start(fctx, l, r, live)
 		return res, err != nil || fctx.Err() != nil
 	})
-	if ctx.Err() != nil {
-		if err := context.Cause(ctx); err != nil {
-			return nil, err
-		}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
 	}
 	if res == nil {
 		return nil, errors.New("the run failed; load the page again")
