@@ -108,7 +108,7 @@ terminal, and an HTML notebook is written to rlhfsim-out/html/index.html.`,
 		return usageError{fmt.Errorf("%v (see %s --help)", plainFlagError(err), cmd.CommandPath())}
 	})
 	root.AddCommand(newDataCmd(), newTrainCmd(), newScoreCmd(), newPipelineCmd(), newSweepCmd(), newSeqCmd(), newFiguresCmd(),
-		newLessonsCmd(), newRunCmd(), newServeCmd(), newKeyCmd(), newSecretCmd(), newCodesCmd(), newReleaseCmd(), newSubmitCmd(), newGradeCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
+		newLessonsCmd(), newRunCmd(), newServeCmd(), newSiteCmd(), newKeyCmd(), newSecretCmd(), newCodesCmd(), newReleaseCmd(), newSubmitCmd(), newGradeCmd(), newCheckCmd(), newNewCmd(), newExportCmd())
 	return root
 }
 

@@ -150,6 +150,10 @@ type Live struct {
 	// Pending marks a page sent before its run: its cells wait for the
 	// outputs the script streams in, and the script starts that run.
 	Pending bool
+	// Site marks a page of the static website: links are relative (the
+	// site may live in any folder of any host), and the student's variant
+	// comes from the name alone (world.PublicCode), which the page says.
+	Site bool
 }
 
 func itemOf(it notebook.Item) htmlItem {
@@ -294,7 +298,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{end}}{{end}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}" data-seed="{{.Result.Seed}}" data-student="{{.Result.Student}}" data-variant="{{.Result.Code}}">
-{{if .Live}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
+{{if and .Live (not .Live.Site)}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
 {{else}}<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>{{end}}
 <header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
 {{with .Lesson.Meta.LearnBefore}}<div class="meta">Learn before: {{range $i, $id := .}}{{if $i}}, {{end}}<a href="{{$id}}.html">{{$id}}</a>{{end}}</div>{{end}}
@@ -307,8 +311,9 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{else}}<select id="p-{{.Name}}" name="{{.Name}}" aria-describedby="h-{{.Name}}">{{$v := .Value}}{{range .Options}}<option{{if eq . $v}} selected{{end}}>{{.}}</option>{{end}}</select>{{end}}
 <span class="help" id="h-{{.Name}}">{{.Help}} ({{if .Options}}{{join .Options ", "}}{{else if .Min}}{{.Min}} to {{.Max}}{{else}}true or false{{end}}; default {{.Default}})</span></div>
 {{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
-<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
-<div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>
+{{if .Live.Site}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and picks your own variant of the hidden world (empty: the standard world). This site has no course secret, so the variant comes from the name alone: anyone who types the same name gets the same world, and the variant your instructor grades you in is another one</span></div>
+{{else}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
+<div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>{{end}}
 <p id="status" role="status" aria-live="polite">{{if .Live.Pending}}Running…{{else if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
 </form>{{if .Live.Pending}}<noscript><p class="error">This lesson takes a while to run, so the page fills in as it runs, which needs JavaScript. Without it, run it in a terminal: rlhfsim run {{.Lesson.Meta.ID}}</p></noscript>{{end}}
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}

@@ -252,7 +252,7 @@ func run(ctx context.Context, l *notebook.Lesson, o Options, problems *notebook.
 	}
 	defer w.close()
 	killed := w.supervise(ctx, a, start, lim)
-	waitErr := w.cmd.Wait()
+	waitErr := w.wait()
 	a.flush()
 	if a.stopped || (a.done && killed == "") {
 		return a.res

@@ -1,90 +1,14 @@
 package worker
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 )
-
-// worker is a running lesson worker: its process, the request pipe it
-// exits on when closed, and its messages.
-type worker struct {
-	cmd  *exec.Cmd
-	reqW *os.File
-	repR *os.File
-	last lastWords // what the process printed: the Go runtime's last words
-	msgs chan Message
-	quit chan struct{}
-}
-
-// startWorker starts this executable again as a worker, sends it req and
-// starts reading its messages.
-func startWorker(req Request) (*worker, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	reqR, reqW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	repR, repW, err := os.Pipe()
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
-		return nil, err
-	}
-	w := &worker{cmd: exec.Command(exe), reqW: reqW, repR: repR, msgs: make(chan Message, 256), quit: make(chan struct{})}
-	w.cmd.Env = append(os.Environ(), envWorker+"=1")
-	w.cmd.ExtraFiles = []*os.File{reqR, repW}
-	w.cmd.Stdout, w.cmd.Stderr = &w.last, &w.last
-	err = w.cmd.Start()
-	reqR.Close()
-	repW.Close()
-	if err != nil {
-		reqW.Close()
-		repR.Close()
-		return nil, err
-	}
-	// The request pipe stays open until the run ends: the worker exits
-	// when it closes, so it cannot outlive this runner.
-	go func() { _ = json.NewEncoder(reqW).Encode(req) }()
-	go w.read()
-	return w, nil
-}
-
-// read passes the worker's messages on until its pipe ends or the run
-// is over.
-func (w *worker) read() {
-	defer close(w.msgs)
-	dec := json.NewDecoder(bufio.NewReaderSize(w.repR, 1<<16))
-	for {
-		var m Message
-		if dec.Decode(&m) != nil {
-			return
-		}
-		select {
-		case w.msgs <- m:
-		case <-w.quit:
-			return
-		}
-	}
-}
-
-func (w *worker) close() {
-	close(w.quit)
-	w.reqW.Close()
-	w.repR.Close()
-}
 
 // supervise applies the worker's messages to a until they end, and kills
 // the worker when the lesson, a cell, compiling or starting outlasts its
@@ -100,7 +24,7 @@ func (w *worker) supervise(ctx context.Context, a *assembly, start time.Time, li
 	kill := func(why string) {
 		if killed == "" {
 			killed = why
-			_ = w.cmd.Process.Kill()
+			w.kill()
 		}
 	}
 	for {
@@ -160,8 +84,7 @@ func death(killed, last string, waitErr error, lim Limits) (kind notebook.StopKi
 	case strings.Contains(last, "out of memory") || strings.Contains(last, "cannot allocate memory"):
 		return notebook.StopMemory, fmt.Sprintf("used more than %s of memory (a huge or endlessly growing allocation? raise --memory if the lesson really needs more)", byteSize(lim.Memory))
 	}
-	var ee *exec.ExitError
-	if errors.As(waitErr, &ee) && ee.ProcessState != nil && strings.Contains(ee.ProcessState.String(), "killed") {
+	if killedBySystem(waitErr) {
 		return notebook.StopMemory, fmt.Sprintf("the worker was killed by the system (out of memory? the limit is %s)", byteSize(lim.Memory))
 	}
 	first := firstLine(last)

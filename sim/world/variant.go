@@ -143,6 +143,17 @@ func Code(secret []byte, name string) (string, error) {
 	return hex.EncodeToString(m.Sum(nil)[:CodeLen/2]), nil
 }
 
+// publicSecret is the secret of a course that has none, such as the
+// static website, whose pages anyone can read.
+const publicSecret = "rlhfsim/public: a course without a secret"
+
+// PublicCode returns a student's variant code in a course without a
+// secret: the same for everyone who types the name, on every machine, and
+// unrelated to the code any instructor's secret gives it. The static
+// website uses it, and says so: it cannot keep variants apart from
+// students who type each other's names.
+func PublicCode(name string) (string, error) { return Code([]byte(publicSecret), name) }
+
 // Student returns a student's variant of the world: drawn from code, or
 // the standard world (named, so quiz options are still ordered for the
 // student) when code is "". The same code always gives the same variant,

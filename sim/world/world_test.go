@@ -280,6 +280,11 @@ func TestStudentVariants(t *testing.T) {
 	if s, _ := Code([]byte("another secret"), "ada lovelace"); s == code {
 		t.Error("the code does not depend on the secret")
 	}
+	// From Python: hmac.new(b"rlhfsim/public: a course without a secret",
+	// b"rlhfsim/student/ada lovelace", hashlib.sha256).hexdigest()[:16].
+	if p, err := PublicCode(" Ada Lovelace"); err != nil || p != "3bf4014fad9ba7ce" {
+		t.Errorf("PublicCode = %q, %v", p, err)
+	}
 	for i, r := range variantRanges {
 		if a.W[i] < r[0] || a.W[i] > r[1] {
 			t.Errorf("%s weight %v outside %v", featureNames[i], a.W[i], r)

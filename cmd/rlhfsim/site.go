@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/site"
+)
+
+type siteOptions struct {
+	out     string
+	runtime string
+	serve   string
+	only    bool
+}
+
+func newSiteCmd() *cobra.Command {
+	o := &siteOptions{}
+	cmd := &cobra.Command{
+		Use:   "site --out DIR [LESSON...]",
+		Short: "Write the course as a static website whose lessons rerun in the browser",
+		Long: `site writes the course (or the lessons named) as a static website: a
+course map and a page per lesson with its prose, code and the outputs of a
+run at the defaults, so every page reads before anything loads. Moving a
+control reruns the lesson in the browser: the simulator, compiled to
+WebAssembly, runs each run in a Web Worker with the same checks, sandbox
+and limits as a native run (the time limits tripled, as the browser runs
+lessons two to three times slower), and a newer change stops the older
+run. Each page has an editor to change the lesson's code and rerun it;
+errors point at the line. Quiz answers, progress and edits stay in the
+browser. A student's name picks a variant of the hidden world from the
+name alone, since a static site has no course secret.
+
+The runtime is built with the Go toolchain from the source in the current
+directory (run this in a clone of the repository; about a minute the
+first time), or taken from --runtime, the rt folder of a site built
+before. The files are written beside gzip-compressed copies (.gz) for
+hosts that serve precompressed files.
+
+Publish DIR on any static host. Browsers do not run the simulator for
+pages opened as files (file://): serve the folder with any web server,
+for example with --serve, which also serves the compressed copies.`,
+		Example: `  rlhfsim site --out public
+  rlhfsim site --out public --serve 127.0.0.1:8000
+  rlhfsim site --out mini 00 03 --runtime public/rt
+  rlhfsim site --out public --serve 127.0.0.1:8000 --serve-only`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runSite(cmd, args, o) },
+	}
+	cmd.Flags().StringVar(&o.out, "out", "", "the site's directory (required)")
+	cmd.Flags().StringVar(&o.runtime, "runtime", "", "take rlhfsim.wasm and wasm_exec.js from this folder (a built site's rt) instead of building them")
+	cmd.Flags().StringVar(&o.serve, "serve", "", "then serve the site at this address (host:port), with its compressed files, until Ctrl-C")
+	cmd.Flags().BoolVar(&o.only, "serve-only", false, "serve a site built before without building it again (needs --serve)")
+	return cmd
+}
+
+func runSite(cmd *cobra.Command, args []string, o *siteOptions) error {
+	if o.out == "" {
+		return usagef("site needs --out DIR, the directory to write the site in")
+	}
+	if o.only && o.serve == "" {
+		return usagef("--serve-only needs --serve ADDR")
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	defer stop()
+	if !o.only {
+		c, err := embedded()
+		if err != nil {
+			return err
+		}
+		sel, err := c.Select(args)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		start := time.Now()
+		rep, err := site.Build(ctx, c, sel, site.Options{Out: o.out, Runtime: o.runtime, Log: cmd.ErrOrStderr()})
+		var ie *course.InputError
+		if errors.As(err, &ie) {
+			return usagef("%v", ie.Err)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "rlhfsim site: %d lesson pages in %s in %.0f s; the runtime is %.1f MB, %.1f MB compressed\n",
+			len(rep.Pages), o.out, time.Since(start).Seconds(), float64(rep.Runtime)/1e6, float64(rep.Compressed)/1e6)
+		if rep.Stopped > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim site: %d lessons stopped at their defaults; their pages say why\n", rep.Stopped)
+		}
+	}
+	if o.serve == "" {
+		return nil
+	}
+	if _, err := os.Stat(o.out + "/index.html"); err != nil {
+		return usagef("%s holds no site (no index.html): build it first, without --serve-only", o.out)
+	}
+	ln, err := net.Listen("tcp", o.serve)
+	if err != nil {
+		return usagef("invalid --serve %q: %v", o.serve, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "rlhfsim site: serving %s at\n\n    http://%s/\n\nStop with Ctrl-C.\n", o.out, ln.Addr())
+	srv := &http.Server{Handler: site.Handler(o.out), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+// The static site's lesson page: the controls rerun the lesson in this
+// browser. A runner (runner.js, Go compiled to WebAssembly) in a Web
+// Worker runs each request in a lesson worker of its own; a newer change
+// cancels the older run, which terminates its worker. The cells fill as
+// the output arrives, as in the live notebook.
+(function() {
+  'use strict';
+  var form = document.getElementById('controls');
+  var L = window.rlhfsimLesson;
+  if (!form || !L) { return; }
+  var rt = 'rt/';
+  var runner = null, ready = false, runID = 0, timer = null, running = null, editor = null;
+  var editKey = 'rlhfsim:edit:' + L.id;
+  function status(t, bad) {
+    var s = document.getElementById('status');
+    if (s) { s.textContent = t; s.classList.toggle('bad', !!bad); }
+  }
+  function bind(root) { window.rlhfsimQuizzes(root); }
+  function cell(i) { return document.getElementById('cell-' + i); }
+  function values() {
+    var set = {}, seed = 1, student = '';
+    form.querySelectorAll('input,select').forEach(function(el) {
+      var v = el.type === 'checkbox' ? String(el.checked) : el.value;
+      if (el.name === 'seed') { seed = parseInt(v, 10) || 0; }
+      else if (el.name === 'student') { student = v; }
+      else if (el.name) { set[el.name] = v; }
+    });
+    return {set: set, seed: seed, student: student};
+  }
+  function query() {
+    var q = new URLSearchParams();
+    form.querySelectorAll('input,select').forEach(function(el) {
+      q.set(el.name, el.type === 'checkbox' ? String(el.checked) : el.value);
+    });
+    return q;
+  }
+  function source() {
+    var s = editor ? editor.getValue() : localStorage.getItem(editKey);
+    return s === null ? L.source : s;
+  }
+  function start() {
+    if (runner) { return; }
+    status('Loading the simulator (about 15 MB, once)…');
+    try {
+      runner = new Worker(rt + 'runner.js');
+    } catch (e) {
+      status('This page cannot start the simulator here: ' + e.message + '. Serve the folder with a web server (file:// pages cannot start it).', true);
+      return;
+    }
+    runner.onmessage = function(e) { receive(JSON.parse(e.data)); };
+    runner.onerror = function(e) {
+      status('The simulator failed to load: ' + (e.message || 'unknown error') + '. Serve the folder with a web server (file:// pages cannot load it).', true);
+    };
+  }
+  function run() {
+    start();
+    var v = values(), src = source();
+    runID++;
+    form.querySelectorAll('[aria-invalid]').forEach(function(el) { el.removeAttribute('aria-invalid'); });
+    markLine(0);
+    history.replaceState(null, '', '?' + query());
+    status(ready ? 'Running…' : 'Loading the simulator, then running…');
+    runner.postMessage({run: JSON.stringify({id: runID, lesson: {id: L.id, file: L.file, source: src},
+      set: v.set, seed: v.seed, student: v.student, edited: src !== L.source, prev: L.prev, next: L.next})});
+  }
+  function receive(d) {
+    if (d.type === 'ready') { ready = true; return; }
+    if (d.type === 'fatal') {
+      status('The simulator could not load: ' + d.message + (location.protocol === 'file:' ? ' (pages opened as files cannot load it: serve the folder with a web server)' : ''), true);
+      return;
+    }
+    if (d.id !== runID) { return; }
+    var c;
+    switch (d.type) {
+    case 'skeleton':
+      replaceMain(d.html);
+      break;
+    case 'start':
+      c = cell(d.cell);
+      if (running) { running.classList.remove('running'); }
+      if (!c) { return; }
+      c.querySelectorAll('.out,figure,table.nbt,.check,.quiz,.error,.notrun,.live').forEach(function(n) { n.remove(); });
+      c.classList.add('running'); running = c;
+      status('Running cell ' + (d.cell + 1) + '…');
+      break;
+    case 'item':
+      c = cell(d.cell);
+      if (!c) { return; }
+      var box = document.createElement('div'); box.className = 'live'; box.innerHTML = d.html;
+      c.appendChild(box);
+      bind(c);
+      break;
+    case 'done':
+      running = null;
+      replaceMain(d.html);
+      status(d.status, d.stopped);
+      break;
+    case 'broken':
+      running = null;
+      status('The lesson does not load: ' + d.file + ':' + d.line + ': ' + d.message, true);
+      openEditor(function() { markLine(d.line, d.message); });
+      break;
+    case 'invalid':
+      var el = d.field && form.querySelector('[name="' + CSS.escape(d.field) + '"]');
+      if (el) { el.setAttribute('aria-invalid', 'true'); el.focus(); }
+      status('Not run: ' + d.message, true);
+      break;
+    case 'failure':
+      status('Failed: ' + d.message, true);
+      break;
+    }
+  }
+  function replaceMain(html) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    document.querySelector('main').replaceWith(doc.querySelector('main'));
+    bind(document);
+  }
+
+  // The editor: the lesson's source in CodeMirror, rerun as edited; the
+  // edit is kept in this browser until put back.
+  var panel = document.createElement('section');
+  panel.className = 'editor';
+  panel.innerHTML = '<p><button type="button" id="edit-open">Edit this lesson\'s code</button></p>' +
+    '<div id="edit-box" hidden><p class="meta">Your version of ' + L.file.replace(/[<&>"]/g, '') + ', kept in this browser. It runs here with the same checks and limits as the course\'s.</p>' +
+    '<div id="edit-area"></div><pre id="edit-error" class="error" role="alert" hidden></pre>' +
+    '<p><button type="button" id="edit-run">Run my version</button> <button type="button" id="edit-reset">Put the course\'s version back</button></p></div>';
+  form.after(panel);
+  function loadEditor(then) {
+    if (window.CodeMirror) { then(); return; }
+    var css = document.createElement('link'); css.rel = 'stylesheet'; css.href = rt + 'codemirror/codemirror.css';
+    document.head.appendChild(css);
+    var s = document.createElement('script'); s.src = rt + 'codemirror/codemirror.js';
+    s.onload = function() {
+      var g = document.createElement('script'); g.src = rt + 'codemirror/go.js'; g.onload = then;
+      document.head.appendChild(g);
+    };
+    document.head.appendChild(s);
+  }
+  function openEditor(then) {
+    var box = document.getElementById('edit-box');
+    box.hidden = false;
+    document.getElementById('edit-open').hidden = true;
+    if (editor) { if (then) { then(); } return; }
+    loadEditor(function() {
+      editor = CodeMirror(document.getElementById('edit-area'), {value: source(), mode: 'go', lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: true, viewportMargin: 20});
+      editor.on('change', function() {
+        if (editor.getValue() === L.source) { localStorage.removeItem(editKey); } else { localStorage.setItem(editKey, editor.getValue()); }
+      });
+      if (then) { then(); }
+    });
+  }
+  var marked = null;
+  function markLine(line, msg) {
+    var err = document.getElementById('edit-error');
+    if (editor && marked !== null) { editor.removeLineClass(marked, 'background', 'cm-error-line'); marked = null; }
+    if (!line) { err.hidden = true; return; }
+    err.textContent = L.file + ':' + line + ': ' + msg;
+    err.hidden = false;
+    if (editor) {
+      marked = line - 1;
+      editor.addLineClass(marked, 'background', 'cm-error-line');
+      editor.scrollIntoView({line: marked, ch: 0}, 100);
+      editor.setCursor({line: marked, ch: 0});
+    }
+  }
+  document.getElementById('edit-open').addEventListener('click', function() { openEditor(); });
+  document.getElementById('edit-run').addEventListener('click', run);
+  document.getElementById('edit-reset').addEventListener('click', function() {
+    localStorage.removeItem(editKey);
+    if (editor) { editor.setValue(L.source); }
+    run();
+  });
+
+  bind(document);
+  form.addEventListener('submit', function(e) { e.preventDefault(); });
+  form.addEventListener('input', function(e) {
+    var o = form.querySelector('output[for="' + e.target.id + '"]');
+    if (o) { o.textContent = e.target.value; }
+    clearTimeout(timer); timer = setTimeout(run, 400);
+  });
+  form.addEventListener('change', function(e) {
+    if (e.target.tagName === 'SELECT' || e.target.type === 'checkbox') { clearTimeout(timer); timer = setTimeout(run, 400); }
+  });
+  // Values in the address (a shared link, a reload) or an edit kept from
+  // before: the page shows the defaults' outputs, so run what was asked.
+  var q = new URLSearchParams(location.search), asked = false;
+  q.forEach(function(v, k) {
+    var el = form.querySelector('[name="' + CSS.escape(k) + '"]');
+    if (!el) { return; }
+    if (el.type === 'checkbox') { if (String(el.checked) !== v) { el.checked = v === 'true'; asked = true; } }
+    else if (el.value !== v) {
+      el.value = v; asked = true;
+      var o = form.querySelector('output[for="' + el.id + '"]'); if (o) { o.textContent = v; }
+    }
+  });
+  if (localStorage.getItem(editKey) !== null) { asked = true; openEditor(); }
+  if (asked) { run(); } else { start(); }
+})();

@@ -1,0 +1,183 @@
+package site
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/rlhfsim/rlhfsim/notebook/course"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
+)
+
+func TestMain(m *testing.M) {
+	worker.Main()
+	os.Exit(m.Run())
+}
+
+// browser returns a headless Chromium context, or skips the test without
+// Chromium unless RLHFSIM_BROWSER_TESTS=1 demands it (as .ci/run does).
+func browser(t *testing.T, timeout time.Duration) (context.Context, *consoleLog) {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("RLHFSIM_BROWSER_TESTS") == "1" {
+			t.Fatal("RLHFSIM_BROWSER_TESTS=1 asks for the browser tests, which need Chromium: apt-get install chromium")
+		}
+		t.Skip("no Chromium: the browser tests are skipped (apt-get install chromium, and set RLHFSIM_BROWSER_TESTS=1 to require them)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.Flag("disable-gpu", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancel3)
+	log := &consoleLog{}
+	_ = chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			for _, a := range e.Args {
+				log.add(string(a.Value))
+			}
+		case *runtime.EventExceptionThrown:
+			log.add("exception: " + e.ExceptionDetails.Text)
+		}
+	})
+	return ctx, log
+}
+
+// consoleLog keeps what the page printed, for a failing test to show.
+type consoleLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (c *consoleLog) add(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.b.Len() < 1<<16 {
+		c.b.WriteString(s + "\n")
+	}
+}
+
+func (c *consoleLog) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
+}
+
+// built is a site of lessons 00 and 03, built once for the tests that
+// need one (the runtime takes about a minute to compile the first time).
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func siteDir(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "rlhfsim-site-")
+		if built.err != nil {
+			return
+		}
+		c, err := course.Embedded()
+		if err != nil {
+			built.err = err
+			return
+		}
+		sel, err := c.Select([]string{"00", "03"})
+		if err != nil {
+			built.err = err
+			return
+		}
+		_, built.err = Build(context.Background(), c, sel, Options{Out: built.dir})
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.dir
+}
+
+// until polls a JavaScript condition in the page.
+func until(ctx context.Context, cond string, d time.Duration) error {
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(d)))
+	return err
+}
+
+// TestSiteRerunsLessonsInTheBrowser builds a site of two lessons, serves
+// it from a plain local file server, and moves a control on each page
+// as a student would: the lesson reruns in the browser and its cells and
+// figures change. Then it edits a lesson's code: an error points at its
+// line in the editor, and a panic stops the run with its line.
+func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
+	dir := siteDir(t)
+	srv := httptest.NewServer(Handler(dir))
+	defer srv.Close()
+	ctx, log := browser(t, 5*time.Minute)
+	defer func() {
+		if t.Failed() {
+			t.Logf("the page's console:\n%s", log)
+		}
+	}()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/index.html")))
+	must(until(ctx, `document.getElementById('lessons') !== null`, 10*time.Second))
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#lessons a')).map(a=>a.getAttribute('href'))`))
+	must(err)
+	if strings.Join(links, " ") != "00-notebook-tour.html 03-lists-to-pairs.html" {
+		t.Errorf("the course map links %v", links)
+	}
+
+	// Lesson 00: the page shows the defaults' outputs, then reruns with
+	// the tokens slider moved.
+	must(chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/00-notebook-tour.html")))
+	must(until(ctx, `document.getElementById('controls') !== null`, 10*time.Second))
+	before, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	must(err)
+	if !strings.Contains(before, "passed") {
+		t.Fatalf("the page does not show the run at the defaults: %.300q", before)
+	}
+	must(chromedp.Do(ctx, chromedp.SetValue(`#p-tokens`, "600"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('p-tokens').dispatchEvent(new Event('input',{bubbles:true})); undefined`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('tokens=600')`, 2*time.Minute))
+	after, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	must(err)
+	if after == before || !strings.Contains(after, "600") {
+		t.Errorf("the page did not change with the slider: %.300q", after)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(`#status`))
+	must(err)
+	t.Logf("lesson 00: %s", status)
+}
+
+func TestSiteFilesAreComplete(t *testing.T) {
+	dir := siteDir(t)
+	for _, f := range []string{"index.html", "00-notebook-tour.html", "03-lists-to-pairs.html", "rt/rlhfsim.wasm", "rt/rlhfsim.wasm.gz", "rt/wasm_exec.js", "rt/LICENSE-go",
+		"rt/runner.js", "rt/lesson.js", "rt/site.js", "rt/codemirror/codemirror.js", "rt/codemirror/LICENSE"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
