@@ -31,9 +31,9 @@ type Request struct {
 	Student string `json:"student"`
 	// Edited says the source is not the one the page shows: the page
 	// gets a new skeleton first, since cells may have come or gone.
-	Edited     bool           `json:"edited"`
-	PrevLink   *Link          `json:"prev"`
-	NextLink   *Link          `json:"next"`
+	Edited   bool  `json:"edited"`
+	PrevLink *Link `json:"prev"`
+	NextLink *Link `json:"next"`
 }
 
 // Source is a lesson as the page holds it.
