@@ -212,12 +212,12 @@ func (r *runner) broken(req *Request, src Source, err error) {
 	var list notebook.ErrorList
 	switch {
 	case errors.As(err, &list) && len(list) > 0:
-		line = list[0].Line
+		line, msg = list[0].Line, list[0].Msg
 		if len(list) > 1 {
-			msg = list.Error()
+			msg = fmt.Sprintf("%s (and %d more problems)", msg, len(list)-1)
 		}
 	case errors.As(err, &ne):
-		line = ne.Line
+		line, msg = ne.Line, ne.Msg
 	}
 	r.send(req.ID, "broken", map[string]any{"file": src.File, "line": line, "message": msg})
 }

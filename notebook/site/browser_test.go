@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -133,7 +134,8 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	ctx, log := browser(t, 5*time.Minute)
 	defer func() {
 		if t.Failed() {
-			t.Logf("the page's console:\n%s", log)
+			st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('status')||{}).textContent + ' | ' + ((document.getElementById('edit-error')||{}).textContent||'')`))
+			t.Logf("the page's status: %s\nits console:\n%s", st, log)
 		}
 	}()
 	must := func(err error) {
@@ -170,6 +172,94 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	status, err := chromedp.Run(ctx, chromedp.Text(`#status`))
 	must(err)
 	t.Logf("lesson 00: %s", status)
+	shot(t, ctx, "00-after-slider")
+
+	// Lesson 03: a slider that changes a figure. The runtime is cached now.
+	must(chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/03-lists-to-pairs.html")))
+	must(until(ctx, `document.getElementById('controls') !== null`, 10*time.Second))
+	figBefore, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('main figure svg')).map(s=>s.outerHTML).join('')`))
+	must(err)
+	must(chromedp.Do(ctx, chromedp.SetValue(`#p-k`, "7"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('p-k').dispatchEvent(new Event('input',{bubbles:true})); undefined`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('k=7')`, 2*time.Minute))
+	figAfter, err := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('main figure svg')).map(s=>s.outerHTML).join('')`))
+	must(err)
+	text, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	must(err)
+	if figAfter == "" || figAfter == figBefore {
+		t.Error("lesson 03's figures did not change with K")
+	}
+	if !strings.Contains(text, "21 pairs") && !strings.Contains(text, "21") {
+		t.Errorf("K = 7 gives 7*6/2 = 21 pairs a prompt; the page says %.400q", text)
+	}
+	if strings.Contains(text, "✗ failed") {
+		t.Errorf("a self-check failed in the browser: %.400q", text)
+	}
+	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
+	must(err)
+	t.Logf("lesson 03: %s", status)
+
+	// The editor: a line that does not compile is pointed at.
+	must(chromedp.Do(ctx, click(`edit-open`)))
+	must(until(ctx, `document.querySelector('.CodeMirror') !== null`, 10*time.Second))
+	line, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(function(){var cm=document.querySelector('.CodeMirror').CodeMirror;
+	  var n=cm.lineCount(); for(var i=0;i<n;i++){ if(/^\s*k := nb\.Int/.test(cm.getLine(i))){ cm.replaceRange('\tk := nb.Int("k", 4, 2, 9, "K") +', {line:i,ch:0}, {line:i,ch:cm.getLine(i).length}); return i+1; } } return 0; })()`))
+	must(err)
+	if line == 0 {
+		t.Fatal("no line k := nb.Int in lesson 03's source")
+	}
+	must(chromedp.Do(ctx, click(`edit-run`)))
+	must(until(ctx, `document.getElementById('status').classList.contains('bad')`, time.Minute))
+	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
+	must(err)
+	marked, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('.CodeMirror').CodeMirror.getLineNumber(document.querySelector('.CodeMirror').CodeMirror.getLineHandle(0)) + document.querySelectorAll('.cm-error-line').length`))
+	must(err)
+	if !strings.Contains(status, "does not load") || !strings.Contains(status, "main.go:") || marked == 0 {
+		t.Errorf("a syntax error: status %q, %d lines marked", status, marked)
+	}
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('edit-error').scrollIntoView(); undefined`)))
+	shot(t, ctx, "03-syntax-error")
+
+	// A panic in a cell stops the run there, with its line, and the cells
+	// before it keep their outputs.
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(function(){var cm=document.querySelector('.CodeMirror').CodeMirror;
+	  cm.replaceRange('\tk := nb.Int("k", 4, 2, 9, "K"); if k > 0 { panic("boom") }', {line:`+itoa(line-1)+`,ch:0}, {line:`+itoa(line-1)+`,ch:cm.getLine(`+itoa(line-1)+`).length}); })(); undefined`)))
+	must(chromedp.Do(ctx, click(`edit-run`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('The lesson stopped')`, time.Minute))
+	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
+	must(err)
+	if !strings.Contains(status, "panic: boom") || !strings.Contains(status, "main.go:"+itoa(line)) {
+		t.Errorf("a panic at line %d: status %q", line, status)
+	}
+	// The course's version comes back.
+	must(chromedp.Do(ctx, click(`edit-reset`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date')`, 2*time.Minute))
+	if kept, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`localStorage.getItem('rlhfsim:edit:03-lists-to-pairs') !== null`)); kept {
+		t.Error("the edit is still kept after putting the course's version back")
+	}
+}
+
+// click clicks a button as a script would: a pointer's click can land on
+// the sticky controls that cover the page's top.
+func click(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`document.getElementById('` + id + `').click(); undefined`)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// shot saves a screenshot of the page in $RLHFSIM_SCREENSHOTS, when set,
+// for a person to look at.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("RLHFSIM_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
 }
 
 func TestSiteFilesAreComplete(t *testing.T) {
