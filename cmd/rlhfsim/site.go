@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/site"
 )
@@ -21,6 +22,7 @@ type siteOptions struct {
 	runtime string
 	serve   string
 	only    bool
+	release bool
 }
 
 func newSiteCmd() *cobra.Command {
@@ -58,6 +60,7 @@ for example with --serve, which also serves the compressed copies.`,
 	cmd.Flags().StringVar(&o.out, "out", "", "the site's directory (required)")
 	cmd.Flags().StringVar(&o.runtime, "runtime", "", "take rlhfsim.wasm and wasm_exec.js from this folder (a built site's rt) instead of building them")
 	cmd.Flags().StringVar(&o.serve, "serve", "", "then serve the site at this address (host:port), with its compressed files, until Ctrl-C")
+	cmd.Flags().BoolVar(&o.release, "release", false, "publish the students' version (as rlhfsim release writes it): exercises to write, hidden tests and quiz answers left out")
 	cmd.Flags().BoolVar(&o.only, "serve-only", false, "serve a site built before without building it again (needs --serve)")
 	return cmd
 }
@@ -80,8 +83,14 @@ func runSite(cmd *cobra.Command, args []string, o *siteOptions) error {
 		if err != nil {
 			return usagef("%v", err)
 		}
+		if o.release {
+			if sel, err = studentCopies(sel); err != nil {
+				return err
+			}
+			c = &course.Course{Lessons: sel}
+		}
 		start := time.Now()
-		rep, err := site.Build(ctx, c, sel, site.Options{Out: o.out, Runtime: o.runtime, Log: cmd.ErrOrStderr()})
+		rep, err := site.Build(ctx, c, sel, site.Options{Out: o.out, Runtime: o.runtime, Log: cmd.ErrOrStderr(), Release: o.release})
 		var ie *course.InputError
 		if errors.As(err, &ie) {
 			return usagef("%v", ie.Err)
@@ -117,4 +126,22 @@ func runSite(cmd *cobra.Command, args []string, o *siteOptions) error {
 		return err
 	}
 	return nil
+}
+
+// studentCopies returns the students' version of each lesson, as rlhfsim
+// release writes it.
+func studentCopies(sel []*notebook.Lesson) ([]*notebook.Lesson, error) {
+	var out []*notebook.Lesson
+	for _, l := range sel {
+		src, err := l.StudentSource()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.Meta.ID, err)
+		}
+		sl, err := notebook.Parse(l.Meta.ID, l.File, src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: the student copy does not parse: %w", l.Meta.ID, err)
+		}
+		out = append(out, sl)
+	}
+	return out, nil
 }

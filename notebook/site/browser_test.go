@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // browser returns a headless Chromium context, or skips the test without
 // Chromium unless RLHFSIM_BROWSER_TESTS=1 demands it (as .ci/run does).
-func browser(t *testing.T, timeout time.Duration) (context.Context, *consoleLog) {
+func browser(t testing.TB, timeout time.Duration) (context.Context, *consoleLog) {
 	t.Helper()
 	path := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -91,7 +91,7 @@ var built struct {
 	err  error
 }
 
-func siteDir(t *testing.T) string {
+func siteDir(t testing.TB) string {
 	t.Helper()
 	built.once.Do(func() {
 		built.dir, built.err = os.MkdirTemp("", "rlhfsim-site-")
@@ -174,6 +174,40 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	t.Logf("lesson 00: %s", status)
 	shot(t, ctx, "00-after-slider")
 
+	// A quiz answered stays answered after a reload (the reload reruns the
+	// lesson with the values in the address), and a lesson whose questions
+	// are all answered is marked done on the course map.
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.quiz button').click(); undefined`), chromedp.Reload()))
+	must(until(ctx, `window.rlhfsimWarm === true || document.getElementById('status').textContent.startsWith('Up to date:')`, 2*time.Minute))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date:')`, 2*time.Minute))
+	answered, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.quiz button[aria-pressed="true"]').length`))
+	must(err)
+	if answered != 1 {
+		t.Errorf("after a reload %d answers are shown, want the 1 given", answered)
+	}
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.quiz').forEach(function(q){q.querySelector('button').click();}); undefined`),
+		chromedp.Navigate(srv.URL+"/index.html")))
+	must(until(ctx, `document.getElementById('lessons') !== null`, 10*time.Second))
+	if done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector('li[data-lesson="00-notebook-tour"] .done').hidden`)); !done {
+		t.Error("the course map does not mark the answered lesson done")
+	}
+
+	// A student's name picks the public variant of the world: the page
+	// says which, and a name that cannot be one is refused at its field.
+	must(chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/00-notebook-tour.html?student=Ada+Lovelace")))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date:')`, 2*time.Minute))
+	variant, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.variant`))
+	must(err)
+	if variant != "3bf4014fad9ba7ce" { // world.PublicCode("Ada Lovelace"), worked in TestStudentVariants
+		t.Errorf("the page ran variant %q for Ada Lovelace", variant)
+	}
+	must(chromedp.Do(ctx, chromedp.SetValue(`#p-student`, "Ada\u200b"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('p-student').value='Ada\u200b'; document.getElementById('p-student').dispatchEvent(new Event('input',{bubbles:true})); undefined`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Not run')`, time.Minute))
+	if bad, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('p-student').getAttribute('aria-invalid')`)); bad != "true" {
+		t.Error("a name with an invisible character is not marked at its field")
+	}
+
 	// Lesson 03: a slider that changes a figure. The runtime is cached now.
 	must(chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/03-lists-to-pairs.html")))
 	must(until(ctx, `document.getElementById('controls') !== null`, 10*time.Second))
@@ -231,6 +265,18 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	if !strings.Contains(status, "panic: boom") || !strings.Contains(status, "main.go:"+itoa(line)) {
 		t.Errorf("a panic at line %d: status %q", line, status)
 	}
+	// An endless loop is stopped by the cell's time limit (three times
+	// the native 10 s), which terminates its Web Worker.
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(function(){var cm=document.querySelector('.CodeMirror').CodeMirror;
+	  cm.replaceRange('\tk := nb.Int("k", 4, 2, 9, "K"); for k > 0 { k = k + 2 - 2 }', {line:`+itoa(line-1)+`,ch:0}, {line:`+itoa(line-1)+`,ch:cm.getLine(`+itoa(line-1)+`).length}); })(); undefined`)))
+	must(chromedp.Do(ctx, click(`edit-run`)))
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('The lesson stopped')`, 2*time.Minute))
+	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
+	must(err)
+	if !strings.Contains(status, "did not finish within 30s") || !strings.Contains(status, "main.go:"+itoa(line)) {
+		t.Errorf("an endless loop at line %d: status %q", line, status)
+	}
+
 	// The course's version comes back.
 	must(chromedp.Do(ctx, click(`edit-reset`)))
 	must(until(ctx, `document.getElementById('status').textContent.startsWith('Up to date')`, 2*time.Minute))

@@ -48,6 +48,10 @@ type Options struct {
 	Workers int
 	// Log receives a line for each step and each lesson that stops.
 	Log io.Writer
+	// Release says the lessons are the students' version (rlhfsim
+	// release): the editor says so instead of warning that the source
+	// holds the answers.
+	Release bool
 }
 
 // Report is what Build did.
@@ -111,7 +115,7 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		if i+1 < len(sel) {
 			next = &sel[i+1].Meta
 		}
-		b, err := Page(res.Results[l.Meta.ID], prev, next)
+		b, err := page(res.Results[l.Meta.ID], prev, next, o.Release)
 		if err != nil {
 			return rep, fmt.Errorf("rendering %s: %w", l.Meta.ID, err)
 		}
@@ -134,6 +138,10 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 // Page renders a lesson's page from its run at the defaults (seed 1, the
 // standard world): the outputs a reader sees before the runtime loads.
 func Page(res *notebook.Result, prev, next *notebook.Meta) ([]byte, error) {
+	return page(res, prev, next, false)
+}
+
+func page(res *notebook.Result, prev, next *notebook.Meta, release bool) ([]byte, error) {
 	l := res.Lesson
 	params := res.Params
 	if len(params) == 0 {
@@ -142,7 +150,7 @@ func Page(res *notebook.Result, prev, next *notebook.Meta) ([]byte, error) {
 			params = append(params, p)
 		}
 	}
-	cfg := map[string]any{"id": l.Meta.ID, "file": l.File, "source": string(l.Source), "prev": link(prev), "next": link(next)}
+	cfg := map[string]any{"id": l.Meta.ID, "file": l.File, "source": string(l.Source), "prev": link(prev), "next": link(next), "release": release}
 	js, err := json.Marshal(cfg) // escapes <, > and &: safe inside a script element
 	if err != nil {
 		return nil, err

@@ -29,6 +29,7 @@ function LessonWorker() {
     if (self_.dead) { return; }
     if (d.ready) {
       self_.ready = true;
+      if (self_ === standby && goReady) { postMessage(JSON.stringify({type: 'warm'})); }
       if (self_.pending !== null) { self_.w.postMessage({request: self_.pending}); self_.pending = null; }
     } else if (d.line !== undefined) {
       if (self_.onLine) { self_.onLine(d.line); }
@@ -68,6 +69,7 @@ self.rlhfsimPost = function(m) { postMessage(m); };
 self.rlhfsimReady = function() {
   goReady = true;
   postMessage(JSON.stringify({type: 'ready'}));
+  if (standby && standby.ready) { postMessage(JSON.stringify({type: 'warm'})); }
   if (queued !== null) { self.rlhfsimRun(queued); queued = null; }
 };
 onmessage = function(e) {

@@ -60,16 +60,22 @@
     markLine(0);
     history.replaceState(null, '', '?' + query());
     status(ready ? 'Running…' : 'Loading the simulator, then running…');
+    window.rlhfsimTimes = [['run', -1, performance.now()]];
+    window.rlhfsimWarm = false;
     runner.postMessage({run: JSON.stringify({id: runID, lesson: {id: L.id, file: L.file, source: src},
       set: v.set, seed: v.seed, student: v.student, edited: src !== L.source, prev: L.prev, next: L.next})});
   }
   function receive(d) {
     if (d.type === 'ready') { ready = true; return; }
+    // The next run's lesson worker is started and waiting: tests and
+    // benchmarks time runs from here.
+    if (d.type === 'warm') { window.rlhfsimWarm = true; return; }
     if (d.type === 'fatal') {
       status('The simulator could not load: ' + d.message + (location.protocol === 'file:' ? ' (pages opened as files cannot load it: serve the folder with a web server)' : ''), true);
       return;
     }
     if (d.id !== runID) { return; }
+    (window.rlhfsimTimes = window.rlhfsimTimes || []).push([d.type, d.cell, performance.now()]);
     var c;
     switch (d.type) {
     case 'skeleton':
@@ -113,6 +119,8 @@
   function replaceMain(html) {
     var doc = new DOMParser().parseFromString(html, 'text/html');
     document.querySelector('main').replaceWith(doc.querySelector('main'));
+    // The body says which run the page shows: seed, student, variant.
+    ['seed', 'student', 'variant'].forEach(function(k) { document.body.dataset[k] = doc.body.dataset[k] || ''; });
     bind(document);
   }
 
@@ -121,7 +129,9 @@
   var panel = document.createElement('section');
   panel.className = 'editor';
   panel.innerHTML = '<p><button type="button" id="edit-open">Edit this lesson\'s code</button></p>' +
-    '<div id="edit-box" hidden><p class="meta">Your version of ' + L.file.replace(/[<&>"]/g, '') + ', kept in this browser. It runs here with the same checks and limits as the course\'s.</p>' +
+    '<div id="edit-box" hidden><p class="meta">Your version of ' + L.file.replace(/[<&>"]/g, '') + ', kept in this browser; it runs here with the same checks and limits as the course\'s. ' +
+    (L.release ? 'This is the students\' version: an exercise stops with “not written yet” until you write it, and the quizzes\' answers are left out.' :
+      'This is the whole source, so the answers to the quizzes and the exercises\' solutions are in it: try the questions first.') + '</p>' +
     '<div id="edit-area"></div><pre id="edit-error" class="error" role="alert" hidden></pre>' +
     '<p><button type="button" id="edit-run">Run my version</button> <button type="button" id="edit-reset">Put the course\'s version back</button></p></div>';
   form.after(panel);
