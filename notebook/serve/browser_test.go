@@ -76,6 +76,16 @@ func TestSliderRerunsTheLessonInTheBrowser(t *testing.T) {
 	if before == after || !strings.Contains(after, "600") {
 		t.Errorf("the page did not change with the slider: %q", after[:min(300, len(after))])
 	}
+	// A name typed in: the page reruns in the student's world, and the
+	// answers given from now on are saved as theirs (from the body's
+	// data, which once kept the first run's).
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(function(){var el=document.getElementById('p-student'); el.value='Ada'; el.dispatchEvent(new Event('input',{bubbles:true}));})(); undefined`)))
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('status').textContent.startsWith('Up to date') && location.search.includes('student=Ada')`,
+		chromedp.WithPollingTimeout(90*time.Second)))
+	must(t, err)
+	if who, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.dataset.student`)); who != "Ada" {
+		t.Errorf("after Ada's run the page saves answers for %q", who)
+	}
 	// Answer a quiz, reload: the answer is still there.
 	here, err := chromedp.Run(ctx, chromedp.Location())
 	must(t, err)

@@ -52,6 +52,9 @@ const liveJS = `
       es.close(); es=null;
       var doc=new DOMParser().parseFromString(d.html,'text/html');
       document.querySelector('main').replaceWith(doc.querySelector('main'));
+      // The body says which run the page shows, and answers are saved
+      // with it: seed, student and variant come from the new run.
+      ['seed','student','variant'].forEach(function(k){document.body.dataset[k]=doc.body.dataset[k]||'';});
       bind(document);
       status(d.status);
     });

@@ -54,6 +54,7 @@
   }
   function run() {
     start();
+    if (!runner) { return; }
     var v = values(), src = source();
     runID++;
     form.querySelectorAll('[aria-invalid]').forEach(function(el) { el.removeAttribute('aria-invalid'); });
