@@ -100,7 +100,10 @@ func runSite(cmd *cobra.Command, args []string, o *siteOptions) error {
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "rlhfsim site: %d lesson pages in %s in %.0f s; the runtime is %.1f MB, %.1f MB compressed\n",
 			len(rep.Pages), o.out, time.Since(start).Seconds(), float64(rep.Runtime)/1e6, float64(rep.Compressed)/1e6)
-		if rep.Stopped > 0 {
+		switch {
+		case rep.Stopped > 0 && o.release:
+			fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim site: %d lessons stopped at their defaults, as the students' version does at an exercise not yet written; their pages say where\n", rep.Stopped)
+		case rep.Stopped > 0:
 			fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim site: %d lessons stopped at their defaults; their pages say why\n", rep.Stopped)
 		}
 	}

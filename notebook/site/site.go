@@ -74,6 +74,14 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		o.Log = io.Discard
 	}
 	rep := &Report{}
+	if o.Runtime != "" {
+		// Before anything is written: a wrong folder leaves no half site.
+		for _, name := range runtimeFiles {
+			if _, err := os.Stat(filepath.Join(o.Runtime, name)); err != nil {
+				return nil, &course.InputError{Err: fmt.Errorf("--runtime %s: %w (give the rt folder of a site built before, which holds rlhfsim.wasm, wasm_exec.js and LICENSE-go)", o.Runtime, unwrap(err))}
+			}
+		}
+	}
 	rt := filepath.Join(o.Out, "rt")
 	if err := os.MkdirAll(rt, 0o755); err != nil {
 		return nil, &course.InputError{Err: fmt.Errorf("creating the site's directory: %w", err)}
@@ -206,10 +214,13 @@ func writeAssets(rt string) error {
 	})
 }
 
+// runtimeFiles are what BuildRuntime makes.
+var runtimeFiles = []string{"rlhfsim.wasm", "wasm_exec.js", "LICENSE-go"}
+
 // copyRuntime takes rlhfsim.wasm, wasm_exec.js and Go's licence from a
 // directory built before.
 func copyRuntime(from, rt string) error {
-	for _, name := range []string{"rlhfsim.wasm", "wasm_exec.js", "LICENSE-go"} {
+	for _, name := range runtimeFiles {
 		b, err := os.ReadFile(filepath.Join(from, name))
 		if err != nil {
 			return &course.InputError{Err: fmt.Errorf("--runtime %s: %w (give the rt folder of a site built before, which holds rlhfsim.wasm, wasm_exec.js and LICENSE-go)", from, unwrap(err))}

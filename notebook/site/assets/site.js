@@ -67,7 +67,11 @@
       set: v.set, seed: v.seed, student: v.student, edited: src !== L.source, prev: L.prev, next: L.next})});
   }
   function receive(d) {
-    if (d.type === 'ready') { ready = true; return; }
+    if (d.type === 'ready') {
+      ready = true;
+      if (runID === 0) { status('Up to date: the outputs below are a run at the defaults. Change a value, or the code, and the lesson reruns in this browser.'); }
+      return;
+    }
     // The next run's lesson worker is started and waiting: tests and
     // benchmarks time runs from here.
     if (d.type === 'warm') { window.rlhfsimWarm = true; return; }
@@ -133,7 +137,7 @@
     '<div id="edit-box" hidden><p class="meta">Your version of ' + L.file.replace(/[<&>"]/g, '') + ', kept in this browser; it runs here with the same checks and limits as the course\'s. ' +
     (L.release ? 'This is the students\' version: an exercise stops with “not written yet” until you write it, and the quizzes\' answers are left out.' :
       'This is the whole source, so the answers to the quizzes and the exercises\' solutions are in it: try the questions first.') + '</p>' +
-    '<div id="edit-area"></div><pre id="edit-error" class="error" role="alert" hidden></pre>' +
+    '<pre id="edit-error" class="error" role="alert" hidden></pre><div id="edit-area"></div>' +
     '<p><button type="button" id="edit-run">Run my version</button> <button type="button" id="edit-reset">Put the course\'s version back</button></p></div>';
   form.after(panel);
   function loadEditor(then) {
@@ -172,6 +176,9 @@
       editor.addLineClass(marked, 'background', 'cm-error-line');
       editor.scrollIntoView({line: marked, ch: 0}, 100);
       editor.setCursor({line: marked, ch: 0});
+      // Bring the line to the middle of the window, below the sticky
+      // controls.
+      window.scrollTo(0, editor.charCoords({line: marked, ch: 0}, 'page').top - window.innerHeight / 2);
     }
   }
   document.getElementById('edit-open').addEventListener('click', function() { openEditor(); });
