@@ -35,12 +35,19 @@ course map and a page per lesson with its prose, code and the outputs of a
 run at the defaults, so every page reads before anything loads. Moving a
 control reruns the lesson in the browser: the simulator, compiled to
 WebAssembly, runs each run in a Web Worker with the same checks, sandbox
-and limits as a native run (the time limits tripled, as the browser runs
-lessons two to three times slower), and a newer change stops the older
-run. Each page has an editor to change the lesson's code and rerun it;
+and output caps as a native run (the time limits six times the native
+ones, as the browser runs lessons two to six times slower; the memory
+limit is the Go runtime's target only, with WebAssembly's 4 GB as the
+hard bound), and a newer change stops the older run. Each page has an editor to change the lesson's code and rerun it;
 errors point at the line. Quiz answers, progress and edits stay in the
 browser. A student's name picks a variant of the hidden world from the
-name alone, since a static site has no course secret.
+name alone, since a static site has no course secret: the site is for
+study, not for graded work.
+
+Without --release each page holds the lesson's whole source, for its
+editor: quiz answers, exercise solutions and hidden tests included. To
+publish for a class, use --release (the students' version, as rlhfsim
+release writes it).
 
 The runtime is built with the Go toolchain from the source in the current
 directory (run this in a clone of the repository; about a minute the

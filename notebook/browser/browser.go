@@ -31,9 +31,14 @@ type Request struct {
 	Student string `json:"student"`
 	// Edited says the source is not the one the page shows: the page
 	// gets a new skeleton first, since cells may have come or gone.
-	Edited   bool  `json:"edited"`
-	PrevLink *Link `json:"prev"`
-	NextLink *Link `json:"next"`
+	Edited bool `json:"edited"`
+	// CellLimit and LessonLimit are the time limits in seconds; zero
+	// means package worker's defaults. The page has them from rlhfsim
+	// site.
+	CellLimit   float64 `json:"cellLimit"`
+	LessonLimit float64 `json:"lessonLimit"`
+	PrevLink    *Link   `json:"prev"`
+	NextLink    *Link   `json:"next"`
 }
 
 // Source is a lesson as the page holds it.
@@ -49,12 +54,10 @@ type Link struct {
 	Title string `json:"title"`
 }
 
-// Limits are the native runs' limits with the time limits tripled: the
-// WebAssembly build runs lessons two to three times slower than native
-// code, so the same work gets the same chance (an endless loop is still
-// stopped, later).
-func Limits() worker.Limits {
-	return worker.Limits{Cell: 3 * worker.DefaultCellTimeout, Lesson: 3 * worker.DefaultLessonTimeout}
+// limits are the run's limits: the native defaults but for the time
+// limits the page gives (rlhfsim site sets them; see site.BrowserLimits).
+func (r *Request) limits() worker.Limits {
+	return worker.Limits{Cell: time.Duration(r.CellLimit * float64(time.Second)), Lesson: time.Duration(r.LessonLimit * float64(time.Second))}
 }
 
 // Serve makes this program the page's runner: it defines
@@ -108,7 +111,12 @@ func (r *runner) cancel() {
 func (r *runner) start(raw string) {
 	var req Request
 	if err := json.Unmarshal([]byte(raw), &req); err != nil {
-		r.send(0, "failure", map[string]any{"message": "the page sent a request the runner cannot read: " + err.Error()})
+		// Answer the request the page waits for, if its ID can be read.
+		var id struct {
+			ID int `json:"id"`
+		}
+		json.Unmarshal([]byte(raw), &id)
+		r.send(id.ID, "failure", map[string]any{"message": "the page sent a request the runner cannot read: " + err.Error()})
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -152,6 +160,13 @@ func (r *runner) run(ctx context.Context, req *Request) {
 			return
 		}
 	}
+	// Values for parameters an edited lesson no longer declares are
+	// dropped: the page's controls are the course's.
+	for name := range req.Set {
+		if !declares(l, name) {
+			delete(req.Set, name)
+		}
+	}
 	if e := l.CheckSet(req.Set); e != nil {
 		r.send(req.ID, "invalid", map[string]any{"field": fieldOf(e.Msg, req.Set), "message": e.Error()})
 		return
@@ -171,7 +186,7 @@ func (r *runner) run(ctx context.Context, req *Request) {
 		live.Pending = false
 	}
 	start := time.Now()
-	res := worker.Run(ctx, l, worker.Options{Set: req.Set, Seed: req.Seed, Variant: v, Limits: Limits(), Live: func(u worker.Update) {
+	res := worker.Run(ctx, l, worker.Options{Set: req.Set, Seed: req.Seed, Variant: v, Limits: req.limits(), Live: func(u worker.Update) {
 		if u.Start {
 			r.send(req.ID, "start", map[string]any{"cell": u.Cell})
 			return
@@ -246,6 +261,15 @@ func declared(l *notebook.Lesson, set map[string]string) []notebook.ParamSpec {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+func declares(l *notebook.Lesson, name string) bool {
+	for _, p := range l.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func meta(l *Link) *notebook.Meta {

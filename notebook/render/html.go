@@ -321,7 +321,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <main>
 {{range $ci, $c := .Cells}}{{if .Hidden}}<section class="cell" id="cell-{{$ci}}" hidden></section>
 {{else}}<section class="cell" id="cell-{{$ci}}">
-{{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.{{if .Solved}} This page ran the course's own solution, which it does not show, so the output below is what right code gives.{{end}}</p>{{end}}
+{{if .Exercise}}<p class="exercise">Exercise <code>{{.Exercise}}</code>: write the part that stops with “not written yet” in your copy of the lesson (rlhfsim release gives students one); your instructor's hidden tests run on it when you hand it in.{{if .Solved}} This page ran the course's own solution{{if and $.Live $.Live.Site}} (the source in this page's editor holds it){{else}}, which it does not show{{end}}, so the output below is what right code gives.{{end}}</p>{{end}}
 {{if .Markdown}}<div class="prose">{{.Prose}}</div>{{else}}<div class="code" tabindex="0" role="region" aria-label="code from line {{.Line}}">{{.Code}}</div>
 {{if eq .Status 0}}<p class="notrun">{{if $.Live}}{{if $.Live.Pending}}(running…){{else}}(not run){{end}}{{else}}(not run){{end}}</p>{{end}}
 {{range .Items}}{{template "item" .}}{{end}}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,9 @@ func siteDir(t testing.TB) string {
 			built.err = err
 			return
 		}
-		_, built.err = Build(context.Background(), c, sel, Options{Out: built.dir})
+		// A cell limit of 10 s, for the endless loop's test to wait less
+		// than the default minute.
+		_, built.err = Build(context.Background(), c, sel, Options{Out: built.dir, Browser: worker.Limits{Cell: 10 * time.Second}})
 	})
 	if built.err != nil {
 		t.Fatal(built.err)
@@ -222,8 +225,8 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	if figAfter == "" || figAfter == figBefore {
 		t.Error("lesson 03's figures did not change with K")
 	}
-	if !strings.Contains(text, "21 pairs") && !strings.Contains(text, "21") {
-		t.Errorf("K = 7 gives 7*6/2 = 21 pairs a prompt; the page says %.400q", text)
+	if !regexp.MustCompile(`Ranking, best first: \[[A-Z]( [A-Z]){6}\]`).MatchString(text) {
+		t.Errorf("with K = 7 the page does not show a ranking of seven answers: %.400q", text)
 	}
 	if strings.Contains(text, "✗ failed") {
 		t.Errorf("a self-check failed in the browser: %.400q", text)
@@ -231,6 +234,26 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
 	must(err)
 	t.Logf("lesson 03: %s", status)
+
+	// A newer change cancels the older run: K = 9, then K = 3 while the
+	// first is running its cells. The page ends showing K = 3 only.
+	setK := func(v string) {
+		must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(function(){var el=document.getElementById('p-k'); el.value='`+v+`'; el.dispatchEvent(new Event('input',{bubbles:true}));})(); undefined`)))
+	}
+	setK("9")
+	must(until(ctx, `document.getElementById('status').textContent.startsWith('Running cell') && location.search.includes('k=9')`, time.Minute))
+	setK("3")
+	must(until(ctx, `document.getElementById('status').textContent.includes('ran in this browser') && location.search.includes('k=3')`, 2*time.Minute))
+	// The older run did not finish unseen: its lesson worker was
+	// terminated.
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.rlhfsimTerminated || 0`)); n != 1 {
+		t.Errorf("%d lesson workers terminated, want the K = 9 run's", n)
+	}
+	text, err = chromedp.Run(ctx, chromedp.Text(`main`))
+	must(err)
+	if !regexp.MustCompile(`Ranking, best first: \[[A-Z] [A-Z] [A-Z]\]`).MatchString(text) {
+		t.Errorf("after K = 9 then K = 3 the page does not show a ranking of three answers: %.300q", text)
+	}
 
 	// The editor: a line that does not compile is pointed at.
 	must(chromedp.Do(ctx, click(`edit-open`)))
@@ -245,10 +268,13 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	must(until(ctx, `document.getElementById('status').classList.contains('bad')`, time.Minute))
 	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
 	must(err)
-	marked, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('.CodeMirror').CodeMirror.getLineNumber(document.querySelector('.CodeMirror').CodeMirror.getLineHandle(0)) + document.querySelectorAll('.cm-error-line').length`))
+	// The error is on the line after the edited one, where the dangling
+	// + meets the next statement.
+	marked, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(function(){var cm=document.querySelector('.CodeMirror').CodeMirror, out=[];
+	  for(var i=0;i<cm.lineCount();i++){var bg=cm.lineInfo(i).bgClass||''; if(bg.indexOf('cm-error-line')>=0){out.push(i+1);}} return out;})()`))
 	must(err)
-	if !strings.Contains(status, "does not load") || !strings.Contains(status, "main.go:") || marked == 0 {
-		t.Errorf("a syntax error: status %q, %d lines marked", status, marked)
+	if !strings.Contains(status, "does not load") || !strings.Contains(status, "main.go:"+itoa(line+1)) || len(marked) != 1 || marked[0] != line+1 {
+		t.Errorf("a syntax error after line %d: status %q, lines marked %v", line, status, marked)
 	}
 	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('edit-error').scrollIntoView(); undefined`)))
 	shot(t, ctx, "03-syntax-error")
@@ -264,15 +290,15 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	if !strings.Contains(status, "panic: boom") || !strings.Contains(status, "main.go:"+itoa(line)) {
 		t.Errorf("a panic at line %d: status %q", line, status)
 	}
-	// An endless loop is stopped by the cell's time limit (three times
-	// the native 10 s), which terminates its Web Worker.
+	// An endless loop is stopped by the cell's time limit (10 s in this
+	// site), which terminates its Web Worker.
 	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(function(){var cm=document.querySelector('.CodeMirror').CodeMirror;
 	  cm.replaceRange('\tk := nb.Int("k", 4, 2, 9, "K"); for k > 0 { k = k + 2 - 2 }', {line:`+itoa(line-1)+`,ch:0}, {line:`+itoa(line-1)+`,ch:cm.getLine(`+itoa(line-1)+`).length}); })(); undefined`)))
 	must(chromedp.Do(ctx, click(`edit-run`)))
 	must(until(ctx, `document.getElementById('status').textContent.startsWith('The lesson stopped')`, 2*time.Minute))
 	status, err = chromedp.Run(ctx, chromedp.Text(`#status`))
 	must(err)
-	if !strings.Contains(status, "did not finish within 30s") || !strings.Contains(status, "main.go:"+itoa(line)) {
+	if !strings.Contains(status, "did not finish within 10s") || !strings.Contains(status, "main.go:"+itoa(line)) {
 		t.Errorf("an endless loop at line %d: status %q", line, status)
 	}
 

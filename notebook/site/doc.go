@@ -14,7 +14,6 @@
 //
 //	index.html            the course map
 //	NN-name.html          one page per lesson
-//	figures/              each lesson's figures at its defaults, as SVG
 //	rt/                   the runtime: rlhfsim.wasm and its .gz, the Go
 //	                      toolchain's wasm_exec.js (with Go's licence),
 //	                      the scripts and the editor

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +54,28 @@ type Options struct {
 	// release): the editor says so instead of warning that the source
 	// holds the answers.
 	Release bool
+	// Browser holds the time limits of runs in the browser; zero fields
+	// mean BrowserLimits'.
+	Browser worker.Limits
+}
+
+// BrowserSlowdown is how many times longer the browser may take than a
+// native run before its time limits stop it: the slowest lessons ran
+// about six times slower there (README, the static site's table), so the
+// same work gets the same chance and an endless loop is still stopped.
+const BrowserSlowdown = 6
+
+// BrowserLimits returns the time limits of runs in the browser: l's, or
+// where zero the native defaults times BrowserSlowdown (a minute a cell,
+// half an hour a lesson).
+func BrowserLimits(l worker.Limits) worker.Limits {
+	if l.Cell <= 0 {
+		l.Cell = BrowserSlowdown * worker.DefaultCellTimeout
+	}
+	if l.Lesson <= 0 {
+		l.Lesson = BrowserSlowdown * worker.DefaultLessonTimeout
+	}
+	return l
 }
 
 // Report is what Build did.
@@ -110,10 +134,17 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		}
 	}
 	fmt.Fprintf(o.Log, "rlhfsim site: running %d lessons at their defaults for the pages…\n", len(sel))
-	res, err := c.Run(ctx, sel, nil, course.Options{Out: o.Out, Limits: o.Limits, Workers: o.Workers, Stderr: o.Log})
+	// The runs write figure files the pages do not use: not into the site.
+	scratch, err := os.MkdirTemp("", "rlhfsim-site-")
 	if err != nil {
 		return rep, err
 	}
+	defer os.RemoveAll(scratch)
+	res, err := c.Run(ctx, sel, nil, course.Options{Out: scratch, Limits: o.Limits, Workers: o.Workers, Stderr: o.Log})
+	if err != nil {
+		return rep, err
+	}
+	lim := BrowserLimits(o.Browser)
 	rep.Stopped = res.Stopped
 	for i, l := range sel {
 		var prev, next *notebook.Meta
@@ -123,7 +154,7 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		if i+1 < len(sel) {
 			next = &sel[i+1].Meta
 		}
-		b, err := page(res.Results[l.Meta.ID], prev, next, o.Release)
+		b, err := page(res.Results[l.Meta.ID], prev, next, o.Release, lim)
 		if err != nil {
 			return rep, fmt.Errorf("rendering %s: %w", l.Meta.ID, err)
 		}
@@ -146,10 +177,10 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 // Page renders a lesson's page from its run at the defaults (seed 1, the
 // standard world): the outputs a reader sees before the runtime loads.
 func Page(res *notebook.Result, prev, next *notebook.Meta) ([]byte, error) {
-	return page(res, prev, next, false)
+	return page(res, prev, next, false, BrowserLimits(worker.Limits{}))
 }
 
-func page(res *notebook.Result, prev, next *notebook.Meta, release bool) ([]byte, error) {
+func page(res *notebook.Result, prev, next *notebook.Meta, release bool, lim worker.Limits) ([]byte, error) {
 	l := res.Lesson
 	params := res.Params
 	if len(params) == 0 {
@@ -158,7 +189,19 @@ func page(res *notebook.Result, prev, next *notebook.Meta, release bool) ([]byte
 			params = append(params, p)
 		}
 	}
-	cfg := map[string]any{"id": l.Meta.ID, "file": l.File, "source": string(l.Source), "prev": link(prev), "next": link(next), "release": release}
+	defaults := map[string]string{}
+	for _, p := range l.Params {
+		defaults[p.Name] = p.Default
+	}
+	sum := sha256.Sum256(l.Source)
+	cfg := map[string]any{"id": l.Meta.ID, "file": l.File, "source": string(l.Source), "prev": link(prev), "next": link(next), "release": release,
+		// The page sends only the values a student changed, so that an
+		// edited default in the code takes effect.
+		"defaults": defaults,
+		// An edit kept in the browser belongs to this version of the
+		// lesson: a republished lesson does not run an old edit.
+		"version":   hex.EncodeToString(sum[:8]),
+		"cellLimit": lim.Cell.Seconds(), "lessonLimit": lim.Lesson.Seconds()}
 	js, err := json.Marshal(cfg) // escapes <, > and &: safe inside a script element
 	if err != nil {
 		return nil, err

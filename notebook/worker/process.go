@@ -21,6 +21,7 @@ func (w *worker) supervise(ctx context.Context, a *assembly, start time.Time, li
 		tick       = time.NewTicker(5 * time.Millisecond)
 	)
 	defer tick.Stop()
+	done := ctx.Done()
 	kill := func(why string) {
 		if killed == "" {
 			killed = why
@@ -57,7 +58,11 @@ func (w *worker) supervise(ctx context.Context, a *assembly, start time.Time, li
 			case now.Sub(phaseStart) > lim.Cell:
 				kill("cell")
 			}
-		case <-ctx.Done():
+		case <-done:
+			// Once: a closed channel is always ready, and a loop that
+			// keeps taking it never yields where nothing preempts a
+			// goroutine (WebAssembly), so the runner froze.
+			done = nil
 			kill("cancel")
 		}
 	}

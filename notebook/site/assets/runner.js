@@ -4,6 +4,16 @@
 'use strict';
 importScripts('wasm_exec.js');
 self.rlhfsimRole = 'runner';
+// What the Go runtime of the runner writes goes to the page's console,
+// and its last words into the message if it dies.
+var decoder = new TextDecoder(), lastWords = '';
+var write = globalThis.fs.writeSync.bind(globalThis.fs);
+globalThis.fs.writeSync = function(fd, buf) {
+  var t = decoder.decode(buf);
+  if (lastWords.length < 65536) { lastWords += t; }
+  postMessage(JSON.stringify({type: 'log', text: t}));
+  return write(fd, buf);
+};
 var module = null, standby = null, goReady = false, queued = null;
 
 function compile(url) {
@@ -57,13 +67,19 @@ LessonWorker.prototype.send = function(req) {
 
 // rlhfsimSpawn is what package worker calls to start a lesson worker.
 self.rlhfsimSpawn = function(req, onLine, onExit) {
-  var w = standby || new LessonWorker();
+  // A standby that died before its run (its module did not instantiate)
+  // must not be handed one: it would never answer.
+  var w = standby && !standby.dead ? standby : new LessonWorker();
   standby = null;
   w.onLine = onLine; w.onExit = onExit;
   w.send(req);
   // The next run's worker starts now, so that it is ready by then.
   setTimeout(function() { if (!standby) { standby = new LessonWorker(); } }, 0);
-  return {terminate: function() { w.dead = true; w.w.terminate(); }};
+  return {terminate: function() {
+    w.dead = true;
+    w.w.terminate();
+    postMessage(JSON.stringify({type: 'terminated'}));
+  }};
 };
 self.rlhfsimPost = function(m) { postMessage(m); };
 self.rlhfsimReady = function() {
@@ -84,7 +100,11 @@ compile('rlhfsim.wasm').then(function(m) {
   module = m;
   standby = new LessonWorker();
   var go = new Go();
-  return WebAssembly.instantiate(m, go.importObject).then(function(inst) { return go.run(inst); });
+  return WebAssembly.instantiate(m, go.importObject).then(function(inst) { return go.run(inst); }).then(function() {
+    // The runner never returns: if it does, it died.
+    goReady = false;
+    postMessage(JSON.stringify({type: 'fatal', message: 'the simulator stopped: ' + lastWords.trim().split('\n').slice(0, 3).join(' ')}));
+  });
 }).catch(function(err) {
   postMessage(JSON.stringify({type: 'fatal', message: String((err && err.message) || err)}));
 });

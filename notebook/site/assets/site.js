@@ -9,23 +9,39 @@
   var L = window.rlhfsimLesson;
   if (!form || !L) { return; }
   var rt = 'rt/';
-  var runner = null, ready = false, runID = 0, timer = null, running = null, editor = null;
-  var editKey = 'rlhfsim:edit:' + L.id;
+  var runner = null, ready = false, failed = '', runID = 0, timer = null, running = null, editor = null;
+  // The source whose cells the page shows: a run of another one sends
+  // its own cells first.
+  var shown = L.source;
+  // An edit belongs to this version of the lesson.
+  var editKey = 'rlhfsim:edit:' + L.id + ':' + L.version;
+  var first = (document.getElementById('status') || {}).textContent || '';
+  // Local storage can be refused (cookies blocked): the page then works
+  // without keeping edits.
+  var store = {
+    get: function(k) { try { return localStorage.getItem(k); } catch (e) { return null; } },
+    set: function(k, v) { try { localStorage.setItem(k, v); } catch (e) {} },
+    remove: function(k) { try { localStorage.removeItem(k); } catch (e) {} }
+  };
   function status(t, bad) {
     var s = document.getElementById('status');
     if (s) { s.textContent = t; s.classList.toggle('bad', !!bad); }
   }
   function bind(root) { window.rlhfsimQuizzes(root); }
   function cell(i) { return document.getElementById('cell-' + i); }
+  // values are the run's settings: only the parameters changed from
+  // their defaults, so that a default edited in the code takes effect.
   function values() {
-    var set = {}, seed = 1, student = '';
+    var set = {}, seed = 1, student = '', bad = null;
     form.querySelectorAll('input,select').forEach(function(el) {
       var v = el.type === 'checkbox' ? String(el.checked) : el.value;
-      if (el.name === 'seed') { seed = parseInt(v, 10) || 0; }
-      else if (el.name === 'student') { student = v; }
-      else if (el.name) { set[el.name] = v; }
+      if (el.name === 'seed') {
+        seed = Number(v);
+        if (!/^[0-9]+$/.test(v.trim()) || seed < 1 || seed > 1000000) { bad = el; }
+      } else if (el.name === 'student') { student = v; }
+      else if (el.name && (!L.defaults || L.defaults[el.name] !== v)) { set[el.name] = v; }
     });
-    return {set: set, seed: seed, student: student};
+    return {set: set, seed: seed, student: student, bad: bad};
   }
   function query() {
     var q = new URLSearchParams();
@@ -35,7 +51,7 @@
     return q;
   }
   function source() {
-    var s = editor ? editor.getValue() : localStorage.getItem(editKey);
+    var s = editor ? editor.getValue() : store.get(editKey);
     return s === null ? L.source : s;
   }
   function start() {
@@ -49,36 +65,58 @@
     }
     runner.onmessage = function(e) { receive(JSON.parse(e.data)); };
     runner.onerror = function(e) {
-      status('The simulator failed to load: ' + (e.message || 'unknown error') + '. Serve the folder with a web server (file:// pages cannot load it).', true);
+      failed = 'The simulator failed to load: ' + (e.message || 'unknown error') + '. Serve the folder with a web server (file:// pages cannot load it).';
+      status(failed, true);
     };
   }
   function run() {
     start();
     if (!runner) { return; }
+    // A runtime that did not load will not run anything: say so again.
+    if (failed) { status(failed, true); return; }
     var v = values(), src = source();
-    runID++;
     form.querySelectorAll('[aria-invalid]').forEach(function(el) { el.removeAttribute('aria-invalid'); });
+    if (v.bad) {
+      v.bad.setAttribute('aria-invalid', 'true');
+      status('Not run: the seed is a whole number from 1 to 1000000.', true);
+      return;
+    }
+    runID++;
     markLine(0);
     history.replaceState(null, '', '?' + query());
     status(ready ? 'Running…' : 'Loading the simulator, then running…');
     window.rlhfsimTimes = [['run', -1, performance.now()]];
     window.rlhfsimWarm = false;
     runner.postMessage({run: JSON.stringify({id: runID, lesson: {id: L.id, file: L.file, source: src},
-      set: v.set, seed: v.seed, student: v.student, edited: src !== L.source, prev: L.prev, next: L.next})});
+      set: v.set, seed: v.seed, student: v.student, edited: src !== shown, prev: L.prev, next: L.next,
+      cellLimit: L.cellLimit, lessonLimit: L.lessonLimit})});
+    shown = src;
   }
   function receive(d) {
     if (d.type === 'ready') {
       ready = true;
-      if (runID === 0) { status('Up to date: the outputs below are a run at the defaults. Change a value, or the code, and the lesson reruns in this browser.'); }
+      // Before any run the page shows its first state: what the run at
+      // the defaults did (a stopped lesson says so), now rerunnable.
+      if (runID === 0) { status(/^Up to date/.test(first) ? 'Up to date: the outputs below are a run at the defaults. Change a value, or the code, and the lesson reruns in this browser.' : first); }
       return;
     }
     // The next run's lesson worker is started and waiting: tests and
     // benchmarks time runs from here.
     if (d.type === 'warm') { window.rlhfsimWarm = true; return; }
-    if (d.type === 'fatal') {
-      status('The simulator could not load: ' + d.message + (location.protocol === 'file:' ? ' (pages opened as files cannot load it: serve the folder with a web server)' : ''), true);
+    // A lesson worker was terminated: a newer run took over, or a time
+    // limit stopped it.
+    if (d.type === 'terminated') { window.rlhfsimTerminated = (window.rlhfsimTerminated || 0) + 1; return; }
+    if (d.type === 'log') {
+      console.log('rlhfsim runner: ' + d.text);
+      window.rlhfsimLog = (window.rlhfsimLog || '') + d.text;
       return;
     }
+    if (d.type === 'fatal') {
+      failed = 'The simulator could not load: ' + d.message + (location.protocol === 'file:' ? ' (pages opened as files cannot load it: serve the folder with a web server)' : '');
+      status(failed, true);
+      return;
+    }
+    // The older runs' messages are late: only this run's count.
     if (d.id !== runID) { return; }
     (window.rlhfsimTimes = window.rlhfsimTimes || []).push([d.type, d.cell, performance.now()]);
     var c;
@@ -108,6 +146,8 @@
       break;
     case 'broken':
       running = null;
+      // The page may show the cells of the version that does not load.
+      document.querySelectorAll('main .notrun').forEach(function(n) { n.textContent = '(not run: the lesson does not load)'; });
       status('The lesson does not load: ' + d.file + ':' + d.line + ': ' + d.message, true);
       openEditor(function() { markLine(d.line, d.message); });
       break;
@@ -159,7 +199,7 @@
     loadEditor(function() {
       editor = CodeMirror(document.getElementById('edit-area'), {value: source(), mode: 'go', lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: true, viewportMargin: 20});
       editor.on('change', function() {
-        if (editor.getValue() === L.source) { localStorage.removeItem(editKey); } else { localStorage.setItem(editKey, editor.getValue()); }
+        if (editor.getValue() === L.source) { store.remove(editKey); } else { store.set(editKey, editor.getValue()); }
       });
       if (then) { then(); }
     });
@@ -184,7 +224,7 @@
   document.getElementById('edit-open').addEventListener('click', function() { openEditor(); });
   document.getElementById('edit-run').addEventListener('click', run);
   document.getElementById('edit-reset').addEventListener('click', function() {
-    localStorage.removeItem(editKey);
+    store.remove(editKey);
     if (editor) { editor.setValue(L.source); }
     run();
   });
@@ -211,6 +251,6 @@
       var o = form.querySelector('output[for="' + el.id + '"]'); if (o) { o.textContent = v; }
     }
   });
-  if (localStorage.getItem(editKey) !== null) { asked = true; openEditor(); }
+  if (store.get(editKey) !== null) { asked = true; openEditor(); }
   if (asked) { run(); } else { start(); }
 })();
