@@ -81,8 +81,12 @@ func xorStream(b []byte, seed string) {
 const quizJS = `
 window.rlhfsimQuizzes=function(root){
   var body=document.body, lesson=body.dataset.lesson, store='rlhfsim:answers:'+lesson;
-  var saved={};
-  try{saved=JSON.parse(localStorage.getItem(store)||'{}')||{};}catch(e){}
+  function load(){try{return JSON.parse(localStorage.getItem(store)||'{}')||{};}catch(e){return {};}}
+  // save adds one answer to what is stored now: quizzes bound by other
+  // calls (a live page binds each output as it arrives) save too, and a
+  // snapshot taken at binding would write theirs away.
+  function save(k,a){var cur=load(); cur[k]=a; try{localStorage.setItem(store,JSON.stringify(cur));}catch(e){}}
+  var saved=load();
   function stream(b,seed){
     var x=0x811c9dc5, s=new TextEncoder().encode(seed);
     for(var i=0;i<s.length;i++){x^=s[i]; x=Math.imul(x,0x01000193)>>>0;}
@@ -152,9 +156,8 @@ window.rlhfsimQuizzes=function(root){
           ev.preventDefault();
           var x=parseFloat(q.querySelector('input').value);
           if(q.dataset.chosen||!isFinite(x)){return;}
-          saved[k]={kind:'number',question:q.querySelector('.q').textContent,choice:String(x),
-            seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
-          try{localStorage.setItem(store,JSON.stringify(saved));}catch(e){}
+          save(k,{kind:'number',question:q.querySelector('.q').textContent,choice:String(x),
+            seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''});
           chooseNumber(q,x);
         });
       }
@@ -166,9 +169,8 @@ window.rlhfsimQuizzes=function(root){
       q.querySelectorAll('button').forEach(function(b){
         b.addEventListener('click',function(){
           if(q.dataset.chosen){return;}
-          saved[k]={i:+b.dataset.i,kind:q.classList.contains('predict')?'predict':'quiz',question:q.querySelector('.q').textContent,
-            choice:b.dataset.o,seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''};
-          try{localStorage.setItem(store,JSON.stringify(saved));}catch(e){}
+          save(k,{i:+b.dataset.i,kind:q.classList.contains('predict')?'predict':'quiz',question:q.querySelector('.q').textContent,
+            choice:b.dataset.o,seed:+body.dataset.seed,student:body.dataset.student||'',variant:body.dataset.variant||''});
           choose(q,b);
           var all=document.querySelectorAll('.quiz');
           if(Array.prototype.every.call(all,function(x){return x.dataset.chosen;})){try{localStorage.setItem('rlhfsim:done:'+lesson,'1');}catch(e){}}

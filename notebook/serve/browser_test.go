@@ -142,6 +142,20 @@ func TestStaticQuizTakesOneAnswerAndKeepsIt(t *testing.T) {
 	if n := strings.Count(text, "(right)") + strings.Count(text, "(wrong)"); n != 1 {
 		t.Errorf("clicking every option marked %d of them: %q", n, text)
 	}
+	// An answer saved meanwhile by another binding of the quizzes (a live
+	// page binds each output as it arrives) survives this page's next
+	// answer: each binding once wrote back its own snapshot.
+	kept, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){var k='rlhfsim:answers:'+document.body.dataset.lesson;
+	  var m=JSON.parse(localStorage.getItem(k)||'{}'); m.elsewhere={i:0,kind:'quiz'}; localStorage.setItem(k,JSON.stringify(m));
+	  var q=Array.from(document.querySelectorAll('.quiz')).find(function(q){return !q.dataset.chosen&&!q.classList.contains('number');});
+	  q.querySelector('button').click();
+	  return !!JSON.parse(localStorage.getItem(k)).elsewhere;})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !kept {
+		t.Error("answering a quiz wrote away an answer saved since the page was bound")
+	}
 	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(`main`)); err != nil {
 		t.Fatal(err)
 	}
