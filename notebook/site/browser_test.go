@@ -176,6 +176,22 @@ func TestSiteRerunsLessonsInTheBrowser(t *testing.T) {
 	must(err)
 	t.Logf("lesson 00: %s", status)
 	shot(t, ctx, "00-after-slider")
+	// Accessible, as the live notebook's pages are: axe-core (vendored
+	// beside the live notebook's tests) finds nothing serious, with the
+	// editor open.
+	must(chromedp.Do(ctx, click(`edit-open`)))
+	must(until(ctx, `document.querySelector('.CodeMirror') !== null`, 10*time.Second))
+	axe, err := os.ReadFile(filepath.Join("..", "serve", "testdata", "axe", "axe.min.js"))
+	must(err)
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](string(axe)+"; undefined")))
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ['violations']}).then(function(r){
+	  return r.violations.filter(function(v){return v.impact==='serious'||v.impact==='critical';}).map(function(v){
+	    return v.impact+' '+v.id+' ('+v.nodes.length+' nodes, e.g. '+v.nodes[0].target.join(' ')+'): '+v.help;}).join('\n');})`, chromedp.EvalAwaitPromise))
+	must(err)
+	if violations != "" {
+		t.Errorf("axe-core on the site's lesson page:\n%s", violations)
+	}
+	must(chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`localStorage.clear(); undefined`)))
 
 	// A quiz answered stays answered after a reload (the reload reruns the
 	// lesson with the values in the address), and a lesson whose questions

@@ -197,7 +197,11 @@
     document.getElementById('edit-open').hidden = true;
     if (editor) { if (then) { then(); } return; }
     loadEditor(function() {
-      editor = CodeMirror(document.getElementById('edit-area'), {value: source(), mode: 'go', lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: true, viewportMargin: 20});
+      editor = CodeMirror(document.getElementById('edit-area'), {value: source(), mode: 'go', lineNumbers: true, indentUnit: 4, tabSize: 4, indentWithTabs: true, viewportMargin: 20,
+        screenReaderLabel: 'The source of ' + L.file});
+      // Keyboard users can scroll the editor as they can the page's code.
+      editor.getScrollerElement().setAttribute('tabindex', '0');
+      editor.getScrollerElement().setAttribute('aria-label', 'The source of ' + L.file + ', scrollable');
       editor.on('change', function() {
         if (editor.getValue() === L.source) { store.remove(editKey); } else { store.set(editKey, editor.getValue()); }
       });
