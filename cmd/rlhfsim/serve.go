@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +27,9 @@ type serveOptions struct {
 	memory        string
 	prewarm       bool
 	cache         string
+	hosts         []string
+	tlsCert       string
+	tlsKey        string
 }
 
 func newServeCmd() *cobra.Command {
@@ -52,10 +57,20 @@ source around it.
 
 It listens on 127.0.0.1 on a free port unless --addr says otherwise, and
 prints a URL with a random token that every request must carry (then a
-cookie); requests from other sites are refused. Stop it with Ctrl-C.`,
+cookie); requests from other sites are refused. Stop it with Ctrl-C.
+
+To serve a classroom's LAN, listen on all addresses (--addr 0.0.0.0:8888)
+or on one interface's: the server answers to the machine's own addresses
+and to the names --host gives (say the name the room's DNS has for it),
+and refuses every other Host name, so that a web page elsewhere cannot
+reach it through a name it controls. It prints a URL for each. Plain HTTP
+on a LAN can be read by anyone on the network, token included, and the
+server says so; --tls-cert and --tls-key serve HTTPS instead.`,
 		Example: `  rlhfsim serve
   rlhfsim export mycourse && rlhfsim serve mycourse
-  rlhfsim serve --addr 127.0.0.1:8888 --open`,
+  rlhfsim serve --addr 127.0.0.1:8888 --open
+  rlhfsim serve --addr 0.0.0.0:8888 --host rlhfsim.local
+  rlhfsim serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, args, o) },
 	}
@@ -66,6 +81,9 @@ cookie); requests from other sites are refused. Stop it with Ctrl-C.`,
 	cmd.Flags().DurationVar(&o.timeout, "timeout", o.timeout, "time limit of each cell")
 	cmd.Flags().DurationVar(&o.lessonTimeout, "lesson-timeout", o.lessonTimeout, "time limit of each lesson run")
 	cmd.Flags().StringVar(&o.memory, "memory", o.memory, "memory limit of each lesson run, e.g. 2GiB")
+	cmd.Flags().StringSliceVar(&o.hosts, "host", nil, "a further name the server answers to, e.g. rlhfsim.local (repeat or separate with commas)")
+	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; needs --tls-key)")
+	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
 	return cmd
 }
 
@@ -79,7 +97,21 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	if err != nil {
 		return usagef("invalid --cache %q: want a size such as 256MiB, or 0 to keep no results", o.cache)
 	}
-	so := serve.Options{Limits: lim, CacheBytes: cacheBytes}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+	}
+	var cert tls.Certificate
+	if o.tlsCert != "" {
+		if cert, err = tls.LoadX509KeyPair(o.tlsCert, o.tlsKey); err != nil {
+			return usagef("reading --tls-cert %s and --tls-key %s: %v", o.tlsCert, o.tlsKey, err)
+		}
+	}
+	for _, h := range o.hosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			return usagef("invalid --host %q: give a name such as rlhfsim.local, without port or scheme", h)
+		}
+	}
+	so := serve.Options{Limits: lim, CacheBytes: cacheBytes, Hosts: o.hosts, TLS: o.tlsCert != ""}
 	if cacheBytes == 0 {
 		so.CacheBytes = -1
 	}
@@ -95,14 +127,31 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		return usagef("invalid --addr %q: %v", o.addr, err)
 	}
 	w := cmd.OutOrStdout()
-	if !serve.Loopback(ln.Addr().String()) {
+	lan := !serve.Loopback(ln.Addr().String())
+	if lan {
 		fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: warning: listening on %s, which other machines can reach; the token still guards every request\n", ln.Addr())
 	}
-	fmt.Fprintf(w, "rlhfsim serve: the live notebook is at\n\n    %s\n\nStop with Ctrl-C.\n", url)
+	urls := s.URLs()
+	fmt.Fprintf(w, "rlhfsim serve: the live notebook is at\n\n    %s\n\n", url)
+	if len(urls) > 1 {
+		fmt.Fprintf(w, "and, from other machines, at\n\n")
+		for _, u := range urls[1:] {
+			fmt.Fprintf(w, "    %s\n", u)
+		}
+		fmt.Fprintln(w)
+	}
+	if lan && o.tlsCert == "" {
+		fmt.Fprintf(w, "This is plain HTTP: anyone on the network can read what passes, the token included. Give --tls-cert and --tls-key to serve HTTPS.\n")
+	}
+	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
 	if o.open {
 		openBrowser(cmd, url)
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	if o.tlsCert != "" {
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 	defer stop()
 	if o.prewarm {

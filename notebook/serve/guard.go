@@ -3,7 +3,6 @@ package serve
 import (
 	"crypto/subtle"
 	"fmt"
-	"net"
 	"net/http"
 )
 
@@ -15,24 +14,10 @@ func deny(w http.ResponseWriter, code int, format string, args ...any) {
 	fmt.Fprintf(w, format+"\n", args...)
 }
 
-// hostOK accepts the listener's own host:port and its loopback names, so
-// that a page of another site cannot reach the server through a name it
-// controls (DNS rebinding).
-func (s *Server) hostOK(host string) bool {
-	if host == s.addr {
-		return true
-	}
-	_, port, err := net.SplitHostPort(s.addr)
-	if err != nil {
-		return false
-	}
-	for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
-		if host == h+":"+port {
-			return true
-		}
-	}
-	return false
-}
+// hostOK accepts the Host values the server answers to (hostsOf): its own
+// addresses and names, so that a page of another site cannot reach the
+// server through a name it controls (DNS rebinding).
+func (s *Server) hostOK(host string) bool { return s.hosts[host] }
 
 // guard checks Host, Origin and the token on every request, and sets the
 // headers every answer carries.
@@ -42,7 +27,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			deny(w, http.StatusForbidden, "forbidden: the Host %q is not this server's; open the URL rlhfsim serve printed", r.Host)
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+		if o := r.Header.Get("Origin"); o != "" && o != s.scheme()+"://"+r.Host {
 			deny(w, http.StatusForbidden, "forbidden: requests from %q are not accepted", o)
 			return
 		}
@@ -63,7 +48,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				deny(w, http.StatusForbidden, "forbidden: wrong token; open the URL rlhfsim serve printed")
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
 			q := r.URL.Query()
 			q.Del("token")
 			u := *r.URL

@@ -48,6 +48,15 @@ type Options struct {
 	// negative keeps none. Identical requests that arrive while a run is
 	// under way share it whatever the setting.
 	CacheBytes int64
+	// Hosts are further names the server answers to (a classroom's
+	// "rlhfsim.local"), besides its own addresses; any other Host is
+	// refused, so that a page elsewhere cannot reach it through a name
+	// it controls (DNS rebinding).
+	Hosts []string
+	// TLS says the server is reached over HTTPS (the caller serves the
+	// listener with its certificate): origins are https, the cookie is
+	// Secure, and the URLs say https.
+	TLS bool
 }
 
 // patience is how long a run may wait for a slot before it goes ahead of
@@ -72,6 +81,10 @@ type Server struct {
 	token string
 	runs  *slots // a slot per concurrent run
 	addr  string // host:port of the listener, once it listens
+	// hosts are the Host values the server answers to, once it listens;
+	// urls the addresses to open, loopback first.
+	hosts map[string]bool
+	urls  []string
 
 	mu    sync.Mutex
 	pages map[string]*pageRun // the run of each open page
@@ -156,7 +169,8 @@ func (s *Server) Stats() Stats {
 func (s *Server) Token() string { return s.token }
 
 // Listen listens on addr (127.0.0.1:0 when empty) and returns the
-// listener and the URL to open, with the token.
+// listener and the URL to open, with the token. URLs lists every address
+// the server answers to.
 func (s *Server) Listen(addr string) (net.Listener, string, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -166,11 +180,68 @@ func (s *Server) Listen(addr string) (net.Listener, string, error) {
 		return nil, "", err
 	}
 	s.addr = ln.Addr().String()
-	host := s.addr
-	if h, p, err := net.SplitHostPort(s.addr); err == nil && (h == "0.0.0.0" || h == "::") {
-		host = net.JoinHostPort("127.0.0.1", p)
+	s.hosts, s.urls = hostsOf(s.addr, s.opt.Hosts, s.scheme())
+	for i := range s.urls {
+		s.urls[i] += "?token=" + s.token
 	}
-	return ln, "http://" + host + "/?token=" + s.token, nil
+	return ln, s.urls[0], nil
+}
+
+// URLs returns the addresses to open, each with the token: loopback
+// first, then the machine's own addresses when the server listens on all
+// of them, then the names of Options.Hosts.
+func (s *Server) URLs() []string { return append([]string(nil), s.urls...) }
+
+func (s *Server) scheme() string {
+	if s.opt.TLS {
+		return "https"
+	}
+	return "http"
+}
+
+// hostsOf returns the Host values a server listening on addr answers to,
+// and its URLs: its own address; loopback names on its port; on an
+// unspecified address (0.0.0.0, ::) every address of the machine's
+// interfaces; and the extra names, with the port (alone too on the
+// scheme's default port, as browsers then send them).
+func hostsOf(addr string, extra []string, scheme string) (map[string]bool, []string) {
+	hosts := map[string]bool{}
+	var urls []string
+	h, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return map[string]bool{addr: true}, []string{scheme + "://" + addr + "/"}
+	}
+	defer func() { hosts[addr] = true }()
+	add := func(name string, url bool) {
+		hp := net.JoinHostPort(name, port)
+		if !hosts[hp] && url {
+			urls = append(urls, scheme+"://"+hp+"/")
+		}
+		hosts[hp] = true
+		if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+			hosts[name] = true
+		}
+	}
+	ip := net.ParseIP(h)
+	all := ip != nil && ip.IsUnspecified()
+	if all || (ip != nil && ip.IsLoopback()) || h == "localhost" {
+		add("127.0.0.1", true)
+		add("localhost", false)
+		add("::1", false)
+	}
+	if !all {
+		add(h, true)
+	} else if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+				add(n.IP.String(), true)
+			}
+		}
+	}
+	for _, name := range extra {
+		add(name, true)
+	}
+	return hosts, urls
 }
 
 // Loopback reports whether addr is a loopback address, so the command can
