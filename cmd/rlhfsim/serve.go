@@ -5,16 +5,19 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rlhfsim/rlhfsim/internal/fileio"
 	"github.com/rlhfsim/rlhfsim/notebook/serve"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
@@ -30,6 +33,9 @@ type serveOptions struct {
 	hosts         []string
 	tlsCert       string
 	tlsKey        string
+	class         string
+	links         string
+	secret        studentFlags
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,12 +71,20 @@ and to the names --host gives (say the name the room's DNS has for it),
 and refuses every other Host name, so that a web page elsewhere cannot
 reach it through a name it controls. It prints a URL for each. Plain HTTP
 on a LAN can be read by anyone on the network, token included, and the
-server says so; --tls-cert and --tls-key serve HTTPS instead.`,
+server says so; --tls-cert and --tls-key serve HTTPS instead.
+
+With --class ROSTER (one name a line, or a CSV file with the names first)
+and the course secret, each student gets a personal link, printed and
+written to --links (owner-only): its token says who they are, and their
+variant of the hidden world comes from it and the secret, never from a
+field they can edit. The token is the same on every start, so links
+survive a restart. The URL printed first stays the instructor's.`,
 		Example: `  rlhfsim serve
   rlhfsim export mycourse && rlhfsim serve mycourse
   rlhfsim serve --addr 127.0.0.1:8888 --open
   rlhfsim serve --addr 0.0.0.0:8888 --host rlhfsim.local
-  rlhfsim serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
+  rlhfsim serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
+  rlhfsim serve --addr 0.0.0.0:8888 --class roster.txt --secret course.secret`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, args, o) },
 	}
@@ -84,6 +98,9 @@ server says so; --tls-cert and --tls-key serve HTTPS instead.`,
 	cmd.Flags().StringSliceVar(&o.hosts, "host", nil, "a further name the server answers to, e.g. rlhfsim.local (repeat or separate with commas)")
 	cmd.Flags().StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; needs --tls-key)")
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
+	cmd.Flags().StringVar(&o.class, "class", "", "a roster (one name a line, or CSV with names first): a personal link per student, with their own variant")
+	cmd.Flags().StringVar(&o.links, "links", filepath.Join("rlhfsim-out", "class-links.csv"), "where --class writes the students' links (readable by you only)")
+	cmd.Flags().StringVar(&o.secret.secretFile, "secret", "", "file holding the course secret (or set "+secretEnv+"), for --class")
 	return cmd
 }
 
@@ -112,6 +129,20 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		}
 	}
 	so := serve.Options{Limits: lim, CacheBytes: cacheBytes, Hosts: o.hosts, TLS: o.tlsCert != ""}
+	if o.class != "" {
+		secret, err := o.secret.needSecret("--class")
+		if err != nil {
+			return err
+		}
+		var names []string
+		if err := fileio.Read(o.class, func(r io.Reader) (err error) {
+			names, err = serve.ReadRoster(io.LimitReader(r, 1<<20))
+			return err
+		}); err != nil {
+			return usagef("--class: %v", err)
+		}
+		so.Class = &serve.Class{Secret: secret, Students: names}
+	}
 	if cacheBytes == 0 {
 		so.CacheBytes = -1
 	}
@@ -120,6 +151,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	}
 	s, err := serve.New(so)
 	if err != nil {
+		if o.class != "" {
+			return usagef("--class %s: %v", o.class, err)
+		}
 		return usagef("%v", err)
 	}
 	ln, url, err := s.Listen(o.addr)
@@ -137,6 +171,34 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		fmt.Fprintf(w, "and, from other machines, at\n\n")
 		for _, u := range urls[1:] {
 			fmt.Fprintf(w, "    %s\n", u)
+		}
+		fmt.Fprintln(w)
+	}
+	if o.class != "" {
+		// The students' links use the address they will reach: a name
+		// given with --host, or the machine's first LAN address.
+		base := urls[0]
+		if len(urls) > 1 {
+			base = urls[1]
+			if len(o.hosts) > 0 {
+				base = urls[len(urls)-len(o.hosts)]
+			}
+		}
+		var b strings.Builder
+		b.WriteString("name,link\n")
+		for _, l := range s.Links(base) {
+			fmt.Fprintf(&b, "%s,%s\n", csvField(l.Name), l.URL)
+		}
+		fmt.Fprintf(&b, "(instructor),%s\n", base) // the URLs carry the instructor's token
+		if err := os.MkdirAll(filepath.Dir(o.links), 0o755); err != nil {
+			return usagef("--links: %v", err)
+		}
+		if err := fileio.WritePrivate(o.links, []byte(b.String())); err != nil {
+			return usagef("--links: %v", err)
+		}
+		fmt.Fprintf(w, "Each student's own link (and yours) is in %s:\n\n", o.links)
+		for _, l := range s.Links(base) {
+			fmt.Fprintf(w, "    %-24s %s\n", l.Name, l.URL)
 		}
 		fmt.Fprintln(w)
 	}
@@ -178,4 +240,12 @@ func openBrowser(cmd *cobra.Command, url string) {
 	if err := exec.Command(name, url).Start(); err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: could not open a browser (%v); open the URL above yourself\n", err)
 	}
+}
+
+// csvField quotes a CSV field that needs it.
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
 }

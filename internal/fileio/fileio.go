@@ -30,10 +30,23 @@ var ErrNotRegular = errors.New("not a regular file")
 // is left in the temporary directory), and an interrupt or termination
 // signal while it is open removes it before the program ends.
 func Write(path string, write func(w io.Writer) error) (err error) {
+	return writeFile(path, renameio.WithPermissions(0o644), renameio.WithExistingPermissions(), write)
+}
+
+// WritePrivate writes b to path atomically, readable by its owner only
+// (0600, whatever the file had): for secrets such as students' links.
+func WritePrivate(path string, b []byte) error {
+	return writeFile(path, renameio.WithPermissions(0o600), renameio.WithPermissions(0o600), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+func writeFile(path string, perm, existing renameio.Option, write func(w io.Writer) error) (err error) {
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("writing %s: %w (it is a %s); choose a file name", path, ErrNotRegular, kind(fi.Mode()))
 	}
-	pf, err := renameio.NewPendingFile(path, renameio.WithPermissions(0o644), renameio.WithExistingPermissions(),
+	pf, err := renameio.NewPendingFile(path, perm, existing,
 		renameio.WithTempDir(filepath.Dir(path)))
 	if err != nil {
 		return clean(path, err)

@@ -150,6 +150,10 @@ type Live struct {
 	// Pending marks a page sent before its run: its cells wait for the
 	// outputs the script streams in, and the script starts that run.
 	Pending bool
+	// Fixed marks a page whose student and variant come from the
+	// student's personal link (a class served by rlhfsim serve): they are
+	// shown, not edited.
+	Fixed bool
 	// Site marks a page of the static website: links are relative (the
 	// site may live in any folder of any host), and the student's variant
 	// comes from the name alone (world.PublicCode), which the page says.
@@ -312,6 +316,8 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <span class="help" id="h-{{.Name}}">{{.Help}} ({{if .Options}}{{join .Options ", "}}{{else if .Min}}{{.Min}} to {{.Max}}{{else}}true or false{{end}}; default {{.Default}})</span></div>
 {{end}}<div class="control"><label for="p-seed">seed</label><input type="number" id="p-seed" name="seed" min="1" max="1000000" step="1" value="{{.Live.Seed}}"><span class="help">every simulation's seed</span></div>
 {{if .Live.Site}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and picks your own variant of the hidden world (empty: the standard world). This site has no course secret, so the variant comes from the name alone: anyone who types the same name gets the same world, and the variant your instructor grades you in is another one</span></div>
+{{else if .Live.Fixed}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" value="{{.Live.Student}}" readonly aria-readonly="true"><span class="help">set by your personal link, with your own variant of the hidden world</span></div>
+<input type="hidden" id="p-variant" name="variant" value="{{.Live.Code}}">
 {{else}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
 <div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>{{end}}
 <p id="status" role="status" aria-live="polite">{{if .Live.Pending}}Running…{{else if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>

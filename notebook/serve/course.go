@@ -153,6 +153,9 @@ type request struct {
 	// prewarm marks the server's own runs ahead of time, which yield to
 	// students' runs.
 	prewarm bool
+	// member marks a class member's request: the page shows their name
+	// and variant as set by their link.
+	member bool
 }
 
 func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {

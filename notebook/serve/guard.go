@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"crypto/subtle"
 	"fmt"
 	"net/http"
 )
@@ -44,11 +43,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		if t := r.URL.Query().Get("token"); t != "" {
-			if subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) != 1 {
+			if _, ok := s.who(t); !ok {
 				deny(w, http.StatusForbidden, "forbidden: wrong token; open the URL rlhfsim serve printed")
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: t, Path: "/", HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
 			q := r.URL.Query()
 			q.Del("token")
 			u := *r.URL
@@ -57,10 +56,16 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		c, err := r.Cookie(cookieName)
-		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.token)) != 1 {
+		var m *member
+		ok := err == nil
+		if ok {
+			m, ok = s.who(c.Value)
+		}
+		if !ok {
 			deny(w, http.StatusForbidden, "forbidden: no token; open the URL rlhfsim serve printed (it carries one)")
 			return
 		}
+		r = asMember(r, m)
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

@@ -37,7 +37,7 @@ func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
 
 // page renders a finished run as the live page.
 func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request) ([]byte, error) {
-	around := r.student + "\x00" + r.code + "|"
+	around := r.student + "\x00" + r.code + "\x00" + fmt.Sprint(r.member) + "|"
 	for _, m := range []*notebook.Meta{prev, next} {
 		if m != nil {
 			around += m.ID + "\x00" + m.Title + "\x00"
@@ -58,7 +58,7 @@ func (s *Server) livePage(res *notebook.Result, prev, next *notebook.Meta, r req
 		params = s.declared(res.Lesson, r)
 	}
 	var b bytes.Buffer
-	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code,
+	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Fixed: r.member,
 		Script: liveScript(s.opt.Dir != "", res.Lesson.Source), Pending: pending})
 	return b.Bytes(), err
 }
@@ -72,11 +72,12 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 		s.brokenPage(w, e)
 		return
 	}
-	req, err := s.parse(e.Lesson, r.URL.Query())
+	req, err := s.parse(e.Lesson, fixed(r, r.URL.Query()))
 	if err != nil {
 		deny(w, http.StatusBadRequest, "%s", err)
 		return
 	}
+	req.member = isMember(r)
 	// The checker's problems need no worker: show them at once, before
 	// a page that would only learn of them from its stream.
 	if errs := s.checked(e.Lesson); errs != nil {

@@ -280,11 +280,12 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusBadRequest, "%v", e.Err)
 		return
 	}
-	req, err := s.parse(e.Lesson, r.URL.Query())
+	req, err := s.parse(e.Lesson, fixed(r, r.URL.Query()))
 	if err != nil {
 		deny(w, http.StatusBadRequest, "%s", err)
 		return
 	}
+	req.member = isMember(r)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer s.unclaim(req.page, s.claim(req.page, cancel))
@@ -349,7 +350,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	out := map[string]string{}
 	if e.Err != nil {
 		out["error"] = fmt.Sprint(e.Err)
-	} else if _, err := s.parse(e.Lesson, r.URL.Query()); err != nil {
+	} else if _, err := s.parse(e.Lesson, fixed(r, r.URL.Query())); err != nil {
 		out["error"] = err.Error()
 		for k := range r.URL.Query() {
 			if strings.Contains(out["error"], k) && (out["field"] == "" || len(k) > len(out["field"])) {

@@ -57,6 +57,10 @@ type Options struct {
 	// listener with its certificate): origins are https, the cookie is
 	// Secure, and the URLs say https.
 	TLS bool
+	// Class, if set, gives each student of a roster a link of their own
+	// (Links): its token says who they are and fixes their variant of
+	// the world; Token remains the instructor's.
+	Class *Class
 }
 
 // patience is how long a run may wait for a slot before it goes ahead of
@@ -85,6 +89,8 @@ type Server struct {
 	// urls the addresses to open, loopback first.
 	hosts map[string]bool
 	urls  []string
+	// members are a class's students by token.
+	members map[string]*member
 
 	mu    sync.Mutex
 	pages map[string]*pageRun // the run of each open page
@@ -130,6 +136,13 @@ func New(o Options) (*Server, error) {
 			return nil, err
 		}
 		s.token = hex.EncodeToString(b)
+	}
+	if o.Class != nil {
+		ms, err := o.Class.members()
+		if err != nil {
+			return nil, err
+		}
+		s.members = ms
 	}
 	if o.Dir != "" {
 		ls, _ := s.lessons()

@@ -1,0 +1,168 @@
+package serve
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rlhfsim/rlhfsim/sim/world"
+)
+
+// Class is a roster served by one live notebook: each student gets a link
+// of their own, whose token says who they are, and runs in the variant of
+// the hidden world the course secret gives their name.
+type Class struct {
+	// Secret is the course secret (rlhfsim secret).
+	Secret []byte
+	// Students are the roster's names.
+	Students []string
+}
+
+// member is one student of a class, as the server knows them.
+type member struct {
+	name, code, token string
+}
+
+// members makes the class's members. A student's token is an HMAC of the
+// name under the course secret: the same on every start, so links
+// survive a restart with nothing stored, and unguessable without the
+// secret. Two names that are one name (case, spaces, Unicode forms) are
+// refused.
+func (c *Class) members() (map[string]*member, error) {
+	if len(c.Secret) == 0 {
+		return nil, errors.New("a class needs the course secret")
+	}
+	out := map[string]*member{}
+	seen := map[string]string{}
+	for _, name := range c.Students {
+		code, err := world.Code(c.Secret, name)
+		if err != nil {
+			return nil, fmt.Errorf("roster: %q: %w", name, err)
+		}
+		n := world.NormalName(name)
+		if first, ok := seen[n]; ok {
+			return nil, fmt.Errorf("roster: %q and %q are one name: give each student a name of their own", first, name)
+		}
+		seen[n] = name
+		m := hmac.New(sha256.New, c.Secret)
+		m.Write([]byte("rlhfsim/link/" + n))
+		tok := hex.EncodeToString(m.Sum(nil)[:24])
+		out[tok] = &member{name: strings.TrimSpace(name), code: code, token: tok}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("roster: no names")
+	}
+	return out, nil
+}
+
+// ReadRoster reads a roster: one name a line, or a CSV file whose first
+// column holds the names (a header "name" is skipped); blank lines and
+// lines starting with # are skipped.
+func ReadRoster(r io.Reader) ([]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
+	cr.TrimLeadingSpace = true
+	var names []string
+	for line := 1; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("roster: %w", err)
+		}
+		if len(rec) == 0 || strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(names) == 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "name") {
+			continue
+		}
+		names = append(names, strings.TrimSpace(rec[0]))
+	}
+	return names, nil
+}
+
+// Link is one student's personal link.
+type Link struct {
+	Name, URL string
+}
+
+// Links returns each student's link under base (one of URLs, or any
+// address the server answers to, without its token), in roster order.
+func (s *Server) Links(base string) []Link {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil
+	}
+	u.RawQuery = ""
+	u.Path = "/"
+	var out []Link
+	for _, name := range s.opt.Class.Students {
+		for _, m := range s.members {
+			if m.name == strings.TrimSpace(name) {
+				v := *u
+				v.RawQuery = "token=" + m.token
+				out = append(out, Link{Name: m.name, URL: v.String()})
+			}
+		}
+	}
+	return out
+}
+
+type memberKey struct{}
+
+// who returns the class member a token belongs to; ok is false for a
+// token that is neither theirs nor the instructor's.
+func (s *Server) who(token string) (m *member, ok bool) {
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.token)) == 1 {
+		return nil, true
+	}
+	m, ok = s.members[token]
+	return m, ok
+}
+
+// asMember puts the request's member, if any, in its context.
+func asMember(r *http.Request, m *member) *http.Request {
+	if m == nil {
+		return r
+	}
+	return r.WithContext(context.WithValue(r.Context(), memberKey{}, m))
+}
+
+// fixed returns the query with a class member's own name and variant in
+// place of any the request gave: a student's world comes from their
+// link, never from a field they can edit.
+func fixed(r *http.Request, q url.Values) url.Values {
+	m, _ := r.Context().Value(memberKey{}).(*member)
+	if m == nil {
+		return q
+	}
+	q = url.Values(cloneValues(q))
+	q.Set("student", m.name)
+	q.Set("variant", m.code)
+	return q
+}
+
+// isMember reports whether the request comes from a class member's link.
+func isMember(r *http.Request) bool {
+	m, _ := r.Context().Value(memberKey{}).(*member)
+	return m != nil
+}
+
+func cloneValues(q url.Values) map[string][]string {
+	out := make(map[string][]string, len(q))
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
