@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -123,10 +124,12 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 			return usagef("reading --tls-cert %s and --tls-key %s: %v", o.tlsCert, o.tlsKey, err)
 		}
 	}
-	for _, h := range o.hosts {
+	for i, h := range o.hosts {
 		if h == "" || strings.ContainsAny(h, ":/ ") {
 			return usagef("invalid --host %q: give a name such as rlhfsim.local, without port or scheme", h)
 		}
+		// As browsers send it: lower case, no final dot.
+		o.hosts[i] = strings.TrimSuffix(strings.ToLower(h), ".")
 	}
 	so := serve.Options{Limits: lim, CacheBytes: cacheBytes, Hosts: o.hosts, TLS: o.tlsCert != ""}
 	if o.class != "" {
@@ -136,7 +139,7 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		}
 		var names []string
 		if err := fileio.Read(o.class, func(r io.Reader) (err error) {
-			names, err = serve.ReadRoster(io.LimitReader(r, 1<<20))
+			names, err = serve.ReadRoster(r, strings.EqualFold(filepath.Ext(o.class), ".csv"))
 			return err
 		}); err != nil {
 			return usagef("--class: %v", err)
@@ -151,9 +154,6 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	}
 	s, err := serve.New(so)
 	if err != nil {
-		if o.class != "" {
-			return usagef("--class %s: %v", o.class, err)
-		}
 		return usagef("%v", err)
 	}
 	ln, url, err := s.Listen(o.addr)
@@ -175,32 +175,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		fmt.Fprintln(w)
 	}
 	if o.class != "" {
-		// The students' links use the address they will reach: a name
-		// given with --host, or the machine's first LAN address.
-		base := urls[0]
-		if len(urls) > 1 {
-			base = urls[1]
-			if len(o.hosts) > 0 {
-				base = urls[len(urls)-len(o.hosts)]
-			}
+		if err := writeLinks(cmd, s, o, ln.Addr().String()); err != nil {
+			return err
 		}
-		var b strings.Builder
-		b.WriteString("name,link\n")
-		for _, l := range s.Links(base) {
-			fmt.Fprintf(&b, "%s,%s\n", csvField(l.Name), l.URL)
-		}
-		fmt.Fprintf(&b, "(instructor),%s\n", base) // the URLs carry the instructor's token
-		if err := os.MkdirAll(filepath.Dir(o.links), 0o755); err != nil {
-			return usagef("--links: %v", err)
-		}
-		if err := fileio.WritePrivate(o.links, []byte(b.String())); err != nil {
-			return usagef("--links: %v", err)
-		}
-		fmt.Fprintf(w, "Each student's own link (and yours) is in %s:\n\n", o.links)
-		for _, l := range s.Links(base) {
-			fmt.Fprintf(w, "    %-24s %s\n", l.Name, l.URL)
-		}
-		fmt.Fprintln(w)
 	}
 	if lan && o.tlsCert == "" {
 		fmt.Fprintf(w, "This is plain HTTP: anyone on the network can read what passes, the token included. Give --tls-cert and --tls-key to serve HTTPS.\n")
@@ -242,10 +219,61 @@ func openBrowser(cmd *cobra.Command, url string) {
 	}
 }
 
-// csvField quotes a CSV field that needs it.
+// csvField quotes a CSV field that needs it, and keeps a spreadsheet
+// from reading a name as a formula.
 func csvField(s string) string {
+	if strings.ContainsAny(s[:min(1, len(s))], "=+-@") {
+		s = "'" + s
+	}
 	if strings.ContainsAny(s, ",\"\n\r") {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
+}
+
+// writeLinks writes the students' links to --links, owner-only, and says
+// where. The links use the address students will reach: the first --host
+// name, or the machine's first IPv4 address on the LAN; the instructor's
+// line uses loopback, so that token need not cross the network.
+func writeLinks(cmd *cobra.Command, s *serve.Server, o *serveOptions, addr string) error {
+	urls := s.URLs()
+	_, port, _ := net.SplitHostPort(addr)
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	base := ""
+	switch {
+	case len(o.hosts) > 0:
+		base = scheme + "://" + net.JoinHostPort(o.hosts[0], port) + "/"
+	default:
+		for _, u := range urls[1:] {
+			if !strings.Contains(u, "[") { // IPv4
+				base = u
+				break
+			}
+		}
+	}
+	if base == "" {
+		base = urls[0]
+		fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: warning: the class's links use %s, which only this machine reaches: listen on the LAN (--addr 0.0.0.0:8888) for students to use them\n", strings.SplitN(base, "?", 2)[0])
+	}
+	if strings.HasSuffix(o.addr, ":0") {
+		fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: warning: a free port was picked; the links change with it on the next start unless --addr gives one\n")
+	}
+	links := s.Links(base)
+	var b strings.Builder
+	b.WriteString("name,link\n")
+	for _, l := range links {
+		fmt.Fprintf(&b, "%s,%s\n", csvField(l.Name), l.URL)
+	}
+	fmt.Fprintf(&b, "(instructor),%s\n", urls[0])
+	if err := os.MkdirAll(filepath.Dir(o.links), 0o755); err != nil {
+		return usagef("--links: %v", err)
+	}
+	if err := fileio.WritePrivate(o.links, []byte(b.String())); err != nil {
+		return usagef("--links: %v", err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "The personal links of the %d students (and yours) are in %s, readable by you only: hand each student their own.\n\n", len(links), o.links)
+	return nil
 }

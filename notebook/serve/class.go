@@ -64,16 +64,39 @@ func (c *Class) members() (map[string]*member, error) {
 	return out, nil
 }
 
-// ReadRoster reads a roster: one name a line, or a CSV file whose first
-// column holds the names (a header "name" is skipped); blank lines and
-// lines starting with # are skipped.
-func ReadRoster(r io.Reader) ([]string, error) {
-	cr := csv.NewReader(r)
+// maxRoster is the largest roster read: thousands of names.
+const maxRoster = 1 << 20
+
+// ReadRoster reads a roster: a CSV file (csv true) whose first column
+// holds the names, a header "name" skipped, or else one name a line,
+// commas and quotes kept ("Smith, John" is one name). Blank lines, lines
+// starting with #, a byte-order mark and Windows line ends are skipped;
+// a roster over 1 MiB is refused rather than cut.
+func ReadRoster(r io.Reader, csvFile bool) ([]string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxRoster+1))
+	if err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	if len(b) > maxRoster {
+		return nil, fmt.Errorf("roster: over %d bytes; is it the right file?", maxRoster)
+	}
+	text := strings.TrimPrefix(string(b), "\ufeff")
+	var names []string
+	if !csvFile {
+		for _, line := range strings.Split(text, "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !strings.HasPrefix(line, "#") {
+				names = append(names, line)
+			}
+		}
+		return names, nil
+	}
+	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1
 	cr.Comment = '#'
 	cr.TrimLeadingSpace = true
-	var names []string
-	for line := 1; ; line++ {
+	cr.LazyQuotes = true
+	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break

@@ -2,7 +2,9 @@ package serve
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"strings"
 )
 
 // deny answers a refused request with a one-line reason.
@@ -43,16 +45,29 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		if t := r.URL.Query().Get("token"); t != "" {
-			if _, ok := s.who(t); !ok {
+			m, ok := s.who(t)
+			if !ok {
 				deny(w, http.StatusForbidden, "forbidden: wrong token; open the URL rlhfsim serve printed")
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: t, Path: "/", HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
 			q := r.URL.Query()
 			q.Del("token")
-			u := *r.URL
-			u.RawQuery = q.Encode()
-			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			// A browser signed in as one student does not become another
+			// by following a link someone sent: it asks first.
+			if c, err := r.Cookie(cookieName); err == nil && c.Value != t && r.URL.Query().Get("switch") != "1" {
+				if old, ok := s.who(c.Value); ok && (old != nil || m != nil) {
+					switchPage(w, r, nameOf(old), nameOf(m))
+					return
+				}
+			}
+			q.Del("switch")
+			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: t, Path: "/", HttpOnly: true, Secure: s.opt.TLS, SameSite: http.SameSiteStrictMode})
+			// Only a path on this server: "//evil.example/x" is another site.
+			to := "/" + strings.TrimLeft(r.URL.Path, "/")
+			if len(q) > 0 {
+				to += "?" + q.Encode()
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		c, err := r.Cookie(cookieName)
@@ -75,3 +90,29 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+func nameOf(m *member) string {
+	if m == nil {
+		return "the instructor"
+	}
+	return m.name
+}
+
+// switchPage asks a browser signed in as one person whether to sign in as
+// another.
+func switchPage(w http.ResponseWriter, r *http.Request, was, now string) {
+	q := r.URL.Query()
+	q.Set("switch", "1")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusConflict)
+	switchTmpl.Execute(w, map[string]string{"Was": was, "Now": now, "URL": "/" + strings.TrimLeft(r.URL.Path, "/") + "?" + q.Encode()})
+}
+
+var switchTmpl = template.Must(template.New("switch").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signed in as {{.Was}} · rlhfsim</title>
+<style>body{font-family:Arial,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}</style></head>
+<body><h1>This browser is signed in as {{.Was}}</h1>
+<p>The link you opened is {{.Now}}'s. Work done from now on is saved as the person signed in.</p>
+<p><a href="{{.URL}}">Sign in as {{.Now}} instead</a>, or <a href="/">go on as {{.Was}}</a>.</p>
+</body></html>`))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,7 +233,7 @@ func hostsOf(addr string, extra []string, scheme string) (map[string]bool, []str
 		}
 		hosts[hp] = true
 		if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-			hosts[name] = true
+			hosts[strings.TrimSuffix(hp, ":"+port)] = true // "[::1]", not "::1"
 		}
 	}
 	ip := net.ParseIP(h)
