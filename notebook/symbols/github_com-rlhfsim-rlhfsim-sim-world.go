@@ -55,6 +55,7 @@ func init() {
 		"NumGoldTerms":      reflect.ValueOf(world.NumGoldTerms),
 		"NumNamed":          reflect.ValueOf(constant.MakeFromLiteral("7", token.INT, 0)),
 		"ParseCategory":     reflect.ValueOf(world.ParseCategory),
+		"PublicCode":        reflect.ValueOf(world.PublicCode),
 		"Quirks":            reflect.ValueOf(&world.Quirks).Elem(),
 		"Response":          reflect.ValueOf(world.Response),
 		"Row":               reflect.ValueOf(world.Row),
