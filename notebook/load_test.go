@@ -53,3 +53,16 @@ func TestReadLessonFileRefusesWhatCannotBeALesson(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclared: a lesson's parameters with a set value, the others at
+// their defaults, a name it does not declare ignored.
+func TestDeclared(t *testing.T) {
+	l := &Lesson{Params: []ParamSpec{{Name: "k", Default: "4"}, {Name: "tau", Default: "1"}}}
+	got := l.Declared(map[string]string{"tau": "2", "nope": "3"})
+	if len(got) != 2 || got[0].Value != "4" || got[1].Value != "2" {
+		t.Errorf("Declared: %+v", got)
+	}
+	if !l.Declares("k") || l.Declares("nope") {
+		t.Error("Declares")
+	}
+}

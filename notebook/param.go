@@ -106,6 +106,32 @@ func (p *ParamSpec) want() string {
 // FormatFloat is how parameter values and bounds are written.
 func FormatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
+// Declared returns the lesson's parameters with the values set gives
+// them, or their defaults: what a page shows for a run that has not
+// reached its parameters yet. Names the lesson does not declare are
+// ignored.
+func (l *Lesson) Declared(set map[string]string) []ParamSpec {
+	var ps []ParamSpec
+	for _, p := range l.Params {
+		p.Value = p.Default
+		if v, ok := set[p.Name]; ok {
+			p.Value = v
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// Declares reports whether the lesson has a parameter called name.
+func (l *Lesson) Declares(name string) bool {
+	for _, p := range l.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckSet checks --set values against the parameters the lesson declares
 // with literal names, before anything runs. Errors list the parameters.
 func (l *Lesson) CheckSet(set map[string]string) *Error {

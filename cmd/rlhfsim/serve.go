@@ -196,6 +196,12 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	if o.prewarm {
 		go s.Prewarm(ctx)
 	}
+	return serveUntil(ctx, srv, ln)
+}
+
+// serveUntil serves ln until ctx ends (Ctrl-C), then gives the requests
+// under way 5 s to finish.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

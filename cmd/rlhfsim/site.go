@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -126,16 +125,7 @@ func runSite(cmd *cobra.Command, args []string, o *siteOptions) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "rlhfsim site: serving %s at\n\n    http://%s/\n\nStop with Ctrl-C.\n", o.out, ln.Addr())
 	srv := &http.Server{Handler: site.Handler(o.out), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntil(ctx, srv, ln)
 }
 
 // studentCopies returns the students' version of each lesson, as rlhfsim

@@ -163,7 +163,7 @@ func (r *runner) run(ctx context.Context, req *Request) {
 	// Values for parameters an edited lesson no longer declares are
 	// dropped: the page's controls are the course's.
 	for name := range req.Set {
-		if !declares(l, name) {
+		if !l.Declares(name) {
 			delete(req.Set, name)
 		}
 	}
@@ -178,7 +178,7 @@ func (r *runner) run(ctx context.Context, req *Request) {
 	live := &render.Live{Seed: req.Seed, Student: v.Student, Code: v.Code, Site: true}
 	if req.Edited {
 		sk := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: req.Seed, Student: v.Student, Code: v.Code}
-		live.Params, live.Pending = declared(l, req.Set), true
+		live.Params, live.Pending = l.Declared(req.Set), true
 		var b bytes.Buffer
 		if err := render.HTMLLive(&b, sk, prev, next, live); err == nil {
 			r.send(req.ID, "skeleton", map[string]any{"html": b.String()})
@@ -205,7 +205,7 @@ func (r *runner) run(ctx context.Context, req *Request) {
 	}
 	live.Params = res.Params
 	if len(live.Params) == 0 {
-		live.Params = declared(l, req.Set)
+		live.Params = l.Declared(req.Set)
 	}
 	var b bytes.Buffer
 	if err := render.HTMLLive(&b, res, prev, next, live); err != nil {
@@ -247,29 +247,6 @@ func fieldOf(msg string, set map[string]string) string {
 		}
 	}
 	return f
-}
-
-// declared is a lesson's parameters with the values asked for, for a page
-// whose run has not reached them.
-func declared(l *notebook.Lesson, set map[string]string) []notebook.ParamSpec {
-	var ps []notebook.ParamSpec
-	for _, p := range l.Params {
-		p.Value = p.Default
-		if v, ok := set[p.Name]; ok {
-			p.Value = v
-		}
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-func declares(l *notebook.Lesson, name string) bool {
-	for _, p := range l.Params {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func meta(l *Link) *notebook.Meta {

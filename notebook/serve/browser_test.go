@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rlhfsim/rlhfsim/internal/chromium"
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/grade"
@@ -22,35 +22,8 @@ import (
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
-// browser returns a headless Chromium context. Without Chromium the
-// browser tests are skipped, unless RLHFSIM_BROWSER_TESTS=1 demands them
-// (as .ci/run does, which installs it): the live notebook is only tested
-// for real in a browser.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("RLHFSIM_BROWSER_TESTS") == "1" {
-			t.Fatal("RLHFSIM_BROWSER_TESTS=1 asks for the browser tests, which need Chromium: apt-get install chromium")
-		}
-		t.Skip("no Chromium: the browser tests are skipped (apt-get install chromium, and set RLHFSIM_BROWSER_TESTS=1 to require them)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(cancel3)
-	return ctx
-}
+// browser returns a headless Chromium tab for three minutes.
+func browser(t *testing.T) context.Context { return chromium.Context(t, 3*time.Minute) }
 
 // TestSliderRerunsTheLessonInTheBrowser opens a lesson as a student
 // would, moves a slider, and waits for the page to show the new run; then

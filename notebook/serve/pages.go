@@ -21,20 +21,6 @@ func (s *Server) skeleton(l *notebook.Lesson, prev, next *notebook.Meta, r reque
 	return s.livePage(res, prev, next, r, true)
 }
 
-// declared is a lesson's parameters with the values a request asks for,
-// for a page whose run has not reached its parameters.
-func (s *Server) declared(l *notebook.Lesson, r request) []notebook.ParamSpec {
-	var params []notebook.ParamSpec
-	for _, p := range l.Params {
-		p.Value = p.Default
-		if v, ok := r.set[p.Name]; ok {
-			p.Value = v
-		}
-		params = append(params, p)
-	}
-	return params
-}
-
 // page renders a finished run as the live page.
 func (s *Server) page(res *notebook.Result, prev, next *notebook.Meta, r request) ([]byte, error) {
 	around := r.student + "\x00" + r.code + "\x00" + fmt.Sprint(r.member) + "|"
@@ -55,7 +41,7 @@ func (s *Server) livePage(res *notebook.Result, prev, next *notebook.Meta, r req
 	params := res.Params
 	if len(params) == 0 {
 		// The run stopped before its parameters ran.
-		params = s.declared(res.Lesson, r)
+		params = res.Lesson.Declared(r.set)
 	}
 	var b bytes.Buffer
 	err := render.HTMLLive(&b, res, prev, next, &render.Live{Params: params, Seed: r.seed, Student: r.student, Code: r.code, Fixed: r.member,

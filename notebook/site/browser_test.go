@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/rlhfsim/rlhfsim/internal/chromium"
 	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
@@ -25,31 +25,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// browser returns a headless Chromium context, or skips the test without
-// Chromium unless RLHFSIM_BROWSER_TESTS=1 demands it (as .ci/run does).
+// browser returns a headless Chromium tab that ends after timeout, and
+// what its pages print to the console.
 func browser(t testing.TB, timeout time.Duration) (context.Context, *consoleLog) {
 	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("RLHFSIM_BROWSER_TESTS") == "1" {
-			t.Fatal("RLHFSIM_BROWSER_TESTS=1 asks for the browser tests, which need Chromium: apt-get install chromium")
-		}
-		t.Skip("no Chromium: the browser tests are skipped (apt-get install chromium, and set RLHFSIM_BROWSER_TESTS=1 to require them)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless,
-		chromedp.Flag("disable-gpu", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, timeout)
-	t.Cleanup(cancel3)
+	ctx := chromium.Context(t, timeout)
 	log := &consoleLog{}
 	_ = chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {

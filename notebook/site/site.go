@@ -184,10 +184,7 @@ func page(res *notebook.Result, prev, next *notebook.Meta, release bool, lim wor
 	l := res.Lesson
 	params := res.Params
 	if len(params) == 0 {
-		for _, p := range l.Params {
-			p.Value = p.Default
-			params = append(params, p)
-		}
+		params = l.Declared(nil)
 	}
 	defaults := map[string]string{}
 	for _, p := range l.Params {
