@@ -1,0 +1,242 @@
+package gradebook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// applicationID marks an SQLite file as a gradebook ("RLHF"), so that
+// Open never adds its tables to another program's database.
+const applicationID = 0x524c4846
+
+// migrations are the schema's versions: migrations[i] takes a gradebook
+// from version i to i+1. A released migration is never edited; a change
+// is a new one at the end.
+var migrations = []string{
+	// 1: the first schema.
+	`CREATE TABLE asked (
+		student  TEXT NOT NULL,
+		lesson   TEXT NOT NULL,
+		qkey     TEXT NOT NULL,
+		kind     TEXT NOT NULL,
+		question TEXT NOT NULL,
+		answer   TEXT NOT NULL, -- the right option's text; '' for a number or one graded later
+		value    REAL,          -- a number's truth
+		tol      REAL,
+		graded   INTEGER NOT NULL DEFAULT 0, -- the answer is not in the lesson
+		at       TEXT NOT NULL,
+		PRIMARY KEY (student, lesson, qkey)
+	) WITHOUT ROWID;
+	CREATE TABLE answers (
+		student  TEXT NOT NULL,
+		lesson   TEXT NOT NULL,
+		qkey     TEXT NOT NULL,
+		kind     TEXT NOT NULL,
+		question TEXT NOT NULL,
+		choice   TEXT NOT NULL,
+		idx      INTEGER NOT NULL DEFAULT -1, -- the option's place on the page
+		seed     INTEGER NOT NULL DEFAULT 1,
+		right    INTEGER,                     -- 1 or 0; NULL when not marked
+		at       TEXT NOT NULL,
+		PRIMARY KEY (student, lesson, qkey)
+	) WITHOUT ROWID;
+	CREATE TABLE visits (
+		student TEXT NOT NULL,
+		lesson  TEXT NOT NULL,
+		first   TEXT NOT NULL,
+		last    TEXT NOT NULL,
+		loads   INTEGER NOT NULL DEFAULT 1,
+		PRIMARY KEY (student, lesson)
+	) WITHOUT ROWID;
+	CREATE TABLE exercises (
+		student TEXT NOT NULL,
+		lesson  TEXT NOT NULL,
+		name    TEXT NOT NULL,
+		code    TEXT NOT NULL,
+		at      TEXT NOT NULL,
+		PRIMARY KEY (student, lesson, name)
+	) WITHOUT ROWID;
+	CREATE TABLE grades (
+		student  TEXT NOT NULL,
+		lesson   TEXT NOT NULL,
+		item     TEXT NOT NULL,
+		kind     TEXT NOT NULL,
+		points   REAL NOT NULL,
+		max      REAL NOT NULL,
+		feedback TEXT NOT NULL,
+		at       TEXT NOT NULL
+	);
+	CREATE INDEX grades_student ON grades (student);`,
+}
+
+// Version is the schema version this package writes.
+var Version = len(migrations)
+
+// Book is an open gradebook. Its methods may be called at once from many
+// goroutines.
+type Book struct {
+	db   *sql.DB
+	path string
+	// Now stamps the records; nil means time.Now. The tests set it.
+	Now func() time.Time
+}
+
+// ErrNotGradebook is wrapped by Open's error for a file that is not a
+// gradebook: not SQLite, damaged, another program's database, or one
+// made by a newer rlhfsim.
+var ErrNotGradebook = errors.New("not an rlhfsim gradebook")
+
+// ErrInUse is wrapped by Open's error for a gradebook another process
+// has open.
+var ErrInUse = errors.New("gradebook in use")
+
+// Open opens the gradebook at path, making it if there is none, and
+// migrates its schema to Version. It refuses a file another process has
+// open (ErrInUse) or that is not a gradebook (ErrNotGradebook), without
+// changing it.
+func Open(path string) (*Book, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("gradebook %s: is a directory; give a file name", path)
+	}
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(200)",       // a second server gives up at once, clearly
+		"locking_mode(EXCLUSIVE)", // one server per gradebook
+		"synchronous(FULL)", // a commit is on disk before Save returns
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+escapePath(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("gradebook %s: %w", path, err)
+	}
+	// One connection: the exclusive lock is the connection's, and one
+	// writer at a time is what SQLite does anyway.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	b := &Book{db: db, path: path}
+	if err := b.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// escapePath keeps a file name with '?' or '#' one name in the DSN.
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// migrate checks the file is a gradebook (or empty) and brings its
+// schema to Version, one transaction per step.
+func (b *Book) migrate() error {
+	ctx := context.Background()
+	// The first statement takes the exclusive lock: another server
+	// holding the file fails here.
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return b.explain(err)
+	}
+	defer tx.Rollback()
+	var app, ver, tables int
+	if err := tx.QueryRow("PRAGMA application_id").Scan(&app); err != nil {
+		return b.explain(err)
+	}
+	if err := tx.QueryRow("PRAGMA user_version").Scan(&ver); err != nil {
+		return b.explain(err)
+	}
+	if err := tx.QueryRow("SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+		return b.explain(err)
+	}
+	switch {
+	case app == 0 && tables == 0:
+		// A new file: make it a gradebook.
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
+			return b.explain(err)
+		}
+	case app != applicationID:
+		return fmt.Errorf("gradebook %s: %w: it is another program's SQLite database; give another --db (the file was not changed)", b.path, ErrNotGradebook)
+	case ver > len(migrations):
+		return fmt.Errorf("gradebook %s: %w of this version: a newer rlhfsim made it (schema %d; this one knows up to %d): run that rlhfsim, or give another --db (the file was not changed)", b.path, ErrNotGradebook, ver, len(migrations))
+	}
+	for v := ver; v < len(migrations); v++ {
+		if _, err := tx.Exec(migrations[v]); err != nil {
+			return fmt.Errorf("gradebook %s: migrating the schema to version %d: %w", b.path, v+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+			return b.explain(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return b.explain(err)
+	}
+	// WAL only once the file is known to be a gradebook: the journal
+	// mode is written into the file.
+	if _, err := b.db.Exec("PRAGMA journal_mode=WAL"); err != nil {
+		return b.explain(err)
+	}
+	var ok string
+	if err := b.db.QueryRow("PRAGMA quick_check").Scan(&ok); err != nil || ok != "ok" {
+		if err == nil {
+			err = errors.New(ok)
+		}
+		return fmt.Errorf("gradebook %s: %w: it is damaged (%v); keep it for recovery (sqlite3 .recover) and give another --db", b.path, ErrNotGradebook, err)
+	}
+	return nil
+}
+
+// explain turns SQLite's errors on opening into what to do.
+func (b *Book) explain(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("gradebook %s: %w: another rlhfsim serve (or another program) has it open; stop that one, or give this server another --db", b.path, ErrInUse)
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("gradebook %s: %w: the file is not an SQLite database or is damaged; keep it, and give another --db (the file was not changed)", b.path, ErrNotGradebook)
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY:
+			return fmt.Errorf("gradebook %s: cannot open it for writing (%v): check the folder exists and is writable, or give another --db", b.path, err)
+		}
+	}
+	return fmt.Errorf("gradebook %s: %w", b.path, err)
+}
+
+// Close closes the gradebook, releasing its lock.
+func (b *Book) Close() error { return b.db.Close() }
+
+// Path returns the gradebook's file.
+func (b *Book) Path() string { return b.path }
+
+func (b *Book) now() string {
+	t := time.Now()
+	if b.Now != nil {
+		t = b.Now()
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// write runs f in one transaction, committed (and on disk) before it
+// returns.
+func (b *Book) write(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,309 @@
+package gradebook
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestMain makes the test binary a child that saves answers when asked
+// (TestKillLosesNothing kills it).
+func TestMain(m *testing.M) {
+	if path := os.Getenv("GRADEBOOK_CHILD"); path != "" {
+		child(path)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// child saves answers as fast as it can, printing each one's number once
+// Save has returned, until it is killed.
+func child(path string) {
+	b, err := Open(path)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	for i := 0; ; i++ {
+		a := Answer{Student: "Ada", Lesson: "01", Key: "q" + strconv.Itoa(i), Kind: "quiz", Question: "Which?", Choice: "this"}
+		if _, _, err := b.Save(ctx, a); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println(i)
+	}
+}
+
+func open(t *testing.T, path string) *Book {
+	t.Helper()
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// TestSaveMarks marks answers against what the student was asked: the
+// expected marks follow from the recorded truths by hand.
+func TestSaveMarks(t *testing.T) {
+	ctx := context.Background()
+	b := open(t, filepath.Join(t.TempDir(), "class.db"))
+	asked := []Question{
+		{Student: "Ada", Lesson: "01", Key: "k1", Kind: "quiz", Text: "Which loss?", Answer: "the logistic loss"},
+		{Student: "Ada", Lesson: "01", Key: "k2", Kind: "number", Text: "How far?", Value: 0.5, Tol: 0.1},
+		{Student: "Ada", Lesson: "01", Key: "k3", Kind: "predict", Text: "Guess?", Graded: true},
+		{Student: "Alan", Lesson: "01", Key: "k1", Kind: "quiz", Text: "Which loss?", Answer: "the hinge loss"},
+	}
+	if err := b.Ask(ctx, asked); err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	for _, c := range []struct {
+		a     Answer
+		right *bool
+	}{
+		{Answer{Student: "Ada", Lesson: "01", Key: "k1", Kind: "quiz", Question: "x", Choice: "the logistic loss"}, &yes},
+		{Answer{Student: "Alan", Lesson: "01", Key: "k1", Kind: "quiz", Question: "x", Choice: "the logistic loss"}, &no}, // Alan's world says hinge
+		{Answer{Student: "Ada", Lesson: "01", Key: "k2", Kind: "number", Question: "x", Choice: "0.54"}, &yes},          // within 10% of 0.5
+		{Answer{Student: "Alan", Lesson: "02", Key: "k2", Kind: "number", Question: "x", Choice: "0.56"}, nil},           // never asked: unmarked
+		{Answer{Student: "Ada", Lesson: "01", Key: "k3", Kind: "predict", Question: "x", Choice: "up"}, nil},             // graded later
+	} {
+		got, fresh, err := b.Save(ctx, c.a)
+		if err != nil || !fresh {
+			t.Fatalf("Save(%+v) = %v, %v", c.a, fresh, err)
+		}
+		if (got.Right == nil) != (c.right == nil) || (got.Right != nil && *got.Right != *c.right) {
+			t.Errorf("%s's answer %q to %s: right = %v, want %v", c.a.Student, c.a.Choice, c.a.Key, show(got.Right), show(c.right))
+		}
+	}
+	// The first answer stays: a second browser cannot change it.
+	got, fresh, err := b.Save(ctx, Answer{Student: "Ada", Lesson: "01", Key: "k1", Kind: "quiz", Question: "x", Choice: "the hinge loss"})
+	if err != nil || fresh || got.Choice != "the logistic loss" {
+		t.Errorf("a second answer: %+v fresh=%v err=%v; want the first kept", got, fresh, err)
+	}
+	as, err := b.Answers(ctx, "Ada", "01")
+	if err != nil || len(as) != 3 {
+		t.Fatalf("Ada's answers to 01: %d, %v; want 3", len(as), err)
+	}
+	if as[0].Question != "Which loss?" {
+		t.Errorf("the kept question is %q, want the recorded one", as[0].Question)
+	}
+	for _, bad := range []Answer{
+		{Student: "", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: "c"},
+		{Student: "Ada", Lesson: "01", Key: "k", Kind: "essay", Question: "q", Choice: "c"},
+		{Student: "Ada", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: strings.Repeat("c", MaxText+1)},
+		{Student: "Ada", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: "\xff"},
+	} {
+		if _, _, err := b.Save(ctx, bad); !errors.Is(err, ErrBadRecord) {
+			t.Errorf("Save(%.60q...) = %v, want ErrBadRecord", bad.Student+"|"+bad.Kind+"|"+bad.Choice, err)
+		}
+	}
+}
+
+func show(b *bool) string {
+	if b == nil {
+		return "unmarked"
+	}
+	return strconv.FormatBool(*b)
+}
+
+// TestReopenKeepsEverything closes and reopens a gradebook: every kind of
+// record is still there, and the schema is at Version.
+func TestReopenKeepsEverything(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "class.db")
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(b.Visit(ctx, "Ada", "01"))
+	must(b.Visit(ctx, "Ada", "01"))
+	_, _, err = b.Save(ctx, Answer{Student: "Ada", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: "c"})
+	must(err)
+	must(b.SaveExercise(ctx, Exercise{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 1"}))
+	must(b.SaveExercise(ctx, Exercise{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 2"}))
+	must(b.SetGrades(ctx, "Ada", []Grade{{Lesson: "01", Item: "quiz 1", Kind: "quiz", Points: 1, Max: 1, Feedback: "right"}}))
+	must(b.Close())
+	b = open(t, path)
+	vs, err := b.Visits(ctx)
+	must(err)
+	as, err := b.Answers(ctx, "", "")
+	must(err)
+	es, err := b.Exercises(ctx, "")
+	must(err)
+	gs, err := b.Grades(ctx)
+	must(err)
+	if len(vs) != 1 || vs[0].Loads != 2 || len(as) != 1 || len(es) != 1 || es[0].Code != "x := 2" || len(gs) != 1 || gs[0].Student != "Ada" {
+		t.Errorf("after reopening: visits %+v, answers %d, exercises %+v, grades %+v", vs, len(as), es, gs)
+	}
+	var v int
+	must(b.db.QueryRow("PRAGMA user_version").Scan(&v))
+	if v != Version {
+		t.Errorf("schema version %d, want %d", v, Version)
+	}
+}
+
+// TestRefusesWithoutChanging opens files that are not gradebooks, or are
+// in use: each is refused with a message that says what to do, and its
+// bytes are as they were.
+func TestRefusesWithoutChanging(t *testing.T) {
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "notes.db")
+	os.WriteFile(notes, []byte("my lecture notes, not a database\n"), 0o644)
+
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE marks (name TEXT, mark REAL); INSERT INTO marks VALUES ('Ada', 19)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	newer := filepath.Join(dir, "newer.db")
+	b, err := Open(newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.db.Exec("PRAGMA user_version = 99")
+	b.Close()
+
+	damaged := filepath.Join(dir, "damaged.db")
+	b, err = Open(damaged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		b.Save(context.Background(), Answer{Student: "Ada", Lesson: "01", Key: strconv.Itoa(i), Kind: "quiz", Question: strings.Repeat("q", 500), Choice: "c"})
+	}
+	b.Close()
+	raw, _ := os.ReadFile(damaged)
+	for i := 4096 + 100; i < len(raw) && i < 4096*6; i++ {
+		raw[i] ^= 0x5a // scramble pages 2 to 6, keep the header
+	}
+	os.WriteFile(damaged, raw, 0o644)
+
+	inUse := filepath.Join(dir, "in-use.db")
+	holder := open(t, inUse)
+	_ = holder
+
+	for _, c := range []struct {
+		path string
+		want error
+		says string
+	}{
+		{notes, ErrNotGradebook, "not an SQLite database"},
+		{other, ErrNotGradebook, "another program's"},
+		{newer, ErrNotGradebook, "newer rlhfsim"},
+		{damaged, ErrNotGradebook, "damaged"},
+		{inUse, ErrInUse, "another rlhfsim serve"},
+		{dir, nil, "is a directory"},
+	} {
+		before, _ := os.ReadFile(c.path)
+		b, err := Open(c.path)
+		if err == nil {
+			b.Close()
+			t.Errorf("Open(%s) worked; want it refused", filepath.Base(c.path))
+			continue
+		}
+		if (c.want != nil && !errors.Is(err, c.want)) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("Open(%s) = %v; want %v saying %q", filepath.Base(c.path), err, c.want, c.says)
+		}
+		if after, _ := os.ReadFile(c.path); !bytes.Equal(before, after) {
+			t.Errorf("Open(%s) changed the file", filepath.Base(c.path))
+		}
+	}
+}
+
+// TestKillLosesNothing kills a process that saves answers as fast as it
+// can: every answer it reported saved is in the gradebook afterwards.
+func TestKillLosesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "class.db")
+	for round := range 3 {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "GRADEBOOK_CHILD="+path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		last := -1
+		for sc.Scan() {
+			n, err := strconv.Atoi(sc.Text())
+			if err != nil {
+				t.Fatalf("the child: %s", sc.Text())
+			}
+			last = n
+			if n == 50 {
+				cmd.Process.Signal(syscall.SIGKILL) // mid-save, most likely
+			}
+		}
+		cmd.Wait()
+		if last < 50 {
+			t.Fatalf("round %d: the child saved %d answers before it died", round, last+1)
+		}
+		b, err := Open(path) // also: the dead process's lock is gone
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := b.Answers(context.Background(), "Ada", "01")
+		b.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, a := range as {
+			have[a.Key] = true
+		}
+		for i := 0; i <= last; i++ {
+			if !have["q"+strconv.Itoa(i)] {
+				t.Fatalf("round %d: answer %d was reported saved and is lost (the child reported %d)", round, i, last+1)
+			}
+		}
+		// Each round starts from the numbers again: they are kept, not
+		// duplicated.
+		if len(as) < last+1 {
+			t.Fatalf("round %d: %d answers for %d saved", round, len(as), last+1)
+		}
+	}
+}
+
+func ExampleBook_Save() {
+	dir, _ := os.MkdirTemp("", "gradebook")
+	defer os.RemoveAll(dir)
+	b, err := Open(filepath.Join(dir, "class.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+	ctx := context.Background()
+	// The server records what Ada was asked in her run...
+	b.Ask(ctx, []Question{{Student: "Ada", Lesson: "01-pairs", Key: "q1", Kind: "quiz", Text: "Which pair is easier?", Answer: "the far one"}})
+	// ...and marks her answer against it.
+	a, fresh, _ := b.Save(ctx, Answer{Student: "Ada", Lesson: "01-pairs", Key: "q1", Kind: "quiz", Question: "Which pair is easier?", Choice: "the near one", Index: 0})
+	fmt.Println(a.Choice, fresh, *a.Right)
+	// Output: the near one true false
+}
