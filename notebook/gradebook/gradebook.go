@@ -111,7 +111,7 @@ func Open(path string) (*Book, error) {
 	for _, p := range []string{
 		"busy_timeout(200)",       // a second server gives up at once, clearly
 		"locking_mode(EXCLUSIVE)", // one server per gradebook
-		"synchronous(FULL)", // a commit is on disk before Save returns
+		"synchronous(FULL)",       // a commit is on disk before Save returns
 		"foreign_keys(ON)",
 	} {
 		q.Add("_pragma", p)

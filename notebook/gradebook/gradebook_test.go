@@ -76,9 +76,9 @@ func TestSaveMarks(t *testing.T) {
 	}{
 		{Answer{Student: "Ada", Lesson: "01", Key: "k1", Kind: "quiz", Question: "x", Choice: "the logistic loss"}, &yes},
 		{Answer{Student: "Alan", Lesson: "01", Key: "k1", Kind: "quiz", Question: "x", Choice: "the logistic loss"}, &no}, // Alan's world says hinge
-		{Answer{Student: "Ada", Lesson: "01", Key: "k2", Kind: "number", Question: "x", Choice: "0.54"}, &yes},          // within 10% of 0.5
-		{Answer{Student: "Alan", Lesson: "02", Key: "k2", Kind: "number", Question: "x", Choice: "0.56"}, nil},           // never asked: unmarked
-		{Answer{Student: "Ada", Lesson: "01", Key: "k3", Kind: "predict", Question: "x", Choice: "up"}, nil},             // graded later
+		{Answer{Student: "Ada", Lesson: "01", Key: "k2", Kind: "number", Question: "x", Choice: "0.54"}, &yes},            // within 10% of 0.5
+		{Answer{Student: "Alan", Lesson: "02", Key: "k2", Kind: "number", Question: "x", Choice: "0.56"}, nil},            // never asked: unmarked
+		{Answer{Student: "Ada", Lesson: "01", Key: "k3", Kind: "predict", Question: "x", Choice: "up"}, nil},              // graded later
 	} {
 		got, fresh, err := b.Save(ctx, c.a)
 		if err != nil || !fresh {
