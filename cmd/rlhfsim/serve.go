@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhfsim/rlhfsim/internal/fileio"
+	"github.com/rlhfsim/rlhfsim/notebook/gradebook"
 	"github.com/rlhfsim/rlhfsim/notebook/serve"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
@@ -36,6 +37,7 @@ type serveOptions struct {
 	tlsKey        string
 	class         string
 	links         string
+	db            string
 	secret        studentFlags
 }
 
@@ -79,7 +81,17 @@ and the course secret, each student gets a personal link, printed and
 written to --links (owner-only): its token says who they are, and their
 variant of the hidden world comes from it and the secret, never from a
 field they can edit. The token is the same on every start, so links
-survive a restart. The URL printed first stays the instructor's.`,
+survive a restart. The URL printed first stays the instructor's.
+
+A class's work is kept in an SQLite file (--db): each answer as the student
+gives it, marked against their own run, the lessons they opened and the
+exercise files they hand in from the course map. A student sees their
+answers again from any browser with their link, and a restart loses
+nothing saved. The instructor's dashboard, at /class, shows the progress
+of each student in each lesson, what the class chose for every question and
+the most common wrong answer, updates while the class works, runs the
+grader on request and exports everything as CSV. One server at a time
+uses a gradebook; a file that is not one is refused and left alone.`,
 		Example: `  rlhfsim serve
   rlhfsim export mycourse && rlhfsim serve mycourse
   rlhfsim serve --addr 127.0.0.1:8888 --open
@@ -101,6 +113,7 @@ survive a restart. The URL printed first stays the instructor's.`,
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "the certificate's private key (PEM)")
 	cmd.Flags().StringVar(&o.class, "class", "", "a roster (one name a line, or CSV with names first): a personal link per student, with their own variant")
 	cmd.Flags().StringVar(&o.links, "links", filepath.Join("rlhfsim-out", "class-links.csv"), "where --class writes the students' links (readable by you only)")
+	cmd.Flags().StringVar(&o.db, "db", filepath.Join("rlhfsim-out", "class.db"), "the class's gradebook (SQLite), made if missing: answers, progress, exercises handed in, grades (with --class)")
 	cmd.Flags().StringVar(&o.secret.secretFile, "secret", "", "file holding the course secret (or set "+secretEnv+"), for --class")
 	return cmd
 }
@@ -145,6 +158,17 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 			return usagef("--class: %v", err)
 		}
 		so.Class = &serve.Class{Secret: secret, Students: names}
+		if err := os.MkdirAll(filepath.Dir(o.db), 0o755); err != nil {
+			return usagef("--db %s: %v", o.db, err)
+		}
+		book, err := gradebook.Open(o.db)
+		if err != nil {
+			return usagef("--db: %v", err)
+		}
+		defer book.Close()
+		so.Book = book
+	} else if cmd.Flags().Changed("db") {
+		return usagef("--db keeps a class's work: give --class ROSTER too")
 	}
 	if cacheBytes == 0 {
 		so.CacheBytes = -1
@@ -178,6 +202,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		if err := writeLinks(cmd, s, o, ln.Addr().String()); err != nil {
 			return err
 		}
+	}
+	if so.Book != nil {
+		fmt.Fprintf(w, "The class's work is saved in %s; its dashboard is at %sclass (the instructor's URL).\n\n", o.db, strings.TrimSuffix(strings.SplitN(url, "?", 2)[0], "/")+"/")
 	}
 	if lan && o.tlsCert == "" {
 		fmt.Fprintf(w, "This is plain HTTP: anyone on the network can read what passes, the token included. Give --tls-cert and --tls-key to serve HTTPS.\n")

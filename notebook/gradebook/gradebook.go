@@ -28,6 +28,7 @@ var migrations = []string{
 		lesson   TEXT NOT NULL,
 		qkey     TEXT NOT NULL,
 		kind     TEXT NOT NULL,
+		n        INTEGER NOT NULL DEFAULT 0, -- the question's number of its kind in the lesson
 		question TEXT NOT NULL,
 		answer   TEXT NOT NULL, -- the right option's text; '' for a number or one graded later
 		value    REAL,          -- a number's truth
@@ -106,6 +107,11 @@ var ErrInUse = errors.New("gradebook in use")
 func Open(path string) (*Book, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("gradebook %s: is a directory; give a file name", path)
+	}
+	// Students' answers are the instructor's to read: a new file is
+	// owner-only (SQLite gives its journal the file's permissions).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
 	}
 	q := url.Values{}
 	for _, p := range []string{

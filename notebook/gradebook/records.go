@@ -30,6 +30,9 @@ type Question struct {
 	// Key names the question in its run (render.QuizKey).
 	Key  string
 	Kind string // quiz, predict or number
+	// N is the question's number among the lesson's of its kind (Quiz 2):
+	// the same question in every student's run, whatever its text.
+	N    int
 	Text string
 	// Answer is the right option's text; Value and Tol a number's truth.
 	Answer     string
@@ -37,6 +40,7 @@ type Question struct {
 	// Graded marks a question whose answer is not in the lesson: it is
 	// graded later, by hand or by the grader.
 	Graded bool
+	At     string // when it was last asked (RFC 3339, UTC), as read
 }
 
 // Answer is one student's answer to one question, the first they gave.
@@ -95,8 +99,9 @@ func kindOK(k string) error {
 	return fmt.Errorf("%w: kind %q is none of quiz, predict, number", ErrBadRecord, k)
 }
 
-// Ask records the questions of a run; a question already recorded for
-// its student is kept as it was.
+// Ask records the questions of one run, all stamped with one time: the
+// latest run of a lesson is the questions with its latest time. A
+// question recorded before keeps its truth and takes the new time.
 func (b *Book) Ask(ctx context.Context, qs []Question) error {
 	for _, q := range qs {
 		for _, f := range [][2]string{{"student", q.Student}, {"lesson", q.Lesson}, {"key", q.Key}, {"question", q.Text}} {
@@ -110,13 +115,14 @@ func (b *Book) Ask(ctx context.Context, qs []Question) error {
 	}
 	at := b.now()
 	return b.write(ctx, func(tx *sql.Tx) error {
-		st, err := tx.Prepare(`INSERT OR IGNORE INTO asked (student, lesson, qkey, kind, question, answer, value, tol, graded, at) VALUES (?,?,?,?,?,?,?,?,?,?)`)
+		st, err := tx.Prepare(`INSERT INTO asked (student, lesson, qkey, kind, n, question, answer, value, tol, graded, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (student, lesson, qkey) DO UPDATE SET at=excluded.at`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 		for _, q := range qs {
-			if _, err := st.Exec(q.Student, q.Lesson, q.Key, q.Kind, q.Text, q.Answer, q.Value, q.Tol, q.Graded, at); err != nil {
+			if _, err := st.Exec(q.Student, q.Lesson, q.Key, q.Kind, q.N, q.Text, q.Answer, q.Value, q.Tol, q.Graded, at); err != nil {
 				return err
 			}
 		}
@@ -228,7 +234,7 @@ func (b *Book) answers(ctx context.Context, where string, args ...any) ([]Answer
 // Asked returns the questions recorded for a student (every student's
 // when empty), ordered by student, lesson and key.
 func (b *Book) Asked(ctx context.Context, student string) ([]Question, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT student, lesson, qkey, kind, question, answer, value, tol, graded FROM asked WHERE (?1='' OR student=?1) ORDER BY student, lesson, qkey`, student)
+	rows, err := b.db.QueryContext(ctx, `SELECT student, lesson, qkey, kind, n, question, answer, value, tol, graded, at FROM asked WHERE (?1='' OR student=?1) ORDER BY student, lesson, qkey`, student)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +242,7 @@ func (b *Book) Asked(ctx context.Context, student string) ([]Question, error) {
 	var out []Question
 	for rows.Next() {
 		var q Question
-		if err := rows.Scan(&q.Student, &q.Lesson, &q.Key, &q.Kind, &q.Text, &q.Answer, &q.Value, &q.Tol, &q.Graded); err != nil {
+		if err := rows.Scan(&q.Student, &q.Lesson, &q.Key, &q.Kind, &q.N, &q.Text, &q.Answer, &q.Value, &q.Tol, &q.Graded, &q.At); err != nil {
 			return nil, err
 		}
 		out = append(out, q)

@@ -301,7 +301,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <div class="reveal" hidden></div>{{if isKind .Event "predict"}}<p class="folded" hidden>What this cell shows next answers the prediction, so it appears once you choose.</p>{{end}}</div>
 {{end}}{{end}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}" data-seed="{{.Result.Seed}}" data-student="{{.Result.Student}}" data-variant="{{.Result.Code}}">
+<title>{{.Lesson.Meta.Title}} · rlhfsim</title><style>{{.CSS}}</style></head><body data-lesson="{{.Lesson.Meta.ID}}" data-seed="{{.Result.Seed}}" data-student="{{.Result.Student}}" data-variant="{{.Result.Code}}"{{if and .Live .Live.Fixed}} data-class="1"{{end}}>
 {{if and .Live (not .Live.Site)}}<nav><a href="/">← course map</a><span>{{with .Prev}}<a href="/lesson/{{.ID}}">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="/lesson/{{.ID}}">{{.Title}} →</a>{{end}}</span></nav>
 {{else}}<nav><a href="index.html">← course map</a><span>{{with .Prev}}<a href="{{.ID}}.html">← {{.Title}}</a>{{end}}{{if and .Prev .Next}} · {{end}}{{with .Next}}<a href="{{.ID}}.html">{{.Title}} →</a>{{end}}</span></nav>{{end}}
 <header><div class="meta">{{.Lesson.Meta.ID}} · {{.Lesson.Meta.Minutes}} minutes</div><h1>{{.Lesson.Meta.Title}}</h1><p>{{.Lesson.Meta.Summary}}</p>
@@ -320,6 +320,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 <input type="hidden" id="p-variant" name="variant" value="{{.Live.Code}}">
 {{else}}<div class="control"><label for="p-student">student</label><input type="text" id="p-student" name="student" maxlength="100" value="{{.Live.Student}}" autocomplete="name"><span class="help">your name: it orders the quiz options and goes into your submission</span></div>
 <div class="control"><label for="p-variant">variant code</label><input type="text" id="p-variant" name="variant" maxlength="16" value="{{.Live.Code}}" autocomplete="off" spellcheck="false"><span class="help">the 16-digit code your instructor gave you with your name, for your own variant of the hidden world (empty: the standard world)</span></div>{{end}}
+{{if .Live.Fixed}}<p id="saved" class="help" role="status"></p>{{end}}
 <p id="status" role="status" aria-live="polite">{{if .Live.Pending}}Running…{{else if .Result.Err}}The lesson stopped.{{else}}Up to date.{{end}}</p>
 </form>{{if .Live.Pending}}<noscript><p class="error">This lesson takes a while to run, so the page fills in as it runs, which needs JavaScript. Without it, run it in a terminal: rlhfsim run {{.Lesson.Meta.ID}}</p></noscript>{{end}}
 {{else}}{{with .Result.Params}}<p class="params">Parameters of this run (seed {{$.Result.Seed}}): {{range $i, $p := .}}{{if $i}}, {{end}}<code>{{$p.Name}}={{$p.Value}}</code>{{end}}. Change them with <code>rlhfsim run {{$.Lesson.Meta.ID}} --set name=value</code>.</p>{{end}}{{end}}

@@ -80,12 +80,14 @@ func xorStream(b []byte, seed string) {
 // "download your answers" puts in a submission.
 const quizJS = `
 window.rlhfsimQuizzes=function(root){
-  var body=document.body, lesson=body.dataset.lesson, store='rlhfsim:answers:'+lesson;
+  // A class's page keeps each student's answers apart: lab machines are
+  // shared.
+  var body=document.body, lesson=body.dataset.lesson, store='rlhfsim:answers:'+lesson+(body.dataset.class?'@'+body.dataset.student:'');
   function load(){try{return JSON.parse(localStorage.getItem(store)||'{}')||{};}catch(e){return {};}}
   // save adds one answer to what is stored now: quizzes bound by other
   // calls (a live page binds each output as it arrives) save too, and a
   // snapshot taken at binding would write theirs away.
-  function save(k,a){var cur=load(); cur[k]=a; try{localStorage.setItem(store,JSON.stringify(cur));}catch(e){}}
+  function save(k,a){var cur=load(); cur[k]=a; try{localStorage.setItem(store,JSON.stringify(cur));}catch(e){} if(window.rlhfsimSaved){window.rlhfsimSaved(k,a);}}
   var saved=load();
   function stream(b,seed){
     var x=0x811c9dc5, s=new TextEncoder().encode(seed);
@@ -204,7 +206,7 @@ const Download = template.HTML(`<p class="download"><button type="button" id="do
       if(k.indexOf('rlhfsim:answers:')!==0){continue;}
       var m={};
       try{m=JSON.parse(localStorage.getItem(k))||{};}catch(e){}
-      Object.keys(m).forEach(function(q){var a=m[q]; a.lesson=k.slice(16); all.push(a);});
+      Object.keys(m).forEach(function(q){var a=m[q]; a.lesson=k.slice(16).split('@')[0]; all.push(a);});
     }
     var named=all.filter(function(a){return a.student;});
     var student=named.length?named[0].student:(window.prompt('Your name, as your instructor wrote it:')||'');

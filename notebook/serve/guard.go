@@ -40,8 +40,17 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			deny(w, http.StatusForbidden, "forbidden: a %s request; open the URL rlhfsim serve printed", site)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			deny(w, http.StatusMethodNotAllowed, "only GET is served")
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+		case http.MethodPost:
+			// Only this server's pages post, with fetch and JSON: a form
+			// on another site can send neither the Origin nor the type.
+			if r.Header.Get("Origin") == "" || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				deny(w, http.StatusForbidden, "forbidden: a post must come from this server's pages")
+				return
+			}
+		default:
+			deny(w, http.StatusMethodNotAllowed, "only GET and the pages' own POSTs are served")
 			return
 		}
 		if t := r.URL.Query().Get("token"); t != "" {

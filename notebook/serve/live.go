@@ -81,6 +81,53 @@ const liveJS = `
       }).catch(function(){status('The connection was lost: change a value to run again.', true);});
     };
   }
+  // A class's page saves each answer on the server, which keeps the
+  // first one a student gives, and shows the answers saved there from any
+  // browser. This browser keeps a copy, and the answers the server has
+  // not taken yet, which it sends again until it does.
+  if(document.body.dataset.class){
+    var student=document.body.dataset.student, unsent='rlhfsim:unsent@'+student;
+    var copy='rlhfsim:answers:'+lesson+'@'+student, sending=false;
+    var pending=function(){try{return JSON.parse(localStorage.getItem(unsent)||'[]')||[];}catch(e){return [];}};
+    var keep=function(list){try{localStorage.setItem(unsent,JSON.stringify(list));}catch(e){}};
+    var said=function(t,bad){var s=document.getElementById('saved'); if(s){s.textContent=t; s.classList.toggle('bad',!!bad);}};
+    var flush=function(){
+      var list=pending();
+      if(sending||!list.length){return;}
+      sending=true;
+      fetch('/api/answer/'+list[0].lesson,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(list[0].a)}).then(function(r){
+        return r.text().then(function(t){
+          sending=false;
+          if(r.ok||r.status===400||r.status===404){
+            // Taken, or never to be: the next one.
+            keep(pending().slice(1));
+            if(r.ok){said('Your answers are saved on the class\'s server.');}else{said('Not saved: '+t,true);}
+            flush();
+          }else{
+            said('Not saved yet: '+t,true);
+          }
+        });
+      }).catch(function(){
+        sending=false;
+        said('Not saved yet: the server does not answer. Your answers are kept in this browser and sent again when it does.',true);
+      });
+    };
+    window.rlhfsimSaved=function(k,a){
+      var list=pending();
+      list.push({lesson:lesson,a:{key:k,kind:a.kind,question:a.question,choice:String(a.choice),i:(typeof a.i==='number'?a.i:null),seed:a.seed||1}});
+      keep(list);
+      flush();
+    };
+    setInterval(flush,5000);
+    flush();
+    fetch('/api/answers/'+lesson).then(function(r){return r.ok?r.json():{};}).then(function(m){
+      var cur={};
+      try{cur=JSON.parse(localStorage.getItem(copy)||'{}')||{};}catch(e){}
+      Object.keys(m).forEach(function(k){cur[k]=m[k];});
+      try{localStorage.setItem(copy,JSON.stringify(cur));}catch(e){}
+      bind(document);
+    }).catch(function(){});
+  }
   if(!form.dataset.broken){
     bind(document);
     form.addEventListener('submit',function(e){e.preventDefault();});

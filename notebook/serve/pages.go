@@ -64,6 +64,7 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.member = isMember(r)
+	s.visit(r, e.ID)
 	// The checker's problems need no worker: show them at once, before
 	// a page that would only learn of them from its stream.
 	if errs := s.checked(e.Lesson); errs != nil {
@@ -157,6 +158,21 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		Minutes            int
 		Before             string
 		Err                error
+		Done               bool
+		Progress           string
+	}
+	// A class member's progress comes from the gradebook, so it is the
+	// same in every browser; others' from this browser's storage.
+	m := memberOf(r)
+	var done map[[2]string]progress
+	if m != nil && s.opt.Book != nil {
+		asked, err1 := s.opt.Book.Asked(r.Context(), m.name)
+		answers, err2 := s.opt.Book.Answers(r.Context(), m.name, "")
+		if err := errors.Join(err1, err2); err != nil {
+			deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
+			return
+		}
+		done = progressOf(asked, answers, nil)
 	}
 	var rows []row
 	for _, e := range ls {
@@ -165,10 +181,29 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		m := e.Lesson.Meta
-		rows = append(rows, row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")})
+		rw := row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")}
+		if done != nil {
+			p := done[[2]string{memberName(r), m.ID}]
+			rw.Done = p.Done()
+			if p.Asked > 0 && !rw.Done {
+				rw.Progress = fmt.Sprintf("%d of %d answered", p.Answered, p.Asked)
+			}
+		}
+		rows = append(rows, rw)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	indexTmpl.Execute(w, map[string]any{"Rows": rows, "Script": template.HTML("<script>" + progressJS + "</script>"), "Download": render.Download})
+	data := map[string]any{"Rows": rows, "Download": render.Download}
+	switch {
+	case m != nil && s.opt.Book != nil:
+		data["Member"] = m.name
+		data["Script"] = template.HTML("<script>" + handInJS + "</script>")
+	case m == nil && s.opt.Book != nil:
+		data["Instructor"] = true
+		data["Script"] = template.HTML("<script>" + progressJS + "</script>")
+	default:
+		data["Script"] = template.HTML("<script>" + progressJS + "</script>")
+	}
+	indexTmpl.Execute(w, data)
 }
 
 var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
@@ -176,11 +211,16 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <style>body{font-family:"Liberation Sans",Arial,sans-serif;line-height:1.5;max-width:52rem;margin:0 auto;padding:1.5rem}
 h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:.92rem}.done{color:#009E73;font-weight:bold}.error{color:#D55E00}</style></head>
 <body><h1>How the reward model of RLHF works</h1>
-<p>Each lesson runs on this machine; change a parameter and the lesson runs again. Your answers and progress stay in this browser.</p>
-<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done" hidden>✓ done</span>
+{{if .Member}}<p>Signed in as <b>{{.Member}}</b> by your personal link. Each lesson runs on the class's server in your own variant of the hidden world; your answers are saved there as you give them, and show in any browser you open your link in.</p>
+{{else if .Instructor}}<p>You are the instructor: <a href="/class">the class's dashboard</a> shows the students' progress and answers as they work. Answers you give here are not saved.</p>
+{{else}}<p>Each lesson runs on this machine; change a parameter and the lesson runs again. Your answers and progress stay in this browser.</p>{{end}}
+<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done"{{if not .Done}} hidden{{end}}>✓ done</span>{{with .Progress}} <span class="meta">{{.}}</span>{{end}}
 {{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
 {{end}}</ol>
-{{.Download}}</main>
+{{if .Member}}<section aria-labelledby="hand-in-h"><h2 id="hand-in-h">Hand in your exercises</h2>
+<p>Write the exercises in your copy of the lessons, run <code>rlhfsim submit --lesson DIR</code>, then choose the file it wrote: its exercises are saved as yours (your answers are saved already).</p>
+<p><label for="hand-in">Submission file</label> <input type="file" id="hand-in" accept=".json,application/json"> <span id="hand-in-status" role="status"></span></p></section>
+{{else}}{{.Download}}{{end}}</main>
 {{.Script}}
 </body></html>`))
 
@@ -192,6 +232,32 @@ document.querySelectorAll('#lessons li').forEach(function(li){
     li.querySelector('.done').hidden=false;
   }
 });`
+
+// handInJS posts the submission file a student chooses.
+const handInJS = `
+(function(){
+  var f=document.getElementById('hand-in'), st=document.getElementById('hand-in-status');
+  if(!f){return;}
+  f.addEventListener('change',function(){
+    var file=f.files[0]; if(!file){return;}
+    st.textContent='Handing in…';
+    file.text().then(function(t){
+      return fetch('/api/hand-in',{method:'POST',headers:{'Content-Type':'application/json'},body:t});
+    }).then(function(r){
+      return r.text().then(function(t){
+        if(r.ok){st.textContent=JSON.parse(t).message;}else{st.textContent='Not handed in: '+t;}
+      });
+    }).catch(function(e){st.textContent='Not handed in: the server does not answer ('+e+'). Try again.';});
+  });
+})();`
+
+// memberName is the name of the class member a request comes from.
+func memberName(r *http.Request) string {
+	if m := memberOf(r); m != nil {
+		return m.name
+	}
+	return ""
+}
 
 // liveScript is the lesson page's script: controls rerun the lesson
 // (debounced, a newer change cancelling the older run), cells fill as

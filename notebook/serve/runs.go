@@ -75,6 +75,7 @@ func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live f
 	if res == nil {
 		return nil, errors.New("the run failed; load the page again")
 	}
+	s.recordAsked(l, r, res)
 	return res, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
+	"github.com/rlhfsim/rlhfsim/notebook/gradebook"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
@@ -62,6 +63,11 @@ type Options struct {
 	// (Links): its token says who they are and fixes their variant of
 	// the world; Token remains the instructor's.
 	Class *Class
+	// Book, if set with Class, keeps the class's work: each student's
+	// answers are saved there as they give them, shown again in any
+	// browser with their link, and summed up on the instructor's
+	// dashboard (/class). The caller opens and closes it.
+	Book *gradebook.Book
 }
 
 // patience is how long a run may wait for a slot before it goes ahead of
@@ -92,6 +98,11 @@ type Server struct {
 	urls  []string
 	// members are a class's students by token.
 	members map[string]*member
+	// recorded is the run whose questions were last recorded in the
+	// gradebook, by student and lesson (see recordAsked).
+	recorded map[string]string
+	// grading is the dashboard's grader run, if any.
+	grading *gradeJob
 
 	mu    sync.Mutex
 	pages map[string]*pageRun // the run of each open page
@@ -280,5 +291,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/run/{id}", s.run)
 	mux.HandleFunc("GET /api/version/{id}", s.version)
 	mux.HandleFunc("GET /api/check/{id}", s.check)
+	mux.HandleFunc("GET /api/answers/{id}", s.savedAnswers)
+	mux.HandleFunc("POST /api/answer/{id}", s.saveAnswer)
+	mux.HandleFunc("POST /api/hand-in", s.handIn)
+	mux.HandleFunc("GET /class", s.dashboard)
+	mux.HandleFunc("GET /class/board", s.board)
+	mux.HandleFunc("GET /class/{table}", s.export)
+	mux.HandleFunc("POST /class/grade", s.startGrading)
 	return s.guard(mux)
 }

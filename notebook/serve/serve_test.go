@@ -138,13 +138,23 @@ func TestTokenHostAndOrigin(t *testing.T) {
 			t.Errorf("%s: %d %q, want %d", c.name, code, body, c.want)
 		}
 	}
+	// A form's post (no Origin from a form another page submits through
+	// a plain client, not JSON) is refused; other methods are not served.
 	resp, err := cl.Post(base+"/", "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
+	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("POST: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("PUT", base+"/", strings.NewReader("x"))
+	if resp, err = cl.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", resp.StatusCode)
 	}
 }
 
