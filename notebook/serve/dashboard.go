@@ -71,11 +71,11 @@ type questionRow struct {
 }
 
 type studentRow struct {
-	Name          string
-	Cells         []progress
-	Points, Max   float64
-	Graded        bool
-	Answered, Of  int
+	Name         string
+	Cells        []progress
+	Points, Max  float64
+	Graded       bool
+	Answered, Of int
 }
 
 type boardData struct {
