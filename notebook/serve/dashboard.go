@@ -541,17 +541,30 @@ button{font:inherit;padding:.3rem .8rem}</style></head>
 
 var boardTmpl = template.Must(template.New("board").Funcs(template.FuncMap{
 	"pct": func(x float64) string { return strconv.FormatFloat(x, 'f', 0, 64) },
-	"initial": func(s string) string {
-		for _, r := range s {
-			return string(r)
+	// initials are a student's column head: "AL" for Ada Lovelace.
+	"initials": func(s string) string {
+		out := ""
+		for _, w := range strings.Fields(s) {
+			for _, r := range w {
+				out += string(r)
+				break
+			}
 		}
-		return "?"
+		if len([]rune(out)) > 3 {
+			out = string([]rune(out)[:3])
+		}
+		return out
+	},
+	// number is a lesson's column head: "07" for 07-length-hacking.
+	"number": func(id string) string {
+		n, _, _ := strings.Cut(id, "-")
+		return n
 	},
 }).Parse(`{{with .Grading}}<p role="status">{{.}}</p>{{end}}
-<p class="meta">{{.Saved}} answers saved; updated {{.Updated}}.</p>
+<p class="meta">Answers saved: {{.Saved}}; updated {{.Updated}}.</p>
 <h2>Progress</h2>
-<p class="meta">Each cell: questions answered of those asked in the student's latest run of the lesson (green: all), “opened” if the lesson has been opened and nothing answered yet.</p>
-<table><thead><tr><th scope="col">student</th>{{range .Lessons}}<th scope="col" title="{{.Title}}">{{.ID}}</th>{{end}}<th scope="col">answered</th><th scope="col">grade</th></tr></thead><tbody>
+<p class="meta">Columns are the lessons (hover for the title). Each cell: questions answered of those asked in the student's latest run of the lesson (green: all), “opened” if the lesson has been opened and nothing answered yet.</p>
+<table><thead><tr><th scope="col">student</th>{{range .Lessons}}<th scope="col" title="{{.ID}}: {{.Title}}"><a href="/lesson/{{.ID}}">{{number .ID}}</a></th>{{end}}<th scope="col">answered</th><th scope="col">grade</th></tr></thead><tbody>
 {{range .Students}}<tr><th scope="row">{{.Name}}</th>{{range .Cells}}<td class="{{if .Done}}done{{else if .Answered}}part{{end}}">{{if .Asked}}{{.Answered}}/{{.Asked}}{{else if .Opened}}opened{{end}}</td>{{end}}<td>{{.Answered}}/{{.Of}}</td><td>{{if .Graded}}{{.Points}} of {{.Max}}{{end}}</td></tr>
 {{end}}</tbody></table>
 <h2>Misconceptions</h2>
@@ -563,6 +576,6 @@ var boardTmpl = template.Must(template.New("board").Funcs(template.FuncMap{
 {{end}}</tbody></table>
 <h2>Heatmap</h2>
 <p class="meta">Rows are questions, columns students (in roster order): ✓ right, ✗ wrong, ? graded later, blank not answered. Hover a cell for the name and the choice.</p>
-<table class="heat"><thead><tr><th scope="col">question</th>{{range .Students}}<th scope="col" title="{{.Name}}">{{initial .Name}}</th>{{end}}</tr></thead><tbody>
+<table class="heat"><thead><tr><th scope="col">question</th>{{range .Students}}<th scope="col" title="{{.Name}}">{{initials .Name}}</th>{{end}}</tr></thead><tbody>
 {{range .Questions}}<tr><th scope="row" class="q" title="{{.Text}}">{{.Lesson}} {{.Label}}</th>{{range .Marks}}<td class="{{.State}}" title="{{.Student}}{{if .Choice}}: {{.Choice}}{{end}}">{{if eq .State "r"}}✓{{else if eq .State "w"}}✗{{else if eq .State "u"}}?{{end}}</td>{{end}}</tr>
 {{end}}</tbody></table>{{end}}`))
