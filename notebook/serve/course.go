@@ -156,6 +156,21 @@ type request struct {
 	// member marks a class member's request: the page shows their name
 	// and variant as set by their link.
 	member bool
+	// queued, if set, hears the run's place in the queue while it waits
+	// for a slot (not part of what determines the run).
+	queued func(position int)
+}
+
+// who names whose run a request is, for the queue's round-robin: a class
+// member's name; everyone else shares one turn.
+func (r request) who() string {
+	if r.member {
+		return "member:" + r.student
+	}
+	if r.prewarm {
+		return "prewarm"
+	}
+	return ""
 }
 
 func (s *Server) parse(l *notebook.Lesson, q url.Values) (request, error) {

@@ -44,6 +44,10 @@ const liveJS = `
       c.appendChild(box);
       bind(c);
     });
+    es.addEventListener('queued',function(m){
+      var d=JSON.parse(m.data);
+      if(d.position){status('The server is busy: your run is queued (position '+d.position+')…');}
+    });
     es.addEventListener('dropped',function(m){
       status('Running… (output is arriving faster than the page can show it; the whole page follows when the run ends)');
     });

@@ -75,6 +75,11 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 	if r.Context().Err() != nil {
 		return // the browser went away
 	}
+	if errors.Is(err, errBusy) {
+		// The prose and controls at once; the page's stream says the
+		// server is busy, and a change tries again.
+		res, err = &notebook.Result{Lesson: e.Lesson}, nil
+	}
 	if err != nil {
 		deny(w, http.StatusInternalServerError, "running %s: %v", e.ID, err)
 		return

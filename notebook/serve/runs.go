@@ -32,7 +32,7 @@ func (s *Server) claim(page string, cancel context.CancelFunc) *pageRun {
 	if old, ok := s.pages[page]; ok {
 		old.cancel()
 	}
-	if len(s.pages) >= maxPages {
+	if len(s.pages) >= maxPages+len(s.members) {
 		for k, c := range s.pages {
 			c.cancel()
 			delete(s.pages, k)
@@ -62,15 +62,22 @@ func (s *Server) unclaim(page string, pr *pageRun) {
 // updates so far, then the rest), or a new one in a worker, within the
 // run limit. A user's new run stops the prewarming run, if any.
 func (s *Server) exec(ctx context.Context, l *notebook.Lesson, r request, live func(worker.Update)) (*notebook.Result, error) {
+	var busy atomic.Bool
 	res := s.cache.do(ctx, runKey(l, r), live, func(fctx context.Context, live func(worker.Update)) (*notebook.Result, bool) {
 		if !r.prewarm {
 			s.yieldPrewarm()
 		}
 		res, err := s.start(fctx, l, r, live)
+		if errors.Is(err, errBusy) {
+			busy.Store(true)
+		}
 		return res, err != nil || fctx.Err() != nil
 	})
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
+	}
+	if busy.Load() {
+		return nil, errBusy
 	}
 	if res == nil {
 		return nil, errors.New("the run failed; load the page again")
@@ -93,8 +100,8 @@ func (s *Server) start(ctx context.Context, l *notebook.Lesson, r request, live 
 			s.mu.Unlock()
 		}()
 	}
-	if !s.acquire(ctx) {
-		return nil, ctx.Err()
+	if err := s.runs.acquireAs(ctx, r.who(), r.queued); err != nil {
+		return nil, err
 	}
 	defer s.release()
 	s.mu.Lock()
@@ -240,6 +247,9 @@ func (s *Server) yieldPrewarm() {
 	}
 }
 
+// busyMessage says why a run was refused when the queue is full.
+const busyMessage = "the server is busy: too many runs are waiting for the machine. Change a value in a moment to try again."
+
 // streamWriteTimeout is the default Options.StreamTimeout.
 const streamWriteTimeout = 10 * time.Second
 
@@ -289,7 +299,20 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	req.member = isMember(r)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	defer s.unclaim(req.page, s.claim(req.page, cancel))
+	// One run at a time per page, and per class member: a student's
+	// newer change cancels their older run, in any tab.
+	claim := req.page
+	if req.member {
+		claim = "member\x00" + req.student
+	}
+	defer s.unclaim(claim, s.claim(claim, cancel))
+	positions := make(chan int, 8)
+	req.queued = func(p int) {
+		select {
+		case positions <- p:
+		default: // a newer place follows
+		}
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
@@ -303,6 +326,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	updates := make(chan worker.Update, liveBuffer)
 	done := make(chan *notebook.Result, 1)
 	var dropped atomic.Int64
+	var runErr error
 	go func() {
 		res, err := s.exec(ctx, e.Lesson, req, func(u worker.Update) {
 			select {
@@ -314,11 +338,16 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		if err != nil || ctx.Err() != nil {
 			res = nil // cancelled: nothing to show
 		}
+		runErr = err
 		done <- res
 		close(updates)
 	}()
-	relay(st, updates, &dropped, cancel)
+	relay(st, updates, positions, &dropped, cancel)
 	res := <-done
+	if errors.Is(runErr, errBusy) {
+		st.send("failure", map[string]any{"message": busyMessage})
+		return
+	}
 	if res == nil {
 		return // cancelled: a newer run took over, the page closed or stopped reading
 	}
@@ -366,8 +395,22 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 // relay sends the run's updates to the client as they come, and cancels
 // the run when the client stops taking them, which frees its slot (the
 // runner never blocks on updates, so none need draining).
-func relay(st stream, updates <-chan worker.Update, dropped *atomic.Int64, cancel context.CancelFunc) {
-	for u := range updates {
+func relay(st stream, updates <-chan worker.Update, positions <-chan int, dropped *atomic.Int64, cancel context.CancelFunc) {
+	for {
+		var u worker.Update
+		var ok bool
+		select {
+		case p := <-positions:
+			if !st.send("queued", map[string]any{"position": p}) {
+				cancel()
+				return
+			}
+			continue
+		case u, ok = <-updates:
+		}
+		if !ok {
+			return
+		}
 		if n := dropped.Swap(0); n > 0 {
 			if !st.send("dropped", map[string]any{"updates": n}) {
 				cancel()

@@ -30,6 +30,10 @@ type Options struct {
 	// MaxRuns is the most lesson runs at once; zero means the number of
 	// cores.
 	MaxRuns int
+	// MaxQueue is the most runs waiting for a slot: one more is refused
+	// with "the server is busy" instead of waiting for minutes. Zero
+	// means 64 plus two per class member.
+	MaxQueue int
 	// Token is the secret every request must carry; empty means a random
 	// one (Jupyter's scheme: it is in the printed URL, then in a cookie).
 	Token string
@@ -155,6 +159,10 @@ func New(o Options) (*Server, error) {
 			return nil, err
 		}
 		s.members = ms
+	}
+	s.runs.limit = o.MaxQueue
+	if s.runs.limit <= 0 {
+		s.runs.limit = 64 + 2*len(s.members)
 	}
 	if o.Dir != "" {
 		ls, _ := s.lessons()
