@@ -386,6 +386,10 @@ func applyLimits(r *Request) {
 	if r.CPU > 0 {
 		setCPULimit(r.CPU)
 	}
+	// A lesson run yields the processor to the program that started it:
+	// a classroom server saturated by its students' runs still answers
+	// page loads and answer saves at once (BenchmarkClassSession).
+	lowerPriority()
 	if r.MaxOutput <= 0 {
 		r.MaxOutput = DefaultMaxOutput
 	}

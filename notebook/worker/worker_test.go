@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -514,5 +515,58 @@ func TestAVariantReachesEveryDefault(t *testing.T) {
 	}
 	if want(v) == want(world.Variant{}) {
 		t.Error("ada's world is the standard one: the test cannot tell them apart")
+	}
+}
+
+// niceOf reads the nice values of a process's threads from /proc.
+func niceOf(t *testing.T, pid string) []int {
+	tasks, err := os.ReadDir("/proc/" + pid + "/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/" + pid + "/task/" + task.Name() + "/stat")
+		if err != nil {
+			continue // the thread ended
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		n, _ := strconv.Atoi(f[16]) // field 19 of proc(5), counted from 1 with pid and comm
+		out = append(out, n)
+	}
+	return out
+}
+
+// TestWorkerYieldsTheProcessor: every thread of a running worker is
+// five nicer than its runner, so that a server full of runs still
+// answers at once.
+func TestWorkerYieldsTheProcessor(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("nice values are set on Linux")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		Run(ctx, lesson(t, "\tfor {\n\t}"), Options{Limits: Limits{Cell: time.Hour, Lesson: time.Hour}})
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	child := 0
+	for deadline := time.Now().Add(20 * time.Second); child == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		child = childOf(os.Getpid())
+	}
+	if child == 0 {
+		t.Fatal("no worker started")
+	}
+	time.Sleep(500 * time.Millisecond) // into the loop, its threads started
+	own := niceOf(t, "self")[0]
+	want := min(19, own+5)
+	got := niceOf(t, strconv.Itoa(child))
+	for _, n := range got {
+		if n != want {
+			t.Errorf("the worker's threads have nice values %v, want all %d (the runner's %d, plus 5)", got, want, own)
+			break
+		}
 	}
 }
