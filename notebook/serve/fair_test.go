@@ -58,16 +58,21 @@ func TestSlotsTakeTurnsAndBoundTheQueue(t *testing.T) {
 }
 
 // sse follows a run stream in the background and reports each event's
-// name, with its data, as it comes.
-func sse(t *testing.T, c *http.Client, u string) <-chan [2]string {
+// name, with its data, as it comes; a request that fails is an "error".
+func sse(t testing.TB, c *http.Client, u string) <-chan [2]string {
 	out := make(chan [2]string, 64)
 	go func() {
 		defer close(out)
 		resp, err := c.Get(u)
 		if err != nil {
+			out <- [2]string{"error", err.Error()}
 			return
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			out <- [2]string{"error", resp.Status}
+			return
+		}
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		name := ""

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -96,38 +95,17 @@ func classSession(t testing.TB, students int) *session {
 	// finished page.
 	stream := func(c *http.Client, u string) (string, bool) {
 		t0 := time.Now()
-		resp, err := c.Get(base + u)
-		if err != nil {
-			fail("%s: %v", u, err)
-			return "", false
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			fail("%s: %d", u, resp.StatusCode)
-			return "", false
-		}
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		ev := ""
-		for sc.Scan() {
-			if n, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
-				ev = n
-				continue
-			}
-			d, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			switch ev {
+		for e := range sse(t, c, base+u) {
+			switch e[0] {
 			case "done":
 				var v struct{ HTML string }
-				json.Unmarshal([]byte(d), &v)
+				json.Unmarshal([]byte(e[1]), &v)
 				mu.Lock()
 				out.runs = append(out.runs, time.Since(t0))
 				mu.Unlock()
 				return v.HTML, true
-			case "failure", "broken":
-				fail("%s: %s %.200s", u, ev, d)
+			case "failure", "broken", "error":
+				fail("%s: %s %.200s", u, e[0], e[1])
 				return "", false
 			}
 		}
