@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,7 @@ func newServeCmd() *cobra.Command {
 		Long: `serve shows the course in the browser with every lesson parameter as a
 control. Changing one reruns the lesson in a worker process with the usual
 limits, and its cells update as their output arrives. Quiz answers and
-progress stay in the browser's local storage.
+progress stay in the browser's local storage (with --class, on the server).
 
 Finished runs are kept in memory (--cache bounds them) by everything that
 determines them: the lesson's source, its parameters, the seed and the
@@ -81,7 +82,11 @@ and the course secret, each student gets a personal link, printed and
 written to --links (owner-only): its token says who they are, and their
 variant of the hidden world comes from it and the secret, never from a
 field they can edit. The token is the same on every start, so links
-survive a restart. The URL printed first stays the instructor's.
+survive a restart. The URL printed first stays the instructor's. Each
+student has one run at a time (a newer change cancels the older), a freed
+slot goes to the student served longest ago, and past a bounded queue a
+run is refused at once with "busy" instead of waiting for minutes; a
+waiting page shows its place in the queue.
 
 A class's work is kept in an SQLite file (--db): each answer as the student
 gives it, marked against their own run, the lessons they opened and the
@@ -204,7 +209,7 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		}
 	}
 	if so.Book != nil {
-		fmt.Fprintf(w, "The class's work is saved in %s; its dashboard is at %sclass (the instructor's URL).\n\n", o.db, strings.TrimSuffix(strings.SplitN(url, "?", 2)[0], "/")+"/")
+		fmt.Fprintf(w, "The class's work is saved in %s; its dashboard (yours alone) is at\n\n    %s\n\n", o.db, strings.Replace(url, "/?token=", "/class?token=", 1))
 	}
 	if lan && o.tlsCert == "" {
 		fmt.Fprintf(w, "This is plain HTTP: anyone on the network can read what passes, the token included. Give --tls-cert and --tls-key to serve HTTPS.\n")
@@ -218,7 +223,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+	// A service manager stops with SIGTERM: the gradebook closes as on
+	// Ctrl-C.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if o.prewarm {
 		go s.Prewarm(ctx)
