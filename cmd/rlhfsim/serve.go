@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -211,6 +213,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	if so.Book != nil {
 		fmt.Fprintf(w, "The class's work is saved in %s; its dashboard (yours alone) is at\n\n    %s\n\n", o.db, strings.Replace(url, "/?token=", "/class?token=", 1))
 	}
+	if o.tlsCert != "" {
+		warnUncovered(cmd, cert, urls)
+	}
 	if lan && o.tlsCert == "" {
 		fmt.Fprintf(w, "This is plain HTTP: anyone on the network can read what passes, the token included. Give --tls-cert and --tls-key to serve HTTPS.\n")
 	}
@@ -235,6 +240,36 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 
 // serveUntil serves ln until ctx ends (Ctrl-C), then gives the requests
 // under way 5 s to finish.
+// warnUncovered warns of the URLs whose host the certificate does not
+// name: a browser refuses them, and students would see a warning page
+// they should not learn to click through.
+func warnUncovered(cmd *cobra.Command, cert tls.Certificate, urls []string) {
+	leaf := cert.Leaf
+	if leaf == nil && len(cert.Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(cert.Certificate[0])
+	}
+	if leaf == nil {
+		return
+	}
+	var bad []string
+	for _, u := range urls {
+		p, err := neturl.Parse(u)
+		if err == nil && leaf.VerifyHostname(p.Hostname()) != nil {
+			bad = append(bad, p.Hostname())
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "rlhfsim: warning: the certificate %s does not name %s: browsers will refuse those addresses; give students a URL whose host it names (see --host)\n", leafName(leaf), strings.Join(bad, ", "))
+	}
+}
+
+func leafName(c *x509.Certificate) string {
+	if len(c.DNSNames) > 0 {
+		return "(for " + strings.Join(c.DNSNames, ", ") + ")"
+	}
+	return "(for " + c.Subject.CommonName + ")"
+}
+
 func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	go func() {
 		<-ctx.Done()

@@ -37,11 +37,11 @@ type member struct {
 // survive a restart with nothing stored, and unguessable without the
 // secret. Two names that are one name (case, spaces, Unicode forms) are
 // refused.
-func (c *Class) members() (map[string]*member, error) {
+func (c *Class) members() (map[[32]byte]*member, error) {
 	if len(c.Secret) == 0 {
 		return nil, errors.New("a class needs the course secret")
 	}
-	out := map[string]*member{}
+	out := map[[32]byte]*member{}
 	seen := map[string]string{}
 	for _, name := range c.Students {
 		code, err := world.Code(c.Secret, name)
@@ -56,7 +56,7 @@ func (c *Class) members() (map[string]*member, error) {
 		m := hmac.New(sha256.New, c.Secret)
 		m.Write([]byte("rlhfsim/link/" + n))
 		tok := hex.EncodeToString(m.Sum(nil)[:24])
-		out[tok] = &member{name: strings.TrimSpace(name), code: code, token: tok}
+		out[tokenKey(tok)] = &member{name: strings.TrimSpace(name), code: code, token: tok}
 	}
 	if len(out) == 0 {
 		return nil, errors.New("roster: no names")
@@ -150,9 +150,14 @@ func (s *Server) who(token string) (m *member, ok bool) {
 	if subtle.ConstantTimeCompare([]byte(token), []byte(s.token)) == 1 {
 		return nil, true
 	}
-	m, ok = s.members[token]
+	m, ok = s.members[tokenKey(token)]
 	return m, ok
 }
+
+// tokenKey is what members are found by: the token's SHA-256, so that
+// the time a lookup takes tells nothing about how much of a guessed
+// token is right.
+func tokenKey(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 
 // asMember puts the request's member, if any, in its context.
 func asMember(r *http.Request, m *member) *http.Request {

@@ -103,8 +103,8 @@ type Server struct {
 	// urls the addresses to open, loopback first.
 	hosts map[string]bool
 	urls  []string
-	// members are a class's students by token.
-	members map[string]*member
+	// members are a class's students by their token's key (tokenKey).
+	members map[[32]byte]*member
 	// recorded is the run whose questions were last recorded in the
 	// gradebook, by student and lesson (see recordAsked).
 	recorded map[string]string
