@@ -25,6 +25,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook/gradebook"
 	"github.com/rlhfsim/rlhfsim/notebook/serve"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 type serveOptions struct {
@@ -41,6 +42,7 @@ type serveOptions struct {
 	class         string
 	links         string
 	db            string
+	revoke        []string
 	secret        studentFlags
 }
 
@@ -84,7 +86,8 @@ and the course secret, each student gets a personal link, printed and
 written to --links (owner-only): its token says who they are, and their
 variant of the hidden world comes from it and the secret, never from a
 field they can edit. The token is the same on every start, so links
-survive a restart. The URL printed first stays the instructor's. Each
+survive a restart; --revoke NAME replaces a link that leaked (the old one
+stays refused). The URL printed first stays the instructor's. Each
 student has one run at a time (a newer change cancels the older), a freed
 slot goes to the student served longest ago, and past a bounded queue a
 run is refused at once with "busy" instead of waiting for minutes; a
@@ -121,6 +124,7 @@ uses a gradebook; a file that is not one is refused and left alone.`,
 	cmd.Flags().StringVar(&o.class, "class", "", "a roster (one name a line, or CSV with names first): a personal link per student, with their own variant")
 	cmd.Flags().StringVar(&o.links, "links", filepath.Join("rlhfsim-out", "class-links.csv"), "where --class writes the students' links (readable by you only)")
 	cmd.Flags().StringVar(&o.db, "db", filepath.Join("rlhfsim-out", "class.db"), "the class's gradebook (SQLite), made if missing: answers, progress, exercises handed in, grades (with --class)")
+	cmd.Flags().StringArrayVar(&o.revoke, "revoke", nil, "with --class: a student whose link leaked gets a new one, and the old stops working (repeat for several)")
 	cmd.Flags().StringVar(&o.secret.secretFile, "secret", "", "file holding the course secret (or set "+secretEnv+"), for --class")
 	return cmd
 }
@@ -174,8 +178,14 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		}
 		defer book.Close()
 		so.Book = book
-	} else if cmd.Flags().Changed("db") {
-		return usagef("--db keeps a class's work: give --class ROSTER too")
+		if err := revoke(cmd, book, names, o.revoke); err != nil {
+			return err
+		}
+		if so.Class.Epochs, err = book.Epochs(cmd.Context()); err != nil {
+			return usagef("--db: %v", err)
+		}
+	} else if cmd.Flags().Changed("db") || len(o.revoke) > 0 {
+		return usagef("--db and --revoke are about a class: give --class ROSTER too")
 	}
 	if cacheBytes == 0 {
 		so.CacheBytes = -1
@@ -240,6 +250,29 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 
 // serveUntil serves ln until ctx ends (Ctrl-C), then gives the requests
 // under way 5 s to finish.
+// revoke gives each named student of the roster a new link, recorded in
+// the gradebook so that their old link stays refused after restarts.
+func revoke(cmd *cobra.Command, book *gradebook.Book, roster, names []string) error {
+	for _, name := range names {
+		n := world.NormalName(name)
+		found := ""
+		for _, r := range roster {
+			if world.NormalName(r) == n {
+				found = strings.TrimSpace(r)
+			}
+		}
+		if found == "" {
+			return usagef("--revoke %q: no such name in the roster", name)
+		}
+		e, err := book.Revoke(cmd.Context(), n)
+		if err != nil {
+			return usagef("--revoke %q: %v", name, err)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s's link is revoked (a link of theirs made before no longer opens; this is their link number %d): hand them the new one from the links file.\n", found, e+1)
+	}
+	return nil
+}
+
 // warnUncovered warns of the URLs whose host the certificate does not
 // name: a browser refuses them, and students would see a warning page
 // they should not learn to click through.

@@ -77,6 +77,13 @@ var migrations = []string{
 		at       TEXT NOT NULL
 	);
 	CREATE INDEX grades_student ON grades (student);`,
+	// 2: revoked links. A student's link is made from their name and
+	// their epoch; revoking it moves the epoch on.
+	`CREATE TABLE links (
+		student TEXT PRIMARY KEY, -- world.NormalName of the roster's name
+		epoch   INTEGER NOT NULL,
+		at      TEXT NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // Version is the schema version this package writes.

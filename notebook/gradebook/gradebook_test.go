@@ -307,3 +307,40 @@ func ExampleBook_Save() {
 	fmt.Println(a.Choice, fresh, *a.Right)
 	// Output: the near one true false
 }
+
+// TestMigratesAnOlderGradebook opens a gradebook of schema 1, as the
+// first release wrote it: it is brought to Version, and its answers are
+// kept.
+func TestMigratesAnOlderGradebook(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{fmt.Sprintf("PRAGMA application_id = %d", applicationID), migrations[0], "PRAGMA user_version = 1",
+		`INSERT INTO answers (student, lesson, qkey, kind, question, choice, at) VALUES ('Ada', '01', 'k', 'quiz', 'q', 'c', '2026-12-01T10:00:00Z')`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	b := open(t, path)
+	var v int
+	if err := b.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != Version || Version < 2 {
+		t.Fatalf("schema %d after opening, want %d (%v)", v, Version, err)
+	}
+	as, err := b.Answers(context.Background(), "Ada", "")
+	if err != nil || len(as) != 1 || as[0].Choice != "c" {
+		t.Errorf("Ada's answer after the migration: %+v, %v", as, err)
+	}
+	// What migration 2 added works.
+	if e, err := b.Revoke(context.Background(), "ada"); err != nil || e != 1 {
+		t.Errorf("Revoke: %d, %v", e, err)
+	}
+	if e, _ := b.Revoke(context.Background(), "ada"); e != 2 {
+		t.Errorf("a second Revoke: epoch %d, want 2", e)
+	}
+	if es, err := b.Epochs(context.Background()); err != nil || es["ada"] != 2 {
+		t.Errorf("Epochs: %v, %v", es, err)
+	}
+}

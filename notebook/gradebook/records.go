@@ -356,3 +356,39 @@ func (b *Book) Grades(ctx context.Context) ([]Grade, error) {
 	}
 	return out, rows.Err()
 }
+
+// Epochs returns the epoch of every student whose link was revoked, by
+// the name as Revoke was given it; the others' epoch is 0.
+func (b *Book) Epochs(ctx context.Context) (map[string]int, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT student, epoch FROM links`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var e int
+		if err := rows.Scan(&name, &e); err != nil {
+			return nil, err
+		}
+		out[name] = e
+	}
+	return out, rows.Err()
+}
+
+// Revoke moves a student's epoch on, so that their link stops working
+// and a new one is made, and returns the new epoch. The student is named
+// as the caller keys them (the server uses world.NormalName).
+func (b *Book) Revoke(ctx context.Context, student string) (int, error) {
+	if err := text("student", student, MaxText); err != nil {
+		return 0, err
+	}
+	at := b.now()
+	var e int
+	err := b.write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRow(`INSERT INTO links (student, epoch, at) VALUES (?1, 1, ?2)
+			ON CONFLICT (student) DO UPDATE SET epoch=epoch+1, at=?2 RETURNING epoch`, student, at).Scan(&e)
+	})
+	return e, err
+}

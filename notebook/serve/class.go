@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/rlhfsim/rlhfsim/sim/world"
@@ -25,6 +26,11 @@ type Class struct {
 	Secret []byte
 	// Students are the roster's names.
 	Students []string
+	// Epochs move on a student's link when it is revoked (a link that
+	// leaked), by world.NormalName of their name: the link of epoch 0 is
+	// the first, and each epoch gives a new one that the older ones no
+	// longer open.
+	Epochs map[string]int
 }
 
 // member is one student of a class, as the server knows them.
@@ -54,7 +60,11 @@ func (c *Class) members() (map[[32]byte]*member, error) {
 		}
 		seen[n] = name
 		m := hmac.New(sha256.New, c.Secret)
-		m.Write([]byte("rlhfsim/link/" + n))
+		label := "rlhfsim/link/" + n
+		if e := c.Epochs[n]; e > 0 {
+			label += "#" + strconv.Itoa(e)
+		}
+		m.Write([]byte(label))
 		tok := hex.EncodeToString(m.Sum(nil)[:24])
 		out[tokenKey(tok)] = &member{name: strings.TrimSpace(name), code: code, token: tok}
 	}

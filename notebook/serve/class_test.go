@@ -103,6 +103,18 @@ func TestClassLinks(t *testing.T) {
 	if l := again.Links(base); l[0] != links[0] || l[1] != links[1] {
 		t.Errorf("after a restart the links are %v, were %v", l, links)
 	}
+	// Ada's link leaked: the next epoch gives her a new one, and the old
+	// one opens nothing; Alan's is as it was.
+	revoked, err := New(Options{FirstByte: -1, Class: &Class{Secret: secret, Students: class.Students, Epochs: map[string]int{world.NormalName("Ada Lovelace"): 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := revoked.Links(base); l[0] == links[0] || l[1] != links[1] {
+		t.Errorf("after revoking Ada's link: %v, were %v", l, links)
+	}
+	if _, ok := revoked.who(adaTok); ok {
+		t.Error("Ada's revoked link still signs in")
+	}
 	if _, err := New(Options{Class: &Class{Secret: secret, Students: []string{"Ada", " ada"}}}); err == nil {
 		t.Error("a roster with one name twice was accepted")
 	}
