@@ -248,8 +248,6 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	return serveUntil(ctx, srv, ln)
 }
 
-// serveUntil serves ln until ctx ends (Ctrl-C), then gives the requests
-// under way 5 s to finish.
 // revoke gives each named student of the roster a new link, recorded in
 // the gradebook so that their old link stays refused after restarts.
 func revoke(cmd *cobra.Command, book *gradebook.Book, roster, names []string) error {
@@ -303,6 +301,8 @@ func leafName(c *x509.Certificate) string {
 	return "(for " + c.Subject.CommonName + ")"
 }
 
+// serveUntil serves ln until ctx ends (Ctrl-C), then gives the requests
+// under way 5 s to finish.
 func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	go func() {
 		<-ctx.Done()

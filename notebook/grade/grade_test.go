@@ -238,6 +238,9 @@ func TestCSVDefusesFormulas(t *testing.T) {
 	if !strings.Contains(b.String(), `"'=HYPERLINK(""x"")"`) || !strings.Contains(b.String(), "'@SUM(A1)") {
 		t.Errorf("formulas not defused:\n%s", b.String())
 	}
+	if SafeCell("-3.5") != "-3.5" || SafeCell("-3.5+A1") != "'-3.5+A1" {
+		t.Errorf("a negative number became %q, a formula after one %q", SafeCell("-3.5"), SafeCell("-3.5+A1"))
+	}
 	if FeedbackFile("Ada Lovelace") == FeedbackFile("ada-lovelace") || !strings.HasPrefix(FeedbackFile("../../etc"), "etc-") {
 		t.Errorf("feedback file names: %q %q %q", FeedbackFile("Ada Lovelace"), FeedbackFile("ada-lovelace"), FeedbackFile("../../etc"))
 	}

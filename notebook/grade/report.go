@@ -35,6 +35,10 @@ func SafeCell(s string) string { return cell(s) }
 
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		// A number is left as it is: "-3.5" is an answer, not a formula.
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return s
+		}
 		return "'" + s
 	}
 	return s

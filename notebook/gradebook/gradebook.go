@@ -115,10 +115,22 @@ func Open(path string) (*Book, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, fmt.Errorf("gradebook %s: is a directory; give a file name", path)
 	}
-	// Students' answers are the instructor's to read: a new file is
-	// owner-only (SQLite gives its journal the file's permissions).
+	// Before anything can write to it, a file there is looked at read
+	// only: another program's database, or one made by a newer rlhfsim,
+	// is refused untouched (opening it for writing would already roll
+	// back its journal or fold in its WAL).
+	if err := probe(path); err != nil {
+		return nil, err
+	}
+	// Students' answers are the instructor's to read: the file is
+	// owner-only (SQLite gives its WAL the file's permissions).
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
+	} else if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("gradebook %s: making it readable by you only: %w", path, err)
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		os.Chmod(path+side, 0o600) // absent, mostly
 	}
 	q := url.Values{}
 	for _, p := range []string{
@@ -145,6 +157,48 @@ func Open(path string) (*Book, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// probe refuses a file at path that is not a gradebook, reading it
+// without writing anything (SQLite's immutable mode reads the file alone:
+// no lock, no journal). No file, or an empty one, is a new gradebook.
+func probe(path string) error {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() == 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+escapePath(path)+"?mode=ro&immutable=1")
+	if err != nil {
+		return fmt.Errorf("gradebook %s: %w", path, err)
+	}
+	defer db.Close()
+	var app, ver, tables int
+	err = db.QueryRow("PRAGMA application_id").Scan(&app)
+	if err == nil {
+		err = db.QueryRow("PRAGMA user_version").Scan(&ver)
+	}
+	if err == nil {
+		err = db.QueryRow("SELECT count(*) FROM sqlite_schema").Scan(&tables)
+	}
+	b := &Book{path: path}
+	switch {
+	case err != nil:
+		return b.explain(err)
+	case app == applicationID && ver > len(migrations):
+		return fmt.Errorf("gradebook %s: %w of this version: a newer rlhfsim made it (schema %d; this one knows up to %d): run that rlhfsim, or give another --db (the file was not changed)", path, ErrNotGradebook, ver, len(migrations))
+	case app == applicationID:
+		return nil
+	case app != 0 || tables > 0:
+		return fmt.Errorf("gradebook %s: %w: it is another program's SQLite database; give another --db (the file was not changed)", path, ErrNotGradebook)
+	}
+	// An empty SQLite file: new, unless a journal beside it says another
+	// program is in the middle of writing it.
+	for _, side := range []string{"-wal", "-journal"} {
+		if _, err := os.Stat(path + side); err == nil {
+			return fmt.Errorf("gradebook %s: %w: it is an empty SQLite database with a %s file beside it, which another program may be writing; give another --db (nothing was changed)", path, ErrNotGradebook, side)
+		}
+	}
+	return nil
 }
 
 // escapePath keeps a file name with '?' or '#' one name in the DSN.
@@ -237,8 +291,14 @@ func (b *Book) now() string {
 	if b.Now != nil {
 		t = b.Now()
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	// Fixed width, so that the text's order is the time's (RFC3339Nano
+	// drops trailing zeros: "30.9Z" sorted after "30.97Z").
+	return t.UTC().Format(stamp)
 }
+
+// stamp is how records are timed: RFC 3339 in UTC, to the nanosecond,
+// fixed width.
+const stamp = "2006-01-02T15:04:05.000000000Z"
 
 // write runs f in one transaction, committed (and on disk) before it
 // returns.

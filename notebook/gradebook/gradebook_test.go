@@ -100,6 +100,15 @@ func TestSaveMarks(t *testing.T) {
 	if as[0].Question != "Which loss?" {
 		t.Errorf("the kept question is %q, want the recorded one", as[0].Question)
 	}
+	// An answer given before its question is recorded is marked when it
+	// is, and takes the recorded text.
+	b.Save(ctx, Answer{Student: "Ada", Lesson: "02", Key: "early", Kind: "quiz", Question: "as the page said", Choice: "yes"})
+	if err := b.Ask(ctx, []Question{{Student: "Ada", Lesson: "02", Key: "early", Kind: "quiz", Text: "Is it?", Answer: "yes"}}); err != nil {
+		t.Fatal(err)
+	}
+	if as, _ := b.Answers(ctx, "Ada", "02"); len(as) != 1 || as[0].Right == nil || !*as[0].Right || as[0].Question != "Is it?" {
+		t.Errorf("an early answer after its question was recorded: %+v", as)
+	}
 	for _, bad := range []Answer{
 		{Student: "", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: "c"},
 		{Student: "Ada", Lesson: "01", Key: "k", Kind: "essay", Question: "q", Choice: "c"},
@@ -138,11 +147,19 @@ func TestReopenKeepsEverything(t *testing.T) {
 	must(b.Visit(ctx, "Ada", "01"))
 	_, _, err = b.Save(ctx, Answer{Student: "Ada", Lesson: "01", Key: "k", Kind: "quiz", Question: "q", Choice: "c"})
 	must(err)
-	must(b.SaveExercise(ctx, Exercise{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 1"}))
-	must(b.SaveExercise(ctx, Exercise{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 2"}))
+	must(b.SaveExercises(ctx, []Exercise{{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 1"}}))
+	must(b.SaveExercises(ctx, []Exercise{{Student: "Ada", Lesson: "03", Name: "bt-loss", Code: "x := 2"}}))
+	// A hand-in with one bad exercise keeps none of it.
+	if err := b.SaveExercises(ctx, []Exercise{{Student: "Ada", Lesson: "04", Name: "grad", Code: "y := 1"}, {Student: "Ada", Lesson: "04", Name: " ", Code: "z"}}); !errors.Is(err, ErrBadRecord) {
+		t.Errorf("a hand-in with a nameless exercise: %v, want ErrBadRecord", err)
+	}
 	must(b.SetGrades(ctx, "Ada", []Grade{{Lesson: "01", Item: "quiz 1", Kind: "quiz", Points: 1, Max: 1, Feedback: "right"}}))
 	must(b.Close())
+	os.Chmod(path, 0o644) // as a careless copy leaves it
 	b = open(t, path)
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the gradebook's permissions after opening: %v, want 0600 (students' answers)", st.Mode().Perm())
+	}
 	vs, err := b.Visits(ctx)
 	must(err)
 	as, err := b.Answers(ctx, "", "")
@@ -179,6 +196,27 @@ func TestRefusesWithoutChanging(t *testing.T) {
 	}
 	db.Close()
 
+	// Another program's database caught mid-write: its tables are still
+	// in the WAL beside it (the files copied while it ran).
+	live := filepath.Join(dir, "live.db")
+	db, err = sql.Open("sqlite", live+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE TABLE marks (name TEXT, mark REAL); INSERT INTO marks VALUES ('Ada', 19)"); err != nil {
+		t.Fatal(err)
+	}
+	walled := filepath.Join(dir, "walled.db")
+	for _, side := range []string{"", "-wal"} {
+		b, err := os.ReadFile(live + side)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(walled+side, b, 0o644)
+	}
+	db.Close()
+
 	newer := filepath.Join(dir, "newer.db")
 	b, err := Open(newer)
 	if err != nil {
@@ -206,6 +244,10 @@ func TestRefusesWithoutChanging(t *testing.T) {
 	holder := open(t, inUse)
 	_ = holder
 
+	wal, _ := os.ReadFile(walled + "-wal")
+	if len(wal) == 0 {
+		t.Fatal("the copied database has no WAL: the case is not made")
+	}
 	for _, c := range []struct {
 		path string
 		want error
@@ -213,6 +255,7 @@ func TestRefusesWithoutChanging(t *testing.T) {
 	}{
 		{notes, ErrNotGradebook, "not an SQLite database"},
 		{other, ErrNotGradebook, "another program's"},
+		{walled, ErrNotGradebook, "another program"},
 		{newer, ErrNotGradebook, "newer rlhfsim"},
 		{damaged, ErrNotGradebook, "damaged"},
 		{inUse, ErrInUse, "another rlhfsim serve"},
@@ -230,6 +273,11 @@ func TestRefusesWithoutChanging(t *testing.T) {
 		}
 		if after, _ := os.ReadFile(c.path); !bytes.Equal(before, after) {
 			t.Errorf("Open(%s) changed the file", filepath.Base(c.path))
+		}
+		if c.path == walled {
+			if after, _ := os.ReadFile(walled + "-wal"); !bytes.Equal(wal, after) {
+				t.Errorf("Open(%s) changed its WAL (%d bytes, were %d)", filepath.Base(c.path), len(after), len(wal))
+			}
 		}
 	}
 }

@@ -99,6 +99,13 @@ func kindOK(k string) error {
 	return fmt.Errorf("%w: kind %q is none of quiz, predict, number", ErrBadRecord, k)
 }
 
+// MaxAnswers is the most answers one student keeps: a page that posts
+// made-up questions cannot fill the disk.
+const MaxAnswers = 5000
+
+// ErrFull is wrapped by Save's error for a student who has MaxAnswers.
+var ErrFull = errors.New("too many answers")
+
 // Ask records the questions of one run, all stamped with one time: the
 // latest run of a lesson is the questions with its latest time. A
 // question recorded before keeps its truth and takes the new time.
@@ -115,6 +122,32 @@ func (b *Book) Ask(ctx context.Context, qs []Question) error {
 	}
 	at := b.now()
 	return b.write(ctx, func(tx *sql.Tx) error {
+		// An answer given before its question was recorded (a page
+		// answers as its run streams; the run is recorded when it ends)
+		// is marked now, and takes the recorded question's text.
+		mark, err := tx.Prepare(`SELECT choice FROM answers WHERE student=? AND lesson=? AND qkey=? AND right IS NULL`)
+		if err != nil {
+			return err
+		}
+		defer mark.Close()
+		for _, q := range qs {
+			var choice string
+			err := mark.QueryRow(q.Student, q.Lesson, q.Key).Scan(&choice)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var r *bool
+			if !q.Graded {
+				v := right(q, choice)
+				r = &v
+			}
+			if _, err := tx.Exec(`UPDATE answers SET right=?, kind=?, question=? WHERE student=? AND lesson=? AND qkey=?`, r, q.Kind, q.Text, q.Student, q.Lesson, q.Key); err != nil {
+				return err
+			}
+		}
 		st, err := tx.Prepare(`INSERT INTO asked (student, lesson, qkey, kind, n, question, answer, value, tol, graded, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (student, lesson, qkey) DO UPDATE SET at=excluded.at`)
 		if err != nil {
@@ -167,13 +200,20 @@ func (b *Book) Save(ctx context.Context, a Answer) (Answer, bool, error) {
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
+		var n int
+		if err := tx.QueryRow(`SELECT count(*) FROM answers WHERE student=?`, a.Student).Scan(&n); err != nil {
+			return err
+		}
+		if n >= MaxAnswers {
+			return fmt.Errorf("%w: %s has %d answers saved, the most kept", ErrFull, a.Student, n)
+		}
 		res, err := tx.Exec(`INSERT OR IGNORE INTO answers (student, lesson, qkey, kind, question, choice, idx, seed, right, at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 			a.Student, a.Lesson, a.Key, a.Kind, a.Question, a.Choice, a.Index, int64(a.Seed), a.Right, a.At)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		fresh = n == 1
+		added, _ := res.RowsAffected()
+		fresh = added == 1
 		return nil
 	})
 	if err != nil {
@@ -284,22 +324,29 @@ func (b *Book) Visits(ctx context.Context) ([]Visit, error) {
 	return out, rows.Err()
 }
 
-// SaveExercise keeps a student's code for an exercise, replacing what
-// they handed in before.
-func (b *Book) SaveExercise(ctx context.Context, e Exercise) error {
-	for _, f := range [][2]string{{"student", e.Student}, {"lesson", e.Lesson}, {"exercise name", e.Name}} {
-		if err := text(f[0], f[1], MaxText); err != nil {
-			return err
+// SaveExercises keeps students' code for exercises, each replacing what
+// its student handed in before for that exercise: all of them, or, when
+// one is bad, none.
+func (b *Book) SaveExercises(ctx context.Context, es []Exercise) error {
+	for _, e := range es {
+		for _, f := range [][2]string{{"student", e.Student}, {"lesson", e.Lesson}, {"exercise name", e.Name}} {
+			if err := text(f[0], f[1], MaxText); err != nil {
+				return err
+			}
 		}
-	}
-	if len(e.Code) > MaxCode || !utf8.ValidString(e.Code) {
-		return fmt.Errorf("%w: the code of exercise %s is not UTF-8 text of at most %d bytes", ErrBadRecord, e.Name, MaxCode)
+		if len(e.Code) > MaxCode || !utf8.ValidString(e.Code) {
+			return fmt.Errorf("%w: the code of exercise %s is not UTF-8 text of at most %d bytes", ErrBadRecord, e.Name, MaxCode)
+		}
 	}
 	at := b.now()
 	return b.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO exercises (student, lesson, name, code, at) VALUES (?1,?2,?3,?4,?5)
-			ON CONFLICT (student, lesson, name) DO UPDATE SET code=?4, at=?5`, e.Student, e.Lesson, e.Name, e.Code, at)
-		return err
+		for _, e := range es {
+			if _, err := tx.Exec(`INSERT INTO exercises (student, lesson, name, code, at) VALUES (?1,?2,?3,?4,?5)
+				ON CONFLICT (student, lesson, name) DO UPDATE SET code=?4, at=?5`, e.Student, e.Lesson, e.Name, e.Code, at); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -338,7 +338,7 @@ var lessonTmpl = template.Must(template.New("lesson").Funcs(funcs).Parse(`{{defi
 {{if $.Helpers}}<details><summary>Helper functions used above</summary><div class="code" tabindex="0" role="region" aria-label="helper functions">{{.Helpers}}</div></details>{{end}}
 <p class="meta">{{if and .Live .Live.Pending}}Self-checks: counted when the run ends.{{else}}Self-checks: {{.Result.Checks}}, failed: {{.Result.FailedChecks}}.{{end}}{{with .Result.Err}} <span class="error">The lesson stopped: {{.}}</span>{{end}}</p>
 </main>
-{{.Download}}
+{{if not (and .Live .Live.Fixed)}}{{.Download}}{{end}}
 <script>{{.QuizJS}}</script>
 {{with .Live}}{{.Script}}{{end}}
 </body></html>

@@ -8,11 +8,13 @@ import (
 	"log"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rlhfsim/rlhfsim/notebook"
 	"github.com/rlhfsim/rlhfsim/notebook/grade"
 	"github.com/rlhfsim/rlhfsim/notebook/gradebook"
 	"github.com/rlhfsim/rlhfsim/notebook/render"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // maxAnswerBody bounds an answer's request: a question and a choice are
@@ -80,6 +82,9 @@ func (s *Server) recordAsked(l *notebook.Lesson, r request, res *notebook.Result
 // question's key and the choice, with what the page showed. Who answers
 // comes from the link, never from the body.
 type postedAnswer struct {
+	// Student is whose page posts: a page left open by one student in a
+	// browser another has since signed into must not save as them.
+	Student  string `json:"student"`
 	Key      string `json:"key"`
 	Kind     string `json:"kind"`
 	Question string `json:"question"`
@@ -105,12 +110,16 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		deny(w, http.StatusBadRequest, "not saved: the answer is not JSON of the expected shape (%v)", err)
 		return
 	}
+	if !samePerson(p.Student, m) {
+		otherPerson(w, p.Student, m)
+		return
+	}
 	a := gradebook.Answer{Student: m.name, Lesson: e.ID, Key: p.Key, Kind: p.Kind, Question: p.Question, Choice: p.Choice, Index: -1, Seed: p.Seed}
 	if p.I != nil {
 		a.Index = *p.I
 	}
 	kept, fresh, err := s.opt.Book.Save(r.Context(), a)
-	if errors.Is(err, gradebook.ErrBadRecord) {
+	if errors.Is(err, gradebook.ErrBadRecord) || errors.Is(err, gradebook.ErrFull) {
 		deny(w, http.StatusBadRequest, "not saved: %v", err)
 		return
 	}
@@ -121,6 +130,18 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"saved": true, "first": fresh, "choice": kept.Choice})
+}
+
+// samePerson says whether a page's student is the signed-in member: a
+// page that names no one (an old page) counts as theirs.
+func samePerson(student string, m *member) bool {
+	return student == "" || world.NormalName(student) == world.NormalName(m.name)
+}
+
+// otherPerson refuses a request from a page of another student than the
+// one this browser is now signed in as.
+func otherPerson(w http.ResponseWriter, student string, m *member) {
+	deny(w, http.StatusConflict, "not saved: this page is %.100s's, and this browser is now signed in as %s: open your own link again (your answers wait in this page until then)", student, m.name)
 }
 
 // bookFor checks that a request may use the gradebook: the server keeps
@@ -195,20 +216,42 @@ func (s *Server) handIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var es []gradebook.Exercise
 	for _, e := range sub.Exercises {
-		if err := s.opt.Book.SaveExercise(r.Context(), gradebook.Exercise{Student: m.name, Lesson: e.Lesson, Name: e.Name, Code: e.Code}); err != nil {
-			deny(w, http.StatusServiceUnavailable, "not handed in: %v", err)
-			return
-		}
+		es = append(es, gradebook.Exercise{Student: m.name, Lesson: e.Lesson, Name: e.Name, Code: e.Code})
 		names = append(names, e.Lesson+" "+e.Name)
+	}
+	// All or nothing: a hand-in is one transaction.
+	if err := s.opt.Book.SaveExercises(r.Context(), es); errors.Is(err, gradebook.ErrBadRecord) {
+		deny(w, http.StatusBadRequest, "not handed in: %v", err)
+		return
+	} else if err != nil {
+		deny(w, http.StatusServiceUnavailable, "not handed in: the server's gradebook failed (%v); try again", err)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"saved": names, "message": fmt.Sprintf("Handed in as %s: %s.", m.name, strings.Join(names, ", "))})
 }
 
+// visitEvery is how often a student's opening of one lesson is written:
+// the dashboard needs to know they opened it, not every reload.
+const visitEvery = time.Minute
+
 // visit records that a member opened a lesson, for the dashboard.
 func (s *Server) visit(r *http.Request, lesson string) {
 	if m := memberOf(r); s.opt.Book != nil && m != nil {
+		key := m.name + "\x00" + lesson
+		s.mu.Lock()
+		last, seen := s.visited[key]
+		if s.visited == nil || len(s.visited) > 100000 {
+			s.visited = map[string]time.Time{}
+		}
+		if seen && time.Since(last) < visitEvery {
+			s.mu.Unlock()
+			return
+		}
+		s.visited[key] = time.Now()
+		s.mu.Unlock()
 		if err := s.opt.Book.Visit(r.Context(), m.name, lesson); err != nil {
 			log.Printf("gradebook: %s opened %s: %v", m.name, lesson, err)
 		}

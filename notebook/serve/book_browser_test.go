@@ -63,8 +63,21 @@ func TestClassAnswersFollowTheStudent(t *testing.T) {
 		t.Errorf("Ada's answer does not show in her second browser: %v", err)
 	}
 
+	// Alan signs in on the browser Ada used, in another tab, while her
+	// page stays open: what she answers there next is not saved as his.
+	tab, closeTab := chromedp.NewContext(ctx)
+	defer closeTab()
+	must(t, chromedp.Do(tab, chromedp.Navigate(links[1].URL+"&switch=1")))
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.quiz')[1].querySelector('button').click(); undefined`)))
+	if err := until(ctx, `document.getElementById('saved').textContent.includes('signed in as Alan Turing')`, 20*time.Second); err != nil {
+		t.Errorf("Ada's page, after Alan signed in on its browser, does not say her answer waits: %v", err)
+	}
+	if as, _ := book.Answers(context.Background(), "Alan Turing", ""); len(as) != 0 {
+		t.Errorf("Ada's answer from her open page was saved as Alan's: %+v", as)
+	}
+
 	// The first browser, now Alan's: nothing of Ada's shows.
-	must(t, chromedp.Do(ctx, chromedp.Navigate(links[1].URL+"&switch=1"), chromedp.Navigate(base+lesson)))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+lesson)))
 	err = until(ctx, `document.body.dataset.student==='Alan Turing' && !!document.querySelector('.quiz button')`, 60*time.Second)
 	must(t, err)
 	time.Sleep(time.Second) // the page's fetch of saved answers

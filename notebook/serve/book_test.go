@@ -167,6 +167,20 @@ func TestClassGradebook(t *testing.T) {
 			t.Errorf("a post with %v: %d %s, want %d", c.header, code, body, c.want)
 		}
 	}
+	// A page of Alan's, open in a browser Ada has since signed into.
+	if code, body := post(t, ada, base, "/api/answer/"+lesson, `{"student":"Alan Turing","key":"k","kind":"quiz","question":"q","choice":"c"}`, nil); code != 409 || !strings.Contains(body, "signed in as Ada Lovelace") {
+		t.Errorf("an answer from Alan's page with Ada's cookie: %d %s, want 409", code, body)
+	}
+	// A hand-in with one bad exercise keeps none; a good one is kept.
+	if code, body := post(t, ada, base, "/api/hand-in", `{"format":"rlhfsim-submission/1","student":"x","exercises":[{"lesson":"03-lists-to-pairs","name":"ranking-to-pairs","code":"a := 1"},{"lesson":"03-lists-to-pairs","name":" ","code":"b"}]}`, nil); code != 400 {
+		t.Errorf("a hand-in with a nameless exercise: %d %s, want 400", code, body)
+	}
+	if es, _ := book.Exercises(context.Background(), ""); len(es) != 0 {
+		t.Errorf("a refused hand-in kept %d exercises", len(es))
+	}
+	if code, body := post(t, ada, base, "/api/hand-in", `{"format":"rlhfsim-submission/1","student":"x","exercises":[{"lesson":"03-lists-to-pairs","name":"ranking-to-pairs","code":"a := 1"}]}`, nil); code != 200 || !strings.Contains(body, "Handed in as Ada Lovelace") {
+		t.Errorf("a hand-in: %d %s", code, body)
+	}
 	if code, _ := post(t, ada, base, "/api/answer/"+lesson, `{"key":"k","kind":"essay","question":"q","choice":"c"}`, nil); code != 400 {
 		t.Errorf("an answer of no kind: %d, want 400", code)
 	}

@@ -52,14 +52,26 @@ func TestClassLinks(t *testing.T) {
 	if strings.Contains(page, alan) {
 		t.Error("Ada's page holds Alan's variant code")
 	}
-	// Nor through the stream of a run, or the check of its values.
+	// Nor through the stream of a run, or the check of its values: a
+	// page of another student's is refused (a page left open in a
+	// browser another student has signed into since), and her own
+	// name with another's code runs her own world.
 	code, stream := get(t, c, base+"/api/run/00-notebook-tour?"+q.Encode()+"&page=p1", nil)
-	if code != 200 || !strings.Contains(stream, "event: done") || !strings.Contains(stream, ada) || strings.Contains(stream, alan) {
+	if code != 409 || strings.Contains(stream, alan) {
 		t.Errorf("Ada's run asking for Alan's world: %d, Alan's code in it: %v", code, strings.Contains(stream, alan))
 	}
+	hers := url.Values{"student": {"Ada Lovelace"}, "variant": {alan}}
+	code, stream = get(t, c, base+"/api/run/00-notebook-tour?"+hers.Encode()+"&page=p1", nil)
+	if code != 200 || !strings.Contains(stream, "event: done") || !strings.Contains(stream, ada) || strings.Contains(stream, alan) {
+		t.Errorf("Ada's run asking for Alan's variant: %d, Alan's code in it: %v", code, strings.Contains(stream, alan))
+	}
 	bad := url.Values{"student": {"Alan Turing"}, "variant": {"0123456789abcdef"}}
+	if code, body := get(t, c, base+"/api/check/00-notebook-tour?"+bad.Encode(), nil); code != 200 || !strings.Contains(body, "signed in as Ada Lovelace") {
+		t.Errorf("Ada's check with another's name: %d %s", code, body)
+	}
+	bad.Set("student", "Ada Lovelace")
 	if code, body := get(t, c, base+"/api/check/00-notebook-tour?"+bad.Encode(), nil); code != 200 || strings.Contains(body, "error") {
-		t.Errorf("Ada's check with another's name and a wrong code: %d %s (her own are used)", code, body)
+		t.Errorf("Ada's check with a wrong code: %d %s (her own is used)", code, body)
 	}
 	// The instructor picks any name and code; Ada's exact page, asked for
 	// by the instructor, is not Ada's read-only page from the cache.

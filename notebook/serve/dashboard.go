@@ -257,7 +257,10 @@ func (s *Server) boardOf(ctx context.Context) (*boardData, error) {
 		}
 		d.Questions = append(d.Questions, *r)
 	}
-	if j := s.grading; j != nil {
+	s.mu.Lock()
+	j := s.grading
+	s.mu.Unlock()
+	if j != nil {
 		j.mu.Lock()
 		switch {
 		case !j.finished:
@@ -497,7 +500,14 @@ func (s *Server) grade(j *gradeJob) {
 		}
 		var gs []gradebook.Grade
 		if len(sub.Answers)+len(sub.Exercises) > 0 {
-			for _, it := range g.Grade(ctx, sub) {
+			// One run slot while a student is graded, taking turns with
+			// the students' own runs like a student would.
+			for s.runs.acquireAs(ctx, "grader", nil) != nil {
+				time.Sleep(time.Second) // the queue is full: the class first
+			}
+			items := g.Grade(ctx, sub)
+			s.runs.release()
+			for _, it := range items {
 				gs = append(gs, gradebook.Grade{Lesson: it.Lesson, Item: it.Item, Kind: it.Kind, Points: it.Points, Max: it.Max, Feedback: it.Feedback})
 			}
 		}
@@ -525,7 +535,7 @@ button{font:inherit;padding:.3rem .8rem}</style></head>
 <body><nav><a href="/">← course map</a></nav>
 <h1>The class</h1>
 <p class="meta">Saved in {{.Book}}. This page updates by itself every few seconds. Download: <a href="/class/answers.csv">answers</a> · <a href="/class/progress.csv">progress</a> · <a href="/class/exercises.csv">exercises</a> · <a href="/class/grades.csv">grades</a> (CSV).</p>
-<p><button type="button" id="grade">Grade the class now</button> <span class="meta">reruns each student's lessons in their own world, marks their answers and runs the hidden tests on the exercises they handed in, as rlhfsim grade does; it takes a few seconds a student, and the class's runs go first.</span></p>
+<p><button type="button" id="grade">Grade the class now</button> <span class="meta">reruns each student's lessons in their own world, marks their answers and runs the hidden tests on the exercises they handed in, as rlhfsim grade does; it takes a few seconds a student, and takes turns for the machine with the class's runs.</span></p>
 <div id="board" aria-live="off">{{.Board}}</div>
 <script>
 (function(){

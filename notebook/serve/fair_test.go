@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,6 +36,21 @@ func TestSlotsTakeTurnsAndBoundTheQueue(t *testing.T) {
 	if err := q.acquireAs(t.Context(), "dan", nil); err != errBusy {
 		t.Errorf("a fourth waiter with room for three: %v, want errBusy", err)
 	}
+	// One student's share of the queue is bounded too.
+	each := newSlots(1, time.Hour)
+	each.perWho = 2
+	each.acquireAs(t.Context(), "eve", nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	for i := range 2 {
+		go each.acquireAs(ctx, "eve", nil)
+		waitFor(t, func() bool { each.mu.Lock(); defer each.mu.Unlock(); return len(each.waiting) == i+1 })
+	}
+	if err := each.acquireAs(ctx, "eve", nil); err != errBusy {
+		t.Errorf("Eve's third waiting run with room for two each: %v, want errBusy", err)
+	}
+	go each.acquireAs(ctx, "fay", nil)
+	waitFor(t, func() bool { each.mu.Lock(); defer each.mu.Unlock(); return len(each.waiting) == 3 })
 	time.Sleep(700 * time.Millisecond) // a tick: Bob hears he is behind Cy
 	var order []string
 	for range 3 {

@@ -91,22 +91,40 @@ const liveJS = `
   // not taken yet, which it sends again until it does.
   if(document.body.dataset.class){
     var student=document.body.dataset.student, unsent='rlhfsim:unsent@'+student;
-    var copy='rlhfsim:answers:'+lesson+'@'+student, sending=false;
+    var copy='rlhfsim:answers:'+lesson+'@'+student, sending=false, stopped=false;
     var pending=function(){try{return JSON.parse(localStorage.getItem(unsent)||'[]')||[];}catch(e){return [];}};
     var keep=function(list){try{localStorage.setItem(unsent,JSON.stringify(list));}catch(e){}};
     var said=function(t,bad){var s=document.getElementById('saved'); if(s){s.textContent=t; s.classList.toggle('bad',!!bad);}};
     var flush=function(){
       var list=pending();
-      if(sending||!list.length){return;}
+      if(sending||stopped||!list.length){return;}
       sending=true;
-      fetch('/api/answer/'+list[0].lesson,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(list[0].a)}).then(function(r){
+      var item=list[0];
+      // Another tab may have sent or queued answers meanwhile: only this
+      // one leaves the queue.
+      var drop=function(){keep(pending().filter(function(x){return !(x.lesson===item.lesson&&x.a.key===item.a.key);}));};
+      fetch('/api/answer/'+item.lesson,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(item.a)}).then(function(r){
         return r.text().then(function(t){
           sending=false;
-          if(r.ok||r.status===400||r.status===404){
-            // Taken, or never to be: the next one.
-            keep(pending().slice(1));
-            if(r.ok){said('Your answers are saved on the class\'s server.');}else{said('Not saved: '+t,true);}
+          if(r.ok){
+            drop();
+            var d={};
+            try{d=JSON.parse(t);}catch(e){}
+            if(d.first===false&&d.choice!==item.a.choice){
+              said('You had answered \u201c'+d.choice+'\u201d before, in another browser: that first answer is the one kept.');
+            }else{
+              said('Your answers are saved on the class\'s server.');
+            }
             flush();
+          }else if(r.status===400||r.status===404){
+            drop(); // never to be taken
+            said('Not saved: '+t,true);
+            flush();
+          }else if(r.status===403||r.status===409){
+            // Signed in as someone else, or the link was revoked: the
+            // answers wait here until this student's link is opened again.
+            stopped=true;
+            said(t,true);
           }else{
             said('Not saved yet: '+t,true);
           }
@@ -118,7 +136,7 @@ const liveJS = `
     };
     window.rlhfsimSaved=function(k,a){
       var list=pending();
-      list.push({lesson:lesson,a:{key:k,kind:a.kind,question:a.question,choice:String(a.choice),i:(typeof a.i==='number'?a.i:null),seed:a.seed||1}});
+      list.push({lesson:lesson,a:{student:student,key:k,kind:a.kind,question:a.question,choice:String(a.choice),i:(typeof a.i==='number'?a.i:null),seed:a.seed||1}});
       keep(list);
       flush();
     };

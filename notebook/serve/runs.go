@@ -297,20 +297,33 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.member = isMember(r)
+	if m := memberOf(r); m != nil && !samePerson(r.URL.Query().Get("student"), m) {
+		otherPerson(w, r.URL.Query().Get("student"), m)
+		return
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	// One run at a time per page, and per class member: a student's
 	// newer change cancels their older run, in any tab.
 	claim := req.page
 	if req.member {
-		claim = "member\x00" + req.student
+		claim = "member\x00" + req.student + "\x00" + e.ID
 	}
 	defer s.unclaim(claim, s.claim(claim, cancel))
-	positions := make(chan int, 8)
+	// The latest place only: an older one waiting to be sent is
+	// replaced.
+	positions := make(chan int, 1)
 	req.queued = func(p int) {
-		select {
-		case positions <- p:
-		default: // a newer place follows
+		for {
+			select {
+			case positions <- p:
+				return
+			default:
+				select {
+				case <-positions:
+				default:
+				}
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -378,7 +391,9 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]string{}
-	if e.Err != nil {
+	if m := memberOf(r); m != nil && !samePerson(r.URL.Query().Get("student"), m) {
+		out["error"] = fmt.Sprintf("this page is %.100s's, and this browser is now signed in as %s: open your own link again", r.URL.Query().Get("student"), m.name)
+	} else if e.Err != nil {
 		out["error"] = fmt.Sprint(e.Err)
 	} else if _, err := s.parse(e.Lesson, fixed(r, r.URL.Query())); err != nil {
 		out["error"] = err.Error()

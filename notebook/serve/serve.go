@@ -74,6 +74,11 @@ type Options struct {
 	Book *gradebook.Book
 }
 
+// maxWaitingEach is the most runs one class member may have waiting for
+// a slot: a student who opens lesson after lesson, or a script, cannot
+// fill the queue the others share.
+const maxWaitingEach = 3
+
 // patience is how long a run may wait for a slot before it goes ahead of
 // newer ones (see slots).
 const patience = 10 * time.Second
@@ -110,6 +115,9 @@ type Server struct {
 	recorded map[string]string
 	// grading is the dashboard's grader run, if any.
 	grading *gradeJob
+	// visited is when each member's opening of each lesson was last
+	// written (see visit).
+	visited map[string]time.Time
 
 	mu    sync.Mutex
 	pages map[string]*pageRun // the run of each open page
@@ -167,6 +175,7 @@ func New(o Options) (*Server, error) {
 	if s.runs.limit <= 0 {
 		s.runs.limit = 64 + 2*len(s.members)
 	}
+	s.runs.perWho = maxWaitingEach
 	if o.Dir != "" {
 		ls, _ := s.lessons()
 		if len(ls) == 0 {

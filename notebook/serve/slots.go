@@ -29,6 +29,9 @@ type slots struct {
 	// refused (errBusy) rather than queued for minutes; zero means no
 	// bound.
 	limit int
+	// perWho bounds each named student's waiting runs the same way;
+	// zero means no bound. Runs of no one in particular ("") share limit.
+	perWho int
 	// served is when each student last got a slot, for the round-robin.
 	served map[string]time.Time
 }
@@ -65,6 +68,18 @@ func (q *slots) acquireAs(ctx context.Context, who string, onWait func(position 
 	if q.limit > 0 && len(q.waiting) >= q.limit {
 		q.mu.Unlock()
 		return errBusy
+	}
+	if q.perWho > 0 && who != "" {
+		n := 0
+		for _, w := range q.waiting {
+			if w.who == who {
+				n++
+			}
+		}
+		if n >= q.perWho {
+			q.mu.Unlock()
+			return errBusy
+		}
 	}
 	w := &waiter{since: time.Now(), who: who, granted: make(chan struct{})}
 	q.waiting = append(q.waiting, w)
