@@ -227,3 +227,62 @@ func TestClassGradebook(t *testing.T) {
 		t.Errorf("after a restart Ada's answers are %s, were %s", again, mine)
 	}
 }
+
+// TestGradeTheClass answers a lesson's quiz rightly as one student and
+// wrongly as another, presses the dashboard's grade button, and finds
+// the grader's points for each in the gradebook and on the dashboard.
+func TestGradeTheClass(t *testing.T) {
+	dir := lessonDir(t, map[string]string{"quiz": "\tnb.Quiz(\"Which is first?\", []string{\"a\", \"b\", \"c\"}, 0, \"a comes first.\")"})
+	book, err := gradebook.Open(filepath.Join(t.TempDir(), "class.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	class := &Class{Secret: []byte("a course secret of some length"), Students: []string{"Ada", "Alan", "Absent"}}
+	s, err := New(Options{Dir: dir, FirstByte: -1, Class: class, Book: book})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := start(t, s)
+	links := s.Links(base)
+	for i, choice := range []string{"a", "b"} {
+		c := signIn(t, links[i].URL)
+		_, page := get(t, c, base+"/lesson/quiz", nil)
+		keys, _ := pageQuestions(page)
+		if len(keys) != 1 {
+			t.Fatalf("the quiz page has %d questions", len(keys))
+		}
+		b, _ := json.Marshal(map[string]any{"key": keys[0], "kind": "quiz", "question": "Which is first?", "choice": choice, "i": 0, "seed": 1})
+		if code, body := post(t, c, base, "/api/answer/quiz", string(b), nil); code != 200 {
+			t.Fatalf("%s's answer: %d %s", class.Students[i], code, body)
+		}
+	}
+	inst := client(t, base, s.Token())
+	if code, body := post(t, inst, base, "/class/grade", "{}", nil); code != 200 {
+		t.Fatalf("the grade button: %d %s", code, body)
+	}
+	waitFor(t, func() bool {
+		s.mu.Lock()
+		j := s.grading
+		s.mu.Unlock()
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		return j.finished
+	})
+	gs, err := book.Grades(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := map[string]float64{}
+	for _, g := range gs {
+		if g.Kind == "quiz" {
+			points[g.Student] += g.Points
+		}
+	}
+	if points["Ada"] != 1 || points["Alan"] != 0 || len(points) != 2 {
+		t.Errorf("the grader's quiz points: %v, want Ada 1, Alan 0, Absent none (nothing to grade)", points)
+	}
+	if _, dash := get(t, inst, base+"/class", nil); !strings.Contains(dash, "1 of 1") || !strings.Contains(dash, "Graded 3 students") {
+		t.Errorf("the dashboard does not show the grades")
+	}
+}

@@ -465,9 +465,28 @@ func (s *Server) grade(j *gradeJob) {
 		finish(err)
 		return
 	}
+	// The lessons the class has worked in: grading reruns each of them
+	// for every student, and the others would only add "not answered".
+	worked := map[string]bool{}
+	as, err := s.opt.Book.Answers(ctx, "", "")
+	if err != nil {
+		finish(err)
+		return
+	}
+	for _, a := range as {
+		worked[a.Lesson] = true
+	}
+	es, err := s.opt.Book.Exercises(ctx, "")
+	if err != nil {
+		finish(err)
+		return
+	}
+	for _, e := range es {
+		worked[e.Lesson] = true
+	}
 	g := &grade.Grader{Secret: s.opt.Class.Secret, Limits: s.opt.Limits, Parallel: 1}
 	for _, e := range ls {
-		if e.Lesson != nil {
+		if e.Lesson != nil && worked[e.ID] {
 			g.Lessons = append(g.Lessons, e.Lesson)
 		}
 	}
@@ -535,7 +554,7 @@ button{font:inherit;padding:.3rem .8rem}</style></head>
 <body><nav><a href="/">← course map</a></nav>
 <h1>The class</h1>
 <p class="meta">Saved in {{.Book}}. This page updates by itself every few seconds. Download: <a href="/class/answers.csv">answers</a> · <a href="/class/progress.csv">progress</a> · <a href="/class/exercises.csv">exercises</a> · <a href="/class/grades.csv">grades</a> (CSV).</p>
-<p><button type="button" id="grade">Grade the class now</button> <span class="meta">reruns each student's lessons in their own world, marks their answers and runs the hidden tests on the exercises they handed in, as rlhfsim grade does; it takes a few seconds a student, and takes turns for the machine with the class's runs.</span></p>
+<p><button type="button" id="grade">Grade the class now</button> <span class="meta">reruns, for each student in their own world, every lesson the class has answered in or handed an exercise for, marks their answers and runs the hidden tests on their exercises, as rlhfsim grade does; it takes as long as running those lessons once a student, one run at a time, in turn with the class's runs.</span></p>
 <div id="board" aria-live="off">{{.Board}}</div>
 <script>
 (function(){
