@@ -98,6 +98,23 @@ func TestClassAnswersFollowTheStudent(t *testing.T) {
 	if os.Getenv("RLHFSIM_SHOTS") != "" {
 		shot(t, inst, filepath.Join(os.Getenv("RLHFSIM_SHOTS"), "class-dashboard.png"))
 	}
+	// The dashboard, a class's lesson page and its course map pass axe.
+	for _, v := range axeViolations(t, inst) {
+		t.Errorf("the dashboard: %s", v)
+	}
+	for _, v := range axeViolations(t, ctx) {
+		t.Errorf("Alan's lesson page: %s", v)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/")))
+	if err := until(ctx, `!!document.getElementById('hand-in')`, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range axeViolations(t, ctx) {
+		t.Errorf("Alan's course map: %s", v)
+	}
+	if os.Getenv("RLHFSIM_SHOTS") != "" {
+		shot(t, ctx, filepath.Join(os.Getenv("RLHFSIM_SHOTS"), "class-map.png"))
+	}
 }
 
 func shot(t *testing.T, ctx context.Context, file string) {
