@@ -200,7 +200,7 @@ func (s *Server) handIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(sub.Exercises) == 0 {
-		deny(w, http.StatusBadRequest, "not handed in: the file holds no exercise (rlhfsim submit --lesson DIR puts your lessons' exercises in it)")
+		deny(w, http.StatusBadRequest, "not handed in: the file holds no exercise (rlhfsim submit DIR --student NAME --out FILE puts the exercises you wrote in DIR's lessons in it)")
 		return
 	}
 	known := map[string]bool{}

@@ -223,7 +223,7 @@ h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:
 {{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
 {{end}}</ol>
 {{if .Member}}<section aria-labelledby="hand-in-h"><h2 id="hand-in-h">Hand in your exercises</h2>
-<p>Write the exercises in your copy of the lessons, run <code>rlhfsim submit --lesson DIR</code>, then choose the file it wrote: its exercises are saved as yours (your answers are saved already).</p>
+<p>Write the exercises in your copy of the lessons (from your instructor's release), run <code>rlhfsim submit DIR --student "{{.Member}}" --out work.json</code> on it, then choose <code>work.json</code> here: its exercises are saved as yours (your answers are saved already).</p>
 <p><label for="hand-in">Submission file</label> <input type="file" id="hand-in" accept=".json,application/json"> <span id="hand-in-status" role="status"></span></p></section>
 {{else}}{{.Download}}{{end}}</main>
 {{.Script}}
