@@ -17,6 +17,11 @@ import (
 // rlhfsim binary does.
 func TestMain(m *testing.M) {
 	worker.Main()
+	// TestKillTheClassServer runs the command in a process of its own,
+	// to kill it.
+	if args := os.Getenv("RLHFSIM_TEST_COMMAND"); args != "" {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
 	os.Exit(m.Run())
 }
 
