@@ -43,6 +43,7 @@ type serveOptions struct {
 	links         string
 	db            string
 	revoke        []string
+	site          string
 	secret        studentFlags
 }
 
@@ -93,6 +94,12 @@ slot goes to the student served longest ago, and past a bounded queue a
 run is refused at once with "busy" instead of waiting for minutes; a
 waiting page shows its place in the queue.
 
+With --site DIR (a site built by rlhfsim site --out DIR --release, the
+students' version) the class's lessons run in the students' browsers from
+its pages and WebAssembly runtime, each in the student's own variant, and
+the server only serves files and keeps the answers; those answers are
+marked when the instructor grades the class from the dashboard.
+
 A class's work is kept in an SQLite file (--db): each answer as the student
 gives it, marked against their own run, the lessons they opened and the
 exercise files they hand in from the course map. A student sees their
@@ -124,6 +131,7 @@ uses a gradebook; a file that is not one is refused and left alone.`,
 	cmd.Flags().StringVar(&o.class, "class", "", "a roster (one name a line, or CSV with names first): a personal link per student, with their own variant")
 	cmd.Flags().StringVar(&o.links, "links", filepath.Join("rlhfsim-out", "class-links.csv"), "where --class writes the students' links (readable by you only)")
 	cmd.Flags().StringVar(&o.db, "db", filepath.Join("rlhfsim-out", "class.db"), "the class's gradebook (SQLite), made if missing: answers, progress, exercises handed in, grades (with --class)")
+	cmd.Flags().StringVar(&o.site, "site", "", "with --class: a site built with rlhfsim site --out DIR --release; the students' lessons then run in their browsers, and the server keeps their answers")
 	cmd.Flags().StringArrayVar(&o.revoke, "revoke", nil, "with --class: a student whose link leaked gets a new one, and the old stops working (repeat for several)")
 	cmd.Flags().StringVar(&o.secret.secretFile, "secret", "", "file holding the course secret (or set "+secretEnv+"), for --class")
 	return cmd
@@ -184,8 +192,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 		if so.Class.Epochs, err = book.Epochs(cmd.Context()); err != nil {
 			return usagef("--db: %v", err)
 		}
-	} else if cmd.Flags().Changed("db") || len(o.revoke) > 0 {
-		return usagef("--db and --revoke are about a class: give --class ROSTER too")
+		so.Site = o.site
+	} else if cmd.Flags().Changed("db") || len(o.revoke) > 0 || o.site != "" {
+		return usagef("--db, --revoke and --site are about a class: give --class ROSTER too")
 	}
 	if cacheBytes == 0 {
 		so.CacheBytes = -1

@@ -27,8 +27,12 @@ type Request struct {
 	Set    map[string]string `json:"set"`
 	Seed   uint64            `json:"seed"`
 	// Student names the student: the variant of the world comes from
-	// the name alone (world.PublicCode).
+	// the name alone (world.PublicCode), unless Variant gives it.
 	Student string `json:"student"`
+	// Variant is the student's variant code, from a class's server
+	// (rlhfsim serve --class --site), which draws it from the course
+	// secret; empty means the name's public variant.
+	Variant string `json:"variant"`
 	// Edited says the source is not the one the page shows: the page
 	// gets a new skeleton first, since cells may have come or gone.
 	Edited bool `json:"edited"`
@@ -152,6 +156,9 @@ func (r *runner) run(ctx context.Context, req *Request) {
 	var v world.Variant
 	if name := strings.TrimSpace(req.Student); name != "" {
 		code, err := world.PublicCode(name)
+		if req.Variant != "" {
+			code = req.Variant
+		}
 		if err == nil {
 			v, err = world.Student(name, code)
 		}
@@ -175,7 +182,7 @@ func (r *runner) run(ctx context.Context, req *Request) {
 		req.Seed = 1
 	}
 	prev, next := meta(req.PrevLink), meta(req.NextLink)
-	live := &render.Live{Seed: req.Seed, Student: v.Student, Code: v.Code, Site: true}
+	live := &render.Live{Seed: req.Seed, Student: v.Student, Code: v.Code, Site: true, Fixed: req.Variant != ""}
 	if req.Edited {
 		sk := &notebook.Result{Lesson: l, Cells: make([]notebook.CellResult, len(l.Cells)), Seed: req.Seed, Student: v.Student, Code: v.Code}
 		live.Params, live.Pending = l.Declared(req.Set), true

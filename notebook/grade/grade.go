@@ -25,6 +25,9 @@ type Item struct {
 	Kind             string // quiz, predict, number, exercise or submission
 	Points, Max      float64
 	Feedback         string // one line
+	// Answer is the place of the graded answer in the submission's
+	// Answers, counted from 1; 0 when no answer was graded.
+	Answer int
 }
 
 // MaxSeeds is how many seeds of one submission are graded.
@@ -213,6 +216,7 @@ func (g *Grader) lesson(ctx context.Context, l *notebook.Lesson, v world.Variant
 			continue
 		}
 		used[ai] = true
+		it.Answer = ai + 1
 		it.Points, it.Feedback = mark(truth, s.Answers[ai].Choice)
 		items = append(items, it)
 	}

@@ -439,3 +439,14 @@ func (b *Book) Revoke(ctx context.Context, student string) (int, error) {
 	})
 	return e, err
 }
+
+// SetRight marks an answer the server could not mark when it was given
+// (a run in the student's browser, of the students' version, which holds
+// no answers), as the grader found it; an answer already marked keeps
+// its mark.
+func (b *Book) SetRight(ctx context.Context, student, lesson, key string, right bool) error {
+	return b.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE answers SET right=? WHERE student=? AND lesson=? AND qkey=? AND right IS NULL`, right, student, lesson, key)
+		return err
+	})
+}

@@ -85,71 +85,6 @@ const liveJS = `
       }).catch(function(){status('The connection was lost: change a value to run again.', true);});
     };
   }
-  // A class's page saves each answer on the server, which keeps the
-  // first one a student gives, and shows the answers saved there from any
-  // browser. This browser keeps a copy, and the answers the server has
-  // not taken yet, which it sends again until it does.
-  if(document.body.dataset.class){
-    var student=document.body.dataset.student, unsent='rlhfsim:unsent@'+student;
-    var copy='rlhfsim:answers:'+lesson+'@'+student, sending=false, stopped=false;
-    var pending=function(){try{return JSON.parse(localStorage.getItem(unsent)||'[]')||[];}catch(e){return [];}};
-    var keep=function(list){try{localStorage.setItem(unsent,JSON.stringify(list));}catch(e){}};
-    var said=function(t,bad){var s=document.getElementById('saved'); if(s){s.textContent=t; s.classList.toggle('bad',!!bad);}};
-    var flush=function(){
-      var list=pending();
-      if(sending||stopped||!list.length){return;}
-      sending=true;
-      var item=list[0];
-      // Another tab may have sent or queued answers meanwhile: only this
-      // one leaves the queue.
-      var drop=function(){keep(pending().filter(function(x){return !(x.lesson===item.lesson&&x.a.key===item.a.key);}));};
-      fetch('/api/answer/'+item.lesson,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(item.a)}).then(function(r){
-        return r.text().then(function(t){
-          sending=false;
-          if(r.ok){
-            drop();
-            var d={};
-            try{d=JSON.parse(t);}catch(e){}
-            if(d.first===false&&d.choice!==item.a.choice){
-              said('You had answered \u201c'+d.choice+'\u201d before, in another browser: that first answer is the one kept.');
-            }else{
-              said('Your answers are saved on the class\'s server.');
-            }
-            flush();
-          }else if(r.status===400||r.status===404){
-            drop(); // never to be taken
-            said('Not saved: '+t,true);
-            flush();
-          }else if(r.status===403||r.status===409){
-            // Signed in as someone else, or the link was revoked: the
-            // answers wait here until this student's link is opened again.
-            stopped=true;
-            said(t,true);
-          }else{
-            said('Not saved yet: '+t,true);
-          }
-        });
-      }).catch(function(){
-        sending=false;
-        said('Not saved yet: the server does not answer. Your answers are kept in this browser and sent again when it does.',true);
-      });
-    };
-    window.rlhfsimSaved=function(k,a){
-      var list=pending();
-      list.push({lesson:lesson,a:{student:student,key:k,kind:a.kind,question:a.question,choice:String(a.choice),i:(typeof a.i==='number'?a.i:null),seed:a.seed||1}});
-      keep(list);
-      flush();
-    };
-    setInterval(flush,5000);
-    flush();
-    fetch('/api/answers/'+lesson).then(function(r){return r.ok?r.json():{};}).then(function(m){
-      var cur={};
-      try{cur=JSON.parse(localStorage.getItem(copy)||'{}')||{};}catch(e){}
-      Object.keys(m).forEach(function(k){cur[k]=m[k];});
-      try{localStorage.setItem(copy,JSON.stringify(cur));}catch(e){}
-      bind(document);
-    }).catch(function(){});
-  }
   if(!form.dataset.broken){
     bind(document);
     form.addEventListener('submit',function(e){e.preventDefault();});
@@ -171,4 +106,75 @@ const liveJS = `
       }).catch(function(){});
     },1500);
   }
+})();`
+
+// classJS runs on a class member's lesson page, live or in the browser
+// (the site's): it saves each answer on the server, which keeps the first
+// one a student gives, and shows the answers saved there from any
+// browser. This browser keeps a copy, and the answers the server has not
+// taken yet, which it sends again until it does.
+const classJS = `
+(function(){
+  var form=document.getElementById('controls');
+  if(!form||!document.body.dataset.class){return;}
+  var lesson=form.dataset.lesson;
+  var student=document.body.dataset.student, unsent='rlhfsim:unsent@'+student;
+  var copy='rlhfsim:answers:'+lesson+'@'+student, sending=false, stopped=false;
+  var pending=function(){try{return JSON.parse(localStorage.getItem(unsent)||'[]')||[];}catch(e){return [];}};
+  var keep=function(list){try{localStorage.setItem(unsent,JSON.stringify(list));}catch(e){}};
+  var said=function(t,bad){var s=document.getElementById('saved'); if(s){s.textContent=t; s.classList.toggle('bad',!!bad);}};
+  var flush=function(){
+    var list=pending();
+    if(sending||stopped||!list.length){return;}
+    sending=true;
+    var item=list[0];
+    // Another tab may have sent or queued answers meanwhile: only this
+    // one leaves the queue.
+    var drop=function(){keep(pending().filter(function(x){return !(x.lesson===item.lesson&&x.a.key===item.a.key);}));};
+    fetch('/api/answer/'+item.lesson,{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(item.a)}).then(function(r){
+      return r.text().then(function(t){
+        sending=false;
+        if(r.ok){
+          drop();
+          var d={};
+          try{d=JSON.parse(t);}catch(e){}
+          if(d.first===false&&d.choice!==item.a.choice){
+            said('You had answered \u201c'+d.choice+'\u201d before, in another browser: that first answer is the one kept.');
+          }else{
+            said('Your answers are saved on the class\'s server.');
+          }
+          flush();
+        }else if(r.status===400||r.status===404){
+          drop(); // never to be taken
+          said('Not saved: '+t,true);
+          flush();
+        }else if(r.status===403||r.status===409){
+          // Signed in as someone else, or the link was revoked: the
+          // answers wait here until this student's link is opened again.
+          stopped=true;
+          said(t,true);
+        }else{
+          said('Not saved yet: '+t,true);
+        }
+      });
+    }).catch(function(){
+      sending=false;
+      said('Not saved yet: the server does not answer. Your answers are kept in this browser and sent again when it does.',true);
+    });
+  };
+  window.rlhfsimSaved=function(k,a){
+    var list=pending();
+    list.push({lesson:lesson,a:{student:student,key:k,kind:a.kind,question:a.question,choice:String(a.choice),i:(typeof a.i==='number'?a.i:null),seed:a.seed||1}});
+    keep(list);
+    flush();
+  };
+  setInterval(flush,5000);
+  flush();
+  fetch('/api/answers/'+lesson).then(function(r){return r.ok?r.json():{};}).then(function(m){
+    var cur={};
+    try{cur=JSON.parse(localStorage.getItem(copy)||'{}')||{};}catch(e){}
+    Object.keys(m).forEach(function(k){cur[k]=m[k];});
+    try{localStorage.setItem(copy,JSON.stringify(cur));}catch(e){}
+    window.rlhfsimQuizzes(document);
+  }).catch(function(){});
 })();`

@@ -54,6 +54,11 @@ func (s *Server) lesson(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.siteLessons[e.ID] && isMember(r) {
+		// A class served from a site runs its lessons in the browsers.
+		http.Redirect(w, r, "/site/"+e.ID+".html", http.StatusSeeOther)
+		return
+	}
 	if e.Err != nil {
 		s.brokenPage(w, e)
 		return
@@ -165,6 +170,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		Err                error
 		Done               bool
 		Progress           string
+		Href               string
 	}
 	// A class member's progress comes from the gradebook, so it is the
 	// same in every browser; others' from this browser's storage.
@@ -186,7 +192,10 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		m := e.Lesson.Meta
-		rw := row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", ")}
+		rw := row{ID: m.ID, Title: m.Title, Summary: m.Summary, Minutes: m.Minutes, Before: strings.Join(m.LearnBefore, ", "), Href: "/lesson/" + m.ID}
+		if s.siteLessons[m.ID] && memberName(r) != "" {
+			rw.Href = "/site/" + m.ID + ".html"
+		}
 		if done != nil {
 			p := done[[2]string{memberName(r), m.ID}]
 			rw.Done = p.Done()
@@ -201,6 +210,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case m != nil && s.opt.Book != nil:
 		data["Member"] = m.name
+		data["InBrowser"] = s.siteLessons != nil
 		data["Script"] = template.HTML("<script>" + handInJS + "</script>")
 	case m == nil && s.opt.Book != nil:
 		data["Instructor"] = true
@@ -216,10 +226,10 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!doctype html>
 <style>body{font-family:"Liberation Sans",Arial,sans-serif;line-height:1.5;max-width:52rem;margin:0 auto;padding:1.5rem}
 h1{border-bottom:2px solid #0072B2}li{margin:.7rem 0}.meta{color:#666;font-size:.92rem}.done{color:#009E73;font-weight:bold}.error{color:#D55E00}</style></head>
 <body><h1>How the reward model of RLHF works</h1>
-{{if .Member}}<p>Signed in as <b>{{.Member}}</b> by your personal link. Each lesson runs on the class's server in your own variant of the hidden world; your answers are saved there as you give them, and show in any browser you open your link in.</p>
+{{if .Member}}<p>Signed in as <b>{{.Member}}</b> by your personal link. Each lesson runs {{if .InBrowser}}in this browser (the simulator loads once, about 15 MB){{else}}on the class's server{{end}} in your own variant of the hidden world; your answers are saved there as you give them, and show in any browser you open your link in.</p>
 {{else if .Instructor}}<p>You are the instructor: <a href="/class">the class's dashboard</a> shows the students' progress and answers as they work. Answers you give here are not saved.</p>
 {{else}}<p>Each lesson runs on this machine; change a parameter and the lesson runs again. Your answers and progress stay in this browser.</p>{{end}}
-<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="/lesson/{{.ID}}">{{.Title}}</a> <span class="done"{{if not .Done}} hidden{{end}}>✓ done</span>{{with .Progress}} <span class="meta">{{.}}</span>{{end}}
+<main><ol id="lessons">{{range .Rows}}<li data-lesson="{{.ID}}"><a href="{{if .Href}}{{.Href}}{{else}}/lesson/{{.ID}}{{end}}">{{.Title}}</a> <span class="done"{{if not .Done}} hidden{{end}}>✓ done</span>{{with .Progress}} <span class="meta">{{.}}</span>{{end}}
 {{if .Err}}<div class="error">does not load: {{.Err}}</div>{{else}}<div class="meta">{{.ID}} · {{.Minutes}} minutes{{with .Before}} · after {{.}}{{end}}</div><div>{{.Summary}}</div>{{end}}</li>
 {{end}}</ol>
 {{if .Member}}<section aria-labelledby="hand-in-h"><h2 id="hand-in-h">Hand in your exercises</h2>
@@ -278,7 +288,7 @@ func liveScript(watch bool, source []byte) template.HTML {
 	if watch {
 		w = "true"
 	}
-	return template.HTML("<script>var rlhfsimWatch=" + w + ", rlhfsimVersion=\"" + sourceVersion(source) + "\";" + liveJS + "</script>")
+	return template.HTML("<script>var rlhfsimWatch=" + w + ", rlhfsimVersion=\"" + sourceVersion(source) + "\";" + liveJS + "</script><script>" + classJS + "</script>")
 }
 
 // sourceVersion names a lesson file's content: the first 8 bytes of its

@@ -72,6 +72,11 @@ type Options struct {
 	// browser with their link, and summed up on the instructor's
 	// dashboard (/class). The caller opens and closes it.
 	Book *gradebook.Book
+	// Site, if set with Class, is the folder of a site built with
+	// rlhfsim site --release: the class's lessons then run in the
+	// students' browsers, from its pages and runtime, and the server
+	// only serves files and keeps the answers.
+	Site string
 }
 
 // maxWaitingEach is the most runs one class member may have waiting for
@@ -115,6 +120,8 @@ type Server struct {
 	recorded map[string]string
 	// grading is the dashboard's grader run, if any.
 	grading *gradeJob
+	// siteLessons are the lessons of Options.Site's pages.
+	siteLessons map[string]bool
 	// visited is when each member's opening of each lesson was last
 	// written (see visit).
 	visited map[string]time.Time
@@ -176,6 +183,16 @@ func New(o Options) (*Server, error) {
 		s.runs.limit = 64 + 2*len(s.members)
 	}
 	s.runs.perWho = maxWaitingEach
+	if o.Site != "" {
+		if o.Class == nil {
+			return nil, fmt.Errorf("a site is served to a class (--class); to serve a site alone, use rlhfsim site --serve")
+		}
+		ids, err := openSite(o.Site)
+		if err != nil {
+			return nil, err
+		}
+		s.siteLessons = ids
+	}
 	if o.Dir != "" {
 		ls, _ := s.lessons()
 		if len(ls) == 0 {
@@ -314,6 +331,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/answers/{id}", s.savedAnswers)
 	mux.HandleFunc("POST /api/answer/{id}", s.saveAnswer)
 	mux.HandleFunc("POST /api/hand-in", s.handIn)
+	mux.HandleFunc("GET /site/{file...}", s.siteFile)
 	mux.HandleFunc("GET /class", s.dashboard)
 	mux.HandleFunc("GET /class/board", s.board)
 	mux.HandleFunc("GET /class/{table}", s.export)

@@ -164,6 +164,16 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		}
 		rep.Pages = append(rep.Pages, name)
 	}
+	// What a class's server needs to know of the site: whether it is
+	// the students' version, which it may serve a class.
+	var ids []string
+	for _, l := range sel {
+		ids = append(ids, l.Meta.ID)
+	}
+	man, _ := json.MarshalIndent(Manifest{Format: ManifestFormat, Release: o.Release, Lessons: ids}, "", "  ")
+	if err := course.WriteFile(filepath.Join(o.Out, ManifestFile), append(man, '\n')); err != nil {
+		return rep, err
+	}
 	var idx bytes.Buffer
 	if err := Index(&idx, sel); err != nil {
 		return rep, err
@@ -172,6 +182,35 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 		return rep, err
 	}
 	return rep, ctx.Err()
+}
+
+// ManifestFile is the file in a site's folder that describes it.
+const ManifestFile = "site.json"
+
+// ManifestFormat names the manifest's format.
+const ManifestFormat = "rlhfsim-site/1"
+
+// Manifest describes a built site.
+type Manifest struct {
+	Format string `json:"format"`
+	// Release says the pages hold the students' version of the lessons
+	// (no quiz answers, no solutions, no hidden tests).
+	Release bool `json:"release"`
+	// Lessons are the pages' lessons, in order.
+	Lessons []string `json:"lessons"`
+}
+
+// ReadManifest reads the manifest of the site in dir.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a site built by this rlhfsim (no %s): build it with rlhfsim site --out %s --release", dir, ManifestFile, dir)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil || m.Format != ManifestFormat {
+		return nil, fmt.Errorf("%s: not a site manifest of this rlhfsim (%s); build the site again", filepath.Join(dir, ManifestFile), ManifestFormat)
+	}
+	return &m, nil
 }
 
 // Page renders a lesson's page from its run at the defaults (seed 1, the

@@ -9,6 +9,21 @@
   var L = window.rlhfsimLesson;
   if (!form || !L) { return; }
   var rt = 'rt/';
+  // A class's server (rlhfsim serve --class --site) says who the student
+  // is and gives their variant, which the course secret draws: the name
+  // is theirs to read, not to change.
+  var C = window.rlhfsimClass || null;
+  if (C) {
+    var who = document.getElementById('p-student');
+    if (who) {
+      who.value = C.student; who.readOnly = true; who.setAttribute('aria-readonly', 'true');
+      var help = who.nextElementSibling;
+      if (help) { help.textContent = 'set by your personal link, with your own variant of the hidden world'; }
+    }
+    // The class's server keeps the answers: nothing to download.
+    var dl = document.querySelector('.download');
+    if (dl) { dl.hidden = true; }
+  }
   var runner = null, ready = false, failed = '', runID = 0, timer = null, running = null, editor = null;
   // The source whose cells the page shows: a run of another one sends
   // its own cells first.
@@ -38,7 +53,7 @@
       if (el.name === 'seed') {
         seed = Number(v);
         if (!/^[0-9]+$/.test(v.trim()) || seed < 1 || seed > 1000000) { bad = el; }
-      } else if (el.name === 'student') { student = v; }
+      } else if (el.name === 'student') { student = C ? C.student : v; }
       else if (el.name && (!L.defaults || L.defaults[el.name] !== v)) { set[el.name] = v; }
     });
     return {set: set, seed: seed, student: student, bad: bad};
@@ -88,7 +103,7 @@
     window.rlhfsimTimes = [['run', -1, performance.now()]];
     window.rlhfsimWarm = false;
     runner.postMessage({run: JSON.stringify({id: runID, lesson: {id: L.id, file: L.file, source: src},
-      set: v.set, seed: v.seed, student: v.student, edited: src !== shown, prev: L.prev, next: L.next,
+      set: v.set, seed: v.seed, student: v.student, variant: C ? C.variant : '', edited: src !== shown, prev: L.prev, next: L.next,
       cellLimit: L.cellLimit, lessonLimit: L.lessonLimit})});
     shown = src;
   }
@@ -256,5 +271,8 @@
     }
   });
   if (store.get(editKey) !== null) { asked = true; openEditor(); }
+  // The page shows the standard world's outputs: a class's student runs
+  // their own at once.
+  if (C) { asked = true; }
   if (asked) { run(); } else { start(); }
 })();
