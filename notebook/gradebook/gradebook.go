@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -96,6 +97,10 @@ type Book struct {
 	path string
 	// Now stamps the records; nil means time.Now. The tests set it.
 	Now func() time.Time
+
+	jobs      chan job      // writes waiting for the writer
+	stopped   chan struct{} // closed when the writer has committed the last
+	closeOnce sync.Once
 }
 
 // ErrNotGradebook is wrapped by Open's error for a file that is not a
@@ -151,11 +156,12 @@ func Open(path string) (*Book, error) {
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	b := &Book{db: db, path: path}
+	b := &Book{db: db, path: path, jobs: make(chan job, 4096), stopped: make(chan struct{})}
 	if err := b.migrate(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go b.writer()
 	return b, nil
 }
 
@@ -281,7 +287,11 @@ func (b *Book) explain(err error) error {
 }
 
 // Close closes the gradebook, releasing its lock.
-func (b *Book) Close() error { return b.db.Close() }
+func (b *Book) Close() error {
+	b.closeOnce.Do(func() { close(b.jobs) })
+	<-b.stopped
+	return b.db.Close()
+}
 
 // Path returns the gradebook's file.
 func (b *Book) Path() string { return b.path }
@@ -300,16 +310,84 @@ func (b *Book) now() string {
 // fixed width.
 const stamp = "2006-01-02T15:04:05.000000000Z"
 
-// write runs f in one transaction, committed (and on disk) before it
-// returns.
-func (b *Book) write(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := b.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+// job is one write waiting for the writer.
+type job struct {
+	f    func(tx *sql.Tx) error
+	done chan error
+}
+
+// maxBatch is the most writes committed together.
+const maxBatch = 256
+
+// write runs f as one all-or-nothing write, committed (and on disk)
+// before it returns. Writes that arrive while one commits are committed
+// together (group commit): each is still all or nothing, in a savepoint
+// of its own, but they share one transaction and one flush to disk, so a
+// class answering at once waits for a few flushes, not one per answer.
+func (b *Book) write(ctx context.Context, f func(tx *sql.Tx) error) (err error) {
+	j := job{f: f, done: make(chan error, 1)}
+	defer func() {
+		if recover() != nil { // the book is closed
+			err = errors.New("gradebook: closed")
+		}
+	}()
+	select {
+	case b.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return err
+	// Once handed over, the write happens: wait for it, whatever ctx
+	// says, so that "saved" is never said of a write not on disk, nor
+	// "not saved" of one that is.
+	return <-j.done
+}
+
+// writer commits the waiting writes, in batches, until the book closes.
+func (b *Book) writer() {
+	defer close(b.stopped)
+	for j := range b.jobs {
+		batch := []job{j}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case j, ok := <-b.jobs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		b.commit(batch)
 	}
-	return tx.Commit()
+}
+
+// commit runs a batch of writes in one transaction, each in a savepoint
+// so that one that fails leaves the others, and tells each how it went.
+func (b *Book) commit(batch []job) {
+	errs := make([]error, len(batch))
+	tx, err := b.db.Begin()
+	if err == nil {
+		for i, j := range batch {
+			if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+				errs[i] = err
+				continue
+			}
+			if errs[i] = j.f(tx); errs[i] != nil {
+				tx.Exec("ROLLBACK TO w")
+			}
+			tx.Exec("RELEASE w")
+		}
+		err = tx.Commit()
+		if err != nil {
+			tx.Rollback()
+		}
+	}
+	for i, j := range batch {
+		if err != nil && errs[i] == nil {
+			errs[i] = err // the commit failed: nothing of the batch is kept
+		}
+		j.done <- errs[i]
+	}
 }

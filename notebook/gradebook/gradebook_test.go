@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 )
@@ -390,5 +391,41 @@ func TestMigratesAnOlderGradebook(t *testing.T) {
 	}
 	if es, err := b.Epochs(context.Background()); err != nil || es["ada"] != 2 {
 		t.Errorf("Epochs: %v, %v", es, err)
+	}
+}
+
+// TestWritesCommittedTogetherStayApart saves answers from many goroutines
+// at once, with writes that fail among them: the writes are committed in
+// batches, and every good one is kept while each failed one leaves
+// nothing.
+func TestWritesCommittedTogetherStayApart(t *testing.T) {
+	ctx := context.Background()
+	b := open(t, filepath.Join(t.TempDir(), "class.db"))
+	var wg sync.WaitGroup
+	for i := range 300 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%10 == 0 {
+				// A write that inserts, then fails: its insert must go.
+				err := b.write(ctx, func(tx *sql.Tx) error {
+					tx.Exec(`INSERT INTO visits (student, lesson, first, last) VALUES ('ghost', ?, 'x', 'x')`, strconv.Itoa(i))
+					return errors.New("fails")
+				})
+				if err == nil {
+					t.Error("a failing write reported no error")
+				}
+				return
+			}
+			if _, _, err := b.Save(ctx, Answer{Student: "Ada", Lesson: "01", Key: strconv.Itoa(i), Kind: "quiz", Question: "q", Choice: "c"}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	as, _ := b.Answers(ctx, "Ada", "01")
+	vs, _ := b.Visits(ctx)
+	if len(as) != 270 || len(vs) != 0 {
+		t.Errorf("%d answers kept (want 270) and %d visits of failed writes (want 0)", len(as), len(vs))
 	}
 }

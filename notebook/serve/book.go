@@ -252,8 +252,12 @@ func (s *Server) visit(r *http.Request, lesson string) {
 		}
 		s.visited[key] = time.Now()
 		s.mu.Unlock()
-		if err := s.opt.Book.Visit(r.Context(), m.name, lesson); err != nil {
-			log.Printf("gradebook: %s opened %s: %v", m.name, lesson, err)
-		}
+		// The page does not wait for the disk: a visit is the
+		// dashboard's, not the student's.
+		go func() {
+			if err := s.opt.Book.Visit(context.Background(), m.name, lesson); err != nil {
+				log.Printf("gradebook: %s opened %s: %v", m.name, lesson, err)
+			}
+		}()
 	}
 }

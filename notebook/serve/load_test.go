@@ -25,6 +25,7 @@ import (
 type session struct {
 	students           int
 	pages, saves, runs []time.Duration // page loads, answer saves, runs to their last cell
+	runtimes           []time.Duration // downloads of the WebAssembly runtime (site mode)
 	failed             []string        // requests that did not succeed, and why
 	posted             map[[3]string]bool
 	lost               int // answers acknowledged and not in the gradebook
@@ -49,7 +50,13 @@ func p95(ds []time.Duration) time.Duration {
 // instructor's dashboard refreshes every 3 s, as its page does.
 // Afterwards every answer the server acknowledged is looked up in the
 // gradebook.
-func classSession(t testing.TB, students int) *session {
+//
+// With a site (siteDir), the class is served from it (Options.Site): the
+// lessons run in the students' browsers, so the simulated students load
+// the pages and download the runtime (compressed, as a browser asks for
+// it) instead of streaming runs, and moving a control costs the server
+// nothing.
+func classSession(t testing.TB, students int, siteDir string) *session {
 	dir := t.TempDir()
 	book, err := gradebook.Open(filepath.Join(dir, "class.db"))
 	if err != nil {
@@ -61,7 +68,7 @@ func classSession(t testing.TB, students int) *session {
 		names = append(names, fmt.Sprintf("Student %03d", i+1))
 	}
 	class := &Class{Secret: []byte("a course secret of some length"), Students: names}
-	s, err := New(Options{Class: class, Book: book})
+	s, err := New(Options{Class: class, Book: book, Site: siteDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +81,7 @@ func classSession(t testing.TB, students int) *session {
 		out.failed = append(out.failed, fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
-	tr := &http.Transport{MaxIdleConnsPerHost: 4 * students, MaxConnsPerHost: 0}
+	tr := &http.Transport{MaxIdleConnsPerHost: 4 * students, MaxConnsPerHost: 0, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	do := func(c *http.Client, method, u, body string) (int, string, time.Duration) {
 		req, _ := http.NewRequest(method, base+u, strings.NewReader(body))
@@ -197,9 +204,24 @@ func classSession(t testing.TB, students int) *session {
 			jarred(t, c, l.URL)
 			page(c, l.Name, "/")
 			p := open(c, l.Name, first, url.Values{})
-			// Move a control: the page's stream runs the lesson again.
-			moved, ok := stream(c, "/api/run/"+first+"?"+url.Values{"tokens": {"600"}, "page": {l.Name}}.Encode())
-			if ok {
+			if siteDir != "" {
+				// The browser downloads the runtime once; the run and
+				// a moved control are its own.
+				req, _ := http.NewRequest("GET", base+"/site/rt/rlhfsim.wasm", nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				t0 := time.Now()
+				resp, err := c.Do(req)
+				if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" {
+					fail("%s downloading the runtime: %v %v", l.Name, err, resp)
+				} else {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					mu.Lock()
+					out.runtimes = append(out.runtimes, time.Since(t0))
+					mu.Unlock()
+				}
+			} else if moved, ok := stream(c, "/api/run/"+first+"?"+url.Values{"tokens": {"600"}, "page": {l.Name}}.Encode()); ok {
+				// A moved control: the page's stream runs the lesson again.
 				p = moved
 			}
 			answerAll(c, l.Name, first, p)
@@ -247,9 +269,9 @@ func jarred(t testing.TB, c *http.Client, link string) {
 }
 
 func (s *session) report() string {
-	return fmt.Sprintf("%d students on %d cores (%s): %d page loads p95 %v, %d answers saved p95 %v, %d runs to their last cell p95 %v, %d dashboard refreshes, %d failed requests, %d answers lost, %v in all",
+	return fmt.Sprintf("%d students on %d cores (%s): %d page loads p95 %v, %d answers saved p95 %v, %d runs to their last cell p95 %v, %d runtime downloads p95 %v, %d dashboard refreshes, %d failed requests, %d answers lost, %v in all",
 		s.students, runtime.NumCPU(), runtime.GOARCH, len(s.pages), p95(s.pages).Round(time.Millisecond), len(s.saves), p95(s.saves).Round(time.Millisecond),
-		len(s.runs), p95(s.runs).Round(time.Millisecond), s.boards, len(s.failed), s.lost, s.wall.Round(time.Second))
+		len(s.runs), p95(s.runs).Round(time.Millisecond), len(s.runtimes), p95(s.runtimes).Round(time.Millisecond), s.boards, len(s.failed), s.lost, s.wall.Round(time.Second))
 }
 
 // TestAClassOfThirty runs the scripted session for 30 students: no
@@ -259,7 +281,7 @@ func TestAClassOfThirty(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a class's session takes a while")
 	}
-	s := classSession(t, 30)
+	s := classSession(t, 30, "")
 	t.Log(s.report())
 	for _, f := range s.failed[:min(len(s.failed), 10)] {
 		t.Error(f)
@@ -284,7 +306,7 @@ func BenchmarkClassSession(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			var s *session
 			for b.Loop() {
-				s = classSession(b, n)
+				s = classSession(b, n, "")
 			}
 			b.ReportMetric(float64(p95(s.pages).Microseconds())/1000, "page-p95-ms")
 			b.ReportMetric(float64(p95(s.saves).Microseconds())/1000, "save-p95-ms")
@@ -300,3 +322,32 @@ func BenchmarkClassSession(b *testing.B) {
 }
 
 func cookiejarNew() (http.CookieJar, error) { return cookiejar.New(nil) }
+
+// BenchmarkClassSiteSession is BenchmarkClassSession for a class served
+// from a site of the students' version (lessons 00 and 01): the server
+// serves pages and the runtime and keeps answers; the runs are the
+// browsers'.
+func BenchmarkClassSiteSession(b *testing.B) {
+	dir := releaseSite(b, "00", "01")
+	sizes := []int{30, 300}
+	if n, err := strconv.Atoi(os.Getenv("RLHFSIM_CLASS")); err == nil {
+		sizes = []int{n}
+	}
+	for _, n := range sizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			var s *session
+			for b.Loop() {
+				s = classSession(b, n, dir)
+			}
+			b.ReportMetric(float64(p95(s.pages).Microseconds())/1000, "page-p95-ms")
+			b.ReportMetric(float64(p95(s.saves).Microseconds())/1000, "save-p95-ms")
+			b.ReportMetric(float64(p95(s.runtimes).Microseconds())/1000, "runtime-p95-ms")
+			b.ReportMetric(float64(len(s.failed)), "failed")
+			b.ReportMetric(float64(s.lost), "lost")
+			b.Log(s.report())
+			for _, f := range s.failed[:min(len(s.failed), 5)] {
+				b.Log(f)
+			}
+		})
+	}
+}

@@ -27,30 +27,7 @@ func TestAClassRunsInTheBrowsers(t *testing.T) {
 		t.Skip("builds the WebAssembly runtime")
 	}
 	ctx := chromium.Context(t, 5*time.Minute) // skips without Chromium, before the build
-	c, err := course.Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sel, err := c.Select([]string{"00"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var students []*notebook.Lesson
-	for _, l := range sel {
-		src, err := l.StudentSource()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sl, err := notebook.Parse(l.Meta.ID, l.File, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		students = append(students, sl)
-	}
-	dir := t.TempDir()
-	if _, err := site.Build(context.Background(), &course.Course{Lessons: students}, students, site.Options{Out: dir, Release: true}); err != nil {
-		t.Fatal(err)
-	}
+	dir := releaseSite(t, "00")
 	secret := []byte("a course secret of some length")
 	class := &Class{Secret: secret, Students: []string{"Ada Lovelace", "Alan Turing"}}
 	book, err := gradebook.Open(filepath.Join(t.TempDir(), "class.db"))
@@ -102,4 +79,35 @@ func TestAClassRunsInTheBrowsers(t *testing.T) {
 	if _, err := New(Options{Class: class, Site: whole}); err == nil {
 		t.Error("a site of the whole course was accepted for a class")
 	}
+}
+
+// releaseSite builds a site of the students' version of the lessons
+// ids, as rlhfsim site --release does, in a temporary folder.
+func releaseSite(t testing.TB, ids ...string) string {
+	t.Helper()
+	c, err := course.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var students []*notebook.Lesson
+	for _, l := range sel {
+		src, err := l.StudentSource()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sl, err := notebook.Parse(l.Meta.ID, l.File, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		students = append(students, sl)
+	}
+	dir := t.TempDir()
+	if _, err := site.Build(context.Background(), &course.Course{Lessons: students}, students, site.Options{Out: dir, Release: true}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
