@@ -251,7 +251,7 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	// Ctrl-C.
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if o.prewarm {
+	if o.prewarm && o.site == "" { // with a site the lessons run in the browsers
 		go s.Prewarm(ctx)
 	}
 	return serveUntil(ctx, srv, ln)

@@ -98,9 +98,10 @@ type Book struct {
 	// Now stamps the records; nil means time.Now. The tests set it.
 	Now func() time.Time
 
-	jobs      chan job      // writes waiting for the writer
-	stopped   chan struct{} // closed when the writer has committed the last
-	closeOnce sync.Once
+	jobs    chan job      // writes waiting for the writer
+	stopped chan struct{} // closed when the writer has committed the last
+	closing sync.RWMutex  // held to send on jobs, and to close it
+	closed  bool
 }
 
 // ErrNotGradebook is wrapped by Open's error for a file that is not a
@@ -288,7 +289,12 @@ func (b *Book) explain(err error) error {
 
 // Close closes the gradebook, releasing its lock.
 func (b *Book) Close() error {
-	b.closeOnce.Do(func() { close(b.jobs) })
+	b.closing.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.jobs)
+	}
+	b.closing.Unlock()
 	<-b.stopped
 	return b.db.Close()
 }
@@ -324,18 +330,20 @@ const maxBatch = 256
 // together (group commit): each is still all or nothing, in a savepoint
 // of its own, but they share one transaction and one flush to disk, so a
 // class answering at once waits for a few flushes, not one per answer.
-func (b *Book) write(ctx context.Context, f func(tx *sql.Tx) error) (err error) {
+func (b *Book) write(ctx context.Context, f func(tx *sql.Tx) error) error {
 	j := job{f: f, done: make(chan error, 1)}
-	defer func() {
-		if recover() != nil { // the book is closed
-			err = errors.New("gradebook: closed")
-		}
-	}()
+	b.closing.RLock()
+	if b.closed {
+		b.closing.RUnlock()
+		return errors.New("gradebook: closed")
+	}
 	select {
 	case b.jobs <- j:
 	case <-ctx.Done():
+		b.closing.RUnlock()
 		return ctx.Err()
 	}
+	b.closing.RUnlock()
 	// Once handed over, the write happens: wait for it, whatever ctx
 	// says, so that "saved" is never said of a write not on disk, nor
 	// "not saved" of one that is.
@@ -363,31 +371,67 @@ func (b *Book) writer() {
 	}
 }
 
+// run runs one job's function, a panic in it being its error, not the
+// server's end.
+func run(j job, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("gradebook: a write panicked: %v", p)
+		}
+	}()
+	return j.f(tx)
+}
+
 // commit runs a batch of writes in one transaction, each in a savepoint
 // so that one that fails leaves the others, and tells each how it went.
+// When the batch itself fails (the transaction cannot go on: a full
+// disk, an I/O error), nothing of it is kept, and each write is tried
+// again alone, so that one write's trouble is not the others'.
 func (b *Book) commit(batch []job) {
-	errs := make([]error, len(batch))
+	if len(batch) > 1 {
+		if errs, ok := b.together(batch); ok {
+			for i, j := range batch {
+				j.done <- errs[i]
+			}
+			return
+		}
+	}
+	for _, j := range batch {
+		errs, _ := b.together([]job{j})
+		j.done <- errs[0]
+	}
+}
+
+// together runs jobs in one transaction; ok is false when the
+// transaction itself failed, and then nothing of it was kept.
+func (b *Book) together(batch []job) (errs []error, ok bool) {
+	errs = make([]error, len(batch))
+	fail := func(err error) ([]error, bool) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs, false
+	}
 	tx, err := b.db.Begin()
-	if err == nil {
-		for i, j := range batch {
-			if _, err := tx.Exec("SAVEPOINT w"); err != nil {
-				errs[i] = err
-				continue
-			}
-			if errs[i] = j.f(tx); errs[i] != nil {
-				tx.Exec("ROLLBACK TO w")
-			}
-			tx.Exec("RELEASE w")
-		}
-		err = tx.Commit()
-		if err != nil {
-			tx.Rollback()
-		}
+	if err != nil {
+		return fail(err)
 	}
+	defer tx.Rollback()
 	for i, j := range batch {
-		if err != nil && errs[i] == nil {
-			errs[i] = err // the commit failed: nothing of the batch is kept
+		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+			return fail(err)
 		}
-		j.done <- errs[i]
+		if errs[i] = run(j, tx); errs[i] != nil {
+			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
+				return fail(err)
+			}
+		}
+		if _, err := tx.Exec("RELEASE w"); err != nil {
+			return fail(err)
+		}
 	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return errs, true
 }

@@ -440,13 +440,26 @@ func (b *Book) Revoke(ctx context.Context, student string) (int, error) {
 	return e, err
 }
 
-// SetRight marks an answer the server could not mark when it was given
-// (a run in the student's browser, of the students' version, which holds
-// no answers), as the grader found it; an answer already marked keeps
-// its mark.
-func (b *Book) SetRight(ctx context.Context, student, lesson, key string, right bool) error {
+// Mark is the grader's mark of one answer.
+type Mark struct {
+	Lesson, Key string
+	Right       bool
+}
+
+// SetRights marks a student's answers the server could not mark when
+// they were given (a run in the student's browser, of the students'
+// version, which holds no answers), as the grader found them, in one
+// write; an answer already marked keeps its mark.
+func (b *Book) SetRights(ctx context.Context, student string, marks []Mark) error {
+	if len(marks) == 0 {
+		return nil
+	}
 	return b.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE answers SET right=? WHERE student=? AND lesson=? AND qkey=? AND right IS NULL`, right, student, lesson, key)
-		return err
+		for _, m := range marks {
+			if _, err := tx.Exec(`UPDATE answers SET right=? WHERE student=? AND lesson=? AND qkey=? AND right IS NULL`, m.Right, student, m.Lesson, m.Key); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -295,6 +295,21 @@ func progressOf(asked []gradebook.Question, answers []gradebook.Answer, visits [
 		p.Opened = true
 		out[k] = p
 	}
+	// Answers to questions the server never recorded (runs in the
+	// browsers, or given before their run was recorded) count as
+	// answered where no run was recorded: how many of how many is then
+	// unknown.
+	for _, a := range answers {
+		k := [2]string{a.Student, a.Lesson}
+		if _, ok := latest[k]; !ok {
+			p := out[k]
+			p.Answered++
+			if a.Right != nil && *a.Right {
+				p.Right++
+			}
+			out[k] = p
+		}
+	}
 	for _, q := range asked {
 		k := [2]string{q.Student, q.Lesson}
 		if q.At != latest[k] {
@@ -529,17 +544,19 @@ func (s *Server) grade(j *gradeJob) {
 			}
 			items := g.Grade(ctx, sub)
 			s.runs.release()
+			var marks []gradebook.Mark
 			for _, it := range items {
 				gs = append(gs, gradebook.Grade{Lesson: it.Lesson, Item: it.Item, Kind: it.Kind, Points: it.Points, Max: it.Max, Feedback: it.Feedback})
 				// An answer the server could not mark (run in the
 				// browser) takes the grader's mark.
 				if it.Answer > 0 && it.Answer <= len(from) && it.Max > 0 {
 					a := from[it.Answer-1]
-					if err := s.opt.Book.SetRight(ctx, m.name, a.Lesson, a.Key, it.Points >= it.Max); err != nil {
-						finish(err)
-						return
-					}
+					marks = append(marks, gradebook.Mark{Lesson: a.Lesson, Key: a.Key, Right: it.Points >= it.Max})
 				}
+			}
+			if err := s.opt.Book.SetRights(ctx, m.name, marks); err != nil {
+				finish(err)
+				return
 			}
 		}
 		if err := s.opt.Book.SetGrades(ctx, m.name, gs); err != nil {
@@ -604,9 +621,9 @@ var boardTmpl = template.Must(template.New("board").Funcs(template.FuncMap{
 }).Parse(`{{with .Grading}}<p role="status">{{.}}</p>{{end}}
 <p class="meta">Answers saved: {{.Saved}}; updated {{.Updated}}.</p>
 <h2>Progress</h2>
-<p class="meta">Columns are the lessons (hover for the title). Each cell: questions answered of those asked in the student's latest run of the lesson (green: all), “opened” if the lesson has been opened and nothing answered yet.</p>
+<p class="meta">Columns are the lessons (hover for the title). Each cell: questions answered of those asked in the student's latest run of the lesson (green: all); “N answered” where the run was the student's browser's, which the server does not see; “opened” if the lesson has been opened and nothing answered yet.</p>
 <table><thead><tr><th scope="col">student</th>{{range .Lessons}}<th scope="col" title="{{.ID}}: {{.Title}}"><a href="/lesson/{{.ID}}">{{number .ID}}</a></th>{{end}}<th scope="col">answered</th><th scope="col">grade</th></tr></thead><tbody>
-{{range .Students}}<tr><th scope="row">{{.Name}}</th>{{range .Cells}}<td class="{{if .Done}}done{{else if .Answered}}part{{end}}">{{if .Asked}}{{.Answered}}/{{.Asked}}{{else if .Opened}}opened{{end}}</td>{{end}}<td>{{.Answered}}/{{.Of}}</td><td>{{if .Graded}}{{.Points}} of {{.Max}}{{end}}</td></tr>
+{{range .Students}}<tr><th scope="row">{{.Name}}</th>{{range .Cells}}<td class="{{if .Done}}done{{else if .Answered}}part{{end}}">{{if .Asked}}{{.Answered}}/{{.Asked}}{{else if .Answered}}{{.Answered}} answered{{else if .Opened}}opened{{end}}</td>{{end}}<td>{{.Answered}}/{{.Of}}</td><td>{{if .Graded}}{{.Points}} of {{.Max}}{{end}}</td></tr>
 {{end}}</tbody></table>
 <h2>Misconceptions</h2>
 {{if not .Questions}}<p>No answers yet.</p>{{else}}

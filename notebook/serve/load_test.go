@@ -204,9 +204,10 @@ func classSession(t testing.TB, students int, siteDir string) *session {
 			jarred(t, c, l.URL)
 			page(c, l.Name, "/")
 			p := open(c, l.Name, first, url.Values{})
-			if siteDir != "" {
+			if siteDir != "" && os.Getenv("RLHFSIM_SKIP_RUNTIME") == "" {
 				// The browser downloads the runtime once; the run and
-				// a moved control are its own.
+				// a moved control are its own. (RLHFSIM_SKIP_RUNTIME=1
+				// leaves the downloads out, to see what they cost.)
 				req, _ := http.NewRequest("GET", base+"/site/rt/rlhfsim.wasm", nil)
 				req.Header.Set("Accept-Encoding", "gzip")
 				t0 := time.Now()
@@ -220,6 +221,8 @@ func classSession(t testing.TB, students int, siteDir string) *session {
 					out.runtimes = append(out.runtimes, time.Since(t0))
 					mu.Unlock()
 				}
+			} else if siteDir != "" {
+				// The runtime skipped: nothing more for the server.
 			} else if moved, ok := stream(c, "/api/run/"+first+"?"+url.Values{"tokens": {"600"}, "page": {l.Name}}.Encode()); ok {
 				// A moved control: the page's stream runs the lesson again.
 				p = moved

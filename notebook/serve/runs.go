@@ -297,6 +297,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.member = isMember(r)
+	if req.member && s.siteLessons[e.ID] {
+		// The class runs this lesson in the students' browsers.
+		deny(w, http.StatusForbidden, "this lesson runs in your browser: open /site/%s.html", e.ID)
+		return
+	}
 	if m := memberOf(r); m != nil && !samePerson(r.URL.Query().Get("student"), m) {
 		otherPerson(w, r.URL.Query().Get("student"), m)
 		return

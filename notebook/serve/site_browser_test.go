@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/gradebook"
 	"github.com/rlhfsim/rlhfsim/notebook/site"
+	"github.com/rlhfsim/rlhfsim/notebook/worker"
 	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
@@ -44,6 +46,11 @@ func TestAClassRunsInTheBrowsers(t *testing.T) {
 	ada, _ := world.Code(secret, "Ada Lovelace")
 
 	must(t, chromedp.Do(ctx, chromedp.Navigate(links[0].URL), chromedp.Navigate(base+"/lesson/00-notebook-tour")))
+	// Until her own run replaces them, the standard world's questions
+	// take no answer.
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){var up=document.getElementById('status').textContent.startsWith('Up to date'); return up || Array.prototype.every.call(document.querySelectorAll('main .quiz button'), function(b){return b.disabled;});})()`)); !ok {
+		t.Error("the standard world's quizzes take answers before Ada's own run")
+	}
 	// The simulator loads, and the lesson runs here in Ada's world.
 	if err := until(ctx, `document.body.dataset.variant===`+jsString(ada)+` && document.getElementById('status').textContent.startsWith('Up to date') && !!document.querySelector('.quiz button')`, 3*time.Minute); err != nil {
 		st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent+' | '+location.href+' | '+document.body.dataset.variant`))
@@ -69,8 +76,51 @@ func TestAClassRunsInTheBrowsers(t *testing.T) {
 	// Grading marks it.
 	inst := client(t, base, s.Token())
 	gradeNow(t, s, inst, base)
-	if as, _ := book.Answers(context.Background(), "Ada Lovelace", "00-notebook-tour"); len(as) != 1 || as[0].Right == nil {
-		t.Errorf("after grading, Ada's answer: %+v; want it marked", as)
+	as, _ = book.Answers(context.Background(), "Ada Lovelace", "00-notebook-tour")
+	if len(as) != 1 || as[0].Right == nil {
+		t.Fatalf("after grading, Ada's answer: %+v; want it marked", as)
+	}
+	// Marked as her world's truth has it: the instructor's lesson, run
+	// here in her variant.
+	c, _ := course.Embedded()
+	sel, _ := c.Select([]string{"00"})
+	v, _ := world.Student("Ada Lovelace", ada)
+	res := worker.Run(context.Background(), sel[0], worker.Options{Variant: v})
+	found := false
+	for _, cr := range res.Cells {
+		for _, it := range cr.Items {
+			if e := it.Event; e != nil && e.Text == as[0].Question && e.Answer >= 0 {
+				found = true
+				if want := as[0].Choice == e.Options[e.Answer]; *as[0].Right != want {
+					t.Errorf("Ada chose %q; marked right=%v, her world's answer is %q", as[0].Choice, *as[0].Right, e.Options[e.Answer])
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no question %q in the instructor's lesson", as[0].Question)
+	}
+	// Only the site's pages and runtime are served, a member's runs are
+	// the browser's, and a page not of the students' version is sent to
+	// no one.
+	adaC := signIn(t, links[0].URL)
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/site/" + site.ManifestFile, 404},
+		{"/site/rt/site.js", 200},
+		{"/api/run/00-notebook-tour?page=x", 403},
+	} {
+		if code, body := get(t, adaC, base+c.path, nil); code != c.want {
+			t.Errorf("Ada asking for %s: %d %.100s, want %d", c.path, code, body, c.want)
+		}
+	}
+	page := filepath.Join(dir, "00-notebook-tour.html")
+	b, _ := os.ReadFile(page)
+	os.WriteFile(page, bytes.Replace(b, []byte(`"release":true`), []byte(`"release":false`), 1), 0o644)
+	if code, _ := get(t, adaC, base+"/site/00-notebook-tour.html", nil); code != 500 {
+		t.Errorf("a page of the whole course served to Ada: %d", code)
 	}
 
 	// A site of the whole course is not served to a class.

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/rlhfsim/rlhfsim/notebook/site"
+	"github.com/rlhfsim/rlhfsim/sim/world"
 )
 
 // siteCSP is the policy of a class's pages in the browser runtime: the
@@ -40,6 +42,10 @@ func openSite(dir string) (map[string]bool, error) {
 	return ids, nil
 }
 
+// releaseRe finds the students' version's mark in a site page's lesson
+// settings (site.page writes them as JSON).
+var releaseRe = regexp.MustCompile(`<script>var rlhfsimLesson=\{[^\n]*"release":true`)
+
 // siteFile serves the class's site: a lesson page made the member's (their
 // name and variant, their answers saved here), the runtime and the
 // scripts as files.
@@ -54,7 +60,15 @@ func (s *Server) siteFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", siteCSP)
-	if id, ok := strings.CutSuffix(name, ".html"); ok && s.siteLessons[id] {
+	id, page := strings.CutSuffix(name, ".html")
+	page = page && s.siteLessons[id]
+	if !page && !strings.HasPrefix(name, "rt/") {
+		// Only the site's pages and runtime: the folder may hold other
+		// files (a gradebook, a links file) that are no student's.
+		deny(w, http.StatusNotFound, "no %.80q in this course's site", name)
+		return
+	}
+	if page {
 		b, err := os.ReadFile(filepath.Join(s.opt.Site, name))
 		if err == nil {
 			b, err = classPage(b, memberOf(r))
@@ -79,12 +93,24 @@ func (s *Server) siteFile(w http.ResponseWriter, r *http.Request) {
 // (answers kept per student), a line for the saving's status, and the
 // script that saves answers here. The instructor's page is the site's.
 func classPage(page []byte, m *member) ([]byte, error) {
+	// The site is read at every request: one rebuilt since the server
+	// started, or half rebuilt, may hold the whole course. A page whose
+	// lesson is not the students' version is sent to no one.
+	if !releaseRe.Match(page) {
+		return nil, fmt.Errorf("the page is not of the students' version (rebuilt without --release?): build the site again with rlhfsim site --release")
+	}
 	if m == nil {
 		return page, nil
 	}
-	cfg, _ := json.Marshal(map[string]string{"student": m.name, "variant": m.code}) // escapes <, > and &
+	// The name as the runs spell it (NFC), so that the page's keys for
+	// this student's answers are the same before and after a run.
+	name := m.name
+	if v, err := world.Student(m.name, m.code); err == nil {
+		name = v.Student
+	}
+	cfg, _ := json.Marshal(map[string]string{"student": name, "variant": m.code}) // escapes <, > and &
 	for _, e := range []struct{ old, new string }{
-		{`data-student=""`, `data-student="` + html.EscapeString(m.name) + `" data-class="1"`},
+		{`data-student=""`, `data-student="` + html.EscapeString(name) + `" data-class="1"`},
 		{`<script>var rlhfsimLesson=`, `<script>window.rlhfsimClass=` + string(cfg) + `;</script>` + "\n" + `<script>var rlhfsimLesson=`},
 		{`<p id="status"`, `<p id="saved" class="help" role="status"></p>` + "\n" + `<p id="status"`},
 	} {

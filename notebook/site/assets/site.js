@@ -23,6 +23,9 @@
     // The class's server keeps the answers: nothing to download.
     var dl = document.querySelector('.download');
     if (dl) { dl.hidden = true; }
+    // The questions shown are the standard world's, until the student's
+    // own run replaces them: an answer now would be to another world.
+    document.querySelectorAll('main .quiz button, main .quiz input').forEach(function(b) { b.disabled = true; });
   }
   var runner = null, ready = false, failed = '', runID = 0, timer = null, running = null, editor = null;
   // The source whose cells the page shows: a run of another one sends
@@ -263,7 +266,7 @@
   var q = new URLSearchParams(location.search), asked = false;
   q.forEach(function(v, k) {
     var el = form.querySelector('[name="' + CSS.escape(k) + '"]');
-    if (!el) { return; }
+    if (!el || (C && k === 'student')) { return; }
     if (el.type === 'checkbox') { if (String(el.checked) !== v) { el.checked = v === 'true'; asked = true; } }
     else if (el.value !== v) {
       el.value = v; asked = true;
