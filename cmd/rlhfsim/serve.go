@@ -232,6 +232,9 @@ func runServe(cmd *cobra.Command, args []string, o *serveOptions) error {
 	if so.Book != nil {
 		fmt.Fprintf(w, "The class's work is saved in %s; its dashboard (yours alone) is at\n\n    %s\n\n", o.db, strings.Replace(url, "/?token=", "/class?token=", 1))
 	}
+	if o.site != "" {
+		fmt.Fprintf(w, "The students' lessons run in their browsers, from the site in %s (the students' version); the server serves its files and keeps the answers.\n\n", o.site)
+	}
 	if o.tlsCert != "" {
 		warnUncovered(cmd, cert, urls)
 	}
