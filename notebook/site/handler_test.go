@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rlhfsim/rlhfsim/notebook/course"
 	"github.com/rlhfsim/rlhfsim/notebook/worker"
 )
 
@@ -71,5 +72,19 @@ func TestBrowserLimits(t *testing.T) {
 	}
 	if got := BrowserLimits(worker.Limits{Cell: time.Second}); got.Cell != time.Second || got.Lesson != 30*time.Minute {
 		t.Errorf("a cell limit given: %+v", got)
+	}
+}
+
+// TestNoHalfSiteWithoutTheSource: outside the rlhfsim source, building a
+// site's runtime cannot work, and the site's folder is not even made.
+func TestNoHalfSiteWithoutTheSource(t *testing.T) {
+	t.Chdir(t.TempDir())
+	out := filepath.Join(t.TempDir(), "site")
+	_, err := Build(t.Context(), &course.Course{}, nil, Options{Out: out})
+	if err == nil || !strings.Contains(err.Error(), "needs the rlhfsim source") {
+		t.Fatalf("Build outside the source: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the failed build left the site's folder behind")
 	}
 }

@@ -105,6 +105,8 @@ func Build(ctx context.Context, c *course.Course, sel []*notebook.Lesson, o Opti
 				return nil, &course.InputError{Err: fmt.Errorf("--runtime %s: %w (give the rt folder of a site built before, which holds rlhfsim.wasm, wasm_exec.js and LICENSE-go)", o.Runtime, unwrap(err))}
 			}
 		}
+	} else if _, _, _, err := toolchain(ctx); err != nil {
+		return nil, err // nor does a machine that cannot build the runtime
 	}
 	rt := filepath.Join(o.Out, "rt")
 	if err := os.MkdirAll(rt, 0o755); err != nil {
@@ -342,14 +344,12 @@ func precompress(name string) (n, z int64, err error) {
 	return int64(len(b)), int64(buf.Len()), nil
 }
 
-// BuildRuntime compiles the WebAssembly runtime (cmd/rlhfsim-wasm) into
-// rt/rlhfsim.wasm with the Go toolchain on the PATH, from the module
-// source in the current directory, and copies that toolchain's
-// wasm_exec.js, which must match it, with Go's licence.
-func BuildRuntime(ctx context.Context, rt string) error {
-	gobin, err := exec.LookPath("go")
+// toolchain finds what building the runtime needs: the go command, the
+// root of the rlhfsim source it is run in, and the toolchain's GOROOT.
+func toolchain(ctx context.Context) (gobin, root, goroot string, err error) {
+	gobin, err = exec.LookPath("go")
 	if err != nil {
-		return &course.InputError{Err: errors.New("building the WebAssembly runtime needs the Go toolchain on the PATH; or give --runtime, the rt folder of a site built before")}
+		return "", "", "", &course.InputError{Err: errors.New("building the WebAssembly runtime needs the Go toolchain on the PATH; or give --runtime, the rt folder of a site built before")}
 	}
 	env := func(name string) (string, error) {
 		out, err := exec.CommandContext(ctx, gobin, "env", name).Output()
@@ -357,15 +357,26 @@ func BuildRuntime(ctx context.Context, rt string) error {
 	}
 	gomod, err := env("GOMOD")
 	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
+		return "", "", "", fmt.Errorf("go env GOMOD: %w", err)
 	}
 	if mod, _ := os.ReadFile(gomod); gomod == "" || gomod == os.DevNull || !bytes.HasPrefix(bytes.TrimSpace(mod), []byte("module "+Module+"\n")) {
-		return &course.InputError{Err: fmt.Errorf("building the WebAssembly runtime needs the rlhfsim source: run this inside a clone of the repository (module %s), or give --runtime, the rt folder of a site built before", Module)}
+		return "", "", "", &course.InputError{Err: fmt.Errorf("building the WebAssembly runtime needs the rlhfsim source: run this inside a clone of the repository (module %s), or give --runtime, the rt folder of a site built before", Module)}
 	}
-	root := filepath.Dir(gomod)
-	goroot, err := env("GOROOT")
+	goroot, err = env("GOROOT")
 	if err != nil {
-		return fmt.Errorf("go env GOROOT: %w", err)
+		return "", "", "", fmt.Errorf("go env GOROOT: %w", err)
+	}
+	return gobin, filepath.Dir(gomod), goroot, nil
+}
+
+// BuildRuntime compiles the WebAssembly runtime (cmd/rlhfsim-wasm) into
+// rt/rlhfsim.wasm with the Go toolchain on the PATH, from the module
+// source in the current directory, and copies that toolchain's
+// wasm_exec.js, which must match it, with Go's licence.
+func BuildRuntime(ctx context.Context, rt string) error {
+	gobin, root, goroot, err := toolchain(ctx)
+	if err != nil {
+		return err
 	}
 	tmp := filepath.Join(rt, ".rlhfsim.wasm.building")
 	defer os.Remove(tmp)
