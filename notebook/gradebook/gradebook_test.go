@@ -432,6 +432,7 @@ func TestWritesCommittedTogetherStayApart(t *testing.T) {
 	wg.Wait()
 	as, _ := b.Answers(ctx, "Ada", "01")
 	vs, _ := b.Visits(ctx)
+	// 300 writes: 30 fail (i%10 == 0) and 6 panic (i%50 == 5).
 	if len(as) != 264 || len(vs) != 0 {
 		t.Errorf("%d answers kept (want 264) and %d visits of failed writes (want 0)", len(as), len(vs))
 	}

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,20 +28,7 @@ func TestClassLinks(t *testing.T) {
 	}
 	ada, _ := world.Code(secret, "Ada Lovelace")
 	alan, _ := world.Code(secret, "Alan Turing")
-	signIn := func(link string) *http.Client {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d", link, resp.StatusCode)
-		}
-		return c
-	}
-	c := signIn(links[0].URL)
+	c := signIn(t, links[0].URL)
 	// Ada asks for Alan's world: she gets her own.
 	q := url.Values{"student": {"Alan Turing"}, "variant": {alan}}
 	code, page := get(t, c, base+"/lesson/00-notebook-tour?"+q.Encode(), nil)

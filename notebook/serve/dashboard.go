@@ -340,22 +340,14 @@ func (s *Server) roster() []string {
 	return out
 }
 
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	if !s.instructor(w, r) {
-		return
-	}
-	var b bytes.Buffer
-	if err := s.renderBoard(r.Context(), &b); err != nil {
-		deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	dashTmpl.Execute(w, map[string]any{"Board": template.HTML(b.String()), "Book": s.opt.Book.Path()})
-}
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) { s.serveBoard(w, r, true) }
 
 // board is the dashboard's board alone, which the page fetches every few
 // seconds to show the class's work as it comes in.
-func (s *Server) board(w http.ResponseWriter, r *http.Request) {
+func (s *Server) board(w http.ResponseWriter, r *http.Request) { s.serveBoard(w, r, false) }
+
+// serveBoard answers with the board, in its page or alone.
+func (s *Server) serveBoard(w http.ResponseWriter, r *http.Request, page bool) {
 	if !s.instructor(w, r) {
 		return
 	}
@@ -365,7 +357,11 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(b.Bytes())
+	if !page {
+		w.Write(b.Bytes())
+		return
+	}
+	dashTmpl.Execute(w, map[string]any{"Board": template.HTML(b.String()), "Book": s.opt.Book.Path()})
 }
 
 func (s *Server) renderBoard(ctx context.Context, w *bytes.Buffer) error {
@@ -381,17 +377,29 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if !s.instructor(w, r) {
 		return
 	}
-	ctx := r.Context()
-	var rows [][]string
+	name := r.PathValue("table")
+	rows, known, err := s.table(r.Context(), name)
+	switch {
+	case !known:
+		deny(w, http.StatusNotFound, "no table %.40q: answers.csv, progress.csv, grades.csv or exercises.csv", name)
+		return
+	case err != nil:
+		deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	csv.NewWriter(w).WriteAll(rows)
+}
+
+// table returns the rows, header first, of the CSV table name; known is
+// false for a name that is none of them.
+func (s *Server) table(ctx context.Context, name string) (rows [][]string, known bool, err error) {
 	c := grade.SafeCell
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	switch r.PathValue("table") {
+	switch name {
 	case "answers.csv":
 		as, err := s.opt.Book.Answers(ctx, "", "")
-		if err != nil {
-			deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
-			return
-		}
 		rows = append(rows, []string{"student", "lesson", "kind", "question", "choice", "right", "seed", "saved"})
 		for _, a := range as {
 			right := ""
@@ -400,11 +408,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 			}
 			rows = append(rows, []string{c(a.Student), c(a.Lesson), a.Kind, c(a.Question), c(a.Choice), right, strconv.FormatUint(a.Seed, 10), a.At})
 		}
+		return rows, true, err
 	case "progress.csv":
 		d, err := s.boardOf(ctx)
 		if err != nil {
-			deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
-			return
+			return nil, true, err
 		}
 		rows = append(rows, []string{"student", "lesson", "opened", "asked", "answered", "right"})
 		for _, st := range d.Students {
@@ -412,34 +420,23 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 				rows = append(rows, []string{c(st.Name), c(d.Lessons[j].ID), strconv.FormatBool(p.Opened), strconv.Itoa(p.Asked), strconv.Itoa(p.Answered), strconv.Itoa(p.Right)})
 			}
 		}
+		return rows, true, nil
 	case "grades.csv":
 		gs, err := s.opt.Book.Grades(ctx)
-		if err != nil {
-			deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
-			return
-		}
 		rows = append(rows, []string{"student", "lesson", "item", "kind", "points", "max", "feedback", "graded"})
 		for _, g := range gs {
 			rows = append(rows, []string{c(g.Student), c(g.Lesson), c(g.Item), g.Kind, f(g.Points), f(g.Max), c(g.Feedback), g.At})
 		}
+		return rows, true, err
 	case "exercises.csv":
 		es, err := s.opt.Book.Exercises(ctx, "")
-		if err != nil {
-			deny(w, http.StatusServiceUnavailable, "the class's gradebook: %v", err)
-			return
-		}
 		rows = append(rows, []string{"student", "lesson", "exercise", "code", "handed in"})
 		for _, e := range es {
 			rows = append(rows, []string{c(e.Student), c(e.Lesson), c(e.Name), c(e.Code), e.At})
 		}
-	default:
-		deny(w, http.StatusNotFound, "no table %.40q: answers.csv, progress.csv, grades.csv or exercises.csv", r.PathValue("table"))
-		return
+		return rows, true, err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+r.PathValue("table")+`"`)
-	cw := csv.NewWriter(w)
-	cw.WriteAll(rows)
+	return nil, false, nil
 }
 
 // startGrading runs the grader over every student's saved answers and

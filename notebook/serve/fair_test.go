@@ -51,7 +51,8 @@ func TestSlotsTakeTurnsAndBoundTheQueue(t *testing.T) {
 	}
 	go each.acquireAs(ctx, "fay", nil)
 	waitFor(t, func() bool { each.mu.Lock(); defer each.mu.Unlock(); return len(each.waiting) == 3 })
-	time.Sleep(700 * time.Millisecond) // a tick: Bob hears he is behind Cy
+	// Bob hears he is behind Cy at the next tick of his wait.
+	waitFor(t, func() bool { return len(places) >= 2 })
 	var order []string
 	for range 3 {
 		q.release()

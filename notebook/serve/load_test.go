@@ -258,7 +258,7 @@ func classSession(t testing.TB, students int, siteDir string) *session {
 // jarred signs a client in through a link, keeping its cookie.
 func jarred(t testing.TB, c *http.Client, link string) {
 	t.Helper()
-	jar, _ := cookiejarNew()
+	jar, _ := cookiejar.New(nil)
 	c.Jar = jar
 	resp, err := c.Get(link)
 	if err != nil {
@@ -338,5 +338,3 @@ func benchSession(b *testing.B, siteDir string) {
 		})
 	}
 }
-
-func cookiejarNew() (http.CookieJar, error) { return cookiejar.New(nil) }
